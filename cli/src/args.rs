@@ -1,0 +1,240 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// TuxPilot: run, inspect and manage containers on a Docker Engine.
+#[derive(Debug, Parser)]
+#[command(name = "tuxpilot", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Engine to talk to (`unix:///path.sock`, `tcp://host:port`); overrides DOCKER_HOST.
+    #[arg(short = 'H', long, global = true, value_name = "URL")]
+    pub host: Option<String>,
+
+    /// Config file (default: $TUXPILOT_CONFIG or ~/.config/tuxpilot/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+
+    /// Seconds to wait for the engine to answer a request.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+
+    /// More log output on stderr (once: info, twice: debug, three times: trace).
+    #[arg(long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Human-readable tables (colours only on a terminal).
+    Table,
+    /// JSON with stable field names.
+    Json,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage containers.
+    #[command(subcommand)]
+    Containers(ContainersCommand),
+    /// The Docker Engine itself.
+    #[command(subcommand)]
+    Engine(EngineCommand),
+    /// The configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `tuxpilot engine …`
+#[derive(Debug, Subcommand)]
+pub enum EngineCommand {
+    /// Version, API version, resources and settings of the engine.
+    Info,
+}
+
+/// `tuxpilot config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Prints the configuration in effect.
+    Show,
+    /// Prints where the config file is read from.
+    Path,
+}
+
+/// `tuxpilot containers …`
+#[derive(Debug, Subcommand)]
+pub enum ContainersCommand {
+    /// List containers (running only, unless --all).
+    #[command(alias = "ls", alias = "ps")]
+    List(ListArgs),
+    /// Show everything about one or more containers.
+    Inspect {
+        /// Container names or ids.
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Create and start a container in the background.
+    Run(Box<RunArgs>),
+    /// Start stopped containers.
+    Start {
+        /// Container names or ids.
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Stop running containers (SIGTERM, then SIGKILL after --time).
+    Stop(StopArgs),
+    /// Restart containers.
+    Restart(StopArgs),
+    /// Remove containers.
+    Rm(RmArgs),
+    /// Print a container's logs (stdout to stdout, stderr to stderr).
+    Logs(LogsArgs),
+}
+
+/// `containers list` arguments.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Include stopped containers.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Filter as `docker ps --filter` does: KEY=VALUE (label=app=web, name=db, status=exited).
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Print ids only.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `containers run` arguments.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Image to run.
+    pub image: String,
+    /// Command and arguments (after `--`).
+    #[arg(last = true)]
+    pub command: Vec<String>,
+    /// Container name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Environment variable KEY=VALUE (KEY alone takes the value from this environment).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Publish a port: [IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL].
+    #[arg(short = 'p', long = "publish", value_name = "SPEC")]
+    pub publish: Vec<String>,
+    /// Mount: SOURCE:TARGET[:ro] (a path source is a bind mount, a name a volume).
+    #[arg(short = 'v', long = "volume", value_name = "SPEC")]
+    pub volume: Vec<String>,
+    /// Label KEY=VALUE.
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Memory limit, e.g. 512m or 1g (binary units, as docker).
+    #[arg(short = 'm', long)]
+    pub memory: Option<String>,
+    /// CPU limit in CPUs, e.g. 1.5.
+    #[arg(long)]
+    pub cpus: Option<String>,
+    /// Relative CPU weight.
+    #[arg(long)]
+    pub cpu_shares: Option<i64>,
+    /// Restart policy: no, always, unless-stopped, on-failure[:N].
+    #[arg(long)]
+    pub restart: Option<String>,
+    /// User (name or uid[:gid]).
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long)]
+    pub workdir: Option<String>,
+    /// Entrypoint (overrides the image's).
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Network to join.
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Hostname.
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Health check command (run with sh -c).
+    #[arg(long)]
+    pub health_cmd: Option<String>,
+    /// Time between health checks, e.g. 30s.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub health_interval: Option<std::time::Duration>,
+    /// Consecutive failures before unhealthy.
+    #[arg(long)]
+    pub health_retries: Option<u32>,
+    /// Process count limit.
+    #[arg(long)]
+    pub pids_limit: Option<i64>,
+    /// Mount the root filesystem read-only.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Remove the container when it exits.
+    #[arg(long)]
+    pub rm: bool,
+}
+
+/// `containers stop|restart` arguments.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing.
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Container names or ids.
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+/// `containers rm` arguments.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Kill and remove running containers.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Also remove anonymous volumes.
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Container names or ids.
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+/// `containers logs` arguments.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing new output.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of lines from the end (or `all`).
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<String>,
+    /// Show timestamps.
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Container name or id.
+    pub container: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

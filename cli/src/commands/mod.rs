@@ -1,0 +1,5 @@
+//! One module per command group.
+
+pub mod containers;
+pub mod engine;
+pub mod spec;

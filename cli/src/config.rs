@@ -1,0 +1,128 @@
+//! The config file: defaults < TOML file < `TUXPILOT_*`/Docker environment < flags.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::args::Format;
+
+/// The whole config file. Sections other crates own (`[containers.monitoring]`, …) are kept
+/// but not interpreted here.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `[containers]`.
+    pub containers: ContainersConfig,
+}
+
+/// `[containers]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContainersConfig {
+    /// The engine's Unix socket, used when neither `--host` nor `DOCKER_HOST` is set.
+    pub docker_socket: Option<PathBuf>,
+    /// Seconds to wait for the engine to answer.
+    pub timeout: u64,
+    /// Default output format (`table` or `json`).
+    pub format: Option<String>,
+    /// Sections of later features, kept as they are.
+    #[serde(flatten)]
+    pub other: toml::Table,
+}
+
+impl Default for ContainersConfig {
+    fn default() -> Self {
+        Self { docker_socket: None, timeout: 120, format: None, other: toml::Table::new() }
+    }
+}
+
+/// Where the config file is: `--config`, else `$TUXPILOT_CONFIG`, else
+/// `$XDG_CONFIG_HOME/tuxpilot/config.toml`, else `~/.config/tuxpilot/config.toml`.
+pub fn path(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = flag {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("TUXPILOT_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("tuxpilot").join("config.toml"))
+}
+
+/// Loads the config. A missing default file is fine; a missing file named by `--config` or
+/// `TUXPILOT_CONFIG`, or a malformed one, is an error naming the file and the line.
+pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
+    let explicit = flag.is_some() || std::env::var_os("TUXPILOT_CONFIG").is_some_and(|p| !p.is_empty());
+    let Some(path) = path(flag) else { return Ok(Config::default()) };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Config::default()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read config file {}", path.display())),
+    };
+    let mut config: Config = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .map(|l| format!(", line {l}"))
+            .unwrap_or_default();
+        anyhow::anyhow!("invalid config file {}{line}: {}", path.display(), e.message())
+    })?;
+    if let Ok(v) = std::env::var("TUXPILOT_DOCKER_SOCKET")
+        && !v.is_empty()
+    {
+        config.containers.docker_socket = Some(PathBuf::from(v));
+    }
+    if let Some(f) = &config.containers.format
+        && f != "table"
+        && f != "json"
+    {
+        anyhow::bail!("invalid config file {}: [containers] format = \"{f}\" (use \"table\" or \"json\")", path.display());
+    }
+    Ok(config)
+}
+
+impl Config {
+    /// The configured default output format.
+    pub fn format(&self) -> Option<Format> {
+        match self.containers.format.as_deref() {
+            Some("json") => Some(Format::Json),
+            Some("table") => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_socket_and_keeps_other_sections() {
+        let c: Config = toml::from_str(
+            "[containers]\ndocker_socket = \"/run/docker.sock\"\n[containers.monitoring]\ncpu_alert_threshold = 80.0\n",
+        )
+        .unwrap();
+        assert_eq!(c.containers.docker_socket.as_deref(), Some(Path::new("/run/docker.sock")));
+        assert!(c.containers.other.contains_key("monitoring"));
+        assert_eq!(c.containers.timeout, 120);
+    }
+
+    #[test]
+    fn bad_file_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "[containers]\ntimeout = \"soon\"\n").unwrap();
+        let err = load(Some(&p)).unwrap_err().to_string();
+        assert!(err.contains("config.toml") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let err = load(Some(Path::new("/nonexistent/tuxpilot.toml"))).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/tuxpilot.toml"), "{err}");
+    }
+}

@@ -1,0 +1,83 @@
+//! Turning errors into a one-line cause, a hint and an exit code.
+
+use tuxpilot_docker::EngineError;
+
+/// Exit codes, stable for scripts.
+pub mod code {
+    /// Any other failure.
+    pub const FAILURE: i32 = 1;
+    /// Bad arguments or config (clap uses 2 too).
+    pub const USAGE: i32 = 2;
+    /// The object does not exist.
+    pub const NOT_FOUND: i32 = 3;
+    /// The object is in a state or name conflict.
+    pub const CONFLICT: i32 = 4;
+    /// No daemon answers.
+    pub const UNAVAILABLE: i32 = 5;
+    /// The daemon did not answer in time.
+    pub const TIMEOUT: i32 = 6;
+}
+
+/// What to print and how to exit for `err`.
+pub struct Report {
+    /// The cause, one line.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// Process exit code.
+    pub code: i32,
+}
+
+/// Builds the report: the engine error, if any, decides hint and code.
+pub fn report(err: &anyhow::Error) -> Report {
+    // `{:#}` joins the context chain into one line: "outer: inner".
+    let message = format!("{err:#}").replace('\n', " ");
+    match err.chain().find_map(|e| e.downcast_ref::<EngineError>()) {
+        Some(e) => Report { message, hint: e.hint(), code: engine_code(e) },
+        None => Report { message, hint: None, code: code::FAILURE },
+    }
+}
+
+fn engine_code(e: &EngineError) -> i32 {
+    match e {
+        EngineError::NotFound { .. } => code::NOT_FOUND,
+        EngineError::Conflict { .. } => code::CONFLICT,
+        EngineError::Unavailable { .. } => code::UNAVAILABLE,
+        EngineError::Timeout { .. } => code::TIMEOUT,
+        EngineError::InvalidConfig { .. } | EngineError::InvalidArgument { .. } => code::USAGE,
+        _ => code::FAILURE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tuxpilot_docker::ResourceKind;
+
+    #[test]
+    fn each_engine_error_gets_its_code_and_a_hint() {
+        let cases = [
+            (EngineError::NotFound { kind: ResourceKind::Container, name: "web".into(), message: "No such container: web".into() }, code::NOT_FOUND, "no such container: web", "containers list"),
+            (EngineError::Conflict { kind: ResourceKind::Container, name: "web".into(), message: "You cannot remove a running container".into() }, code::CONFLICT, "conflict on container web", "--force"),
+            (EngineError::Unavailable { address: "unix:///nonexistent.sock".into(), reason: "no socket at /nonexistent.sock".into() }, code::UNAVAILABLE, "unix:///nonexistent.sock", "DOCKER_HOST"),
+            (EngineError::Timeout { operation: "list containers".into(), after: Duration::from_secs(2) }, code::TIMEOUT, "timed out after 2s", "timeout"),
+        ];
+        for (e, want_code, want_msg, want_hint) in cases {
+            let r = report(&anyhow::Error::from(e));
+            assert_eq!(r.code, want_code);
+            assert!(r.message.contains(want_msg), "{}", r.message);
+            assert!(r.hint.as_deref().unwrap_or("").contains(want_hint), "{:?}", r.hint);
+        }
+    }
+
+    #[test]
+    fn context_is_kept_on_one_line() {
+        let e = anyhow::Error::from(EngineError::Daemon { operation: "start".into(), status: Some(500), message: "boom".into() })
+            .context("container x could not start");
+        let r = report(&e);
+        assert_eq!(r.code, code::FAILURE);
+        assert!(r.message.starts_with("container x could not start: "), "{}", r.message);
+        assert!(!r.message.contains('\n'));
+    }
+}

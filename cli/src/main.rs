@@ -1,0 +1,109 @@
+//! `tuxpilot`: the command-line front of TuxPilot. It parses arguments, reads the config file,
+//! connects to the engine and renders what the library crates return. No business logic here.
+
+mod args;
+mod commands;
+mod config;
+mod error;
+mod output;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tuxpilot_docker::{BollardEngine, ConnectionConfig};
+
+use crate::args::{Cli, Command, ConfigCommand, ContainersCommand, EngineCommand, Format};
+use crate::output::Ui;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let report = error::report(&err);
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {}", report.message);
+            if let Some(hint) = report.hint {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            ExitCode::from(u8::try_from(report.code).unwrap_or(1))
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TUXPILOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config::load(cli.config.as_deref())?;
+    let format = cli.format.or(config.format()).unwrap_or(Format::Table);
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let (mut out, mut err) = (stdout.lock(), stderr.lock());
+    let mut ui = Ui { format, color: output::colors_enabled() && format == Format::Table, out: &mut out, err: &mut err };
+
+    let connection = ConnectionConfig {
+        host: cli.host.clone(),
+        socket: config.containers.docker_socket.clone(),
+        timeout: std::time::Duration::from_secs(cli.timeout.unwrap_or(config.containers.timeout).max(1)),
+        ..Default::default()
+    }
+    .with_env(|k| std::env::var(k).ok());
+
+    match cli.command {
+        Command::Config(ConfigCommand::Path) => {
+            let path = config::path(cli.config.as_deref());
+            if ui.json() {
+                ui.print_json(&serde_json::json!({ "path": path }))
+            } else {
+                writeln!(ui.out, "{}", path.map(|p| p.display().to_string()).unwrap_or_else(|| "(no HOME: defaults only)".into()))?;
+                Ok(())
+            }
+        }
+        Command::Config(ConfigCommand::Show) => {
+            if ui.json() {
+                ui.print_json(&config)
+            } else {
+                write!(ui.out, "{}", toml::to_string_pretty(&config)?)?;
+                Ok(())
+            }
+        }
+        Command::Engine(EngineCommand::Info) => {
+            let engine = BollardEngine::connect(&connection).await?;
+            commands::engine::info(&engine, &mut ui).await
+        }
+        Command::Containers(cmd) => {
+            let engine = BollardEngine::connect(&connection).await?;
+            use commands::containers as c;
+            match cmd {
+                ContainersCommand::List(a) => c::list(&engine, &mut ui, &a).await,
+                ContainersCommand::Inspect { containers } => c::inspect(&engine, &mut ui, &containers).await,
+                ContainersCommand::Run(a) => c::run(&engine, &mut ui, &a).await,
+                ContainersCommand::Start { containers } => c::start(&engine, &mut ui, &containers).await,
+                ContainersCommand::Stop(a) => c::stop(&engine, &mut ui, &a).await,
+                ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,
+                ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,
+                ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
+            }
+        }
+    }
+}

@@ -1,0 +1,645 @@
+//! [`BollardEngine`]: the [`Engine`] over a real daemon, through bollard.
+
+mod convert;
+
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::query_parameters as qp;
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+
+use crate::config::{ConnectionConfig, Endpoint};
+use crate::engine::{ByteStream, Engine, EngineStream};
+use crate::error::{EngineError, ResourceKind, Result};
+use crate::types::*;
+
+/// What an error was about: used to turn bollard's errors into [`EngineError`]s that name the
+/// object and the operation.
+struct Ctx<'a> {
+    op: &'a str,
+    kind: ResourceKind,
+    name: &'a str,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(op: &'a str, kind: ResourceKind, name: &'a str) -> Self {
+        Self { op, kind, name }
+    }
+}
+
+/// An [`Engine`] backed by a Docker daemon reached through bollard.
+///
+/// Cheap to clone: clones share the connection pool.
+#[derive(Clone, Debug)]
+pub struct BollardEngine {
+    docker: Docker,
+    address: String,
+    timeout: Duration,
+    api_version: String,
+}
+
+impl BollardEngine {
+    /// Connects to the engine `config` resolves to, proves it answers, and negotiates the API
+    /// version (older daemons, like the API 1.41 one here, get requests they understand).
+    pub async fn connect(config: &ConnectionConfig) -> Result<Self> {
+        let endpoint = config.resolve()?;
+        let address = endpoint.to_string();
+        let timeout = config.timeout;
+        let secs = timeout.as_secs().max(1);
+        let version = bollard::API_DEFAULT_VERSION;
+        let docker = match &endpoint {
+            Endpoint::Unix(path) => {
+                if !path.exists() {
+                    return Err(EngineError::Unavailable {
+                        address,
+                        reason: format!("no socket at {}", path.display()),
+                    });
+                }
+                Docker::connect_with_unix(&path.to_string_lossy(), secs, version)
+                    .map_err(|e| map_connect_error(e, &address))?
+            }
+            Endpoint::Tcp(addr) => Docker::connect_with_http(&format!("tcp://{addr}"), secs, version)
+                .map_err(|e| map_connect_error(e, &address))?,
+            Endpoint::Tls { addr, cert_path } => Self::connect_tls(addr, cert_path, secs)?,
+        };
+
+        let probe = Self { docker: docker.clone(), address: address.clone(), timeout, api_version: String::new() };
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| probe.map_err(e, &Ctx::new("API version negotiation", ResourceKind::Engine, "")))?;
+        let v = docker.client_version();
+        let api_version = format!("{}.{}", v.major_version, v.minor_version);
+        tracing::debug!(%address, %api_version, "connected to the Docker engine");
+        Ok(Self { docker, address, timeout, api_version })
+    }
+
+    #[cfg(feature = "tls")]
+    fn connect_tls(addr: &str, cert_path: &std::path::Path, secs: u64) -> Result<Docker> {
+        Docker::connect_with_ssl(
+            &format!("tcp://{addr}"),
+            &cert_path.join("key.pem"),
+            &cert_path.join("cert.pem"),
+            &cert_path.join("ca.pem"),
+            secs,
+            bollard::API_DEFAULT_VERSION,
+        )
+        .map_err(|e| EngineError::InvalidConfig { message: format!("TLS setup for tcp://{addr} failed: {e}") })
+    }
+
+    #[cfg(not(feature = "tls"))]
+    fn connect_tls(addr: &str, _cert_path: &std::path::Path, _secs: u64) -> Result<Docker> {
+        Err(EngineError::InvalidConfig {
+            message: format!("tcp://{addr} needs TLS (DOCKER_TLS_VERIFY), but this build has no `tls` feature"),
+        })
+    }
+
+    /// The address this engine talks to, e.g. `unix:///var/run/docker.sock`.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The API version agreed with the daemon (`1.41`).
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    /// A client whose request timeout covers a server-side wait of `extra` (stop, restart).
+    fn with_extra_timeout(&self, extra: Duration) -> Docker {
+        self.docker.clone().with_timeout(self.timeout + extra)
+    }
+
+    fn map_err(&self, err: bollard::errors::Error, ctx: &Ctx<'_>) -> EngineError {
+        use bollard::errors::Error as B;
+        match err {
+            B::DockerResponseServerError { status_code: 404, message } => {
+                EngineError::NotFound { kind: ctx.kind, name: ctx.name.to_string(), message }
+            }
+            B::DockerResponseServerError { status_code: 409, message } => {
+                EngineError::Conflict { kind: ctx.kind, name: ctx.name.to_string(), message }
+            }
+            B::DockerResponseServerError { status_code, message } => {
+                EngineError::Daemon { operation: ctx.op.to_string(), status: Some(status_code), message }
+            }
+            B::RequestTimeoutError => EngineError::Timeout { operation: ctx.op.to_string(), after: self.timeout },
+            B::DockerStreamError { error } => {
+                EngineError::Daemon { operation: ctx.op.to_string(), status: None, message: error }
+            }
+            B::JsonDataError { message, .. } => EngineError::Protocol { operation: ctx.op.to_string(), message },
+            B::JsonSerdeError { err } => EngineError::Protocol { operation: ctx.op.to_string(), message: err.to_string() },
+            B::SocketNotFoundError(path) => {
+                EngineError::Unavailable { address: self.address.clone(), reason: format!("no socket at {path}") }
+            }
+            B::HyperLegacyError { err } if err.is_connect() => {
+                EngineError::Unavailable { address: self.address.clone(), reason: error_chain(&err) }
+            }
+            B::IOError { err } if is_connection_error(&err) => {
+                EngineError::Unavailable { address: self.address.clone(), reason: err.to_string() }
+            }
+            other => EngineError::Daemon { operation: ctx.op.to_string(), status: None, message: error_chain(&other) },
+        }
+    }
+
+    fn stream<T: Send + 'static, U: Send + 'static>(
+        &self,
+        stream: impl futures_util::Stream<Item = std::result::Result<U, bollard::errors::Error>> + Send + 'static,
+        ctx: (&'static str, ResourceKind, String),
+        map: impl Fn(U) -> Option<T> + Send + 'static,
+    ) -> EngineStream<T> {
+        let this = self.clone();
+        stream
+            .filter_map(move |item| {
+                let out = match item {
+                    Ok(v) => map(v).map(Ok),
+                    Err(e) => Some(Err(this.map_err(e, &Ctx::new(ctx.0, ctx.1, &ctx.2)))),
+                };
+                std::future::ready(out)
+            })
+            .boxed()
+    }
+}
+
+fn is_connection_error(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(err.kind(), ConnectionRefused | NotFound | PermissionDenied | ConnectionReset | ConnectionAborted)
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn map_connect_error(err: bollard::errors::Error, address: &str) -> EngineError {
+    match err {
+        bollard::errors::Error::SocketNotFoundError(path) => {
+            EngineError::Unavailable { address: address.to_string(), reason: format!("no socket at {path}") }
+        }
+        other => EngineError::InvalidConfig { message: format!("{address}: {}", error_chain(&other)) },
+    }
+}
+
+fn secs(d: Option<Duration>) -> Option<i32> {
+    d.map(|d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX))
+}
+
+/// Splits `name[:tag]` / `name@digest` into what `POST /images/create` wants.
+fn split_reference(reference: &str) -> (String, Option<String>) {
+    if reference.contains('@') {
+        return (reference.to_string(), None);
+    }
+    let last_segment_start = reference.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match reference[last_segment_start..].rfind(':') {
+        Some(i) => {
+            let at = last_segment_start + i;
+            (reference[..at].to_string(), Some(reference[at + 1..].to_string()))
+        }
+        None => (reference.to_string(), Some("latest".to_string())),
+    }
+}
+
+/// Splits a timestamp prefix (`2024-…Z message`) off a log line.
+fn split_timestamp(text: &str) -> (Option<chrono::DateTime<chrono::Utc>>, &str) {
+    if let Some((head, rest)) = text.split_once(' ')
+        && let Ok(t) = chrono::DateTime::parse_from_rfc3339(head)
+    {
+        return (Some(t.with_timezone(&chrono::Utc)), rest);
+    }
+    (None, text)
+}
+
+#[async_trait::async_trait]
+impl Engine for BollardEngine {
+    async fn ping(&self) -> Result<()> {
+        self.docker
+            .ping()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.map_err(e, &Ctx::new("ping", ResourceKind::Engine, "")))
+    }
+
+    async fn version(&self) -> Result<EngineVersion> {
+        self.docker
+            .version()
+            .await
+            .map(convert::engine_version)
+            .map_err(|e| self.map_err(e, &Ctx::new("version", ResourceKind::Engine, "")))
+    }
+
+    async fn info(&self) -> Result<EngineInfo> {
+        self.docker
+            .info()
+            .await
+            .map(convert::engine_info)
+            .map_err(|e| self.map_err(e, &Ctx::new("info", ResourceKind::Engine, "")))
+    }
+
+    fn events(&self, filter: EventFilter) -> EngineStream<EngineEvent> {
+        let opts = qp::EventsOptions {
+            since: filter.since.map(|s| s.to_string()),
+            until: filter.until.map(|s| s.to_string()),
+            filters: convert::filters(&filter.filters),
+        };
+        self.stream(self.docker.events(Some(opts)), ("events", ResourceKind::Engine, String::new()), |e| {
+            Some(convert::engine_event(e))
+        })
+    }
+
+    async fn list_containers(&self, options: ListContainersOptions) -> Result<Vec<ContainerSummary>> {
+        let opts = qp::ListContainersOptions {
+            all: options.all,
+            filters: convert::filters(&options.filters),
+            ..Default::default()
+        };
+        let list = self
+            .docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list containers", ResourceKind::Container, "")))?;
+        Ok(list.into_iter().map(convert::container_summary).collect())
+    }
+
+    async fn create_container(&self, spec: ContainerSpec) -> Result<CreatedContainer> {
+        if spec.image.trim().is_empty() {
+            return Err(EngineError::InvalidArgument { what: "image".into(), message: "an image is required".into() });
+        }
+        let name = spec.name.clone().unwrap_or_default();
+        let ctx = Ctx::new("create container", ResourceKind::Container, &name);
+        let body = convert::create_body(&spec);
+        let opts = qp::CreateContainerOptions { name: spec.name.clone(), ..Default::default() };
+        let created = self.docker.create_container(Some(opts), body).await.map_err(|e| match self.map_err(e, &ctx) {
+            // A 404 on create is about the image, not the container.
+            EngineError::NotFound { message, .. } if message.contains("image") => {
+                EngineError::NotFound { kind: ResourceKind::Image, name: spec.image.clone(), message }
+            }
+            other => other,
+        })?;
+        // The first network joined at create; API 1.41 takes only one there.
+        for extra in spec.networks.iter().skip(1) {
+            if let Err(e) = self.connect_network(&created.id, extra.clone()).await {
+                // Leave nothing half-made behind.
+                let _ = self.remove_container(&created.id, RemoveOptions { force: true, volumes: true }).await;
+                return Err(e);
+            }
+        }
+        Ok(CreatedContainer { id: created.id, warnings: created.warnings })
+    }
+
+    async fn start_container(&self, id: &str) -> Result<()> {
+        self.docker
+            .start_container(id, None::<qp::StartContainerOptions>)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("start container", ResourceKind::Container, id)))
+    }
+
+    async fn stop_container(&self, id: &str, timeout: Option<Duration>) -> Result<()> {
+        let opts = qp::StopContainerOptions { t: secs(timeout), signal: None };
+        self.with_extra_timeout(timeout.unwrap_or(Duration::from_secs(10)))
+            .stop_container(id, Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("stop container", ResourceKind::Container, id)))
+    }
+
+    async fn restart_container(&self, id: &str, timeout: Option<Duration>) -> Result<()> {
+        let opts = qp::RestartContainerOptions { t: secs(timeout), signal: None };
+        self.with_extra_timeout(timeout.unwrap_or(Duration::from_secs(10)))
+            .restart_container(id, Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("restart container", ResourceKind::Container, id)))
+    }
+
+    async fn kill_container(&self, id: &str, signal: Option<String>) -> Result<()> {
+        let opts = qp::KillContainerOptions { signal: signal.unwrap_or_else(|| "SIGKILL".into()) };
+        self.docker
+            .kill_container(id, Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("kill container", ResourceKind::Container, id)))
+    }
+
+    async fn remove_container(&self, id: &str, options: RemoveOptions) -> Result<()> {
+        let opts = qp::RemoveContainerOptions { force: options.force, v: options.volumes, link: false };
+        self.with_extra_timeout(Duration::from_secs(10))
+            .remove_container(id, Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("remove container", ResourceKind::Container, id)))
+    }
+
+    async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
+        self.docker
+            .inspect_container(id, None::<qp::InspectContainerOptions>)
+            .await
+            .map(convert::container_details)
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect container", ResourceKind::Container, id)))
+    }
+
+    fn logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk> {
+        let opts = qp::LogsOptions {
+            follow: options.follow,
+            stdout: options.stdout,
+            stderr: options.stderr,
+            since: options.since.map(|t| i32::try_from(t.timestamp()).unwrap_or(0)).unwrap_or(0),
+            until: 0,
+            timestamps: options.timestamps,
+            tail: options.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
+        };
+        let timestamps = options.timestamps;
+        self.stream(self.docker.logs(id, Some(opts)), ("logs", ResourceKind::Container, id.to_string()), move |out| {
+            use bollard::container::LogOutput as L;
+            let (stream, bytes) = match out {
+                L::StdOut { message } => (LogStream::Stdout, message),
+                L::StdErr { message } => (LogStream::Stderr, message),
+                L::StdIn { message } => (LogStream::Stdin, message),
+                L::Console { message } => (LogStream::Console, message),
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let (timestamp, message) = if timestamps { split_timestamp(&text) } else { (None, &*text) };
+            Some(LogChunk { stream, timestamp, message: message.to_string() })
+        })
+    }
+
+    async fn wait_container(&self, id: &str) -> Result<ExitStatus> {
+        let mut stream = self.docker.wait_container(id, None::<qp::WaitContainerOptions>);
+        match stream.next().await {
+            Some(Ok(r)) => Ok(ExitStatus { code: r.status_code, error: r.error.and_then(|e| e.message) }),
+            // bollard reports a non-zero exit as an error; it is an outcome, not a failure.
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { error, code })) => {
+                Ok(ExitStatus { code, error: (!error.is_empty()).then_some(error) })
+            }
+            Some(Err(e)) => Err(self.map_err(e, &Ctx::new("wait for container", ResourceKind::Container, id))),
+            None => Err(EngineError::Protocol {
+                operation: "wait for container".into(),
+                message: "the daemon closed the wait without an exit status".into(),
+            }),
+        }
+    }
+
+    fn stats(&self, id: &str) -> EngineStream<StatsSample> {
+        let opts = qp::StatsOptions { stream: true, one_shot: false };
+        self.stream(self.docker.stats(id, Some(opts)), ("stats", ResourceKind::Container, id.to_string()), |s| {
+            Some(convert::stats_sample(s))
+        })
+    }
+
+    async fn stats_once(&self, id: &str) -> Result<StatsSample> {
+        let opts = qp::StatsOptions { stream: false, one_shot: false };
+        let mut stream = self.docker.stats(id, Some(opts));
+        match stream.next().await {
+            Some(Ok(s)) => Ok(convert::stats_sample(s)),
+            Some(Err(e)) => Err(self.map_err(e, &Ctx::new("stats", ResourceKind::Container, id))),
+            None => Err(EngineError::Protocol { operation: "stats".into(), message: "no sample returned".into() }),
+        }
+    }
+
+    async fn top(&self, id: &str) -> Result<ProcessList> {
+        let r = self
+            .docker
+            .top_processes(id, None::<qp::TopOptions>)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("top", ResourceKind::Container, id)))?;
+        Ok(ProcessList { titles: r.titles.unwrap_or_default(), processes: r.processes.unwrap_or_default() })
+    }
+
+    async fn update_container(&self, id: &str, update: ResourceUpdate) -> Result<()> {
+        self.docker
+            .update_container(id, convert::update_body(&update))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("update container", ResourceKind::Container, id)))
+    }
+
+    async fn rename_container(&self, id: &str, new_name: &str) -> Result<()> {
+        let opts = qp::RenameContainerOptions { name: new_name.to_string() };
+        self.docker
+            .rename_container(id, opts)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("rename container", ResourceKind::Container, id)))
+    }
+
+    async fn list_images(&self, all: bool) -> Result<Vec<ImageSummary>> {
+        let opts = qp::ListImagesOptions { all, ..Default::default() };
+        let list = self
+            .docker
+            .list_images(Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list images", ResourceKind::Image, "")))?;
+        Ok(list.into_iter().map(convert::image_summary).collect())
+    }
+
+    async fn inspect_image(&self, reference: &str) -> Result<ImageDetails> {
+        self.docker
+            .inspect_image(reference)
+            .await
+            .map(convert::image_details)
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect image", ResourceKind::Image, reference)))
+    }
+
+    async fn image_history(&self, reference: &str) -> Result<Vec<ImageHistoryEntry>> {
+        let h = self
+            .docker
+            .image_history(reference)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("image history", ResourceKind::Image, reference)))?;
+        Ok(h.into_iter().map(convert::history_entry).collect())
+    }
+
+    async fn remove_image(&self, reference: &str, force: bool) -> Result<Vec<String>> {
+        let opts = qp::RemoveImageOptions { force, noprune: false, platforms: None };
+        let items = self
+            .docker
+            .remove_image(reference, Some(opts), None)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("remove image", ResourceKind::Image, reference)))?;
+        Ok(items.into_iter().filter_map(|i| i.deleted.or(i.untagged)).collect())
+    }
+
+    fn pull_image(&self, reference: &str) -> EngineStream<PullProgress> {
+        let (from_image, tag) = split_reference(reference);
+        let opts = qp::CreateImageOptions { from_image: Some(from_image), tag, ..Default::default() };
+        let reference = reference.to_string();
+        let this = self.clone();
+        let inner = self.docker.create_image(Some(opts), None, None);
+        inner
+            .map(move |item| match item {
+                Ok(info) => match info.error_detail.and_then(|d| d.message) {
+                    Some(message) => Err(EngineError::Daemon { operation: format!("pull {reference}"), status: None, message }),
+                    None => Ok(PullProgress {
+                        id: info.id,
+                        status: info.status.unwrap_or_default(),
+                        current: info.progress_detail.as_ref().and_then(|p| p.current),
+                        total: info.progress_detail.as_ref().and_then(|p| p.total),
+                    }),
+                },
+                Err(e) => Err(this.map_err(e, &Ctx::new("pull image", ResourceKind::Image, &reference))),
+            })
+            .boxed()
+    }
+
+    async fn import_image(&self, spec: ImportSpec, tar: ByteStream) -> Result<String> {
+        let opts = qp::CreateImageOptions {
+            from_src: Some("-".into()),
+            repo: Some(spec.repo.clone()),
+            tag: Some(spec.tag.clone().unwrap_or_else(|| "latest".into())),
+            changes: spec.changes.clone(),
+            message: spec.message.clone(),
+            ..Default::default()
+        };
+        let body = bollard::body_try_stream(tar);
+        let ctx = Ctx::new("import image", ResourceKind::Image, &spec.repo);
+        let results: Vec<_> = self
+            .with_extra_timeout(Duration::from_secs(600))
+            .create_image(Some(opts), Some(body), None)
+            .try_collect()
+            .await
+            .map_err(|e| self.map_err(e, &ctx))?;
+        if let Some(message) = results.iter().find_map(|r| r.error_detail.as_ref().and_then(|d| d.message.clone())) {
+            return Err(EngineError::Daemon { operation: "import image".into(), status: None, message });
+        }
+        results
+            .iter()
+            .rev()
+            .find_map(|r| r.status.as_deref().filter(|s| s.starts_with("sha256:")).map(str::to_string))
+            .ok_or_else(|| EngineError::Protocol {
+                operation: "import image".into(),
+                message: "the daemon did not report the new image id".into(),
+            })
+    }
+
+    async fn tag_image(&self, reference: &str, repo: &str, tag: &str) -> Result<()> {
+        let opts = qp::TagImageOptions { repo: Some(repo.to_string()), tag: Some(tag.to_string()) };
+        self.docker
+            .tag_image(reference, Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("tag image", ResourceKind::Image, reference)))
+    }
+
+    fn export_image(&self, reference: &str) -> EngineStream<Bytes> {
+        self.stream(self.docker.export_image(reference), ("export image", ResourceKind::Image, reference.to_string()), Some)
+    }
+
+    async fn create_network(&self, spec: NetworkSpec) -> Result<String> {
+        let r = self
+            .docker
+            .create_network(convert::network_spec_to(&spec))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("create network", ResourceKind::Network, &spec.name)))?;
+        Ok(r.id)
+    }
+
+    async fn list_networks(&self, filters: Filters) -> Result<Vec<NetworkInfo>> {
+        let opts = qp::ListNetworksOptions { filters: convert::filters(&filters) };
+        let list = self
+            .docker
+            .list_networks(Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list networks", ResourceKind::Network, "")))?;
+        Ok(list.into_iter().map(convert::network_info).collect())
+    }
+
+    async fn inspect_network(&self, id: &str) -> Result<NetworkInfo> {
+        self.docker
+            .inspect_network(id, None::<qp::InspectNetworkOptions>)
+            .await
+            .map(convert::network_inspect)
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect network", ResourceKind::Network, id)))
+    }
+
+    async fn remove_network(&self, id: &str) -> Result<()> {
+        self.docker
+            .remove_network(id)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("remove network", ResourceKind::Network, id)))
+    }
+
+    async fn connect_network(&self, container: &str, attachment: NetworkAttachment) -> Result<()> {
+        let req = bollard::models::NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: Some(convert::endpoint_settings(&attachment)),
+        };
+        self.docker
+            .connect_network(&attachment.network, req)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("connect network", ResourceKind::Network, &attachment.network)))
+    }
+
+    async fn disconnect_network(&self, network: &str, container: &str, force: bool) -> Result<()> {
+        let req = bollard::models::NetworkDisconnectRequest { container: container.to_string(), force: Some(force) };
+        self.docker
+            .disconnect_network(network, req)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("disconnect network", ResourceKind::Network, network)))
+    }
+
+    async fn create_volume(&self, spec: VolumeSpec) -> Result<VolumeInfo> {
+        let name = spec.name.clone().unwrap_or_default();
+        let req = bollard::models::VolumeCreateRequest {
+            name: spec.name.clone(),
+            driver: spec.driver.clone(),
+            driver_opts: (!spec.driver_opts.is_empty()).then(|| spec.driver_opts.clone().into_iter().collect()),
+            labels: (!spec.labels.is_empty()).then(|| spec.labels.clone().into_iter().collect()),
+            ..Default::default()
+        };
+        self.docker
+            .create_volume(req)
+            .await
+            .map(convert::volume_info)
+            .map_err(|e| self.map_err(e, &Ctx::new("create volume", ResourceKind::Volume, &name)))
+    }
+
+    async fn list_volumes(&self, filters: Filters) -> Result<Vec<VolumeInfo>> {
+        let opts = qp::ListVolumesOptions { filters: convert::filters(&filters) };
+        let r = self
+            .docker
+            .list_volumes(Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list volumes", ResourceKind::Volume, "")))?;
+        Ok(r.volumes.unwrap_or_default().into_iter().map(convert::volume_info).collect())
+    }
+
+    async fn inspect_volume(&self, name: &str) -> Result<VolumeInfo> {
+        self.docker
+            .inspect_volume(name)
+            .await
+            .map(convert::volume_info)
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect volume", ResourceKind::Volume, name)))
+    }
+
+    async fn remove_volume(&self, name: &str, force: bool) -> Result<()> {
+        let opts = qp::RemoveVolumeOptions { force };
+        self.docker
+            .remove_volume(name, Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("remove volume", ResourceKind::Volume, name)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_split_like_the_docker_cli() {
+        assert_eq!(split_reference("busybox"), ("busybox".into(), Some("latest".into())));
+        assert_eq!(split_reference("busybox:1.36"), ("busybox".into(), Some("1.36".into())));
+        assert_eq!(split_reference("localhost:5000/app"), ("localhost:5000/app".into(), Some("latest".into())));
+        assert_eq!(split_reference("localhost:5000/app:v2"), ("localhost:5000/app".into(), Some("v2".into())));
+        assert_eq!(split_reference("app@sha256:abc"), ("app@sha256:abc".into(), None));
+    }
+
+    #[test]
+    fn timestamps_are_split_off_log_lines() {
+        let (t, rest) = split_timestamp("2024-05-01T10:00:00.123456789Z hello world\n");
+        assert!(t.is_some());
+        assert_eq!(rest, "hello world\n");
+        let (t, rest) = split_timestamp("no timestamp here");
+        assert!(t.is_none());
+        assert_eq!(rest, "no timestamp here");
+    }
+}

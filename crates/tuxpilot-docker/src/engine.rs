@@ -1,0 +1,113 @@
+//! The `Engine` trait: everything TuxPilot asks of a Docker Engine.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+
+use crate::error::Result;
+use crate::types::*;
+
+/// A stream of results from the engine (logs, stats, events, pull progress, exports).
+pub type EngineStream<T> = BoxStream<'static, Result<T>>;
+
+/// A stream of bytes sent to the engine (an image tar for import).
+pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+/// A Docker Engine, in TuxPilot's own types.
+///
+/// [`crate::BollardEngine`] talks to a real daemon; `MockEngine` (feature `mock`) is generated
+/// by mockall for tests. Every method is cancel-safe at its `.await`: dropping the future drops
+/// the request.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait Engine: Send + Sync {
+    // ---- system ----
+
+    /// Checks that the daemon answers.
+    async fn ping(&self) -> Result<()>;
+    /// The server's version.
+    async fn version(&self) -> Result<EngineVersion>;
+    /// Engine-wide information.
+    async fn info(&self) -> Result<EngineInfo>;
+    /// The engine's events, as they happen (the stream does not end unless `until` is set).
+    fn events(&self, filter: EventFilter) -> EngineStream<EngineEvent>;
+
+    // ---- containers ----
+
+    /// Lists containers.
+    async fn list_containers(&self, options: ListContainersOptions) -> Result<Vec<ContainerSummary>>;
+    /// Creates a container (and joins it to every network in [`ContainerSpec::networks`]).
+    async fn create_container(&self, spec: ContainerSpec) -> Result<CreatedContainer>;
+    /// Starts a container; starting a running one is not an error.
+    async fn start_container(&self, id: &str) -> Result<()>;
+    /// Stops a container, killing it after `timeout` (the container's own default when `None`).
+    async fn stop_container(&self, id: &str, timeout: Option<Duration>) -> Result<()>;
+    /// Restarts a container.
+    async fn restart_container(&self, id: &str, timeout: Option<Duration>) -> Result<()>;
+    /// Sends a signal (`SIGKILL` when `None`).
+    async fn kill_container(&self, id: &str, signal: Option<String>) -> Result<()>;
+    /// Removes a container.
+    async fn remove_container(&self, id: &str, options: RemoveOptions) -> Result<()>;
+    /// Inspects a container.
+    async fn inspect_container(&self, id: &str) -> Result<ContainerDetails>;
+    /// Reads a container's logs, stdout and stderr kept apart.
+    fn logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk>;
+    /// Waits until the container is not running and returns how it ended.
+    async fn wait_container(&self, id: &str) -> Result<ExitStatus>;
+    /// Resource samples, about one a second, until the container stops.
+    fn stats(&self, id: &str) -> EngineStream<StatsSample>;
+    /// One sample with `precpu` filled in (takes about a second on the engine's side).
+    async fn stats_once(&self, id: &str) -> Result<StatsSample>;
+    /// Processes running in the container.
+    async fn top(&self, id: &str) -> Result<ProcessList>;
+    /// Changes resource limits of an existing container.
+    async fn update_container(&self, id: &str, update: ResourceUpdate) -> Result<()>;
+    /// Renames a container.
+    async fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
+
+    // ---- images ----
+
+    /// Lists images (`all` includes intermediate layers).
+    async fn list_images(&self, all: bool) -> Result<Vec<ImageSummary>>;
+    /// Inspects an image.
+    async fn inspect_image(&self, reference: &str) -> Result<ImageDetails>;
+    /// The image's layer history, newest first.
+    async fn image_history(&self, reference: &str) -> Result<Vec<ImageHistoryEntry>>;
+    /// Removes an image; returns the ids and tags removed.
+    async fn remove_image(&self, reference: &str, force: bool) -> Result<Vec<String>>;
+    /// Pulls an image, reporting progress; errors from the registry end the stream with `Err`.
+    fn pull_image(&self, reference: &str) -> EngineStream<PullProgress>;
+    /// Imports a root filesystem tar (`docker import`); returns the new image id.
+    async fn import_image(&self, spec: ImportSpec, tar: ByteStream) -> Result<String>;
+    /// Tags an image as `repo:tag`.
+    async fn tag_image(&self, reference: &str, repo: &str, tag: &str) -> Result<()>;
+    /// Exports an image as a `docker save` tar stream.
+    fn export_image(&self, reference: &str) -> EngineStream<Bytes>;
+
+    // ---- networks ----
+
+    /// Creates a network; returns its id.
+    async fn create_network(&self, spec: NetworkSpec) -> Result<String>;
+    /// Lists networks.
+    async fn list_networks(&self, filters: Filters) -> Result<Vec<NetworkInfo>>;
+    /// Inspects a network.
+    async fn inspect_network(&self, id: &str) -> Result<NetworkInfo>;
+    /// Removes a network.
+    async fn remove_network(&self, id: &str) -> Result<()>;
+    /// Connects a container to the network named in `attachment`.
+    async fn connect_network(&self, container: &str, attachment: NetworkAttachment) -> Result<()>;
+    /// Disconnects a container from a network.
+    async fn disconnect_network(&self, network: &str, container: &str, force: bool) -> Result<()>;
+
+    // ---- volumes ----
+
+    /// Creates a volume.
+    async fn create_volume(&self, spec: VolumeSpec) -> Result<VolumeInfo>;
+    /// Lists volumes.
+    async fn list_volumes(&self, filters: Filters) -> Result<Vec<VolumeInfo>>;
+    /// Inspects a volume.
+    async fn inspect_volume(&self, name: &str) -> Result<VolumeInfo>;
+    /// Removes a volume.
+    async fn remove_volume(&self, name: &str, force: bool) -> Result<()>;
+}

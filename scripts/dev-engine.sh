@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Bring up a real Docker Engine for TuxPilot's tests, or reuse the one that is running.
+#
+#   scripts/dev-engine.sh          ensure engine + local test images (idempotent)
+#   scripts/dev-engine.sh --status say what is there, change nothing
+#
+# What it does, in order, skipping every step that is already done:
+#   1. installs Debian's docker.io, busybox-static and docker-compose (root only, apt-get);
+#   2. starts dockerd in the background (log: /var/log/tuxpilot-dockerd.log) unless one answers;
+#   3. waits until `docker version` answers (60 s at most);
+#   4. builds the local test image `tuxpilot-test/busybox:latest` from the host's static busybox
+#      with `docker import` (no registry is reachable here: nothing is pulled).
+#
+# Every step says what it did. Exit code 0 means the engine answers and the test image exists.
+set -euo pipefail
+
+TEST_IMAGE="${TUXPILOT_TEST_IMAGE:-tuxpilot-test/busybox:latest}"
+DOCKERD_LOG="${TUXPILOT_DOCKERD_LOG:-/var/log/tuxpilot-dockerd.log}"
+PACKAGES=(docker.io busybox-static docker-compose)
+
+say() { printf 'dev-engine: %s\n' "$*"; }
+die() { printf 'dev-engine: error: %s\n' "$*" >&2; exit 1; }
+
+engine_answers() { timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+status() {
+  if engine_answers; then
+    say "engine answers: server $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
+  else
+    say "no engine answers at ${DOCKER_HOST:-unix:///var/run/docker.sock}"
+  fi
+  if engine_answers && docker image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
+    say "test image $TEST_IMAGE present"
+  else
+    say "test image $TEST_IMAGE absent"
+  fi
+}
+
+if [[ "${1:-}" == "--status" ]]; then status; exit 0; fi
+
+install_packages() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  [[ -x /bin/busybox ]] || missing+=(busybox-static)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  if ((${#missing[@]} == 0)); then
+    say "packages present (${PACKAGES[*]})"
+    return
+  fi
+  [[ $(id -u) -eq 0 ]] || die "missing ${missing[*]}; run this script as root or install them: apt-get install -y ${missing[*]}"
+  say "installing ${missing[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+  say "installed ${missing[*]}"
+}
+
+start_daemon() {
+  if engine_answers; then
+    say "reusing the running engine ($(docker version --format '{{.Server.Version}}, API {{.Server.APIVersion}}'))"
+    return
+  fi
+  if [[ -n "${DOCKER_HOST:-}" && "${DOCKER_HOST}" != unix:///var/run/docker.sock ]]; then
+    die "DOCKER_HOST=$DOCKER_HOST does not answer; start that engine or unset DOCKER_HOST"
+  fi
+  [[ $(id -u) -eq 0 ]] || die "no engine answers and starting dockerd needs root"
+  if pgrep -x dockerd >/dev/null 2>&1; then
+    say "dockerd is running but not answering yet; waiting for it"
+  else
+    # A stale pid file from a killed daemon stops the next one from starting.
+    rm -f /var/run/docker.pid /run/docker.pid
+    pgrep -x containerd >/dev/null 2>&1 || rm -f /run/containerd/containerd.sock
+    say "starting dockerd (log: $DOCKERD_LOG)"
+    nohup setsid dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  fi
+  for _ in $(seq 1 120); do
+    if engine_answers; then
+      say "engine answers ($(docker version --format '{{.Server.Version}}, API {{.Server.APIVersion}}'))"
+      return
+    fi
+    sleep 0.5
+  done
+  tail -n 20 "$DOCKERD_LOG" >&2 || true
+  die "dockerd did not answer within 60 s; see $DOCKERD_LOG"
+}
+
+build_test_image() {
+  if docker image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
+    say "test image $TEST_IMAGE present"
+    return
+  fi
+  [[ -x /bin/busybox ]] || die "/bin/busybox missing; install busybox-static"
+  local root
+  root=$(mktemp -d)
+  trap 'rm -rf "$root"' RETURN
+  mkdir -p "$root"/{bin,etc,tmp,var/www,root,proc,sys,dev}
+  cp /bin/busybox "$root/bin/busybox"
+  # One symlink per applet, so `sh`, `sleep`, `httpd`, `nc`… exist as commands.
+  for applet in $("$root/bin/busybox" --list); do
+    [[ -e "$root/bin/$applet" ]] || ln -s busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  printf 'hello from tuxpilot\n' >"$root/var/www/index.html"
+  chmod 1777 "$root/tmp"
+  say "building $TEST_IMAGE from /bin/busybox with docker import"
+  tar -C "$root" -c . | docker import \
+    -c 'CMD ["sh"]' -c 'ENV PATH=/bin' -c 'WORKDIR /' \
+    -m 'tuxpilot test image: static busybox' - "$TEST_IMAGE" >/dev/null
+  say "built $TEST_IMAGE"
+}
+
+install_packages
+start_daemon
+build_test_image
+status

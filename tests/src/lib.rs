@@ -1,0 +1,140 @@
+//! TuxPilot's test kit for tests that run against a real Docker Engine.
+//!
+//! - [`engine`] connects to the engine, or skips the test with a message when none answers —
+//!   unless `TUXPILOT_REQUIRE_DOCKER=1` (set by `.ci/run`), where a missing engine fails the test.
+//! - [`unique_name`] gives resource names that do not collide between parallel tests or runs.
+//! - [`Cleanup`] removes every container, network and volume a test registered, when it is
+//!   dropped, so a failing test leaves nothing behind.
+//! - [`TEST_IMAGE`] is the local busybox image `scripts/dev-engine.sh` builds (nothing is pulled).
+//!
+//! ```no_run
+//! # async fn t() {
+//! let Some(engine) = tuxpilot_tests::engine().await else { return };
+//! let cleanup = tuxpilot_tests::Cleanup::new();
+//! let name = tuxpilot_tests::unique_name("web");
+//! cleanup.container(&name);
+//! # }
+//! ```
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, RemoveOptions};
+
+/// The local test image built by `scripts/dev-engine.sh` from the host's static busybox.
+pub const TEST_IMAGE: &str = "tuxpilot-test/busybox:latest";
+
+/// Label put on every resource tests create, so stray ones can be found and removed.
+pub const TEST_LABEL: &str = "io.tuxpilot.test";
+
+/// True when `TUXPILOT_REQUIRE_DOCKER=1`: tests that need an engine must fail, not skip.
+pub fn docker_required() -> bool {
+    std::env::var("TUXPILOT_REQUIRE_DOCKER").is_ok_and(|v| v == "1")
+}
+
+/// Connects to the engine from the environment, checks the test image is there, and returns
+/// `None` (after saying why on stderr) when the test should be skipped.
+///
+/// # Panics
+/// When no engine answers or the test image is missing and [`docker_required`] is true.
+pub async fn engine() -> Option<BollardEngine> {
+    let why = match BollardEngine::connect(&ConnectionConfig::from_env()).await {
+        Ok(engine) => match engine.inspect_image(TEST_IMAGE).await {
+            Ok(_) => return Some(engine),
+            Err(e) => format!("test image {TEST_IMAGE} is missing ({e}); run scripts/dev-engine.sh"),
+        },
+        Err(e) => format!("no Docker engine: {e}; run scripts/dev-engine.sh"),
+    };
+    if docker_required() {
+        panic!("TUXPILOT_REQUIRE_DOCKER=1 but {why}");
+    }
+    eprintln!("skipping real-engine test: {why}");
+    None
+}
+
+/// A name no other test or run uses: `tp-<prefix>-<pid>-<time>-<n>`.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("tp-{prefix}-{}-{nanos:x}-{n}", std::process::id())
+}
+
+/// Removes registered containers, networks and volumes when dropped, also when the test panics.
+#[derive(Default)]
+pub struct Cleanup {
+    containers: Mutex<Vec<String>>,
+    networks: Mutex<Vec<String>>,
+    volumes: Mutex<Vec<String>>,
+}
+
+impl Cleanup {
+    /// Nothing registered yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a container (name or id) for removal.
+    pub fn container(&self, name: &str) {
+        lock(&self.containers).push(name.to_string());
+    }
+
+    /// Registers a network for removal.
+    pub fn network(&self, name: &str) {
+        lock(&self.networks).push(name.to_string());
+    }
+
+    /// Registers a volume for removal.
+    pub fn volume(&self, name: &str) {
+        lock(&self.volumes).push(name.to_string());
+    }
+
+    /// Registers every container carrying `label` (e.g. a compose project label).
+    pub fn containers_labelled(&self, label: &str) {
+        lock(&self.containers).push(format!("label:{label}"));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let containers = std::mem::take(&mut *lock(&self.containers));
+        let networks = std::mem::take(&mut *lock(&self.networks));
+        let volumes = std::mem::take(&mut *lock(&self.volumes));
+        if containers.is_empty() && networks.is_empty() && volumes.is_empty() {
+            return;
+        }
+        // Drop may run inside a tokio runtime; do the async clean-up on a thread of its own.
+        let worker = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async move {
+                let Ok(engine) = BollardEngine::connect(&ConnectionConfig::from_env()).await else { return };
+                let force = RemoveOptions { force: true, volumes: true };
+                for c in containers {
+                    if let Some(label) = c.strip_prefix("label:") {
+                        let opts = tuxpilot_docker::ListContainersOptions {
+                            all: true,
+                            filters: Filters::new().label(label),
+                        };
+                        for found in engine.list_containers(opts).await.unwrap_or_default() {
+                            let _ = engine.remove_container(&found.id, force).await;
+                        }
+                    } else {
+                        let _ = engine.remove_container(&c, force).await;
+                    }
+                }
+                for n in networks {
+                    let _ = engine.remove_network(&n).await;
+                }
+                for v in volumes {
+                    let _ = engine.remove_volume(&v, true).await;
+                }
+            });
+        });
+        let _ = worker.join();
+    }
+}
