@@ -9,14 +9,19 @@
 #   2. starts dockerd in the background (log: /var/log/tuxpilot-dockerd.log) unless one answers;
 #   3. waits until `docker version` answers (60 s at most);
 #   4. builds the local test image `tuxpilot-test/busybox:latest` from the host's static busybox
-#      with `docker import` (no registry is reachable here: nothing is pulled).
+#      with `docker import` (no registry is reachable here: nothing is pulled);
+#   5. starts Debian's docker-registry on 127.0.0.1:5000 (no auth, scripts/registry-config.yml)
+#      and pushes the test image there as `127.0.0.1:5000/tuxpilot-test/busybox:latest`.
 #
 # Every step says what it did. Exit code 0 means the engine answers and the test image exists.
 set -euo pipefail
 
 TEST_IMAGE="${TUXPILOT_TEST_IMAGE:-tuxpilot-test/busybox:latest}"
 DOCKERD_LOG="${TUXPILOT_DOCKERD_LOG:-/var/log/tuxpilot-dockerd.log}"
-PACKAGES=(docker.io busybox-static docker-compose)
+PACKAGES=(docker.io busybox-static docker-compose docker-registry)
+REGISTRY=127.0.0.1:5000
+REGISTRY_LOG="${TUXPILOT_REGISTRY_LOG:-/var/log/tuxpilot-registry.log}"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 say() { printf 'dev-engine: %s\n' "$*"; }
 die() { printf 'dev-engine: error: %s\n' "$*" >&2; exit 1; }
@@ -43,6 +48,7 @@ install_packages() {
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   [[ -x /bin/busybox ]] || missing+=(busybox-static)
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   if ((${#missing[@]} == 0)); then
     say "packages present (${PACKAGES[*]})"
     return
@@ -110,7 +116,30 @@ build_test_image() {
   say "built $TEST_IMAGE"
 }
 
+registry_answers() { timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/5000 && printf 'GET /v2/ HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3" 2>/dev/null; }
+
+start_registry() {
+  if registry_answers; then
+    say "reusing the local registry at $REGISTRY"
+  else
+    mkdir -p /var/lib/tuxpilot-registry
+    say "starting docker-registry on $REGISTRY (log: $REGISTRY_LOG)"
+    nohup setsid docker-registry serve "$HERE/registry-config.yml" >>"$REGISTRY_LOG" 2>&1 </dev/null &
+    for _ in $(seq 1 60); do registry_answers && break; sleep 0.5; done
+    registry_answers || die "docker-registry did not answer on $REGISTRY; see $REGISTRY_LOG"
+  fi
+  local remote="$REGISTRY/${TEST_IMAGE}"
+  if docker manifest inspect --insecure "$remote" >/dev/null 2>&1; then
+    say "test image present in the local registry ($remote)"
+  else
+    docker tag "$TEST_IMAGE" "$remote"
+    docker push "$remote" >/dev/null
+    say "pushed $remote"
+  fi
+}
+
 install_packages
 start_daemon
 build_test_image
+start_registry
 status
