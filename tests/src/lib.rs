@@ -20,6 +20,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub mod fake_daemon;
+
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, RemoveOptions};
 
 /// The local test image built by `scripts/dev-engine.sh` from the host's static busybox.

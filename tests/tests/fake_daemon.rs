@@ -1,84 +1,10 @@
 //! `BollardEngine` against a scripted fake daemon on a Unix socket: each HTTP failure the real
 //! daemon gives (404, 409, 500, no answer, nobody listening) must become the right `EngineError`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixListener;
+use tuxpilot_tests::fake_daemon::start as fake_daemon;
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, EngineError, ListContainersOptions, RemoveOptions, ResourceKind};
-
-/// Starts a fake daemon in a fresh temp dir; returns its socket path.
-async fn fake_daemon(tag: &str) -> (PathBuf, tokio::task::JoinHandle<()>) {
-    let dir = std::env::temp_dir().join(format!("tuxpilot-fake-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("docker.sock");
-    let listener = UnixListener::bind(&path).unwrap();
-    let handle = tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
-            tokio::spawn(async move {
-                loop {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let head = String::from_utf8_lossy(&buf).to_string();
-                    let line = head.lines().next().unwrap_or_default().to_string();
-                    let (status, body) = route(&line);
-                    if status == 0 {
-                        // Never answer: the client must time out.
-                        tokio::time::sleep(Duration::from_secs(30)).await;
-                        return;
-                    }
-                    let reason = match status {
-                        200 => "OK",
-                        404 => "Not Found",
-                        409 => "Conflict",
-                        _ => "Internal Server Error",
-                    };
-                    let resp = format!(
-                        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    if sock.write_all(resp.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    (path, handle)
-}
-
-fn route(request_line: &str) -> (u16, String) {
-    let path = request_line.split_whitespace().nth(1).unwrap_or("");
-    let path = path.split('?').next().unwrap_or(path);
-    if path.ends_with("/version") {
-        return (200, r#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64"}"#.into());
-    }
-    if path.ends_with("/_ping") {
-        return (200, "OK".into());
-    }
-    if path.ends_with("/containers/missing/json") {
-        return (404, r#"{"message":"No such container: missing"}"#.into());
-    }
-    if path.ends_with("/containers/busy") {
-        return (409, r#"{"message":"You cannot remove a running container busy. Stop the container before attempting removal or force remove"}"#.into());
-    }
-    if path.ends_with("/containers/slow/json") {
-        return (0, String::new());
-    }
-    if path.ends_with("/containers/json") {
-        return (500, r#"{"message":"boom: storage is on fire"}"#.into());
-    }
-    (404, r#"{"message":"page not found"}"#.into())
-}
 
 fn config(path: &std::path::Path, timeout_secs: u64) -> ConnectionConfig {
     ConnectionConfig {
@@ -90,7 +16,8 @@ fn config(path: &std::path::Path, timeout_secs: u64) -> ConnectionConfig {
 
 #[tokio::test]
 async fn negotiates_the_daemons_api_version() {
-    let (path, _d) = fake_daemon("version").await;
+    let d = fake_daemon("version").await;
+    let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
     assert_eq!(engine.api_version(), "1.41");
     assert_eq!(engine.version().await.unwrap().api_version, "1.41");
@@ -98,7 +25,8 @@ async fn negotiates_the_daemons_api_version() {
 
 #[tokio::test]
 async fn http_404_is_not_found_naming_the_container() {
-    let (path, _d) = fake_daemon("404").await;
+    let d = fake_daemon("404").await;
+    let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
     match engine.inspect_container("missing").await {
         Err(EngineError::NotFound { kind: ResourceKind::Container, name, message }) => {
@@ -111,7 +39,8 @@ async fn http_404_is_not_found_naming_the_container() {
 
 #[tokio::test]
 async fn http_409_is_conflict() {
-    let (path, _d) = fake_daemon("409").await;
+    let d = fake_daemon("409").await;
+    let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
     let err = engine.remove_container("busy", RemoveOptions::default()).await.unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
@@ -121,7 +50,8 @@ async fn http_409_is_conflict() {
 
 #[tokio::test]
 async fn other_statuses_are_daemon_errors_with_status_and_message() {
-    let (path, _d) = fake_daemon("500").await;
+    let d = fake_daemon("500").await;
+    let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
     match engine.list_containers(ListContainersOptions::default()).await {
         Err(EngineError::Daemon { status: Some(500), message, .. }) => assert!(message.contains("storage is on fire")),
@@ -131,7 +61,8 @@ async fn other_statuses_are_daemon_errors_with_status_and_message() {
 
 #[tokio::test]
 async fn no_answer_is_a_timeout() {
-    let (path, _d) = fake_daemon("timeout").await;
+    let d = fake_daemon("timeout").await;
+    let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 1)).await.unwrap();
     match engine.inspect_container("slow").await {
         Err(EngineError::Timeout { operation, after }) => {
