@@ -33,8 +33,16 @@ pub fn report(err: &anyhow::Error) -> Report {
     // `{:#}` joins the context chain into one line: "outer: inner".
     let message = format!("{err:#}").replace('\n', " ");
     match err.chain().find_map(|e| e.downcast_ref::<EngineError>()) {
-        Some(e) => Report { message, hint: e.hint(), code: engine_code(e) },
-        None => Report { message, hint: None, code: code::FAILURE },
+        Some(e) => Report {
+            message,
+            hint: e.hint(),
+            code: engine_code(e),
+        },
+        None => Report {
+            message,
+            hint: None,
+            code: code::FAILURE,
+        },
     }
 }
 
@@ -58,26 +66,72 @@ mod tests {
     #[test]
     fn each_engine_error_gets_its_code_and_a_hint() {
         let cases = [
-            (EngineError::NotFound { kind: ResourceKind::Container, name: "web".into(), message: "No such container: web".into() }, code::NOT_FOUND, "no such container: web", "containers list"),
-            (EngineError::Conflict { kind: ResourceKind::Container, name: "web".into(), message: "You cannot remove a running container".into() }, code::CONFLICT, "conflict on container web", "--force"),
-            (EngineError::Unavailable { address: "unix:///nonexistent.sock".into(), reason: "no socket at /nonexistent.sock".into() }, code::UNAVAILABLE, "unix:///nonexistent.sock", "DOCKER_HOST"),
-            (EngineError::Timeout { operation: "list containers".into(), after: Duration::from_secs(2) }, code::TIMEOUT, "timed out after 2s", "timeout"),
+            (
+                EngineError::NotFound {
+                    kind: ResourceKind::Container,
+                    name: "web".into(),
+                    message: "No such container: web".into(),
+                },
+                code::NOT_FOUND,
+                "no such container: web",
+                "containers list",
+            ),
+            (
+                EngineError::Conflict {
+                    kind: ResourceKind::Container,
+                    name: "web".into(),
+                    message: "You cannot remove a running container".into(),
+                },
+                code::CONFLICT,
+                "conflict on container web",
+                "--force",
+            ),
+            (
+                EngineError::Unavailable {
+                    address: "unix:///nonexistent.sock".into(),
+                    reason: "no socket at /nonexistent.sock".into(),
+                },
+                code::UNAVAILABLE,
+                "unix:///nonexistent.sock",
+                "DOCKER_HOST",
+            ),
+            (
+                EngineError::Timeout {
+                    operation: "list containers".into(),
+                    after: Duration::from_secs(2),
+                },
+                code::TIMEOUT,
+                "timed out after 2s",
+                "timeout",
+            ),
         ];
         for (e, want_code, want_msg, want_hint) in cases {
             let r = report(&anyhow::Error::from(e));
             assert_eq!(r.code, want_code);
             assert!(r.message.contains(want_msg), "{}", r.message);
-            assert!(r.hint.as_deref().unwrap_or("").contains(want_hint), "{:?}", r.hint);
+            assert!(
+                r.hint.as_deref().unwrap_or("").contains(want_hint),
+                "{:?}",
+                r.hint
+            );
         }
     }
 
     #[test]
     fn context_is_kept_on_one_line() {
-        let e = anyhow::Error::from(EngineError::Daemon { operation: "start".into(), status: Some(500), message: "boom".into() })
-            .context("container x could not start");
+        let e = anyhow::Error::from(EngineError::Daemon {
+            operation: "start".into(),
+            status: Some(500),
+            message: "boom".into(),
+        })
+        .context("container x could not start");
         let r = report(&e);
         assert_eq!(r.code, code::FAILURE);
-        assert!(r.message.starts_with("container x could not start: "), "{}", r.message);
+        assert!(
+            r.message.starts_with("container x could not start: "),
+            "{}",
+            r.message
+        );
         assert!(!r.message.contains('\n'));
     }
 }

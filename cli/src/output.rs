@@ -42,13 +42,19 @@ impl Ui<'_> {
     /// Writes a borderless table like `docker ps`.
     pub fn print_table(&mut self, headers: &[&str], rows: Vec<Vec<Cell>>) -> anyhow::Result<()> {
         let mut table = Table::new();
-        table.load_style(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
+        table
+            .load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled);
         if !self.color {
             table.force_no_tty();
         } else {
             table.enforce_styling();
         }
-        table.set_header(headers.iter().map(|h| Cell::new(h).add_attribute(comfy_table::Attribute::Bold)));
+        table.set_header(
+            headers
+                .iter()
+                .map(|h| Cell::new(h).add_attribute(comfy_table::Attribute::Bold)),
+        );
         for row in rows {
             table.add_row(row);
         }

@@ -4,6 +4,9 @@
 //! Routes (by path suffix): `/version`, `/_ping` answer 200; `/containers/missing/json` 404;
 //! `DELETE /containers/busy` 409; `/containers/slow/json` never answers; `/containers/json` 500.
 
+// Test-kit code: a broken temp dir should fail the test loudly.
+#![allow(clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -38,14 +41,20 @@ impl Drop for FakeDaemon {
 /// # Panics
 /// When the socket cannot be bound (a broken temp dir).
 pub async fn start(tag: &str) -> FakeDaemon {
-    let dir = std::env::temp_dir().join(format!("tuxpilot-fake-{tag}-{}-{}", std::process::id(), crate::unique_name("d")));
+    let dir = std::env::temp_dir().join(format!(
+        "tuxpilot-fake-{tag}-{}-{}",
+        std::process::id(),
+        crate::unique_name("d")
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("docker.sock");
     let listener = UnixListener::bind(&path).expect("bind fake daemon socket");
     let handle = tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 loop {
                     let mut buf = Vec::new();
@@ -107,4 +116,3 @@ fn route(request_line: &str) -> (u16, String) {
     }
     (404, r#"{"message":"page not found"}"#.into())
 }
-

@@ -44,7 +44,9 @@ pub async fn engine() -> Option<BollardEngine> {
     let why = match BollardEngine::connect(&ConnectionConfig::from_env()).await {
         Ok(engine) => match engine.inspect_image(TEST_IMAGE).await {
             Ok(_) => return Some(engine),
-            Err(e) => format!("test image {TEST_IMAGE} is missing ({e}); run scripts/dev-engine.sh"),
+            Err(e) => {
+                format!("test image {TEST_IMAGE} is missing ({e}); run scripts/dev-engine.sh")
+            }
         },
         Err(e) => format!("no Docker engine: {e}; run scripts/dev-engine.sh"),
     };
@@ -59,7 +61,10 @@ pub async fn engine() -> Option<BollardEngine> {
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("tp-{prefix}-{}-{nanos:x}-{n}", std::process::id())
 }
 
@@ -112,10 +117,20 @@ impl Drop for Cleanup {
         }
         // Drop may run inside a tokio runtime; do the async clean-up on a thread of its own.
         let worker = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
-                let Ok(engine) = BollardEngine::connect(&ConnectionConfig::from_env()).await else { return };
-                let force = RemoveOptions { force: true, volumes: true };
+                let Ok(engine) = BollardEngine::connect(&ConnectionConfig::from_env()).await else {
+                    return;
+                };
+                let force = RemoveOptions {
+                    force: true,
+                    volumes: true,
+                };
                 for c in containers {
                     if let Some(label) = c.strip_prefix("label:") {
                         let opts = tuxpilot_docker::ListContainersOptions {

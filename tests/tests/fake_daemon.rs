@@ -1,10 +1,15 @@
 //! `BollardEngine` against a scripted fake daemon on a Unix socket: each HTTP failure the real
 //! daemon gives (404, 409, 500, no answer, nobody listening) must become the right `EngineError`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
+use tuxpilot_docker::{
+    BollardEngine, ConnectionConfig, Engine, EngineError, ListContainersOptions, RemoveOptions,
+    ResourceKind,
+};
 use tuxpilot_tests::fake_daemon::start as fake_daemon;
-use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, EngineError, ListContainersOptions, RemoveOptions, ResourceKind};
 
 fn config(path: &std::path::Path, timeout_secs: u64) -> ConnectionConfig {
     ConnectionConfig {
@@ -29,7 +34,11 @@ async fn http_404_is_not_found_naming_the_container() {
     let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
     match engine.inspect_container("missing").await {
-        Err(EngineError::NotFound { kind: ResourceKind::Container, name, message }) => {
+        Err(EngineError::NotFound {
+            kind: ResourceKind::Container,
+            name,
+            message,
+        }) => {
             assert_eq!(name, "missing");
             assert_eq!(message, "No such container: missing");
         }
@@ -42,9 +51,16 @@ async fn http_409_is_conflict() {
     let d = fake_daemon("409").await;
     let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
-    let err = engine.remove_container("busy", RemoveOptions::default()).await.unwrap_err();
+    let err = engine
+        .remove_container("busy", RemoveOptions::default())
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
-    assert!(err.to_string().contains("cannot remove a running container"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot remove a running container"),
+        "{err}"
+    );
     assert!(err.hint().unwrap().contains("--force"));
 }
 
@@ -53,8 +69,15 @@ async fn other_statuses_are_daemon_errors_with_status_and_message() {
     let d = fake_daemon("500").await;
     let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
-    match engine.list_containers(ListContainersOptions::default()).await {
-        Err(EngineError::Daemon { status: Some(500), message, .. }) => assert!(message.contains("storage is on fire")),
+    match engine
+        .list_containers(ListContainersOptions::default())
+        .await
+    {
+        Err(EngineError::Daemon {
+            status: Some(500),
+            message,
+            ..
+        }) => assert!(message.contains("storage is on fire")),
         other => panic!("expected Daemon 500, got {other:?}"),
     }
 }
@@ -104,7 +127,11 @@ async fn socket_nobody_listens_on_is_unavailable() {
 #[tokio::test]
 async fn unreachable_tcp_is_unavailable() {
     // Port 9 (discard) on loopback: nothing listens there in this sandbox.
-    let cfg = ConnectionConfig { host: Some("tcp://127.0.0.1:9".into()), timeout: Duration::from_secs(5), ..Default::default() };
+    let cfg = ConnectionConfig {
+        host: Some("tcp://127.0.0.1:9".into()),
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    };
     match BollardEngine::connect(&cfg).await {
         Err(EngineError::Unavailable { address, .. }) => assert_eq!(address, "tcp://127.0.0.1:9"),
         other => panic!("expected Unavailable, got {other:?}"),

@@ -5,10 +5,14 @@
 /// `512m` is 512 MiB. A plain number is bytes.
 pub fn parse_bytes(input: &str) -> Result<i64, String> {
     let s = input.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, suffix) = s.split_at(split);
     if num.is_empty() {
-        return Err(format!("invalid size `{input}`: expected a number with an optional unit, e.g. 512m or 2g"));
+        return Err(format!(
+            "invalid size `{input}`: expected a number with an optional unit, e.g. 512m or 2g"
+        ));
     }
     let value: f64 = num
         .parse()
@@ -91,7 +95,11 @@ mod tests {
         assert!(parse_bytes("").unwrap_err().contains("expected a number"));
         assert!(parse_bytes("12x").unwrap_err().contains("unknown unit"));
         assert!(parse_bytes("m").is_err());
-        assert!(parse_bytes("99999999999p").unwrap_err().contains("too large"));
+        assert!(
+            parse_bytes("99999999999p")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]
