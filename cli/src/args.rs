@@ -41,6 +41,8 @@ pub enum Format {
     Table,
     /// JSON with stable field names.
     Json,
+    /// YAML (the default of `compose config`).
+    Yaml,
 }
 
 /// Top-level commands.
@@ -55,6 +57,73 @@ pub enum Command {
     /// The configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Compose projects (compose.yaml), as `docker compose` reads them.
+    Compose(ComposeArgs),
+}
+
+/// `tuxpilot compose …`: the project options, then a command.
+#[derive(Debug, Args)]
+pub struct ComposeArgs {
+    /// Compose file (repeatable; `-` reads standard input). Default: compose.yaml… searched upward.
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+    /// Project name.
+    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Project directory (default: the first file's directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project_directory: Option<std::path::PathBuf>,
+    /// Env file for interpolation, instead of .env (repeatable).
+    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    pub env_files: Vec<std::path::PathBuf>,
+    /// Profile to enable (repeatable; also COMPOSE_PROFILES).
+    #[arg(id = "compose_profile", long = "profile", global = true, value_name = "NAME")]
+    pub profiles: Vec<String>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: ComposeCommand,
+}
+
+/// Compose commands.
+#[derive(Debug, Subcommand)]
+pub enum ComposeCommand {
+    /// Print the normalized, validated project (the format `docker compose config` prints).
+    Config(ComposeConfigArgs),
+}
+
+/// `compose config` arguments.
+#[derive(Debug, Args)]
+pub struct ComposeConfigArgs {
+    /// Only validate; print nothing.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the service names, one a line.
+    #[arg(long)]
+    pub services: bool,
+    /// Print the volume names.
+    #[arg(long)]
+    pub volumes: bool,
+    /// Print the network names.
+    #[arg(long)]
+    pub networks: bool,
+    /// Print the profile names.
+    #[arg(long)]
+    pub profiles: bool,
+    /// Print the image of each service.
+    #[arg(long)]
+    pub images: bool,
+    /// Print the config hash of SERVICE (`*` for all) as `service hash`.
+    #[arg(long, value_name = "SERVICE")]
+    pub hash: Option<String>,
+    /// Leave `${…}` as written.
+    #[arg(long)]
+    pub no_interpolate: bool,
+    /// Leave relative paths as written.
+    #[arg(long)]
+    pub no_path_resolution: bool,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// `tuxpilot engine …`

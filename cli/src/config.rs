@@ -33,12 +33,7 @@ pub struct ContainersConfig {
 
 impl Default for ContainersConfig {
     fn default() -> Self {
-        Self {
-            docker_socket: None,
-            timeout: 120,
-            format: None,
-            other: toml::Table::new(),
-        }
+        Self { docker_socket: None, timeout: 120, format: None, other: toml::Table::new() }
     }
 }
 
@@ -61,8 +56,7 @@ pub fn path(flag: Option<&Path>) -> Option<PathBuf> {
 /// Loads the config. A missing default file is fine; a missing file named by `--config` or
 /// `TUXPILOT_CONFIG`, or a malformed one, is an error naming the file and the line.
 pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
-    let explicit =
-        flag.is_some() || std::env::var_os("TUXPILOT_CONFIG").is_some_and(|p| !p.is_empty());
+    let explicit = flag.is_some() || std::env::var_os("TUXPILOT_CONFIG").is_some_and(|p| !p.is_empty());
     let Some(path) = path(flag) else {
         return Ok(Config::default());
     };
@@ -81,11 +75,7 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
             .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
             .map(|l| format!(", line {l}"))
             .unwrap_or_default();
-        anyhow::anyhow!(
-            "invalid config file {}{line}: {}",
-            path.display(),
-            e.message()
-        )
+        anyhow::anyhow!("invalid config file {}{line}: {}", path.display(), e.message())
     })?;
     if let Ok(v) = std::env::var("TUXPILOT_DOCKER_SOCKET")
         && !v.is_empty()
@@ -125,10 +115,7 @@ mod tests {
             "[containers]\ndocker_socket = \"/run/docker.sock\"\n[containers.monitoring]\ncpu_alert_threshold = 80.0\n",
         )
         .unwrap();
-        assert_eq!(
-            c.containers.docker_socket.as_deref(),
-            Some(Path::new("/run/docker.sock"))
-        );
+        assert_eq!(c.containers.docker_socket.as_deref(), Some(Path::new("/run/docker.sock")));
         assert!(c.containers.other.contains_key("monitoring"));
         assert_eq!(c.containers.timeout, 120);
     }
@@ -139,17 +126,12 @@ mod tests {
         let p = dir.path().join("config.toml");
         std::fs::write(&p, "[containers]\ntimeout = \"soon\"\n").unwrap();
         let err = load(Some(&p)).unwrap_err().to_string();
-        assert!(
-            err.contains("config.toml") && err.contains("line 2"),
-            "{err}"
-        );
+        assert!(err.contains("config.toml") && err.contains("line 2"), "{err}");
     }
 
     #[test]
     fn missing_explicit_file_is_an_error() {
-        let err = load(Some(Path::new("/nonexistent/tuxpilot.toml")))
-            .unwrap_err()
-            .to_string();
+        let err = load(Some(Path::new("/nonexistent/tuxpilot.toml"))).unwrap_err().to_string();
         assert!(err.contains("/nonexistent/tuxpilot.toml"), "{err}");
     }
 }

@@ -32,18 +32,14 @@ pub struct Report {
 pub fn report(err: &anyhow::Error) -> Report {
     // `{:#}` joins the context chain into one line: "outer: inner".
     let message = format!("{err:#}").replace('\n', " ");
-    match err.chain().find_map(|e| e.downcast_ref::<EngineError>()) {
-        Some(e) => Report {
-            message,
-            hint: e.hint(),
-            code: engine_code(e),
-        },
-        None => Report {
-            message,
-            hint: None,
-            code: code::FAILURE,
-        },
+    if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<EngineError>()) {
+        return Report { message, hint: e.hint(), code: engine_code(e) };
     }
+    if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<tuxpilot_compose::Error>()) {
+        // A compose file the loader rejects is bad input, like a bad flag.
+        return Report { message, hint: e.hint.clone(), code: code::USAGE };
+    }
+    Report { message, hint: None, code: code::FAILURE }
 }
 
 fn engine_code(e: &EngineError) -> i32 {
@@ -96,10 +92,7 @@ mod tests {
                 "DOCKER_HOST",
             ),
             (
-                EngineError::Timeout {
-                    operation: "list containers".into(),
-                    after: Duration::from_secs(2),
-                },
+                EngineError::Timeout { operation: "list containers".into(), after: Duration::from_secs(2) },
                 code::TIMEOUT,
                 "timed out after 2s",
                 "timeout",
@@ -109,11 +102,7 @@ mod tests {
             let r = report(&anyhow::Error::from(e));
             assert_eq!(r.code, want_code);
             assert!(r.message.contains(want_msg), "{}", r.message);
-            assert!(
-                r.hint.as_deref().unwrap_or("").contains(want_hint),
-                "{:?}",
-                r.hint
-            );
+            assert!(r.hint.as_deref().unwrap_or("").contains(want_hint), "{:?}", r.hint);
         }
     }
 
@@ -127,11 +116,7 @@ mod tests {
         .context("container x could not start");
         let r = report(&e);
         assert_eq!(r.code, code::FAILURE);
-        assert!(
-            r.message.starts_with("container x could not start: "),
-            "{}",
-            r.message
-        );
+        assert!(r.message.starts_with("container x could not start: "), "{}", r.message);
         assert!(!r.message.contains('\n'));
     }
 }

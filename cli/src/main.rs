@@ -19,11 +19,7 @@ use crate::output::Ui;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -54,31 +50,23 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("TUXPILOT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = config::load(cli.config.as_deref())?;
+    let format_flag = cli.format;
     let format = cli.format.or(config.format()).unwrap_or(Format::Table);
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let (mut out, mut err) = (stdout.lock(), stderr.lock());
-    let mut ui = Ui {
-        format,
-        color: output::colors_enabled() && format == Format::Table,
-        out: &mut out,
-        err: &mut err,
-    };
+    let mut ui =
+        Ui { format, color: output::colors_enabled() && format == Format::Table, out: &mut out, err: &mut err };
 
     let connection = ConnectionConfig {
         host: cli.host.clone(),
         socket: config.containers.docker_socket.clone(),
-        timeout: std::time::Duration::from_secs(
-            cli.timeout.unwrap_or(config.containers.timeout).max(1),
-        ),
+        timeout: std::time::Duration::from_secs(cli.timeout.unwrap_or(config.containers.timeout).max(1)),
         ..Default::default()
     }
     .with_env(|k| std::env::var(k).ok());
@@ -92,8 +80,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 writeln!(
                     ui.out,
                     "{}",
-                    path.map(|p| p.display().to_string())
-                        .unwrap_or_else(|| "(no HOME: defaults only)".into())
+                    path.map(|p| p.display().to_string()).unwrap_or_else(|| "(no HOME: defaults only)".into())
                 )?;
                 Ok(())
             }
@@ -106,6 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         }
+        Command::Compose(args) => commands::compose::run(&args, format_flag, &mut ui).await,
         Command::Engine(EngineCommand::Info) => {
             let engine = BollardEngine::connect(&connection).await?;
             commands::engine::info(&engine, &mut ui).await
@@ -115,13 +103,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             use commands::containers as c;
             match cmd {
                 ContainersCommand::List(a) => c::list(&engine, &mut ui, &a).await,
-                ContainersCommand::Inspect { containers } => {
-                    c::inspect(&engine, &mut ui, &containers).await
-                }
+                ContainersCommand::Inspect { containers } => c::inspect(&engine, &mut ui, &containers).await,
                 ContainersCommand::Run(a) => c::run(&engine, &mut ui, &a).await,
-                ContainersCommand::Start { containers } => {
-                    c::start(&engine, &mut ui, &containers).await
-                }
+                ContainersCommand::Start { containers } => c::start(&engine, &mut ui, &containers).await,
                 ContainersCommand::Stop(a) => c::stop(&engine, &mut ui, &a).await,
                 ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,
                 ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,

@@ -20,13 +20,17 @@ pub struct Ui<'a> {
 }
 
 impl Ui<'_> {
-    /// True when the user asked for JSON.
+    /// True when the user asked for a machine format (JSON or YAML).
     pub fn json(&self) -> bool {
-        self.format == Format::Json
+        self.format != Format::Table
     }
 
-    /// Writes `value` as pretty JSON followed by a newline.
-    pub fn print_json<T: Serialize + ?Sized>(&mut self, value: &T) -> anyhow::Result<()> {
+    /// Writes `value` as pretty JSON (or YAML with `--format yaml`) followed by a newline.
+    pub fn print_json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
+        if self.format == Format::Yaml {
+            write!(self.out, "{}", serde_saphyr::to_string(value)?)?;
+            return Ok(());
+        }
         serde_json::to_writer_pretty(&mut *self.out, value)?;
         writeln!(self.out)?;
         Ok(())
@@ -42,19 +46,13 @@ impl Ui<'_> {
     /// Writes a borderless table like `docker ps`.
     pub fn print_table(&mut self, headers: &[&str], rows: Vec<Vec<Cell>>) -> anyhow::Result<()> {
         let mut table = Table::new();
-        table
-            .load_style(presets::NOTHING)
-            .set_content_arrangement(ContentArrangement::Disabled);
+        table.load_style(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
         if !self.color {
             table.force_no_tty();
         } else {
             table.enforce_styling();
         }
-        table.set_header(
-            headers
-                .iter()
-                .map(|h| Cell::new(h).add_attribute(comfy_table::Attribute::Bold)),
-        );
+        table.set_header(headers.iter().map(|h| Cell::new(h).add_attribute(comfy_table::Attribute::Bold)));
         for row in rows {
             table.add_row(row);
         }

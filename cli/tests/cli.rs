@@ -23,33 +23,18 @@ fn stderr_of(out: &std::process::Output) -> String {
 
 #[test]
 fn unreachable_socket_fails_with_its_name_and_no_panic() {
-    let out = tuxpilot()
-        .env("DOCKER_HOST", "unix:///nonexistent.sock")
-        .args(["containers", "list"])
-        .output()
-        .unwrap();
+    let out = tuxpilot().env("DOCKER_HOST", "unix:///nonexistent.sock").args(["containers", "list"]).output().unwrap();
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(5), "{err}");
     assert!(err.contains("/nonexistent.sock"), "{err}");
     assert!(err.contains("hint:"), "{err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-    assert_eq!(
-        err.lines().count(),
-        2,
-        "one line of cause, one of hint: {err}"
-    );
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert_eq!(err.lines().count(), 2, "one line of cause, one of hint: {err}");
 }
 
 #[test]
 fn bad_docker_host_scheme_is_a_usage_error() {
-    let out = tuxpilot()
-        .env("DOCKER_HOST", "ftp://example")
-        .args(["engine", "info"])
-        .output()
-        .unwrap();
+    let out = tuxpilot().env("DOCKER_HOST", "ftp://example").args(["engine", "info"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("unsupported scheme `ftp`"));
 }
@@ -64,10 +49,7 @@ fn bad_flags_are_rejected_with_the_flag_named() {
     assert_ne!(out.status.code(), Some(0));
     let err = stderr_of(&out);
     // Bad input is caught before any engine call, so the message is about the flag.
-    assert!(
-        err.contains("--memory") || err.contains("nonexistent.sock"),
-        "{err}"
-    );
+    assert!(err.contains("--memory") || err.contains("nonexistent.sock"), "{err}");
 }
 
 #[tokio::test]
@@ -77,11 +59,7 @@ async fn daemon_errors_become_messages_and_exit_codes() {
     let run = |args: Vec<&'static str>| {
         let host = host.clone();
         tokio::task::spawn_blocking(move || {
-            tuxpilot()
-                .args(["-H", &host, "--timeout", "1"])
-                .args(args)
-                .output()
-                .unwrap()
+            tuxpilot().args(["-H", &host, "--timeout", "1"]).args(args).output().unwrap()
         })
     };
     let (not_found, conflict, timeout, daemon) = tokio::join!(
@@ -103,40 +81,21 @@ async fn daemon_errors_become_messages_and_exit_codes() {
     assert!(stderr_of(&conflict).contains("--force"));
     let timeout = timeout.unwrap();
     assert_eq!(timeout.status.code(), Some(6));
-    assert!(
-        stderr_of(&timeout).contains("inspect container timed out after 1s"),
-        "{}",
-        stderr_of(&timeout)
-    );
+    assert!(stderr_of(&timeout).contains("inspect container timed out after 1s"), "{}", stderr_of(&timeout));
     let daemon = daemon.unwrap();
     assert_eq!(daemon.status.code(), Some(1));
-    assert!(
-        stderr_of(&daemon).contains("storage is on fire (HTTP 500)"),
-        "{}",
-        stderr_of(&daemon)
-    );
+    assert!(stderr_of(&daemon).contains("storage is on fire (HTTP 500)"), "{}", stderr_of(&daemon));
 }
 
 fn docker_ps(label: &str) -> BTreeMap<String, String> {
     let out = StdCommand::new("docker")
-        .args([
-            "ps",
-            "-a",
-            "--no-trunc",
-            "--filter",
-            &format!("label={label}"),
-            "--format",
-            "{{.ID}} {{.State}}",
-        ])
+        .args(["ps", "-a", "--no-trunc", "--filter", &format!("label={label}"), "--format", "{{.ID}} {{.State}}"])
         .output()
         .expect("docker CLI");
     assert!(out.status.success(), "{}", stderr_of(&out));
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| {
-            l.split_once(' ')
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-        })
+        .filter_map(|l| l.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())))
         .collect()
 }
 
@@ -163,15 +122,7 @@ async fn list_json_matches_docker_ps() {
     engine.wait_container(&exited.id).await.unwrap();
 
     let out = tuxpilot()
-        .args([
-            "containers",
-            "list",
-            "--all",
-            "--format",
-            "json",
-            "--filter",
-            &format!("label={label}"),
-        ])
+        .args(["containers", "list", "--all", "--format", "json", "--filter", &format!("label={label}")])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
@@ -180,33 +131,19 @@ async fn list_json_matches_docker_ps() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| {
-            (
-                c["id"].as_str().unwrap().to_string(),
-                c["state"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["state"].as_str().unwrap().to_string()))
         .collect();
     let theirs = docker_ps(&label);
     assert_eq!(ours.len(), 3);
     assert_eq!(ours, theirs);
     assert_eq!(
-        ours.values()
-            .cloned()
-            .collect::<std::collections::BTreeSet<_>>(),
+        ours.values().cloned().collect::<std::collections::BTreeSet<_>>(),
         ["created", "exited", "running"].map(String::from).into()
     );
 
     // Without --all only the running one.
     let out = tuxpilot()
-        .args([
-            "containers",
-            "list",
-            "--format",
-            "json",
-            "--filter",
-            &format!("label={label}"),
-        ])
+        .args(["containers", "list", "--format", "json", "--filter", &format!("label={label}")])
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -223,28 +160,8 @@ async fn run_inspect_logs_stop_rm_through_the_cli() {
     let name = unique_name("cli");
     cleanup.container(&name);
     let out = tuxpilot()
-        .args([
-            "containers",
-            "run",
-            "--name",
-            &name,
-            "-p",
-            "127.0.0.1::80",
-            "--memory",
-            "64m",
-            "--cpus",
-            "0.5",
-        ])
-        .args([
-            "--label",
-            "io.tuxpilot.test=1",
-            "--label",
-            "tier=web",
-            "-e",
-            "MODE=test",
-            "--restart",
-            "on-failure:2",
-        ])
+        .args(["containers", "run", "--name", &name, "-p", "127.0.0.1::80", "--memory", "64m", "--cpus", "0.5"])
+        .args(["--label", "io.tuxpilot.test=1", "--label", "tier=web", "-e", "MODE=test", "--restart", "on-failure:2"])
         .args([
             "--format",
             "json",
@@ -260,10 +177,7 @@ async fn run_inspect_logs_stop_rm_through_the_cli() {
     let run: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(run["name"], name.as_str());
 
-    let out = tuxpilot()
-        .args(["containers", "inspect", &name, "--format", "json"])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["containers", "inspect", &name, "--format", "json"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = &v[0];
@@ -273,96 +187,43 @@ async fn run_inspect_logs_stop_rm_through_the_cli() {
     assert_eq!(c["resources"]["cpus"], 0.5);
     assert_eq!(c["labels"]["tier"], "web");
     assert_eq!(c["restart_policy"], "on-failure:2");
-    assert!(
-        c["env"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e == "MODE=test")
-    );
-    let port = c["ports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find_map(|p| p["host_port"].as_u64())
-        .expect("published port");
+    assert!(c["env"].as_array().unwrap().iter().any(|e| e == "MODE=test"));
+    let port = c["ports"].as_array().unwrap().iter().find_map(|p| p["host_port"].as_u64()).expect("published port");
     assert!(port > 0);
 
     // Logs: wait (bounded) until both lines are there, stdout and stderr apart.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let out = tuxpilot()
-            .args(["containers", "logs", &name])
-            .output()
-            .unwrap();
+        let out = tuxpilot().args(["containers", "logs", &name]).output().unwrap();
         assert!(out.status.success());
-        if String::from_utf8_lossy(&out.stdout) == "started\n"
-            && String::from_utf8_lossy(&out.stderr) == "warn\n"
-        {
+        if String::from_utf8_lossy(&out.stdout) == "started\n" && String::from_utf8_lossy(&out.stderr) == "warn\n" {
             break;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "logs never showed both lines: {out:?}"
-        );
+        assert!(std::time::Instant::now() < deadline, "logs never showed both lines: {out:?}");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let out = tuxpilot()
-        .args([
-            "containers",
-            "logs",
-            "--timestamps",
-            "--tail",
-            "1",
-            "--format",
-            "json",
-            &name,
-        ])
+        .args(["containers", "logs", "--timestamps", "--tail", "1", "--format", "json", &name])
         .output()
         .unwrap();
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     // Like docker, --tail counts lines of the whole log, both streams together.
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0]["timestamp"].is_string());
     assert!(["stdout", "stderr"].contains(&lines[0]["stream"].as_str().unwrap()));
 
-    let out = tuxpilot()
-        .args(["containers", "rm", &name])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(4),
-        "running container needs --force: {}",
-        stderr_of(&out)
-    );
-    let out = tuxpilot()
-        .args(["containers", "stop", "--time", "1", &name])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["containers", "rm", &name]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "running container needs --force: {}", stderr_of(&out));
+    let out = tuxpilot().args(["containers", "stop", "--time", "1", &name]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let out = tuxpilot()
-        .args(["containers", "start", &name])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["containers", "start", &name]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let out = tuxpilot()
-        .args(["containers", "restart", "-t", "1", &name])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["containers", "restart", "-t", "1", &name]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let out = tuxpilot()
-        .args(["containers", "rm", "--force", &name])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["containers", "rm", "--force", &name]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let out = tuxpilot()
-        .args(["containers", "inspect", &name])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["containers", "inspect", &name]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(docker_ps(&format!("io.tuxpilot.test=1,name={name}")).is_empty());
 }
@@ -371,38 +232,16 @@ async fn run_inspect_logs_stop_rm_through_the_cli() {
 async fn run_of_a_missing_image_leaves_nothing_and_says_which_image() {
     let Some(engine) = engine().await else { return };
     let name = unique_name("noimg");
-    let out = tuxpilot()
-        .args([
-            "containers",
-            "run",
-            "--name",
-            &name,
-            "tuxpilot-test/never-built:1",
-        ])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["containers", "run", "--name", &name, "tuxpilot-test/never-built:1"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(
-        stderr_of(&out).contains("no such image: tuxpilot-test/never-built:1"),
-        "{}",
-        stderr_of(&out)
-    );
-    assert!(
-        engine
-            .inspect_container(&name)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert!(stderr_of(&out).contains("no such image: tuxpilot-test/never-built:1"), "{}", stderr_of(&out));
+    assert!(engine.inspect_container(&name).await.unwrap_err().is_not_found());
 }
 
 #[tokio::test]
 async fn engine_info_reports_the_daemon() {
     let Some(engine) = engine().await else { return };
-    let out = tuxpilot()
-        .args(["engine", "info", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = tuxpilot().args(["engine", "info", "--format", "json"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let version = engine.version().await.unwrap();
@@ -410,12 +249,6 @@ async fn engine_info_reports_the_daemon() {
     assert_eq!(v["negotiated_api_version"], version.api_version.as_str());
     let out = tuxpilot().args(["engine", "info"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("Server version") && text.contains(&version.version),
-        "{text}"
-    );
-    assert!(
-        !text.contains('\u{1b}'),
-        "no colours when stdout is not a terminal"
-    );
+    assert!(text.contains("Server version") && text.contains(&version.version), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colours when stdout is not a terminal");
 }

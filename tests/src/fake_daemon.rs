@@ -41,11 +41,8 @@ impl Drop for FakeDaemon {
 /// # Panics
 /// When the socket cannot be bound (a broken temp dir).
 pub async fn start(tag: &str) -> FakeDaemon {
-    let dir = std::env::temp_dir().join(format!(
-        "tuxpilot-fake-{tag}-{}-{}",
-        std::process::id(),
-        crate::unique_name("d")
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("tuxpilot-fake-{tag}-{}-{}", std::process::id(), crate::unique_name("d")));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("docker.sock");
@@ -97,7 +94,10 @@ fn route(request_line: &str) -> (u16, String) {
     let path = request_line.split_whitespace().nth(1).unwrap_or("");
     let path = path.split('?').next().unwrap_or(path);
     if path.ends_with("/version") {
-        return (200, r#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64"}"#.into());
+        return (
+            200,
+            r#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64"}"#.into(),
+        );
     }
     if path.ends_with("/_ping") {
         return (200, "OK".into());

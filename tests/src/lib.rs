@@ -61,10 +61,7 @@ pub async fn engine() -> Option<BollardEngine> {
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("tp-{prefix}-{}-{nanos:x}-{n}", std::process::id())
 }
 
@@ -117,26 +114,18 @@ impl Drop for Cleanup {
         }
         // Drop may run inside a tokio runtime; do the async clean-up on a thread of its own.
         let worker = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async move {
                 let Ok(engine) = BollardEngine::connect(&ConnectionConfig::from_env()).await else {
                     return;
                 };
-                let force = RemoveOptions {
-                    force: true,
-                    volumes: true,
-                };
+                let force = RemoveOptions { force: true, volumes: true };
                 for c in containers {
                     if let Some(label) = c.strip_prefix("label:") {
-                        let opts = tuxpilot_docker::ListContainersOptions {
-                            all: true,
-                            filters: Filters::new().label(label),
-                        };
+                        let opts =
+                            tuxpilot_docker::ListContainersOptions { all: true, filters: Filters::new().label(label) };
                         for found in engine.list_containers(opts).await.unwrap_or_default() {
                             let _ = engine.remove_container(&found.id, force).await;
                         }

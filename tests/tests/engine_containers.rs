@@ -28,8 +28,7 @@ async fn http_get(port: u16) -> String {
     loop {
         let attempt = async {
             let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-            s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
-                .await?;
+            s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").await?;
             let mut buf = String::new();
             s.read_to_string(&mut buf).await?;
             std::io::Result::Ok(buf)
@@ -62,30 +61,19 @@ async fn httpd_with_a_published_port_serves_a_page() {
 
     let details = engine.inspect_container(&name).await.unwrap();
     assert_eq!(details.state.status, ContainerState::Running);
-    let published = details
-        .ports
-        .iter()
-        .find(|p| p.container_port == 80 && p.host_port.is_some())
-        .expect("port 80 published");
+    let published =
+        details.ports.iter().find(|p| p.container_port == 80 && p.host_port.is_some()).expect("port 80 published");
     let body = http_get(published.host_port.unwrap()).await;
     assert!(body.contains("200 OK"), "{body}");
     assert!(body.contains("hello from tuxpilot"), "{body}");
 
     let listed = engine
-        .list_containers(ListContainersOptions {
-            all: false,
-            filters: Filters::new().with("name", name.clone()),
-        })
+        .list_containers(ListContainersOptions { all: false, filters: Filters::new().with("name", name.clone()) })
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, created.id);
-    assert!(
-        listed[0]
-            .ports
-            .iter()
-            .any(|p| p.container_port == 80 && p.host_port == published.host_port)
-    );
+    assert!(listed[0].ports.iter().any(|p| p.container_port == 80 && p.host_port == published.host_port));
 }
 
 #[tokio::test]
@@ -112,12 +100,7 @@ async fn limits_labels_and_settings_reach_the_engine() {
         start_period: None,
         start_interval: None,
     });
-    s.entrypoint = Some(vec![
-        "/bin/sh".into(),
-        "-c".into(),
-        "exec \"$@\"".into(),
-        "--".into(),
-    ]);
+    s.entrypoint = Some(vec!["/bin/sh".into(), "-c".into(), "exec \"$@\"".into(), "--".into()]);
     let created = engine.create_container(s).await.unwrap();
 
     // Works on a created-but-not-started container too.
@@ -127,10 +110,7 @@ async fn limits_labels_and_settings_reach_the_engine() {
     assert_eq!(d.host_config.nano_cpus, 1_500_000_000);
     assert_eq!(d.host_config.cpu_shares, 512);
     assert_eq!(d.host_config.pids_limit, Some(50));
-    assert_eq!(
-        d.host_config.restart_policy,
-        RestartPolicy::OnFailure { max_retries: 2 }
-    );
+    assert_eq!(d.host_config.restart_policy, RestartPolicy::OnFailure { max_retries: 2 });
     assert_eq!(d.user, "65534");
     assert_eq!(d.working_dir, "/tmp");
     assert!(d.env.contains(&"GREETING=hi".to_string()));
@@ -161,12 +141,7 @@ async fn limits_labels_and_settings_reach_the_engine() {
 
     // top sees the sleep.
     let top = engine.top(&created.id).await.unwrap();
-    assert!(
-        top.processes
-            .iter()
-            .any(|p| p.iter().any(|c| c.contains("sleep"))),
-        "{top:?}"
-    );
+    assert!(top.processes.iter().any(|p| p.iter().any(|c| c.contains("sleep"))), "{top:?}");
 }
 
 #[tokio::test]
@@ -176,40 +151,21 @@ async fn logs_keep_stdout_and_stderr_apart() {
     let name = unique_name("logs");
     cleanup.container(&name);
     let created = engine
-        .create_container(spec(
-            &name,
-            &["sh", "-c", "echo out-1; echo err-1 >&2; echo out-2; exit 3"],
-        ))
+        .create_container(spec(&name, &["sh", "-c", "echo out-1; echo err-1 >&2; echo out-2; exit 3"]))
         .await
         .unwrap();
     engine.start_container(&created.id).await.unwrap();
     let exit = engine.wait_container(&created.id).await.unwrap();
     assert_eq!(exit.code, 3, "a non-zero exit is an outcome, not an error");
 
-    let chunks: Vec<LogChunk> = engine
-        .logs(
-            &name,
-            LogOptions {
-                timestamps: true,
-                ..Default::default()
-            },
-        )
-        .map(|c| c.unwrap())
-        .collect()
-        .await;
+    let chunks: Vec<LogChunk> =
+        engine.logs(&name, LogOptions { timestamps: true, ..Default::default() }).map(|c| c.unwrap()).collect().await;
     let of = |s: LogStream| {
-        chunks
-            .iter()
-            .filter(|c| c.stream == s)
-            .map(|c| c.message.trim_end().to_string())
-            .collect::<Vec<_>>()
+        chunks.iter().filter(|c| c.stream == s).map(|c| c.message.trim_end().to_string()).collect::<Vec<_>>()
     };
     assert_eq!(of(LogStream::Stdout), vec!["out-1", "out-2"]);
     assert_eq!(of(LogStream::Stderr), vec!["err-1"]);
-    assert!(
-        chunks.iter().all(|c| c.timestamp.is_some()),
-        "timestamps were asked for"
-    );
+    assert!(chunks.iter().all(|c| c.timestamp.is_some()), "timestamps were asked for");
 
     // --tail counts lines across both streams, whose relative order is not fixed; a
     // stdout-only container makes the expectation exact.
@@ -231,27 +187,14 @@ async fn follow_streams_new_output_until_the_container_exits() {
     let name = unique_name("follow");
     cleanup.container(&name);
     let created = engine
-        .create_container(spec(
-            &name,
-            &[
-                "sh",
-                "-c",
-                "for i in 1 2 3; do echo line-$i; sleep 0.2; done",
-            ],
-        ))
+        .create_container(spec(&name, &["sh", "-c", "for i in 1 2 3; do echo line-$i; sleep 0.2; done"]))
         .await
         .unwrap();
     engine.start_container(&created.id).await.unwrap();
     let lines: Vec<String> = tokio::time::timeout(
         Duration::from_secs(30),
         engine
-            .logs(
-                &name,
-                LogOptions {
-                    follow: true,
-                    ..Default::default()
-                },
-            )
+            .logs(&name, LogOptions { follow: true, ..Default::default() })
             .map(|c| c.unwrap().message.trim_end().to_string())
             .collect::<Vec<_>>(),
     )
@@ -281,59 +224,21 @@ async fn stop_and_remove_leave_nothing_behind() {
     s.labels.insert("vol-test".into(), vol.clone());
     let created = engine.create_container(s).await.unwrap();
     engine.start_container(&created.id).await.unwrap();
-    let anon_volume = engine.inspect_container(&created.id).await.unwrap().mounts[0]
-        .name
-        .clone()
-        .expect("anonymous volume");
+    let anon_volume =
+        engine.inspect_container(&created.id).await.unwrap().mounts[0].name.clone().expect("anonymous volume");
 
     // `sleep` ignores SIGTERM as PID 1, so this also proves the kill after the timeout.
-    engine
-        .stop_container(&created.id, Some(Duration::from_secs(1)))
-        .await
-        .unwrap();
-    assert_eq!(
-        engine
-            .inspect_container(&created.id)
-            .await
-            .unwrap()
-            .state
-            .status,
-        ContainerState::Exited
-    );
-    engine
-        .remove_container(
-            &created.id,
-            RemoveOptions {
-                force: false,
-                volumes: true,
-            },
-        )
-        .await
-        .unwrap();
+    engine.stop_container(&created.id, Some(Duration::from_secs(1))).await.unwrap();
+    assert_eq!(engine.inspect_container(&created.id).await.unwrap().state.status, ContainerState::Exited);
+    engine.remove_container(&created.id, RemoveOptions { force: false, volumes: true }).await.unwrap();
 
-    assert!(
-        engine
-            .inspect_container(&created.id)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert!(engine.inspect_container(&created.id).await.unwrap_err().is_not_found());
     let left = engine
-        .list_containers(ListContainersOptions {
-            all: true,
-            filters: Filters::new().with("name", name.clone()),
-        })
+        .list_containers(ListContainersOptions { all: true, filters: Filters::new().with("name", name.clone()) })
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
-    assert!(
-        engine
-            .inspect_volume(&anon_volume)
-            .await
-            .unwrap_err()
-            .is_not_found(),
-        "anonymous volume removed with -v"
-    );
+    assert!(engine.inspect_volume(&anon_volume).await.unwrap_err().is_not_found(), "anonymous volume removed with -v");
 }
 
 #[tokio::test]
@@ -344,17 +249,10 @@ async fn missing_container_is_not_found() {
         engine.inspect_container(&name).await.unwrap_err(),
         engine.start_container(&name).await.unwrap_err(),
         engine.stop_container(&name, None).await.unwrap_err(),
-        engine
-            .remove_container(&name, RemoveOptions::default())
-            .await
-            .unwrap_err(),
+        engine.remove_container(&name, RemoveOptions::default()).await.unwrap_err(),
     ] {
         match err {
-            EngineError::NotFound {
-                kind: ResourceKind::Container,
-                name: n,
-                ..
-            } => assert_eq!(n, name),
+            EngineError::NotFound { kind: ResourceKind::Container, name: n, .. } => assert_eq!(n, name),
             other => panic!("expected NotFound, got {other:?}"),
         }
     }
@@ -366,33 +264,15 @@ async fn name_clash_is_a_conflict_and_running_remove_needs_force() {
     let cleanup = Cleanup::new();
     let name = unique_name("clash");
     cleanup.container(&name);
-    let created = engine
-        .create_container(spec(&name, &["sleep", "300"]))
-        .await
-        .unwrap();
-    let err = engine
-        .create_container(spec(&name, &["sleep", "300"]))
-        .await
-        .unwrap_err();
+    let created = engine.create_container(spec(&name, &["sleep", "300"])).await.unwrap();
+    let err = engine.create_container(spec(&name, &["sleep", "300"])).await.unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
     engine.start_container(&created.id).await.unwrap();
     // Starting a running container is not an error (304).
     engine.start_container(&created.id).await.unwrap();
-    let err = engine
-        .remove_container(&created.id, RemoveOptions::default())
-        .await
-        .unwrap_err();
+    let err = engine.remove_container(&created.id, RemoveOptions::default()).await.unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
-    engine
-        .remove_container(
-            &created.id,
-            RemoveOptions {
-                force: true,
-                volumes: true,
-            },
-        )
-        .await
-        .unwrap();
+    engine.remove_container(&created.id, RemoveOptions { force: true, volumes: true }).await.unwrap();
 }
 
 #[tokio::test]
@@ -401,11 +281,9 @@ async fn missing_image_is_not_found_naming_the_image() {
     let mut s = spec(&unique_name("noimage"), &["true"]);
     s.image = "tuxpilot-test/does-not-exist:never".into();
     match engine.create_container(s).await {
-        Err(EngineError::NotFound {
-            kind: ResourceKind::Image,
-            name,
-            ..
-        }) => assert_eq!(name, "tuxpilot-test/does-not-exist:never"),
+        Err(EngineError::NotFound { kind: ResourceKind::Image, name, .. }) => {
+            assert_eq!(name, "tuxpilot-test/does-not-exist:never")
+        }
         other => panic!("expected image NotFound, got {other:?}"),
     }
 }
@@ -418,10 +296,7 @@ async fn parallel_tests_do_not_collide() {
         let engine = engine.clone();
         async move {
             let name = unique_name(tag);
-            let c = engine
-                .create_container(spec(&name, &["sleep", "300"]))
-                .await
-                .unwrap();
+            let c = engine.create_container(spec(&name, &["sleep", "300"])).await.unwrap();
             engine.start_container(&c.id).await.unwrap();
             (name, c.id)
         }
@@ -453,18 +328,11 @@ async fn stats_give_cpu_memory_and_pids() {
     assert_eq!(sample.memory.limit, Some(32 << 20));
     assert!(sample.memory.usage.unwrap_or(0) > 0);
     assert!(sample.cpu.system_cpu_usage.unwrap_or(0) > 0);
-    assert!(
-        sample.precpu.system_cpu_usage.unwrap_or(0) > 0,
-        "stats_once fills precpu"
-    );
+    assert!(sample.precpu.system_cpu_usage.unwrap_or(0) > 0, "stats_once fills precpu");
     assert_eq!(sample.pids_current, Some(1));
     let streamed: Vec<_> = engine.stats(&c.id).take(2).collect().await;
     assert_eq!(streamed.len(), 2);
-    assert!(
-        streamed
-            .iter()
-            .all(|s| s.as_ref().is_ok_and(|s| s.id == c.id))
-    );
+    assert!(streamed.iter().all(|s| s.as_ref().is_ok_and(|s| s.id == c.id)));
 }
 
 #[tokio::test]
@@ -472,22 +340,11 @@ async fn kill_restart_and_rename() {
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let name = unique_name("kill");
-    let c = engine
-        .create_container(spec(&name, &["sleep", "300"]))
-        .await
-        .unwrap();
+    let c = engine.create_container(spec(&name, &["sleep", "300"])).await.unwrap();
     cleanup.container(&c.id);
     engine.start_container(&c.id).await.unwrap();
-    let first_start = engine
-        .inspect_container(&c.id)
-        .await
-        .unwrap()
-        .state
-        .started_at;
-    engine
-        .restart_container(&c.id, Some(Duration::from_secs(1)))
-        .await
-        .unwrap();
+    let first_start = engine.inspect_container(&c.id).await.unwrap().state.started_at;
+    engine.restart_container(&c.id, Some(Duration::from_secs(1))).await.unwrap();
     let d = engine.inspect_container(&c.id).await.unwrap();
     assert_eq!(d.state.status, ContainerState::Running);
     assert_ne!(d.state.started_at, first_start);

@@ -20,11 +20,7 @@ async fn version_and_info_describe_the_engine() {
     let v = engine.version().await.unwrap();
     assert!(!v.version.is_empty());
     assert!(v.api_version.starts_with("1."));
-    assert_eq!(
-        engine.api_version(),
-        v.api_version,
-        "negotiated down to the daemon's API"
-    );
+    assert_eq!(engine.api_version(), v.api_version, "negotiated down to the daemon's API");
     let i = engine.info().await.unwrap();
     assert!(i.ncpu > 0 && i.mem_total > 0);
     assert!(!i.docker_root_dir.is_empty());
@@ -48,10 +44,7 @@ async fn import_inspect_tag_list_and_remove_an_image() {
     let repo = format!("tuxpilot-test/{}", unique_name("import"));
     let tar = tar_of(&[("hello.txt", b"hi\n"), ("etc/os-release", b"ID=tuxpilot\n")]);
     // Stream the tar in pieces, as a caller with a large root filesystem would.
-    let chunks: Vec<std::io::Result<Bytes>> = tar
-        .chunks(1000)
-        .map(|c| Ok(Bytes::copy_from_slice(c)))
-        .collect();
+    let chunks: Vec<std::io::Result<Bytes>> = tar.chunks(1000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
     let id = engine
         .import_image(
             ImportSpec {
@@ -69,36 +62,21 @@ async fn import_inspect_tag_list_and_remove_an_image() {
     let d = engine.inspect_image(&reference).await.unwrap();
     assert_eq!(d.id, id);
     assert_eq!(d.cmd, vec!["/hello".to_string()]);
-    assert_eq!(
-        d.labels.get("made.by").map(String::as_str),
-        Some("tuxpilot")
-    );
+    assert_eq!(d.labels.get("made.by").map(String::as_str), Some("tuxpilot"));
     assert_eq!(d.layers.len(), 1);
     let history = engine.image_history(&reference).await.unwrap();
     assert!(!history.is_empty());
 
     engine.tag_image(&reference, &repo, "v2").await.unwrap();
     let listed = engine.list_images(false).await.unwrap();
-    let mine = listed
-        .iter()
-        .find(|i| i.id == id)
-        .expect("imported image listed");
+    let mine = listed.iter().find(|i| i.id == id).expect("imported image listed");
     assert!(mine.repo_tags.contains(&format!("{repo}:v2")));
 
-    let removed = engine
-        .remove_image(&format!("{repo}:v2"), false)
-        .await
-        .unwrap();
+    let removed = engine.remove_image(&format!("{repo}:v2"), false).await.unwrap();
     assert!(removed.iter().any(|r| r.contains("v2")), "{removed:?}");
     let removed = engine.remove_image(&reference, false).await.unwrap();
     assert!(removed.iter().any(|r| r == &id), "{removed:?}");
-    assert!(
-        engine
-            .inspect_image(&reference)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert!(engine.inspect_image(&reference).await.unwrap_err().is_not_found());
 }
 
 #[tokio::test]
@@ -110,11 +88,8 @@ async fn export_streams_a_docker_save_tar() {
         bytes.extend_from_slice(&chunk.unwrap());
     }
     let mut archive = tar::Archive::new(&bytes[..]);
-    let names: Vec<String> = archive
-        .entries()
-        .unwrap()
-        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let names: Vec<String> =
+        archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
     assert!(names.iter().any(|n| n == "manifest.json"), "{names:?}");
     assert!(names.iter().any(|n| n.ends_with("layer.tar")), "{names:?}");
 }
@@ -124,16 +99,9 @@ async fn pull_from_the_local_registry_reports_progress() {
     let Some(engine) = engine().await else { return };
     // A fresh tag of our own, so removing it never disturbs another test.
     let progress: Vec<_> = engine.pull_image(REGISTRY_IMAGE).collect().await;
-    let progress: Vec<PullProgress> = progress
-        .into_iter()
-        .map(|p| p.expect("pull from 127.0.0.1:5000 (run scripts/dev-engine.sh)"))
-        .collect();
-    assert!(
-        progress
-            .iter()
-            .any(|p| p.status.contains("Digest") || p.status.contains("Status")),
-        "{progress:?}"
-    );
+    let progress: Vec<PullProgress> =
+        progress.into_iter().map(|p| p.expect("pull from 127.0.0.1:5000 (run scripts/dev-engine.sh)")).collect();
+    assert!(progress.iter().any(|p| p.status.contains("Digest") || p.status.contains("Status")), "{progress:?}");
     let d = engine.inspect_image(REGISTRY_IMAGE).await.unwrap();
     assert_eq!(d.id, engine.inspect_image(TEST_IMAGE).await.unwrap().id);
 }
@@ -141,14 +109,8 @@ async fn pull_from_the_local_registry_reports_progress() {
 #[tokio::test]
 async fn pull_of_an_unreachable_registry_is_an_error() {
     let Some(engine) = engine().await else { return };
-    let results: Vec<_> = engine
-        .pull_image("127.0.0.1:1/nothing/here:latest")
-        .collect()
-        .await;
-    let err = results
-        .into_iter()
-        .find_map(Result::err)
-        .expect("pull must fail");
+    let results: Vec<_> = engine.pull_image("127.0.0.1:1/nothing/here:latest").collect().await;
+    let err = results.into_iter().find_map(Result::err).expect("pull must fail");
     assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
 }
 
@@ -167,11 +129,7 @@ async fn networks_and_volumes_lifecycle_with_a_two_network_container() {
     cleanup.volume(&vol);
 
     let front_id = engine
-        .create_network(NetworkSpec {
-            name: front.clone(),
-            labels: labels.clone(),
-            ..Default::default()
-        })
+        .create_network(NetworkSpec { name: front.clone(), labels: labels.clone(), ..Default::default() })
         .await
         .unwrap();
     engine
@@ -184,25 +142,15 @@ async fn networks_and_volumes_lifecycle_with_a_two_network_container() {
         .await
         .unwrap();
     let v = engine
-        .create_volume(VolumeSpec {
-            name: Some(vol.clone()),
-            labels: labels.clone(),
-            ..Default::default()
-        })
+        .create_volume(VolumeSpec { name: Some(vol.clone()), labels: labels.clone(), ..Default::default() })
         .await
         .unwrap();
     assert_eq!(v.name, vol);
     assert_eq!(v.driver, "local");
 
-    let listed = engine
-        .list_networks(Filters::new().with("name", front.clone()))
-        .await
-        .unwrap();
+    let listed = engine.list_networks(Filters::new().with("name", front.clone())).await.unwrap();
     assert_eq!(listed.iter().filter(|n| n.name == front).count(), 1);
-    let listed = engine
-        .list_volumes(Filters::new().with("name", vol.clone()))
-        .await
-        .unwrap();
+    let listed = engine.list_volumes(Filters::new().with("name", vol.clone())).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(engine.inspect_volume(&vol).await.unwrap().labels, labels);
 
@@ -252,52 +200,18 @@ async fn networks_and_volumes_lifecycle_with_a_two_network_container() {
     assert!(!d.mounts[0].rw);
 
     let n = engine.inspect_network(&front_id).await.unwrap();
-    assert_eq!(
-        n.containers.get(&c.id).map(String::as_str),
-        Some(name.as_str())
-    );
+    assert_eq!(n.containers.get(&c.id).map(String::as_str), Some(name.as_str()));
     // A network in use cannot go.
     assert!(engine.remove_network(&front).await.is_err());
-    engine
-        .disconnect_network(&front, &c.id, true)
-        .await
-        .unwrap();
-    assert!(
-        !engine
-            .inspect_container(&c.id)
-            .await
-            .unwrap()
-            .networks
-            .contains_key(&front)
-    );
+    engine.disconnect_network(&front, &c.id, true).await.unwrap();
+    assert!(!engine.inspect_container(&c.id).await.unwrap().networks.contains_key(&front));
 
-    engine
-        .remove_container(
-            &c.id,
-            RemoveOptions {
-                force: true,
-                volumes: false,
-            },
-        )
-        .await
-        .unwrap();
+    engine.remove_container(&c.id, RemoveOptions { force: true, volumes: false }).await.unwrap();
     engine.remove_network(&front).await.unwrap();
     engine.remove_network(&back).await.unwrap();
     engine.remove_volume(&vol, false).await.unwrap();
-    assert!(
-        engine
-            .inspect_network(&front)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
-    assert!(
-        engine
-            .inspect_volume(&vol)
-            .await
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert!(engine.inspect_network(&front).await.unwrap_err().is_not_found());
+    assert!(engine.inspect_volume(&vol).await.unwrap_err().is_not_found());
 }
 
 #[tokio::test]
@@ -311,9 +225,7 @@ async fn events_report_container_lifecycle() {
     let mut events = engine.events(EventFilter {
         since: Some(since),
         until: None,
-        filters: Filters::new()
-            .with("type", "container")
-            .label(format!("events-marker={marker}")),
+        filters: Filters::new().with("type", "container").label(format!("events-marker={marker}")),
     });
     let mut spec = ContainerSpec {
         name: Some(name.clone()),
@@ -339,8 +251,5 @@ async fn events_report_container_lifecycle() {
     })
     .await;
     assert!(seen_all.is_ok(), "events so far: {actions:?}");
-    assert_eq!(
-        actions.iter().take(2).cloned().collect::<Vec<_>>(),
-        vec!["create".to_string(), "start".to_string()]
-    );
+    assert_eq!(actions.iter().take(2).cloned().collect::<Vec<_>>(), vec!["create".to_string(), "start".to_string()]);
 }

@@ -6,8 +6,7 @@
 use std::time::Duration;
 
 use tuxpilot_docker::{
-    BollardEngine, ConnectionConfig, Engine, EngineError, ListContainersOptions, RemoveOptions,
-    ResourceKind,
+    BollardEngine, ConnectionConfig, Engine, EngineError, ListContainersOptions, RemoveOptions, ResourceKind,
 };
 use tuxpilot_tests::fake_daemon::start as fake_daemon;
 
@@ -34,11 +33,7 @@ async fn http_404_is_not_found_naming_the_container() {
     let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
     match engine.inspect_container("missing").await {
-        Err(EngineError::NotFound {
-            kind: ResourceKind::Container,
-            name,
-            message,
-        }) => {
+        Err(EngineError::NotFound { kind: ResourceKind::Container, name, message }) => {
             assert_eq!(name, "missing");
             assert_eq!(message, "No such container: missing");
         }
@@ -51,16 +46,9 @@ async fn http_409_is_conflict() {
     let d = fake_daemon("409").await;
     let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
-    let err = engine
-        .remove_container("busy", RemoveOptions::default())
-        .await
-        .unwrap_err();
+    let err = engine.remove_container("busy", RemoveOptions::default()).await.unwrap_err();
     assert!(err.is_conflict(), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains("cannot remove a running container"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("cannot remove a running container"), "{err}");
     assert!(err.hint().unwrap().contains("--force"));
 }
 
@@ -69,15 +57,8 @@ async fn other_statuses_are_daemon_errors_with_status_and_message() {
     let d = fake_daemon("500").await;
     let path = d.path.clone();
     let engine = BollardEngine::connect(&config(&path, 5)).await.unwrap();
-    match engine
-        .list_containers(ListContainersOptions::default())
-        .await
-    {
-        Err(EngineError::Daemon {
-            status: Some(500),
-            message,
-            ..
-        }) => assert!(message.contains("storage is on fire")),
+    match engine.list_containers(ListContainersOptions::default()).await {
+        Err(EngineError::Daemon { status: Some(500), message, .. }) => assert!(message.contains("storage is on fire")),
         other => panic!("expected Daemon 500, got {other:?}"),
     }
 }

@@ -9,8 +9,8 @@ use comfy_table::Cell;
 use futures_util::StreamExt;
 use serde::Serialize;
 use tuxpilot_docker::{
-    ContainerDetails, ContainerSummary, Engine, Filters, ListContainersOptions, LogOptions,
-    LogStream, MountInfo, NetworkEndpoint, PortMapping, RemoveOptions,
+    ContainerDetails, ContainerSummary, Engine, Filters, ListContainersOptions, LogOptions, LogStream, MountInfo,
+    NetworkEndpoint, PortMapping, RemoveOptions,
 };
 
 use crate::args::{ListArgs, LogsArgs, RmArgs, RunArgs, StopArgs};
@@ -76,12 +76,7 @@ pub async fn list(engine: &dyn Engine, ui: &mut Ui<'_>, args: &ListArgs) -> anyh
         let (k, v) = Filters::parse_pair(f).map_err(|e| anyhow::anyhow!(e))?;
         filters.add(k, v);
     }
-    let mut containers = engine
-        .list_containers(ListContainersOptions {
-            all: args.all,
-            filters,
-        })
-        .await?;
+    let mut containers = engine.list_containers(ListContainersOptions { all: args.all, filters }).await?;
     containers.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));
     if args.quiet {
         for c in &containers {
@@ -106,29 +101,12 @@ pub async fn list(engine: &dyn Engine, ui: &mut Ui<'_>, args: &ListArgs) -> anyh
                 Cell::new(&c.image),
                 ui.state_cell(c.state.as_str()),
                 Cell::new(&c.status),
-                Cell::new(
-                    c.ports
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
+                Cell::new(c.ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
                 Cell::new(ago(c.created)),
             ]
         })
         .collect();
-    ui.print_table(
-        &[
-            "CONTAINER ID",
-            "NAME",
-            "IMAGE",
-            "STATE",
-            "STATUS",
-            "PORTS",
-            "CREATED",
-        ],
-        rows,
-    )
+    ui.print_table(&["CONTAINER ID", "NAME", "IMAGE", "STATE", "STATUS", "PORTS", "CREATED"], rows)
 }
 
 /// A container in `inspect --format json`.
@@ -177,10 +155,7 @@ fn status_text(d: &ContainerDetails) -> String {
     match d.state.health {
         Some(h) => format!(
             "{base} ({})",
-            serde_json::to_value(h)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
+            serde_json::to_value(h).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
         ),
         None => base,
     }
@@ -244,22 +219,10 @@ pub async fn inspect(engine: &dyn Engine, ui: &mut Ui<'_>, names: &[String]) -> 
             ("Name", v.name.clone()),
             ("Image", format!("{} ({})", v.image, short_id(&v.image_id))),
             ("Status", v.status.clone()),
-            (
-                "Created",
-                v.created.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            ),
-            (
-                "Started",
-                v.started_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            ),
-            (
-                "Command",
-                [v.entrypoint.clone(), v.command.clone()].concat().join(" "),
-            ),
-            (
-                "Restart",
-                format!("{} (restarted {} times)", v.restart_policy, v.restart_count),
-            ),
+            ("Created", v.created.map(|t| t.to_rfc3339()).unwrap_or_default()),
+            ("Started", v.started_at.map(|t| t.to_rfc3339()).unwrap_or_default()),
+            ("Command", [v.entrypoint.clone(), v.command.clone()].concat().join(" ")),
+            ("Restart", format!("{} (restarted {} times)", v.restart_policy, v.restart_count)),
             (
                 "Memory limit",
                 if v.resources.memory_bytes > 0 {
@@ -268,18 +231,8 @@ pub async fn inspect(engine: &dyn Engine, ui: &mut Ui<'_>, names: &[String]) -> 
                     "none".into()
                 },
             ),
-            (
-                "CPUs",
-                if v.resources.nano_cpus > 0 {
-                    v.resources.cpus.to_string()
-                } else {
-                    "no limit".into()
-                },
-            ),
-            (
-                "Ports",
-                v.ports.iter().map(port_text).collect::<Vec<_>>().join(", "),
-            ),
+            ("CPUs", if v.resources.nano_cpus > 0 { v.resources.cpus.to_string() } else { "no limit".into() }),
+            ("Ports", v.ports.iter().map(port_text).collect::<Vec<_>>().join(", ")),
             (
                 "Networks",
                 v.networks
@@ -292,14 +245,7 @@ pub async fn inspect(engine: &dyn Engine, ui: &mut Ui<'_>, names: &[String]) -> 
                 "Mounts",
                 v.mounts
                     .iter()
-                    .map(|m| {
-                        format!(
-                            "{}:{}{}",
-                            m.source,
-                            m.destination,
-                            if m.rw { "" } else { ":ro" }
-                        )
-                    })
+                    .map(|m| format!("{}:{}{}", m.source, m.destination, if m.rw { "" } else { ":ro" }))
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
@@ -307,10 +253,7 @@ pub async fn inspect(engine: &dyn Engine, ui: &mut Ui<'_>, names: &[String]) -> 
         for (k, val) in &v.labels {
             rows.push(("Label", format!("{k}={val}")));
         }
-        let table_rows = rows
-            .into_iter()
-            .map(|(k, v)| vec![Cell::new(k), Cell::new(v)])
-            .collect();
+        let table_rows = rows.into_iter().map(|(k, v)| vec![Cell::new(k), Cell::new(v)]).collect();
         ui.print_table(&["FIELD", "VALUE"], table_rows)?;
     }
     Ok(())
@@ -352,17 +295,9 @@ pub async fn run(engine: &dyn Engine, ui: &mut Ui<'_>, args: &RunArgs) -> anyhow
             ))),
         };
     }
-    let name = engine
-        .inspect_container(&created.id)
-        .await
-        .map(|d| d.name)
-        .unwrap_or_default();
+    let name = engine.inspect_container(&created.id).await.map(|d| d.name).unwrap_or_default();
     if ui.json() {
-        ui.print_json(&RunView {
-            id: created.id,
-            name,
-            warnings: created.warnings,
-        })
+        ui.print_json(&RunView { id: created.id, name, warnings: created.warnings })
     } else {
         writeln!(ui.out, "{}", created.id)?;
         Ok(())
@@ -379,12 +314,7 @@ struct ActionView {
 
 /// Runs one action on several containers, like `docker stop a b c`: every one is tried, each
 /// failure reported, and the command fails if any did.
-async fn each<F, Fut>(
-    ui: &mut Ui<'_>,
-    names: &[String],
-    action: &'static str,
-    f: F,
-) -> anyhow::Result<()>
+async fn each<F, Fut>(ui: &mut Ui<'_>, names: &[String], action: &'static str, f: F) -> anyhow::Result<()>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = Result<(), tuxpilot_docker::EngineError>>,
@@ -393,19 +323,9 @@ where
     let mut first_err = None;
     for n in names {
         match f(n.clone()).await {
-            Ok(()) => results.push(ActionView {
-                container: n.clone(),
-                action,
-                ok: true,
-                error: None,
-            }),
+            Ok(()) => results.push(ActionView { container: n.clone(), action, ok: true, error: None }),
             Err(e) => {
-                results.push(ActionView {
-                    container: n.clone(),
-                    action,
-                    ok: false,
-                    error: Some(e.to_string()),
-                });
+                results.push(ActionView { container: n.clone(), action, ok: false, error: Some(e.to_string()) });
                 if first_err.is_none() {
                     first_err = Some(e);
                 } else if !ui.json() {
@@ -426,50 +346,32 @@ where
         Some(e) if names.len() == 1 => Err(e.into()),
         Some(e) => {
             let failed = results.iter().filter(|r| !r.ok).count();
-            Err(anyhow::Error::from(e).context(format!(
-                "{failed} of {} containers could not {action}",
-                names.len()
-            )))
+            Err(anyhow::Error::from(e).context(format!("{failed} of {} containers could not {action}", names.len())))
         }
     }
 }
 
 /// `containers start`.
 pub async fn start(engine: &dyn Engine, ui: &mut Ui<'_>, names: &[String]) -> anyhow::Result<()> {
-    each(ui, names, "start", |n| async move {
-        engine.start_container(&n).await
-    })
-    .await
+    each(ui, names, "start", |n| async move { engine.start_container(&n).await }).await
 }
 
 /// `containers stop`.
 pub async fn stop(engine: &dyn Engine, ui: &mut Ui<'_>, args: &StopArgs) -> anyhow::Result<()> {
     let t = args.time.map(Duration::from_secs);
-    each(ui, &args.containers, "stop", |n| async move {
-        engine.stop_container(&n, t).await
-    })
-    .await
+    each(ui, &args.containers, "stop", |n| async move { engine.stop_container(&n, t).await }).await
 }
 
 /// `containers restart`.
 pub async fn restart(engine: &dyn Engine, ui: &mut Ui<'_>, args: &StopArgs) -> anyhow::Result<()> {
     let t = args.time.map(Duration::from_secs);
-    each(ui, &args.containers, "restart", |n| async move {
-        engine.restart_container(&n, t).await
-    })
-    .await
+    each(ui, &args.containers, "restart", |n| async move { engine.restart_container(&n, t).await }).await
 }
 
 /// `containers rm`.
 pub async fn rm(engine: &dyn Engine, ui: &mut Ui<'_>, args: &RmArgs) -> anyhow::Result<()> {
-    let opts = RemoveOptions {
-        force: args.force,
-        volumes: args.volumes,
-    };
-    each(ui, &args.containers, "be removed", |n| async move {
-        engine.remove_container(&n, opts).await
-    })
-    .await
+    let opts = RemoveOptions { force: args.force, volumes: args.volumes };
+    each(ui, &args.containers, "be removed", |n| async move { engine.remove_container(&n, opts).await }).await
 }
 
 /// `containers logs`: stdout chunks to stdout, stderr chunks to stderr (JSON: one object a line).
@@ -483,12 +385,7 @@ pub async fn logs(engine: &dyn Engine, ui: &mut Ui<'_>, args: &LogsArgs) -> anyh
     };
     // Fail fast with NotFound rather than an empty stream.
     engine.inspect_container(&args.container).await?;
-    let opts = LogOptions {
-        follow: args.follow,
-        tail,
-        timestamps: args.timestamps,
-        ..Default::default()
-    };
+    let opts = LogOptions { follow: args.follow, tail, timestamps: args.timestamps, ..Default::default() };
     let mut stream = engine.logs(&args.container, opts);
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
@@ -503,11 +400,7 @@ pub async fn logs(engine: &dyn Engine, ui: &mut Ui<'_>, args: &LogsArgs) -> anyh
             continue;
         }
         let text = match chunk.timestamp {
-            Some(t) => format!(
-                "{} {}",
-                t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-                chunk.message
-            ),
+            Some(t) => format!("{} {}", t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true), chunk.message),
             None => chunk.message,
         };
         match chunk.stream {
@@ -526,23 +419,15 @@ mod tests {
     use tuxpilot_docker::{EngineError, MockEngine, ResourceKind};
 
     fn ui<'a>(out: &'a mut Vec<u8>, err: &'a mut Vec<u8>, format: Format) -> Ui<'a> {
-        Ui {
-            format,
-            color: false,
-            out,
-            err,
-        }
+        Ui { format, color: false, out, err }
     }
 
     #[tokio::test]
     async fn run_removes_a_container_that_fails_to_start() {
         let mut engine = MockEngine::new();
-        engine.expect_create_container().returning(|_| {
-            Ok(tuxpilot_docker::CreatedContainer {
-                id: "abc123".into(),
-                warnings: vec![],
-            })
-        });
+        engine
+            .expect_create_container()
+            .returning(|_| Ok(tuxpilot_docker::CreatedContainer { id: "abc123".into(), warnings: vec![] }));
         engine.expect_start_container().returning(|_| {
             Err(EngineError::Daemon {
                 operation: "start container".into(),
@@ -550,11 +435,7 @@ mod tests {
                 message: "port is already allocated".into(),
             })
         });
-        engine
-            .expect_remove_container()
-            .withf(|id, o| id == "abc123" && o.force)
-            .times(1)
-            .returning(|_, _| Ok(()));
+        engine.expect_remove_container().withf(|id, o| id == "abc123" && o.force).times(1).returning(|_, _| Ok(()));
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let args = RunArgs {
             image: "busybox".into(),
@@ -580,9 +461,7 @@ mod tests {
             read_only: false,
             rm: false,
         };
-        let e = run(&engine, &mut ui(&mut out, &mut err, Format::Table), &args)
-            .await
-            .unwrap_err();
+        let e = run(&engine, &mut ui(&mut out, &mut err, Format::Table), &args).await.unwrap_err();
         assert!(e.to_string().contains("port is already allocated"), "{e}");
     }
 
@@ -601,13 +480,8 @@ mod tests {
             }
         });
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = StopArgs {
-            time: Some(1),
-            containers: vec!["a".into(), "missing".into(), "b".into()],
-        };
-        let e = stop(&engine, &mut ui(&mut out, &mut err, Format::Json), &args)
-            .await
-            .unwrap_err();
+        let args = StopArgs { time: Some(1), containers: vec!["a".into(), "missing".into(), "b".into()] };
+        let e = stop(&engine, &mut ui(&mut out, &mut err, Format::Json), &args).await.unwrap_err();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 3);
         assert_eq!(v[1]["ok"], false);
@@ -638,18 +512,10 @@ mod tests {
                 }])
             });
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = ListArgs {
-            all: true,
-            filter: vec!["label=app=web".into()],
-            quiet: false,
-        };
-        list(&engine, &mut ui(&mut out, &mut err, Format::Json), &args)
-            .await
-            .unwrap();
+        let args = ListArgs { all: true, filter: vec!["label=app=web".into()], quiet: false };
+        list(&engine, &mut ui(&mut out, &mut err, Format::Json), &args).await.unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        for key in [
-            "id", "name", "image", "state", "status", "ports", "labels", "created",
-        ] {
+        for key in ["id", "name", "image", "state", "status", "ports", "labels", "created"] {
             assert!(v[0].get(key).is_some(), "missing {key} in {v}");
         }
         assert_eq!(v[0]["state"], "running");
@@ -660,14 +526,8 @@ mod tests {
     async fn bad_filter_is_rejected_before_any_call() {
         let engine = MockEngine::new();
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = ListArgs {
-            all: false,
-            filter: vec!["nonsense".into()],
-            quiet: false,
-        };
-        let e = list(&engine, &mut ui(&mut out, &mut err, Format::Table), &args)
-            .await
-            .unwrap_err();
+        let args = ListArgs { all: false, filter: vec!["nonsense".into()], quiet: false };
+        let e = list(&engine, &mut ui(&mut out, &mut err, Format::Table), &args).await.unwrap_err();
         assert!(e.to_string().contains("KEY=VALUE"));
     }
 }

@@ -34,21 +34,12 @@ pub async fn info(engine: &BollardEngine, ui: &mut Ui<'_>) -> anyhow::Result<()>
         ("Server version", v.version.clone()),
         (
             "API version",
-            format!(
-                "{} (min {}, using {})",
-                v.api_version, v.min_api_version, view.negotiated_api_version
-            ),
+            format!("{} (min {}, using {})", v.api_version, v.min_api_version, view.negotiated_api_version),
         ),
-        (
-            "OS / arch",
-            format!("{} / {}", i.operating_system, i.architecture),
-        ),
+        ("OS / arch", format!("{} / {}", i.operating_system, i.architecture)),
         ("Kernel", i.kernel_version.clone()),
         ("CPUs", i.ncpu.to_string()),
-        (
-            "Memory",
-            tuxpilot_docker::units::format_bytes(u64::try_from(i.mem_total).unwrap_or(0)),
-        ),
+        ("Memory", tuxpilot_docker::units::format_bytes(u64::try_from(i.mem_total).unwrap_or(0))),
         (
             "Containers",
             format!(
@@ -59,17 +50,11 @@ pub async fn info(engine: &BollardEngine, ui: &mut Ui<'_>) -> anyhow::Result<()>
         ("Images", i.images.to_string()),
         ("Storage driver", i.storage_driver.clone()),
         ("Data root", i.docker_root_dir.clone()),
-        (
-            "Cgroup",
-            format!("v{} ({})", i.cgroup_version, i.cgroup_driver),
-        ),
+        ("Cgroup", format!("v{} ({})", i.cgroup_version, i.cgroup_driver)),
         ("Swarm", i.swarm_state.clone()),
         ("Security options", i.security_options.join(", ")),
     ];
-    let rows = rows
-        .into_iter()
-        .map(|(k, v)| vec![Cell::new(k), Cell::new(v)])
-        .collect();
+    let rows = rows.into_iter().map(|(k, v)| vec![Cell::new(k), Cell::new(v)]).collect();
     ui.print_table(&["FIELD", "VALUE"], rows)?;
     for w in &view.info.warnings {
         writeln!(ui.err, "engine warning: {w}")?;

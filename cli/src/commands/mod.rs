@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod compose;
 pub mod containers;
 pub mod engine;
 pub mod spec;

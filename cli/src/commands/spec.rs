@@ -5,17 +5,14 @@ use std::collections::BTreeMap;
 use anyhow::{Context, bail};
 use tuxpilot_docker::units::{parse_bytes, parse_cpus};
 use tuxpilot_docker::{
-    ContainerPort, ContainerSpec, HealthCheck, MountKind, MountSpec, NetworkAttachment,
-    PortBinding, Protocol, RestartPolicy,
+    ContainerPort, ContainerSpec, HealthCheck, MountKind, MountSpec, NetworkAttachment, PortBinding, Protocol,
+    RestartPolicy,
 };
 
 use crate::args::RunArgs;
 
 /// Builds the create spec from `run`'s flags. `env` looks up `-e KEY` without a value.
-pub fn from_run_args(
-    a: &RunArgs,
-    env: impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<ContainerSpec> {
+pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<ContainerSpec> {
     let mut environment = BTreeMap::new();
     for e in &a.env {
         match e.split_once('=') {
@@ -47,21 +44,13 @@ pub fn from_run_args(
     for v in &a.volume {
         mounts.push(parse_volume(v).with_context(|| format!("invalid --volume `{v}`"))?);
     }
-    let memory_limit = a
-        .memory
-        .as_deref()
-        .map(parse_bytes)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("invalid --memory: {e}"))?;
+    let memory_limit =
+        a.memory.as_deref().map(parse_bytes).transpose().map_err(|e| anyhow::anyhow!("invalid --memory: {e}"))?;
     if memory_limit.is_some_and(|m| m < 6 * 1024 * 1024) {
         bail!("invalid --memory: the engine needs at least 6m");
     }
-    let nano_cpus = a
-        .cpus
-        .as_deref()
-        .map(parse_cpus)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("invalid --cpus: {e}"))?;
+    let nano_cpus =
+        a.cpus.as_deref().map(parse_cpus).transpose().map_err(|e| anyhow::anyhow!("invalid --cpus: {e}"))?;
     let restart_policy = a
         .restart
         .as_deref()
@@ -69,9 +58,7 @@ pub fn from_run_args(
         .transpose()
         .map_err(|e| anyhow::anyhow!("invalid --restart: {e}"))?;
     if a.rm && restart_policy.is_some_and(|r| r != RestartPolicy::No) {
-        bail!(
-            "--rm and --restart cannot be used together: a removed container cannot be restarted"
-        );
+        bail!("--rm and --restart cannot be used together: a removed container cannot be restarted");
     }
     let healthcheck = a.health_cmd.as_ref().map(|cmd| HealthCheck {
         test: vec!["CMD-SHELL".into(), cmd.clone()],
@@ -104,12 +91,7 @@ pub fn from_run_args(
         networks: a
             .network
             .iter()
-            .map(|n| NetworkAttachment {
-                network: n.clone(),
-                aliases: vec![],
-                ipv4_address: None,
-                ipv6_address: None,
-            })
+            .map(|n| NetworkAttachment { network: n.clone(), aliases: vec![], ipv4_address: None, ipv6_address: None })
             .collect(),
         ..Default::default()
     })
@@ -144,18 +126,13 @@ pub fn parse_publish(spec: &str) -> anyhow::Result<Vec<PortBinding>> {
         None => (spec, Protocol::Tcp),
     };
     let (ip, rest) = if let Some(stripped) = rest.strip_prefix('[') {
-        let (ip, after) = stripped
-            .split_once("]:")
-            .context("an IPv6 address must be written [addr]:host:container")?;
+        let (ip, after) = stripped.split_once("]:").context("an IPv6 address must be written [addr]:host:container")?;
         (Some(ip.to_string()), after)
     } else {
         let parts: Vec<&str> = rest.split(':').collect();
         match parts.len() {
             1 | 2 => (None, rest),
-            3 => (
-                Some(parts[0].to_string()),
-                rest.split_once(':').map(|x| x.1).unwrap_or(rest),
-            ),
+            3 => (Some(parts[0].to_string()), rest.split_once(':').map(|x| x.1).unwrap_or(rest)),
             _ => bail!("expected [IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]"),
         }
     };
@@ -178,10 +155,7 @@ pub fn parse_publish(spec: &str) -> anyhow::Result<Vec<PortBinding>> {
     let ip = ip.filter(|i| !i.is_empty());
     Ok((0..=count)
         .map(|i| PortBinding {
-            container_port: ContainerPort {
-                port: c_start + i,
-                protocol,
-            },
+            container_port: ContainerPort { port: c_start + i, protocol },
             host_ip: ip.clone(),
             host_port: host_range.map(|(hs, he)| if hs == he { hs } else { hs + i }),
         })
@@ -208,17 +182,13 @@ pub fn parse_volume(spec: &str) -> anyhow::Result<MountSpec> {
         match opt {
             "ro" => read_only = true,
             "rw" | "z" | "Z" | "nocopy" => {}
-            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" => {
-                propagation = Some(opt.to_string())
-            }
+            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" => propagation = Some(opt.to_string()),
             other => bail!("unknown option `{other}` (use ro, rw or a propagation mode)"),
         }
     }
     let kind = match source {
         None => MountKind::Volume,
-        Some(s) if s.starts_with('/') || s.starts_with('.') || s.starts_with('~') => {
-            MountKind::Bind
-        }
+        Some(s) if s.starts_with('/') || s.starts_with('.') || s.starts_with('~') => MountKind::Bind,
         Some(_) => MountKind::Volume,
     };
     let source = match (kind, source) {
@@ -245,11 +215,7 @@ fn resolve_host_path(s: &str) -> anyhow::Result<String> {
         s.to_string()
     };
     let p = std::path::Path::new(&path);
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()?.join(p)
-    };
+    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir()?.join(p) };
     Ok(abs.to_string_lossy().into_owned())
 }
 
@@ -260,14 +226,7 @@ mod tests {
     #[test]
     fn publish_forms() {
         let b = parse_publish("8080:80").unwrap();
-        assert_eq!(
-            (
-                b[0].host_port,
-                b[0].container_port.port,
-                b[0].host_ip.clone()
-            ),
-            (Some(8080), 80, None)
-        );
+        assert_eq!((b[0].host_port, b[0].container_port.port, b[0].host_ip.clone()), (Some(8080), 80, None));
         let b = parse_publish("127.0.0.1:8080:80/udp").unwrap();
         assert_eq!(b[0].host_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(b[0].container_port.protocol, Protocol::Udp);
@@ -277,9 +236,7 @@ mod tests {
         assert_eq!((b[0].host_port, b[0].container_port.port), (None, 80));
         let b = parse_publish("8000-8002:80-82").unwrap();
         assert_eq!(
-            b.iter()
-                .map(|x| (x.host_port.unwrap(), x.container_port.port))
-                .collect::<Vec<_>>(),
+            b.iter().map(|x| (x.host_port.unwrap(), x.container_port.port)).collect::<Vec<_>>(),
             vec![(8000, 80), (8001, 81), (8002, 82)]
         );
         let b = parse_publish("[::1]:8080:80").unwrap();
@@ -288,19 +245,9 @@ mod tests {
 
     #[test]
     fn bad_publish_says_why() {
-        assert!(
-            parse_publish("http")
-                .unwrap_err()
-                .to_string()
-                .contains("not a port number")
-        );
+        assert!(parse_publish("http").unwrap_err().to_string().contains("not a port number"));
         assert!(parse_publish("70000:80").is_err());
-        assert!(
-            parse_publish("80/icmp")
-                .unwrap_err()
-                .to_string()
-                .contains("icmp")
-        );
+        assert!(parse_publish("80/icmp").unwrap_err().to_string().contains("icmp"));
         assert!(parse_publish("8000-8001:80-83").is_err());
     }
 
@@ -312,18 +259,10 @@ mod tests {
             (MountKind::Bind, Some("/srv/data"), "/data", true)
         );
         let m = parse_volume("cache:/cache").unwrap();
-        assert_eq!(
-            (m.kind, m.source.as_deref()),
-            (MountKind::Volume, Some("cache"))
-        );
+        assert_eq!((m.kind, m.source.as_deref()), (MountKind::Volume, Some("cache")));
         let m = parse_volume("/anon").unwrap();
         assert_eq!((m.kind, m.source), (MountKind::Volume, None));
-        assert!(
-            parse_volume("data:relative")
-                .unwrap_err()
-                .to_string()
-                .contains("absolute")
-        );
+        assert!(parse_volume("data:relative").unwrap_err().to_string().contains("absolute"));
         assert!(parse_volume("/a:/b:bogus").is_err());
     }
 }

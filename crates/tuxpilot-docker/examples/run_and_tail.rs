@@ -13,7 +13,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let created = engine
         .create_container(ContainerSpec {
             image,
-            command: Some(vec!["sh".into(), "-c".into(), "for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo done >&2".into()]),
+            command: Some(vec![
+                "sh".into(),
+                "-c".into(),
+                "for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo done >&2".into(),
+            ]),
             ..Default::default()
         })
         .await?;

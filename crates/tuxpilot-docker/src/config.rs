@@ -33,13 +33,7 @@ pub struct ConnectionConfig {
 
 impl Default for ConnectionConfig {
     fn default() -> Self {
-        Self {
-            host: None,
-            socket: None,
-            tls_verify: false,
-            cert_path: None,
-            timeout: Duration::from_secs(120),
-        }
+        Self { host: None, socket: None, tls_verify: false, cert_path: None, timeout: Duration::from_secs(120) }
     }
 }
 
@@ -99,9 +93,7 @@ impl ConnectionConfig {
             self.tls_verify = !v.is_empty();
         }
         if self.cert_path.is_none() {
-            self.cert_path = var("DOCKER_CERT_PATH")
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from);
+            self.cert_path = var("DOCKER_CERT_PATH").filter(|p| !p.is_empty()).map(PathBuf::from);
         }
         if self.cert_path.is_none() && self.tls_verify {
             self.cert_path = var("HOME").map(|h| Path::new(&h).join(".docker"));
@@ -112,18 +104,13 @@ impl ConnectionConfig {
     /// Decides which endpoint to use. Fails for an unknown scheme or TLS without certificates.
     pub fn resolve(&self) -> Result<Endpoint, EngineError> {
         let Some(host) = self.host.as_deref() else {
-            let socket = self
-                .socket
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_SOCKET));
+            let socket = self.socket.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SOCKET));
             return Ok(Endpoint::Unix(socket));
         };
         let host = host.trim();
         if let Some(path) = host.strip_prefix("unix://") {
             if path.is_empty() {
-                return Err(EngineError::InvalidConfig {
-                    message: format!("DOCKER_HOST={host} names no socket path"),
-                });
+                return Err(EngineError::InvalidConfig { message: format!("DOCKER_HOST={host} names no socket path") });
             }
             return Ok(Endpoint::Unix(PathBuf::from(path)));
         }
@@ -143,42 +130,28 @@ impl ConnectionConfig {
         };
         let addr = addr.trim_end_matches('/');
         if addr.is_empty() {
-            return Err(EngineError::InvalidConfig {
-                message: format!("DOCKER_HOST={host} names no address"),
-            });
+            return Err(EngineError::InvalidConfig { message: format!("DOCKER_HOST={host} names no address") });
         }
         // Like the Docker CLI, a bare host gets the conventional port for its transport.
         let with_port = |default: u16| {
-            if addr
-                .rsplit_once(':')
-                .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-            {
+            if addr.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
                 addr.to_string()
             } else {
                 format!("{addr}:{default}")
             }
         };
         if self.tls_verify || host.starts_with("https://") {
-            let cert_path = self
-                .cert_path
-                .clone()
-                .ok_or_else(|| EngineError::InvalidConfig {
-                    message: "DOCKER_TLS_VERIFY is set but DOCKER_CERT_PATH is not".into(),
-                })?;
+            let cert_path = self.cert_path.clone().ok_or_else(|| EngineError::InvalidConfig {
+                message: "DOCKER_TLS_VERIFY is set but DOCKER_CERT_PATH is not".into(),
+            })?;
             for file in ["ca.pem", "cert.pem", "key.pem"] {
                 if !cert_path.join(file).is_file() {
                     return Err(EngineError::InvalidConfig {
-                        message: format!(
-                            "TLS certificate file {} is missing",
-                            cert_path.join(file).display()
-                        ),
+                        message: format!("TLS certificate file {} is missing", cert_path.join(file).display()),
                     });
                 }
             }
-            Ok(Endpoint::Tls {
-                addr: with_port(2376),
-                cert_path,
-            })
+            Ok(Endpoint::Tls { addr: with_port(2376), cert_path })
         } else {
             Ok(Endpoint::Tcp(with_port(2375)))
         }
@@ -191,50 +164,29 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn default_is_the_standard_socket() {
         let c = ConnectionConfig::default().with_env(env(&[]));
-        assert_eq!(
-            c.resolve().unwrap(),
-            Endpoint::Unix(PathBuf::from(DEFAULT_SOCKET))
-        );
+        assert_eq!(c.resolve().unwrap(), Endpoint::Unix(PathBuf::from(DEFAULT_SOCKET)));
     }
 
     #[test]
     fn config_socket_is_used_without_docker_host() {
-        let c = ConnectionConfig {
-            socket: Some("/run/user/1000/docker.sock".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            c.resolve().unwrap(),
-            Endpoint::Unix("/run/user/1000/docker.sock".into())
-        );
+        let c = ConnectionConfig { socket: Some("/run/user/1000/docker.sock".into()), ..Default::default() };
+        assert_eq!(c.resolve().unwrap(), Endpoint::Unix("/run/user/1000/docker.sock".into()));
     }
 
     #[test]
     fn docker_host_beats_config_socket_and_flag_beats_docker_host() {
-        let c = ConnectionConfig {
-            socket: Some("/x.sock".into()),
-            ..Default::default()
-        }
-        .with_env(env(&[("DOCKER_HOST", "unix:///nonexistent.sock")]));
-        assert_eq!(
-            c.resolve().unwrap(),
-            Endpoint::Unix("/nonexistent.sock".into())
-        );
-        let c = ConnectionConfig {
-            host: Some("tcp://10.0.0.1:2375".into()),
-            ..Default::default()
-        }
-        .with_env(env(&[("DOCKER_HOST", "unix:///nonexistent.sock")]));
+        let c = ConnectionConfig { socket: Some("/x.sock".into()), ..Default::default() }
+            .with_env(env(&[("DOCKER_HOST", "unix:///nonexistent.sock")]));
+        assert_eq!(c.resolve().unwrap(), Endpoint::Unix("/nonexistent.sock".into()));
+        let c = ConnectionConfig { host: Some("tcp://10.0.0.1:2375".into()), ..Default::default() }
+            .with_env(env(&[("DOCKER_HOST", "unix:///nonexistent.sock")]));
         assert_eq!(c.resolve().unwrap(), Endpoint::Tcp("10.0.0.1:2375".into()));
     }
 
@@ -258,13 +210,7 @@ mod tests {
         for f in ["ca.pem", "cert.pem", "key.pem"] {
             std::fs::write(dir.join(f), "x").unwrap();
         }
-        assert_eq!(
-            c.resolve().unwrap(),
-            Endpoint::Tls {
-                addr: "example:2376".into(),
-                cert_path: dir.clone()
-            }
-        );
+        assert_eq!(c.resolve().unwrap(), Endpoint::Tls { addr: "example:2376".into(), cert_path: dir.clone() });
         std::fs::remove_dir_all(dir).unwrap();
     }
 

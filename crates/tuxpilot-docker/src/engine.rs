@@ -36,10 +36,7 @@ pub trait Engine: Send + Sync {
     // ---- containers ----
 
     /// Lists containers.
-    async fn list_containers(
-        &self,
-        options: ListContainersOptions,
-    ) -> Result<Vec<ContainerSummary>>;
+    async fn list_containers(&self, options: ListContainersOptions) -> Result<Vec<ContainerSummary>>;
     /// Creates a container (and joins it to every network in [`ContainerSpec::networks`]).
     async fn create_container(&self, spec: ContainerSpec) -> Result<CreatedContainer>;
     /// Starts a container; starting a running one is not an error.

@@ -5,18 +5,12 @@
 /// `512m` is 512 MiB. A plain number is bytes.
 pub fn parse_bytes(input: &str) -> Result<i64, String> {
     let s = input.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, suffix) = s.split_at(split);
     if num.is_empty() {
-        return Err(format!(
-            "invalid size `{input}`: expected a number with an optional unit, e.g. 512m or 2g"
-        ));
+        return Err(format!("invalid size `{input}`: expected a number with an optional unit, e.g. 512m or 2g"));
     }
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid size `{input}`: `{num}` is not a number"))?;
+    let value: f64 = num.parse().map_err(|_| format!("invalid size `{input}`: `{num}` is not a number"))?;
     let suffix = suffix.trim().to_ascii_lowercase();
     let unit: f64 = match suffix.trim_end_matches("ib").trim_end_matches('b') {
         "" => 1.0,
@@ -26,9 +20,7 @@ pub fn parse_bytes(input: &str) -> Result<i64, String> {
         "t" => 1024f64.powi(4),
         "p" => 1024f64.powi(5),
         _ => {
-            return Err(format!(
-                "invalid size `{input}`: unknown unit `{suffix}` (use b, k, m, g, t or p)"
-            ));
+            return Err(format!("invalid size `{input}`: unknown unit `{suffix}` (use b, k, m, g, t or p)"));
         }
     };
     let bytes = value * unit;
@@ -40,10 +32,8 @@ pub fn parse_bytes(input: &str) -> Result<i64, String> {
 
 /// Parses `--cpus 1.5` into nano-CPUs (1.5 → 1 500 000 000).
 pub fn parse_cpus(input: &str) -> Result<i64, String> {
-    let v: f64 = input
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid CPU count `{input}`: expected a number such as 0.5 or 2"))?;
+    let v: f64 =
+        input.trim().parse().map_err(|_| format!("invalid CPU count `{input}`: expected a number such as 0.5 or 2"))?;
     if !v.is_finite() || v < 0.0 {
         return Err(format!("invalid CPU count `{input}`: must be zero or more"));
     }
@@ -95,11 +85,7 @@ mod tests {
         assert!(parse_bytes("").unwrap_err().contains("expected a number"));
         assert!(parse_bytes("12x").unwrap_err().contains("unknown unit"));
         assert!(parse_bytes("m").is_err());
-        assert!(
-            parse_bytes("99999999999p")
-                .unwrap_err()
-                .contains("too large")
-        );
+        assert!(parse_bytes("99999999999p").unwrap_err().contains("too large"));
     }
 
     #[test]

@@ -15,9 +15,7 @@ pub(super) fn parse_time(s: Option<&str>) -> Option<DateTime<Utc>> {
     if s.starts_with("0001-01-01") || s.is_empty() {
         return None;
     }
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 fn unix_time(secs: i64) -> DateTime<Utc> {
@@ -43,15 +41,11 @@ pub(super) fn restart_policy_to(p: RestartPolicy) -> bm::RestartPolicy {
         RestartPolicy::No => (bm::RestartPolicyNameEnum::NO, None),
         RestartPolicy::Always => (bm::RestartPolicyNameEnum::ALWAYS, None),
         RestartPolicy::UnlessStopped => (bm::RestartPolicyNameEnum::UNLESS_STOPPED, None),
-        RestartPolicy::OnFailure { max_retries } => (
-            bm::RestartPolicyNameEnum::ON_FAILURE,
-            Some(i64::from(max_retries)),
-        ),
+        RestartPolicy::OnFailure { max_retries } => {
+            (bm::RestartPolicyNameEnum::ON_FAILURE, Some(i64::from(max_retries)))
+        }
     };
-    bm::RestartPolicy {
-        name: Some(name),
-        maximum_retry_count: max,
-    }
+    bm::RestartPolicy { name: Some(name), maximum_retry_count: max }
 }
 
 fn restart_policy_from(p: Option<&bm::RestartPolicy>) -> RestartPolicy {
@@ -60,10 +54,7 @@ fn restart_policy_from(p: Option<&bm::RestartPolicy>) -> RestartPolicy {
         Some("always") => RestartPolicy::Always,
         Some("unless-stopped") => RestartPolicy::UnlessStopped,
         Some("on-failure") => RestartPolicy::OnFailure {
-            max_retries: p
-                .maximum_retry_count
-                .and_then(|m| u32::try_from(m).ok())
-                .unwrap_or(0),
+            max_retries: p.maximum_retry_count.and_then(|m| u32::try_from(m).ok()).unwrap_or(0),
         },
         _ => RestartPolicy::No,
     }
@@ -97,12 +88,11 @@ fn healthcheck_from(h: Option<bm::HealthConfig>) -> Option<HealthCheck> {
 }
 
 fn endpoint_to(a: &NetworkAttachment) -> bm::EndpointSettings {
-    let ipam =
-        (a.ipv4_address.is_some() || a.ipv6_address.is_some()).then(|| bm::EndpointIpamConfig {
-            ipv4_address: a.ipv4_address.clone(),
-            ipv6_address: a.ipv6_address.clone(),
-            ..Default::default()
-        });
+    let ipam = (a.ipv4_address.is_some() || a.ipv6_address.is_some()).then(|| bm::EndpointIpamConfig {
+        ipv4_address: a.ipv4_address.clone(),
+        ipv6_address: a.ipv6_address.clone(),
+        ..Default::default()
+    });
     bm::EndpointSettings {
         aliases: (!a.aliases.is_empty()).then(|| a.aliases.clone()),
         ipam_config: ipam,
@@ -132,16 +122,10 @@ fn mount_to(m: &MountSpec) -> bm::Mount {
         }),
         ..Default::default()
     });
-    let volume_options =
-        (m.kind == MountKind::Volume && m.no_copy).then(|| bm::MountVolumeOptions {
-            no_copy: Some(true),
-            ..Default::default()
-        });
-    let tmpfs_options =
-        (m.kind == MountKind::Tmpfs && m.tmpfs_size.is_some()).then(|| bm::MountTmpfsOptions {
-            size_bytes: m.tmpfs_size,
-            ..Default::default()
-        });
+    let volume_options = (m.kind == MountKind::Volume && m.no_copy)
+        .then(|| bm::MountVolumeOptions { no_copy: Some(true), ..Default::default() });
+    let tmpfs_options = (m.kind == MountKind::Tmpfs && m.tmpfs_size.is_some())
+        .then(|| bm::MountTmpfsOptions { size_bytes: m.tmpfs_size, ..Default::default() });
     bm::Mount {
         target: Some(m.target.clone()),
         source: m.source.clone(),
@@ -205,13 +189,9 @@ pub(super) fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
     }
 
     let first_network = spec.networks.first();
-    let network_mode = spec
-        .network_mode
-        .clone()
-        .or_else(|| first_network.map(|n| n.network.clone()));
-    let networking_config = first_network.map(|n| bm::NetworkingConfig {
-        endpoints_config: Some(HashMap::from([(n.network.clone(), endpoint_to(n))])),
-    });
+    let network_mode = spec.network_mode.clone().or_else(|| first_network.map(|n| n.network.clone()));
+    let networking_config = first_network
+        .map(|n| bm::NetworkingConfig { endpoints_config: Some(HashMap::from([(n.network.clone(), endpoint_to(n))])) });
 
     let host_config = bm::HostConfig {
         binds: some_vec(&binds),
@@ -241,11 +221,7 @@ pub(super) fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         ulimits: (!spec.ulimits.is_empty()).then(|| {
             spec.ulimits
                 .iter()
-                .map(|u| bm::ResourcesUlimits {
-                    name: Some(u.name.clone()),
-                    soft: Some(u.soft),
-                    hard: Some(u.hard),
-                })
+                .map(|u| bm::ResourcesUlimits { name: Some(u.name.clone()), soft: Some(u.soft), hard: Some(u.hard) })
                 .collect()
         }),
         devices: (!spec.devices.is_empty()).then(|| {
@@ -266,10 +242,10 @@ pub(super) fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         userns_mode: spec.userns_mode.clone(),
         volumes_from: some_vec(&spec.volumes_from),
         links: some_vec(&spec.links),
-        log_config: spec.log_driver.as_ref().map(|d| bm::HostConfigLogConfig {
-            typ: Some(d.clone()),
-            config: some_map(&spec.log_options),
-        }),
+        log_config: spec
+            .log_driver
+            .as_ref()
+            .map(|d| bm::HostConfigLogConfig { typ: Some(d.clone()), config: some_map(&spec.log_options) }),
         group_add: some_vec(&spec.group_add),
         auto_remove: spec.auto_remove.then_some(true),
         ..Default::default()
@@ -279,15 +255,9 @@ pub(super) fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         image: Some(spec.image.clone()),
         cmd: spec.command.clone(),
         entrypoint: spec.entrypoint.clone(),
-        env: (!spec.environment.is_empty()).then(|| {
-            spec.environment
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect()
-        }),
+        env: (!spec.environment.is_empty()).then(|| spec.environment.iter().map(|(k, v)| format!("{k}={v}")).collect()),
         labels: some_map(&spec.labels),
-        exposed_ports: (!exposed.is_empty())
-            .then(|| exposed.iter().map(ToString::to_string).collect()),
+        exposed_ports: (!exposed.is_empty()).then(|| exposed.iter().map(ToString::to_string).collect()),
         user: spec.user.clone(),
         working_dir: spec.working_dir.clone(),
         healthcheck: spec.healthcheck.as_ref().map(healthcheck_to),
@@ -323,11 +293,7 @@ fn port_summary(p: &bm::PortSummary) -> PortMapping {
         host_ip: p.ip.clone().filter(|s| !s.is_empty()),
         host_port: p.public_port.filter(|p| *p != 0),
         container_port: p.private_port,
-        protocol: p
-            .typ
-            .map(|t| t.to_string())
-            .and_then(|t| t.parse().ok())
-            .unwrap_or_default(),
+        protocol: p.typ.map(|t| t.to_string()).and_then(|t| t.parse().ok()).unwrap_or_default(),
     }
 }
 
@@ -343,9 +309,7 @@ fn mount_info(m: bm::MountPoint) -> MountInfo {
     }
 }
 
-fn endpoints(
-    map: Option<HashMap<String, bm::EndpointSettings>>,
-) -> BTreeMap<String, NetworkEndpoint> {
+fn endpoints(map: Option<HashMap<String, bm::EndpointSettings>>) -> BTreeMap<String, NetworkEndpoint> {
     map.unwrap_or_default()
         .into_iter()
         .map(|(name, e)| {
@@ -368,22 +332,12 @@ fn strip_slash(name: &str) -> String {
 }
 
 pub(super) fn container_summary(c: bm::ContainerSummary) -> ContainerSummary {
-    let mut ports: Vec<PortMapping> = c
-        .ports
-        .unwrap_or_default()
-        .iter()
-        .map(port_summary)
-        .collect();
+    let mut ports: Vec<PortMapping> = c.ports.unwrap_or_default().iter().map(port_summary).collect();
     ports.sort();
     ports.dedup();
     ContainerSummary {
         id: c.id.unwrap_or_default(),
-        name: c
-            .names
-            .unwrap_or_default()
-            .first()
-            .map(|n| strip_slash(n))
-            .unwrap_or_default(),
+        name: c.names.unwrap_or_default().first().map(|n| strip_slash(n)).unwrap_or_default(),
         image: c.image.unwrap_or_default(),
         image_id: c.image_id.unwrap_or_default(),
         command: c.command.unwrap_or_default(),
@@ -392,12 +346,7 @@ pub(super) fn container_summary(c: bm::ContainerSummary) -> ContainerSummary {
         status: c.status.unwrap_or_default(),
         ports,
         labels: btree(c.labels),
-        mounts: c
-            .mounts
-            .unwrap_or_default()
-            .into_iter()
-            .map(mount_info)
-            .collect(),
+        mounts: c.mounts.unwrap_or_default().into_iter().map(mount_info).collect(),
         networks: endpoints(c.network_settings.and_then(|n| n.networks)),
     }
 }
@@ -419,12 +368,9 @@ fn port_map(map: Option<bm::PortMap>) -> Vec<PortMapping> {
                     });
                 }
             }
-            _ => out.push(PortMapping {
-                host_ip: None,
-                host_port: None,
-                container_port: cp.port,
-                protocol: cp.protocol,
-            }),
+            _ => {
+                out.push(PortMapping { host_ip: None, host_port: None, container_port: cp.port, protocol: cp.protocol })
+            }
         }
     }
     out.sort();
@@ -445,11 +391,7 @@ fn port_bindings_from(map: Option<bm::PortMap>) -> Vec<PortBinding> {
             });
         }
     }
-    out.sort_by(|a, b| {
-        a.container_port
-            .cmp(&b.container_port)
-            .then(a.host_port.cmp(&b.host_port))
-    });
+    out.sort_by(|a, b| a.container_port.cmp(&b.container_port).then(a.host_port.cmp(&b.host_port)));
     out
 }
 
@@ -493,11 +435,7 @@ fn host_config_details(h: bm::HostConfig) -> HostConfigDetails {
             .ulimits
             .unwrap_or_default()
             .into_iter()
-            .map(|u| Ulimit {
-                name: u.name.unwrap_or_default(),
-                soft: u.soft.unwrap_or(0),
-                hard: u.hard.unwrap_or(0),
-            })
+            .map(|u| Ulimit { name: u.name.unwrap_or_default(), soft: u.soft.unwrap_or(0), hard: u.hard.unwrap_or(0) })
             .collect(),
         log_driver: h.log_config.and_then(|l| l.typ).unwrap_or_default(),
     }
@@ -518,17 +456,9 @@ fn state_details(s: Option<bm::ContainerState>) -> StateDetails {
         error: s.error.unwrap_or_default(),
         started_at: parse_time(s.started_at.as_deref()),
         finished_at: parse_time(s.finished_at.as_deref()),
-        health: health
-            .as_ref()
-            .and_then(|h| h.status)
-            .map(|st| HealthStatus::from_engine(st.as_ref())),
+        health: health.as_ref().and_then(|h| h.status).map(|st| HealthStatus::from_engine(st.as_ref())),
         failing_streak: health.as_ref().and_then(|h| h.failing_streak).unwrap_or(0),
-        health_log: health
-            .and_then(|h| h.log)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|r| r.output)
-            .collect(),
+        health_log: health.and_then(|h| h.log).unwrap_or_default().into_iter().filter_map(|r| r.output).collect(),
     }
 }
 
@@ -562,12 +492,7 @@ pub(super) fn container_details(c: bm::ContainerInspectResponse) -> ContainerDet
         stop_signal: config.stop_signal,
         tty: config.tty.unwrap_or(false),
         host_config: host_config_details(c.host_config.unwrap_or_default()),
-        mounts: c
-            .mounts
-            .unwrap_or_default()
-            .into_iter()
-            .map(mount_info)
-            .collect(),
+        mounts: c.mounts.unwrap_or_default().into_iter().map(mount_info).collect(),
         ports: port_map(network_settings.ports),
         networks: endpoints(network_settings.networks),
         apparmor_profile: c.app_armor_profile.unwrap_or_default(),
@@ -652,16 +577,8 @@ pub(super) fn stats_sample(s: bm::ContainerStatsResponse) -> StatsSample {
 pub(super) fn image_summary(i: bm::ImageSummary) -> ImageSummary {
     ImageSummary {
         id: i.id,
-        repo_tags: i
-            .repo_tags
-            .into_iter()
-            .filter(|t| t != "<none>:<none>")
-            .collect(),
-        repo_digests: i
-            .repo_digests
-            .into_iter()
-            .filter(|t| t != "<none>@<none>")
-            .collect(),
+        repo_tags: i.repo_tags.into_iter().filter(|t| t != "<none>:<none>").collect(),
+        repo_digests: i.repo_digests.into_iter().filter(|t| t != "<none>@<none>").collect(),
         created: unix_time(i.created),
         size: i.size,
         labels: i.labels.into_iter().collect(),
@@ -719,13 +636,7 @@ pub(super) fn network_spec_to(spec: &NetworkSpec) -> bm::NetworkCreateRequest {
         labels: some_map(&spec.labels),
         ipam: (!spec.subnets.is_empty()).then(|| bm::Ipam {
             config: Some(
-                spec.subnets
-                    .iter()
-                    .map(|s| bm::IpamConfig {
-                        subnet: Some(s.clone()),
-                        ..Default::default()
-                    })
-                    .collect(),
+                spec.subnets.iter().map(|s| bm::IpamConfig { subnet: Some(s.clone()), ..Default::default() }).collect(),
             ),
             ..Default::default()
         }),
@@ -813,11 +724,7 @@ pub(super) fn engine_info(i: bm::SystemInfo) -> EngineInfo {
         os_type: i.os_type.unwrap_or_default(),
         architecture: i.architecture.unwrap_or_default(),
         kernel_version: i.kernel_version.unwrap_or_default(),
-        swarm_state: i
-            .swarm
-            .and_then(|s| s.local_node_state)
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
+        swarm_state: i.swarm.and_then(|s| s.local_node_state).map(|s| s.to_string()).unwrap_or_default(),
         security_options: i.security_options.unwrap_or_default(),
         warnings: i.warnings.unwrap_or_default(),
     }
@@ -827,13 +734,7 @@ pub(super) fn engine_event(e: bm::EventMessage) -> EngineEvent {
     let actor = e.actor.unwrap_or_default();
     let time = e
         .time_nano
-        .and_then(|n| {
-            Utc.timestamp_opt(
-                n.div_euclid(1_000_000_000),
-                n.rem_euclid(1_000_000_000) as u32,
-            )
-            .single()
-        })
+        .and_then(|n| Utc.timestamp_opt(n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000) as u32).single())
         .or_else(|| e.time.and_then(|t| Utc.timestamp_opt(t, 0).single()));
     EngineEvent {
         kind: e.typ.map(|t| t.to_string()).unwrap_or_default(),
@@ -879,12 +780,7 @@ mod tests {
                     ipv4_address: None,
                     ipv6_address: None,
                 },
-                NetworkAttachment {
-                    network: "back".into(),
-                    aliases: vec![],
-                    ipv4_address: None,
-                    ipv6_address: None,
-                },
+                NetworkAttachment { network: "back".into(), aliases: vec![], ipv4_address: None, ipv6_address: None },
             ],
             ..Default::default()
         };
@@ -895,16 +791,10 @@ mod tests {
         assert_eq!(hc.network_mode.as_deref(), Some("front"));
         assert_eq!(hc.restart_policy.unwrap().maximum_retry_count, Some(3));
         let pb = hc.port_bindings.unwrap();
-        assert_eq!(
-            pb["80/tcp"].as_ref().unwrap()[0].host_port.as_deref(),
-            Some("8080")
-        );
+        assert_eq!(pb["80/tcp"].as_ref().unwrap()[0].host_port.as_deref(), Some("8080"));
         assert_eq!(body.exposed_ports.unwrap(), vec!["80/tcp".to_string()]);
         let eps = body.networking_config.unwrap().endpoints_config.unwrap();
         assert_eq!(eps.len(), 1, "only the first network joins at create");
-        assert_eq!(
-            eps["front"].aliases.as_deref(),
-            Some(&["web".to_string()][..])
-        );
+        assert_eq!(eps["front"].aliases.as_deref(), Some(&["web".to_string()][..]));
     }
 }

@@ -59,34 +59,20 @@ impl BollardEngine {
                 Docker::connect_with_unix(&path.to_string_lossy(), secs, version)
                     .map_err(|e| map_connect_error(e, &address))?
             }
-            Endpoint::Tcp(addr) => {
-                Docker::connect_with_http(&format!("tcp://{addr}"), secs, version)
-                    .map_err(|e| map_connect_error(e, &address))?
-            }
+            Endpoint::Tcp(addr) => Docker::connect_with_http(&format!("tcp://{addr}"), secs, version)
+                .map_err(|e| map_connect_error(e, &address))?,
             Endpoint::Tls { addr, cert_path } => Self::connect_tls(addr, cert_path, secs)?,
         };
 
-        let probe = Self {
-            docker: docker.clone(),
-            address: address.clone(),
-            timeout,
-            api_version: String::new(),
-        };
-        let docker = docker.negotiate_version().await.map_err(|e| {
-            probe.map_err(
-                e,
-                &Ctx::new("API version negotiation", ResourceKind::Engine, ""),
-            )
-        })?;
+        let probe = Self { docker: docker.clone(), address: address.clone(), timeout, api_version: String::new() };
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| probe.map_err(e, &Ctx::new("API version negotiation", ResourceKind::Engine, "")))?;
         let v = docker.client_version();
         let api_version = format!("{}.{}", v.major_version, v.minor_version);
         tracing::debug!(%address, %api_version, "connected to the Docker engine");
-        Ok(Self {
-            docker,
-            address,
-            timeout,
-            api_version,
-        })
+        Ok(Self { docker, address, timeout, api_version })
     }
 
     #[cfg(feature = "tls")]
@@ -99,17 +85,13 @@ impl BollardEngine {
             secs,
             bollard::API_DEFAULT_VERSION,
         )
-        .map_err(|e| EngineError::InvalidConfig {
-            message: format!("TLS setup for tcp://{addr} failed: {e}"),
-        })
+        .map_err(|e| EngineError::InvalidConfig { message: format!("TLS setup for tcp://{addr} failed: {e}") })
     }
 
     #[cfg(not(feature = "tls"))]
     fn connect_tls(addr: &str, _cert_path: &std::path::Path, _secs: u64) -> Result<Docker> {
         Err(EngineError::InvalidConfig {
-            message: format!(
-                "tcp://{addr} needs TLS (DOCKER_TLS_VERIFY), but this build has no `tls` feature"
-            ),
+            message: format!("tcp://{addr} needs TLS (DOCKER_TLS_VERIFY), but this build has no `tls` feature"),
         })
     }
 
@@ -131,72 +113,39 @@ impl BollardEngine {
     fn map_err(&self, err: bollard::errors::Error, ctx: &Ctx<'_>) -> EngineError {
         use bollard::errors::Error as B;
         match err {
-            B::DockerResponseServerError {
-                status_code: 404,
-                message,
-            } => EngineError::NotFound {
-                kind: ctx.kind,
-                name: ctx.name.to_string(),
-                message,
-            },
-            B::DockerResponseServerError {
-                status_code: 409,
-                message,
-            } => EngineError::Conflict {
-                kind: ctx.kind,
-                name: ctx.name.to_string(),
-                message,
-            },
-            B::DockerResponseServerError {
-                status_code,
-                message,
-            } => EngineError::Daemon {
-                operation: ctx.op.to_string(),
-                status: Some(status_code),
-                message,
-            },
-            B::RequestTimeoutError => EngineError::Timeout {
-                operation: ctx.op.to_string(),
-                after: self.timeout,
-            },
-            B::DockerStreamError { error } => EngineError::Daemon {
-                operation: ctx.op.to_string(),
-                status: None,
-                message: error,
-            },
-            B::JsonDataError { message, .. } => EngineError::Protocol {
-                operation: ctx.op.to_string(),
-                message,
-            },
-            B::JsonSerdeError { err } => EngineError::Protocol {
-                operation: ctx.op.to_string(),
-                message: err.to_string(),
-            },
-            B::SocketNotFoundError(path) => EngineError::Unavailable {
-                address: self.address.clone(),
-                reason: format!("no socket at {path}"),
-            },
-            B::HyperLegacyError { err } if err.is_connect() => EngineError::Unavailable {
-                address: self.address.clone(),
-                reason: error_chain(&err),
-            },
-            B::IOError { err } if is_connection_error(&err) => EngineError::Unavailable {
-                address: self.address.clone(),
-                reason: err.to_string(),
-            },
-            other => EngineError::Daemon {
-                operation: ctx.op.to_string(),
-                status: None,
-                message: error_chain(&other),
-            },
+            B::DockerResponseServerError { status_code: 404, message } => {
+                EngineError::NotFound { kind: ctx.kind, name: ctx.name.to_string(), message }
+            }
+            B::DockerResponseServerError { status_code: 409, message } => {
+                EngineError::Conflict { kind: ctx.kind, name: ctx.name.to_string(), message }
+            }
+            B::DockerResponseServerError { status_code, message } => {
+                EngineError::Daemon { operation: ctx.op.to_string(), status: Some(status_code), message }
+            }
+            B::RequestTimeoutError => EngineError::Timeout { operation: ctx.op.to_string(), after: self.timeout },
+            B::DockerStreamError { error } => {
+                EngineError::Daemon { operation: ctx.op.to_string(), status: None, message: error }
+            }
+            B::JsonDataError { message, .. } => EngineError::Protocol { operation: ctx.op.to_string(), message },
+            B::JsonSerdeError { err } => {
+                EngineError::Protocol { operation: ctx.op.to_string(), message: err.to_string() }
+            }
+            B::SocketNotFoundError(path) => {
+                EngineError::Unavailable { address: self.address.clone(), reason: format!("no socket at {path}") }
+            }
+            B::HyperLegacyError { err } if err.is_connect() => {
+                EngineError::Unavailable { address: self.address.clone(), reason: error_chain(&err) }
+            }
+            B::IOError { err } if is_connection_error(&err) => {
+                EngineError::Unavailable { address: self.address.clone(), reason: err.to_string() }
+            }
+            other => EngineError::Daemon { operation: ctx.op.to_string(), status: None, message: error_chain(&other) },
         }
     }
 
     fn stream<T: Send + 'static, U: Send + 'static>(
         &self,
-        stream: impl futures_util::Stream<Item = std::result::Result<U, bollard::errors::Error>>
-        + Send
-        + 'static,
+        stream: impl futures_util::Stream<Item = std::result::Result<U, bollard::errors::Error>> + Send + 'static,
         ctx: (&'static str, ResourceKind, String),
         map: impl Fn(U) -> Option<T> + Send + 'static,
     ) -> EngineStream<T> {
@@ -215,10 +164,7 @@ impl BollardEngine {
 
 fn is_connection_error(err: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
-    matches!(
-        err.kind(),
-        ConnectionRefused | NotFound | PermissionDenied | ConnectionReset | ConnectionAborted
-    )
+    matches!(err.kind(), ConnectionRefused | NotFound | PermissionDenied | ConnectionReset | ConnectionAborted)
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -237,13 +183,10 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 
 fn map_connect_error(err: bollard::errors::Error, address: &str) -> EngineError {
     match err {
-        bollard::errors::Error::SocketNotFoundError(path) => EngineError::Unavailable {
-            address: address.to_string(),
-            reason: format!("no socket at {path}"),
-        },
-        other => EngineError::InvalidConfig {
-            message: format!("{address}: {}", error_chain(&other)),
-        },
+        bollard::errors::Error::SocketNotFoundError(path) => {
+            EngineError::Unavailable { address: address.to_string(), reason: format!("no socket at {path}") }
+        }
+        other => EngineError::InvalidConfig { message: format!("{address}: {}", error_chain(&other)) },
     }
 }
 
@@ -260,10 +203,7 @@ fn split_reference(reference: &str) -> (String, Option<String>) {
     match reference[last_segment_start..].rfind(':') {
         Some(i) => {
             let at = last_segment_start + i;
-            (
-                reference[..at].to_string(),
-                Some(reference[at + 1..].to_string()),
-            )
+            (reference[..at].to_string(), Some(reference[at + 1..].to_string()))
         }
         None => (reference.to_string(), Some("latest".to_string())),
     }
@@ -282,11 +222,7 @@ fn split_timestamp(text: &str) -> (Option<chrono::DateTime<chrono::Utc>>, &str) 
 #[async_trait::async_trait]
 impl Engine for BollardEngine {
     async fn ping(&self) -> Result<()> {
-        self.docker
-            .ping()
-            .await
-            .map(|_| ())
-            .map_err(|e| self.map_err(e, &Ctx::new("ping", ResourceKind::Engine, "")))
+        self.docker.ping().await.map(|_| ()).map_err(|e| self.map_err(e, &Ctx::new("ping", ResourceKind::Engine, "")))
     }
 
     async fn version(&self) -> Result<EngineVersion> {
@@ -311,54 +247,38 @@ impl Engine for BollardEngine {
             until: filter.until.map(|s| s.to_string()),
             filters: convert::filters(&filter.filters),
         };
-        self.stream(
-            self.docker.events(Some(opts)),
-            ("events", ResourceKind::Engine, String::new()),
-            |e| Some(convert::engine_event(e)),
-        )
+        self.stream(self.docker.events(Some(opts)), ("events", ResourceKind::Engine, String::new()), |e| {
+            Some(convert::engine_event(e))
+        })
     }
 
-    async fn list_containers(
-        &self,
-        options: ListContainersOptions,
-    ) -> Result<Vec<ContainerSummary>> {
+    async fn list_containers(&self, options: ListContainersOptions) -> Result<Vec<ContainerSummary>> {
         let opts = qp::ListContainersOptions {
             all: options.all,
             filters: convert::filters(&options.filters),
             ..Default::default()
         };
-        let list = self.docker.list_containers(Some(opts)).await.map_err(|e| {
-            self.map_err(e, &Ctx::new("list containers", ResourceKind::Container, ""))
-        })?;
+        let list = self
+            .docker
+            .list_containers(Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list containers", ResourceKind::Container, "")))?;
         Ok(list.into_iter().map(convert::container_summary).collect())
     }
 
     async fn create_container(&self, spec: ContainerSpec) -> Result<CreatedContainer> {
         if spec.image.trim().is_empty() {
-            return Err(EngineError::InvalidArgument {
-                what: "image".into(),
-                message: "an image is required".into(),
-            });
+            return Err(EngineError::InvalidArgument { what: "image".into(), message: "an image is required".into() });
         }
         let name = spec.name.clone().unwrap_or_default();
         let ctx = Ctx::new("create container", ResourceKind::Container, &name);
         let body = convert::create_body(&spec);
-        let opts = qp::CreateContainerOptions {
-            name: spec.name.clone(),
-            ..Default::default()
-        };
-        let created = self
-            .docker
-            .create_container(Some(opts), body)
-            .await
-            .map_err(|e| match self.map_err(e, &ctx) {
+        let opts = qp::CreateContainerOptions { name: spec.name.clone(), ..Default::default() };
+        let created =
+            self.docker.create_container(Some(opts), body).await.map_err(|e| match self.map_err(e, &ctx) {
                 // A 404 on create is about the image, not the container.
                 EngineError::NotFound { message, .. } if message.contains("image") => {
-                    EngineError::NotFound {
-                        kind: ResourceKind::Image,
-                        name: spec.image.clone(),
-                        message,
-                    }
+                    EngineError::NotFound { kind: ResourceKind::Image, name: spec.image.clone(), message }
                 }
                 other => other,
             })?;
@@ -366,22 +286,11 @@ impl Engine for BollardEngine {
         for extra in spec.networks.iter().skip(1) {
             if let Err(e) = self.connect_network(&created.id, extra.clone()).await {
                 // Leave nothing half-made behind.
-                let _ = self
-                    .remove_container(
-                        &created.id,
-                        RemoveOptions {
-                            force: true,
-                            volumes: true,
-                        },
-                    )
-                    .await;
+                let _ = self.remove_container(&created.id, RemoveOptions { force: true, volumes: true }).await;
                 return Err(e);
             }
         }
-        Ok(CreatedContainer {
-            id: created.id,
-            warnings: created.warnings,
-        })
+        Ok(CreatedContainer { id: created.id, warnings: created.warnings })
     }
 
     async fn start_container(&self, id: &str) -> Result<()> {
@@ -392,10 +301,7 @@ impl Engine for BollardEngine {
     }
 
     async fn stop_container(&self, id: &str, timeout: Option<Duration>) -> Result<()> {
-        let opts = qp::StopContainerOptions {
-            t: secs(timeout),
-            signal: None,
-        };
+        let opts = qp::StopContainerOptions { t: secs(timeout), signal: None };
         self.with_extra_timeout(timeout.unwrap_or(Duration::from_secs(10)))
             .stop_container(id, Some(opts))
             .await
@@ -403,25 +309,15 @@ impl Engine for BollardEngine {
     }
 
     async fn restart_container(&self, id: &str, timeout: Option<Duration>) -> Result<()> {
-        let opts = qp::RestartContainerOptions {
-            t: secs(timeout),
-            signal: None,
-        };
+        let opts = qp::RestartContainerOptions { t: secs(timeout), signal: None };
         self.with_extra_timeout(timeout.unwrap_or(Duration::from_secs(10)))
             .restart_container(id, Some(opts))
             .await
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new("restart container", ResourceKind::Container, id),
-                )
-            })
+            .map_err(|e| self.map_err(e, &Ctx::new("restart container", ResourceKind::Container, id)))
     }
 
     async fn kill_container(&self, id: &str, signal: Option<String>) -> Result<()> {
-        let opts = qp::KillContainerOptions {
-            signal: signal.unwrap_or_else(|| "SIGKILL".into()),
-        };
+        let opts = qp::KillContainerOptions { signal: signal.unwrap_or_else(|| "SIGKILL".into()) };
         self.docker
             .kill_container(id, Some(opts))
             .await
@@ -429,20 +325,11 @@ impl Engine for BollardEngine {
     }
 
     async fn remove_container(&self, id: &str, options: RemoveOptions) -> Result<()> {
-        let opts = qp::RemoveContainerOptions {
-            force: options.force,
-            v: options.volumes,
-            link: false,
-        };
+        let opts = qp::RemoveContainerOptions { force: options.force, v: options.volumes, link: false };
         self.with_extra_timeout(Duration::from_secs(10))
             .remove_container(id, Some(opts))
             .await
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new("remove container", ResourceKind::Container, id),
-                )
-            })
+            .map_err(|e| self.map_err(e, &Ctx::new("remove container", ResourceKind::Container, id)))
     }
 
     async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
@@ -450,12 +337,7 @@ impl Engine for BollardEngine {
             .inspect_container(id, None::<qp::InspectContainerOptions>)
             .await
             .map(convert::container_details)
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new("inspect container", ResourceKind::Container, id),
-                )
-            })
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect container", ResourceKind::Container, id)))
     }
 
     fn logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk> {
@@ -463,64 +345,35 @@ impl Engine for BollardEngine {
             follow: options.follow,
             stdout: options.stdout,
             stderr: options.stderr,
-            since: options
-                .since
-                .map(|t| i32::try_from(t.timestamp()).unwrap_or(0))
-                .unwrap_or(0),
+            since: options.since.map(|t| i32::try_from(t.timestamp()).unwrap_or(0)).unwrap_or(0),
             until: 0,
             timestamps: options.timestamps,
-            tail: options
-                .tail
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "all".into()),
+            tail: options.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
         };
         let timestamps = options.timestamps;
-        self.stream(
-            self.docker.logs(id, Some(opts)),
-            ("logs", ResourceKind::Container, id.to_string()),
-            move |out| {
-                use bollard::container::LogOutput as L;
-                let (stream, bytes) = match out {
-                    L::StdOut { message } => (LogStream::Stdout, message),
-                    L::StdErr { message } => (LogStream::Stderr, message),
-                    L::StdIn { message } => (LogStream::Stdin, message),
-                    L::Console { message } => (LogStream::Console, message),
-                };
-                let text = String::from_utf8_lossy(&bytes);
-                let (timestamp, message) = if timestamps {
-                    split_timestamp(&text)
-                } else {
-                    (None, &*text)
-                };
-                Some(LogChunk {
-                    stream,
-                    timestamp,
-                    message: message.to_string(),
-                })
-            },
-        )
+        self.stream(self.docker.logs(id, Some(opts)), ("logs", ResourceKind::Container, id.to_string()), move |out| {
+            use bollard::container::LogOutput as L;
+            let (stream, bytes) = match out {
+                L::StdOut { message } => (LogStream::Stdout, message),
+                L::StdErr { message } => (LogStream::Stderr, message),
+                L::StdIn { message } => (LogStream::Stdin, message),
+                L::Console { message } => (LogStream::Console, message),
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let (timestamp, message) = if timestamps { split_timestamp(&text) } else { (None, &*text) };
+            Some(LogChunk { stream, timestamp, message: message.to_string() })
+        })
     }
 
     async fn wait_container(&self, id: &str) -> Result<ExitStatus> {
-        let mut stream = self
-            .docker
-            .wait_container(id, None::<qp::WaitContainerOptions>);
+        let mut stream = self.docker.wait_container(id, None::<qp::WaitContainerOptions>);
         match stream.next().await {
-            Some(Ok(r)) => Ok(ExitStatus {
-                code: r.status_code,
-                error: r.error.and_then(|e| e.message),
-            }),
+            Some(Ok(r)) => Ok(ExitStatus { code: r.status_code, error: r.error.and_then(|e| e.message) }),
             // bollard reports a non-zero exit as an error; it is an outcome, not a failure.
             Some(Err(bollard::errors::Error::DockerContainerWaitError { error, code })) => {
-                Ok(ExitStatus {
-                    code,
-                    error: (!error.is_empty()).then_some(error),
-                })
+                Ok(ExitStatus { code, error: (!error.is_empty()).then_some(error) })
             }
-            Some(Err(e)) => Err(self.map_err(
-                e,
-                &Ctx::new("wait for container", ResourceKind::Container, id),
-            )),
+            Some(Err(e)) => Err(self.map_err(e, &Ctx::new("wait for container", ResourceKind::Container, id))),
             None => Err(EngineError::Protocol {
                 operation: "wait for container".into(),
                 message: "the daemon closed the wait without an exit status".into(),
@@ -529,30 +382,19 @@ impl Engine for BollardEngine {
     }
 
     fn stats(&self, id: &str) -> EngineStream<StatsSample> {
-        let opts = qp::StatsOptions {
-            stream: true,
-            one_shot: false,
-        };
-        self.stream(
-            self.docker.stats(id, Some(opts)),
-            ("stats", ResourceKind::Container, id.to_string()),
-            |s| Some(convert::stats_sample(s)),
-        )
+        let opts = qp::StatsOptions { stream: true, one_shot: false };
+        self.stream(self.docker.stats(id, Some(opts)), ("stats", ResourceKind::Container, id.to_string()), |s| {
+            Some(convert::stats_sample(s))
+        })
     }
 
     async fn stats_once(&self, id: &str) -> Result<StatsSample> {
-        let opts = qp::StatsOptions {
-            stream: false,
-            one_shot: false,
-        };
+        let opts = qp::StatsOptions { stream: false, one_shot: false };
         let mut stream = self.docker.stats(id, Some(opts));
         match stream.next().await {
             Some(Ok(s)) => Ok(convert::stats_sample(s)),
             Some(Err(e)) => Err(self.map_err(e, &Ctx::new("stats", ResourceKind::Container, id))),
-            None => Err(EngineError::Protocol {
-                operation: "stats".into(),
-                message: "no sample returned".into(),
-            }),
+            None => Err(EngineError::Protocol { operation: "stats".into(), message: "no sample returned".into() }),
         }
     }
 
@@ -562,41 +404,26 @@ impl Engine for BollardEngine {
             .top_processes(id, None::<qp::TopOptions>)
             .await
             .map_err(|e| self.map_err(e, &Ctx::new("top", ResourceKind::Container, id)))?;
-        Ok(ProcessList {
-            titles: r.titles.unwrap_or_default(),
-            processes: r.processes.unwrap_or_default(),
-        })
+        Ok(ProcessList { titles: r.titles.unwrap_or_default(), processes: r.processes.unwrap_or_default() })
     }
 
     async fn update_container(&self, id: &str, update: ResourceUpdate) -> Result<()> {
         self.docker
             .update_container(id, convert::update_body(&update))
             .await
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new("update container", ResourceKind::Container, id),
-                )
-            })
+            .map_err(|e| self.map_err(e, &Ctx::new("update container", ResourceKind::Container, id)))
     }
 
     async fn rename_container(&self, id: &str, new_name: &str) -> Result<()> {
-        let opts = qp::RenameContainerOptions {
-            name: new_name.to_string(),
-        };
-        self.docker.rename_container(id, opts).await.map_err(|e| {
-            self.map_err(
-                e,
-                &Ctx::new("rename container", ResourceKind::Container, id),
-            )
-        })
+        let opts = qp::RenameContainerOptions { name: new_name.to_string() };
+        self.docker
+            .rename_container(id, opts)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("rename container", ResourceKind::Container, id)))
     }
 
     async fn list_images(&self, all: bool) -> Result<Vec<ImageSummary>> {
-        let opts = qp::ListImagesOptions {
-            all,
-            ..Default::default()
-        };
+        let opts = qp::ListImagesOptions { all, ..Default::default() };
         let list = self
             .docker
             .list_images(Some(opts))
@@ -610,61 +437,40 @@ impl Engine for BollardEngine {
             .inspect_image(reference)
             .await
             .map(convert::image_details)
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new("inspect image", ResourceKind::Image, reference),
-                )
-            })
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect image", ResourceKind::Image, reference)))
     }
 
     async fn image_history(&self, reference: &str) -> Result<Vec<ImageHistoryEntry>> {
-        let h = self.docker.image_history(reference).await.map_err(|e| {
-            self.map_err(
-                e,
-                &Ctx::new("image history", ResourceKind::Image, reference),
-            )
-        })?;
+        let h = self
+            .docker
+            .image_history(reference)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("image history", ResourceKind::Image, reference)))?;
         Ok(h.into_iter().map(convert::history_entry).collect())
     }
 
     async fn remove_image(&self, reference: &str, force: bool) -> Result<Vec<String>> {
-        let opts = qp::RemoveImageOptions {
-            force,
-            noprune: false,
-            platforms: None,
-        };
+        let opts = qp::RemoveImageOptions { force, noprune: false, platforms: None };
         let items = self
             .docker
             .remove_image(reference, Some(opts), None)
             .await
-            .map_err(|e| {
-                self.map_err(e, &Ctx::new("remove image", ResourceKind::Image, reference))
-            })?;
-        Ok(items
-            .into_iter()
-            .filter_map(|i| i.deleted.or(i.untagged))
-            .collect())
+            .map_err(|e| self.map_err(e, &Ctx::new("remove image", ResourceKind::Image, reference)))?;
+        Ok(items.into_iter().filter_map(|i| i.deleted.or(i.untagged)).collect())
     }
 
     fn pull_image(&self, reference: &str) -> EngineStream<PullProgress> {
         let (from_image, tag) = split_reference(reference);
-        let opts = qp::CreateImageOptions {
-            from_image: Some(from_image),
-            tag,
-            ..Default::default()
-        };
+        let opts = qp::CreateImageOptions { from_image: Some(from_image), tag, ..Default::default() };
         let reference = reference.to_string();
         let this = self.clone();
         let inner = self.docker.create_image(Some(opts), None, None);
         inner
             .map(move |item| match item {
                 Ok(info) => match info.error_detail.and_then(|d| d.message) {
-                    Some(message) => Err(EngineError::Daemon {
-                        operation: format!("pull {reference}"),
-                        status: None,
-                        message,
-                    }),
+                    Some(message) => {
+                        Err(EngineError::Daemon { operation: format!("pull {reference}"), status: None, message })
+                    }
                     None => Ok(PullProgress {
                         id: info.id,
                         status: info.status.unwrap_or_default(),
@@ -672,9 +478,7 @@ impl Engine for BollardEngine {
                         total: info.progress_detail.as_ref().and_then(|p| p.total),
                     }),
                 },
-                Err(e) => {
-                    Err(this.map_err(e, &Ctx::new("pull image", ResourceKind::Image, &reference)))
-                }
+                Err(e) => Err(this.map_err(e, &Ctx::new("pull image", ResourceKind::Image, &reference))),
             })
             .boxed()
     }
@@ -696,25 +500,13 @@ impl Engine for BollardEngine {
             .try_collect()
             .await
             .map_err(|e| self.map_err(e, &ctx))?;
-        if let Some(message) = results
-            .iter()
-            .find_map(|r| r.error_detail.as_ref().and_then(|d| d.message.clone()))
-        {
-            return Err(EngineError::Daemon {
-                operation: "import image".into(),
-                status: None,
-                message,
-            });
+        if let Some(message) = results.iter().find_map(|r| r.error_detail.as_ref().and_then(|d| d.message.clone())) {
+            return Err(EngineError::Daemon { operation: "import image".into(), status: None, message });
         }
         results
             .iter()
             .rev()
-            .find_map(|r| {
-                r.status
-                    .as_deref()
-                    .filter(|s| s.starts_with("sha256:"))
-                    .map(str::to_string)
-            })
+            .find_map(|r| r.status.as_deref().filter(|s| s.starts_with("sha256:")).map(str::to_string))
             .ok_or_else(|| EngineError::Protocol {
                 operation: "import image".into(),
                 message: "the daemon did not report the new image id".into(),
@@ -722,10 +514,7 @@ impl Engine for BollardEngine {
     }
 
     async fn tag_image(&self, reference: &str, repo: &str, tag: &str) -> Result<()> {
-        let opts = qp::TagImageOptions {
-            repo: Some(repo.to_string()),
-            tag: Some(tag.to_string()),
-        };
+        let opts = qp::TagImageOptions { repo: Some(repo.to_string()), tag: Some(tag.to_string()) };
         self.docker
             .tag_image(reference, Some(opts))
             .await
@@ -745,23 +534,17 @@ impl Engine for BollardEngine {
             .docker
             .create_network(convert::network_spec_to(&spec))
             .await
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new("create network", ResourceKind::Network, &spec.name),
-                )
-            })?;
+            .map_err(|e| self.map_err(e, &Ctx::new("create network", ResourceKind::Network, &spec.name)))?;
         Ok(r.id)
     }
 
     async fn list_networks(&self, filters: Filters) -> Result<Vec<NetworkInfo>> {
-        let opts = qp::ListNetworksOptions {
-            filters: convert::filters(&filters),
-        };
-        let list =
-            self.docker.list_networks(Some(opts)).await.map_err(|e| {
-                self.map_err(e, &Ctx::new("list networks", ResourceKind::Network, ""))
-            })?;
+        let opts = qp::ListNetworksOptions { filters: convert::filters(&filters) };
+        let list = self
+            .docker
+            .list_networks(Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list networks", ResourceKind::Network, "")))?;
         Ok(list.into_iter().map(convert::network_info).collect())
     }
 
@@ -788,32 +571,15 @@ impl Engine for BollardEngine {
         self.docker
             .connect_network(&attachment.network, req)
             .await
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new(
-                        "connect network",
-                        ResourceKind::Network,
-                        &attachment.network,
-                    ),
-                )
-            })
+            .map_err(|e| self.map_err(e, &Ctx::new("connect network", ResourceKind::Network, &attachment.network)))
     }
 
     async fn disconnect_network(&self, network: &str, container: &str, force: bool) -> Result<()> {
-        let req = bollard::models::NetworkDisconnectRequest {
-            container: container.to_string(),
-            force: Some(force),
-        };
+        let req = bollard::models::NetworkDisconnectRequest { container: container.to_string(), force: Some(force) };
         self.docker
             .disconnect_network(network, req)
             .await
-            .map_err(|e| {
-                self.map_err(
-                    e,
-                    &Ctx::new("disconnect network", ResourceKind::Network, network),
-                )
-            })
+            .map_err(|e| self.map_err(e, &Ctx::new("disconnect network", ResourceKind::Network, network)))
     }
 
     async fn create_volume(&self, spec: VolumeSpec) -> Result<VolumeInfo> {
@@ -821,8 +587,7 @@ impl Engine for BollardEngine {
         let req = bollard::models::VolumeCreateRequest {
             name: spec.name.clone(),
             driver: spec.driver.clone(),
-            driver_opts: (!spec.driver_opts.is_empty())
-                .then(|| spec.driver_opts.clone().into_iter().collect()),
+            driver_opts: (!spec.driver_opts.is_empty()).then(|| spec.driver_opts.clone().into_iter().collect()),
             labels: (!spec.labels.is_empty()).then(|| spec.labels.clone().into_iter().collect()),
             ..Default::default()
         };
@@ -834,18 +599,13 @@ impl Engine for BollardEngine {
     }
 
     async fn list_volumes(&self, filters: Filters) -> Result<Vec<VolumeInfo>> {
-        let opts = qp::ListVolumesOptions {
-            filters: convert::filters(&filters),
-        };
-        let r =
-            self.docker.list_volumes(Some(opts)).await.map_err(|e| {
-                self.map_err(e, &Ctx::new("list volumes", ResourceKind::Volume, ""))
-            })?;
-        Ok(r.volumes
-            .unwrap_or_default()
-            .into_iter()
-            .map(convert::volume_info)
-            .collect())
+        let opts = qp::ListVolumesOptions { filters: convert::filters(&filters) };
+        let r = self
+            .docker
+            .list_volumes(Some(opts))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list volumes", ResourceKind::Volume, "")))?;
+        Ok(r.volumes.unwrap_or_default().into_iter().map(convert::volume_info).collect())
     }
 
     async fn inspect_volume(&self, name: &str) -> Result<VolumeInfo> {
@@ -871,26 +631,11 @@ mod tests {
 
     #[test]
     fn references_split_like_the_docker_cli() {
-        assert_eq!(
-            split_reference("busybox"),
-            ("busybox".into(), Some("latest".into()))
-        );
-        assert_eq!(
-            split_reference("busybox:1.36"),
-            ("busybox".into(), Some("1.36".into()))
-        );
-        assert_eq!(
-            split_reference("localhost:5000/app"),
-            ("localhost:5000/app".into(), Some("latest".into()))
-        );
-        assert_eq!(
-            split_reference("localhost:5000/app:v2"),
-            ("localhost:5000/app".into(), Some("v2".into()))
-        );
-        assert_eq!(
-            split_reference("app@sha256:abc"),
-            ("app@sha256:abc".into(), None)
-        );
+        assert_eq!(split_reference("busybox"), ("busybox".into(), Some("latest".into())));
+        assert_eq!(split_reference("busybox:1.36"), ("busybox".into(), Some("1.36".into())));
+        assert_eq!(split_reference("localhost:5000/app"), ("localhost:5000/app".into(), Some("latest".into())));
+        assert_eq!(split_reference("localhost:5000/app:v2"), ("localhost:5000/app".into(), Some("v2".into())));
+        assert_eq!(split_reference("app@sha256:abc"), ("app@sha256:abc".into(), None));
     }
 
     #[test]

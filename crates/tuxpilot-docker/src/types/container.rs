@@ -100,9 +100,7 @@ impl HealthStatus {
 }
 
 /// A transport protocol of a port.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// TCP (the default).
@@ -132,9 +130,7 @@ impl FromStr for Protocol {
             "tcp" => Ok(Self::Tcp),
             "udp" => Ok(Self::Udp),
             "sctp" => Ok(Self::Sctp),
-            other => Err(format!(
-                "unknown protocol `{other}` (expected tcp, udp or sctp)"
-            )),
+            other => Err(format!("unknown protocol `{other}` (expected tcp, udp or sctp)")),
         }
     }
 }
@@ -157,19 +153,13 @@ pub struct ContainerPort {
 impl ContainerPort {
     /// A TCP port.
     pub fn tcp(port: u16) -> Self {
-        Self {
-            port,
-            protocol: Protocol::Tcp,
-        }
+        Self { port, protocol: Protocol::Tcp }
     }
 
     /// Parses the engine's `80/tcp` key form (protocol optional).
     pub fn parse(s: &str) -> Option<Self> {
         let (port, proto) = s.split_once('/').unwrap_or((s, "tcp"));
-        Some(Self {
-            port: port.parse().ok()?,
-            protocol: proto.parse().ok()?,
-        })
+        Some(Self { port: port.parse().ok()?, protocol: proto.parse().ok()? })
     }
 }
 
@@ -312,12 +302,10 @@ impl FromStr for RestartPolicy {
                 .parse()
                 .map(|max_retries| Self::OnFailure { max_retries })
                 .map_err(|_| format!("invalid restart retry count `{m}`: expected a whole number")),
-            (n, Some(_)) if n != "on-failure" => Err(format!(
-                "restart policy `{n}` takes no retry count; only on-failure[:N] does"
-            )),
-            _ => Err(format!(
-                "invalid restart policy `{s}`: expected no, always, unless-stopped or on-failure[:N]"
-            )),
+            (n, Some(_)) if n != "on-failure" => {
+                Err(format!("restart policy `{n}` takes no retry count; only on-failure[:N] does"))
+            }
+            _ => Err(format!("invalid restart policy `{s}`: expected no, always, unless-stopped or on-failure[:N]")),
         }
     }
 }
@@ -763,14 +751,7 @@ pub struct LogOptions {
 
 impl Default for LogOptions {
     fn default() -> Self {
-        Self {
-            follow: false,
-            tail: None,
-            timestamps: false,
-            since: None,
-            stdout: true,
-            stderr: true,
-        }
+        Self { follow: false, tail: None, timestamps: false, since: None, stdout: true, stderr: true }
     }
 }
 
@@ -828,21 +809,10 @@ mod tests {
 
     #[test]
     fn restart_policy_round_trips_docker_syntax() {
-        for s in [
-            "no",
-            "always",
-            "unless-stopped",
-            "on-failure",
-            "on-failure:3",
-        ] {
+        for s in ["no", "always", "unless-stopped", "on-failure", "on-failure:3"] {
             assert_eq!(s.parse::<RestartPolicy>().unwrap().to_string(), s);
         }
-        assert!(
-            "sometimes"
-                .parse::<RestartPolicy>()
-                .unwrap_err()
-                .contains("sometimes")
-        );
+        assert!("sometimes".parse::<RestartPolicy>().unwrap_err().contains("sometimes"));
         assert!("on-failure:x".parse::<RestartPolicy>().is_err());
         assert!("always:3".parse::<RestartPolicy>().is_err());
     }
@@ -863,22 +833,14 @@ mod tests {
             protocol: Protocol::Udp,
         };
         assert_eq!(p.to_string(), "[::]:8080->80/udp");
-        let p = PortMapping {
-            host_ip: None,
-            host_port: None,
-            container_port: 22,
-            protocol: Protocol::Tcp,
-        };
+        let p = PortMapping { host_ip: None, host_port: None, container_port: 22, protocol: Protocol::Tcp };
         assert_eq!(p.to_string(), "22/tcp");
     }
 
     #[test]
     fn container_port_parses_engine_keys() {
         assert_eq!(ContainerPort::parse("80/tcp"), Some(ContainerPort::tcp(80)));
-        assert_eq!(
-            ContainerPort::parse("53/udp").map(|p| p.protocol),
-            Some(Protocol::Udp)
-        );
+        assert_eq!(ContainerPort::parse("53/udp").map(|p| p.protocol), Some(Protocol::Udp));
         assert_eq!(ContainerPort::parse("x/tcp"), None);
     }
 }

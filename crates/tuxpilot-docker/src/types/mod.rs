@@ -48,9 +48,7 @@ impl Filters {
     pub fn parse_pair(s: &str) -> Result<(String, String), String> {
         match s.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-            _ => Err(format!(
-                "invalid filter `{s}`: expected KEY=VALUE, e.g. label=app=web or name=db"
-            )),
+            _ => Err(format!("invalid filter `{s}`: expected KEY=VALUE, e.g. label=app=web or name=db")),
         }
     }
 

@@ -1,0 +1,58 @@
+//! `tuxpilot-compose` loads Compose files exactly as `docker compose` does, with no Docker
+//! daemon: file discovery (`compose.yaml`… searched upward, `COMPOSE_FILE`), `.env` and
+//! `--env-file`, interpolation (`${VAR:-default}`, `${VAR:?error}`, `$$`…), several `-f` files
+//! merged with the spec's rules (`!reset`, `!override`), `extends`, `include`, profiles, project
+//! name rules, normalization to the long syntax, and validation with errors that name the file,
+//! line, column and key path.
+//!
+//! ```no_run
+//! use tuxpilot_compose::{load, LoadOptions};
+//!
+//! let loaded = load(&LoadOptions::new("/srv/myapp"))?;
+//! for (name, service) in &loaded.project.services {
+//!     println!("{name}: {:?} ({} replicas)", service.image, service.replicas());
+//! }
+//! println!("{}", tuxpilot_compose::to_yaml(&loaded.project)?);
+//! # Ok::<(), tuxpilot_compose::Error>(())
+//! ```
+
+mod de;
+mod dotenv;
+mod error;
+mod hash;
+mod interpolate;
+mod loader;
+mod merge;
+mod model;
+mod node;
+mod normalize;
+mod paths;
+mod validate;
+
+pub use de::{Bytes, GoDuration, format_go_duration, parse_bytes, parse_go_duration};
+pub use error::{Error, ErrorKind, Location, Result};
+pub use hash::service_hash;
+pub use interpolate::{Substituted, SubstitutionError, substitute};
+pub use loader::{
+    ConfigFile, DEFAULT_FILES, LoadOptions, LoadedProject, OVERRIDE_FILES, discover, load, normalize_project_name,
+};
+pub use model::*;
+
+/// Parses a `.env` file's text (`lookup` supplies the environment for `KEY` lines and `${…}`).
+pub fn parse_env_file(
+    text: &str,
+    file: &std::path::Path,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<indexmap::IndexMap<String, String>> {
+    dotenv::parse(text, file, lookup)
+}
+
+/// The project as `docker compose config` prints it, in YAML.
+pub fn to_yaml(project: &Project) -> Result<String> {
+    serde_saphyr::to_string(project).map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write YAML: {e}")))
+}
+
+/// The project as `docker compose config --format json` prints it.
+pub fn to_json(project: &Project) -> Result<String> {
+    serde_json::to_string_pretty(project).map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write JSON: {e}")))
+}

@@ -1,0 +1,193 @@
+//! Normalization after typing: profiles, `env_file` values, bare environment keys, the default
+//! network, implicit dependencies (`links`, `network_mode: service:x`, `volumes_from`), resource
+//! names `<project>_<key>`, and uniqueness of ports, volumes, secrets… by target.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Dependency, NetworkConfig, Project, Service};
+use crate::node::Node;
+
+/// Whether `service` is enabled by the active `profiles`.
+pub fn enabled(service: &Service, profiles: &[String]) -> bool {
+    service.profiles.is_empty() || profiles.iter().any(|p| p == "*" || service.profiles.contains(p))
+}
+
+/// Normalizes `project` in place.
+pub fn normalize(
+    project: &mut Project,
+    merged: &Node,
+    env: &BTreeMap<String, String>,
+    profiles: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    // Profiles.
+    let names: Vec<String> = project.services.keys().cloned().collect();
+    for name in names {
+        if !project.services.get(&name).is_some_and(|s| enabled(s, profiles))
+            && let Some(s) = project.services.remove(&name)
+        {
+            project.disabled_services.insert(name, s);
+        }
+    }
+
+    let service_names: BTreeSet<String> =
+        project.services.keys().chain(project.disabled_services.keys()).cloned().collect();
+    let mut uses_default_network = false;
+    for (name, service) in project.services.iter_mut() {
+        load_env_files(name, service, merged, env)?;
+        // A bare key takes its value from the environment; absent ones stay unset.
+        let bare: Vec<String> =
+            service.environment.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.clone()).collect();
+        for k in bare {
+            if let Some(v) = env.get(&k) {
+                service.environment.insert(k, Some(v.clone()));
+            }
+        }
+        if service.pull_policy.as_deref() == Some("if_not_present") {
+            service.pull_policy = Some("missing".into());
+        }
+        if let Some(b) = &mut service.build
+            && b.dockerfile.is_none()
+            && b.dockerfile_inline.is_none()
+        {
+            b.dockerfile = Some("Dockerfile".into());
+        }
+        if service.networks.is_empty() && service.network_mode.is_none() {
+            service.networks.insert("default".into(), None);
+        }
+        if service.networks.contains_key("default") {
+            uses_default_network = true;
+        }
+        implicit_dependencies(service, &service_names);
+        dedupe(service);
+    }
+    if uses_default_network && !project.networks.contains_key("default") {
+        project.networks.insert("default".into(), NetworkConfig::default());
+    }
+    let p = project.name.clone();
+    let named = |key: &str, name: &mut Option<String>, external: Option<bool>| {
+        if name.is_none() {
+            *name = Some(if external == Some(true) { key.to_string() } else { format!("{p}_{key}") });
+        }
+    };
+    for (k, n) in project.networks.iter_mut() {
+        named(k, &mut n.name, n.external);
+    }
+    for (k, v) in project.volumes.iter_mut() {
+        named(k, &mut v.name, v.external);
+    }
+    for (k, s) in project.secrets.iter_mut() {
+        named(k, &mut s.name, s.external);
+    }
+    for (k, c) in project.configs.iter_mut() {
+        named(k, &mut c.name, c.external);
+    }
+    for (name, s) in &project.services {
+        for dep in s.depends_on.keys() {
+            if project.disabled_services.contains_key(dep) && !s.depends_on[dep].required {
+                warnings.push(format!("service \"{name}\" depends on \"{dep}\", which is disabled by the active profiles; it is optional and skipped"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn load_env_files(name: &str, service: &mut Service, merged: &Node, env: &BTreeMap<String, String>) -> Result<()> {
+    let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (i, f) in service.env_file.iter().enumerate() {
+        let path = Path::new(&f.path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !f.required => continue,
+            Err(e) => {
+                let key = format!("services.{name}.env_file[{i}]");
+                let msg = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("env file {} not found", path.display())
+                } else {
+                    format!("cannot read env file {}: {e}", path.display())
+                };
+                return Err(Error::new(ErrorKind::Io, msg)
+                    .at(merged.locate(&key))
+                    .path(key)
+                    .hint("create the file, or mark it `required: false`"));
+            }
+        };
+        let vars = if f.format.as_deref() == Some("raw") {
+            text.lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect()
+        } else {
+            crate::dotenv::parse(&text, path, &|k| env.get(k).cloned())?
+        };
+        from_files.extend(vars.into_iter().map(|(k, v)| (k, Some(v))));
+    }
+    // `environment` wins over env files.
+    for (k, v) in from_files {
+        service.environment.entry(k).or_insert(v);
+    }
+    Ok(())
+}
+
+fn implicit_dependencies(service: &mut Service, services: &BTreeSet<String>) {
+    let mut deps: Vec<String> = Vec::new();
+    for l in &service.links {
+        let target = l.split(':').next().unwrap_or(l);
+        deps.push(target.to_string());
+    }
+    if let Some(m) = service.network_mode.as_deref().and_then(|m| m.strip_prefix("service:")) {
+        deps.push(m.to_string());
+    }
+    for v in &service.volumes_from {
+        if v.starts_with("container:") {
+            continue;
+        }
+        deps.push(v.split(':').next().unwrap_or(v).to_string());
+    }
+    for d in deps {
+        if services.contains(&d) {
+            service.depends_on.entry(d).or_insert_with(Dependency::started);
+        }
+    }
+}
+
+fn dedupe(service: &mut Service) {
+    // Later entries replace earlier ones with the same key, in the earlier one's place.
+    fn by_key<T: Clone, K: PartialEq>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
+        let mut out: Vec<T> = Vec::with_capacity(items.len());
+        for item in items.drain(..) {
+            let k = key(&item);
+            match out.iter().position(|o| key(o) == k) {
+                Some(i) => out[i] = item,
+                None => out.push(item),
+            }
+        }
+        *items = out;
+    }
+    by_key(&mut service.ports, |p| (p.host_ip.clone(), p.target, p.published.clone(), p.protocol.clone()));
+    by_key(&mut service.volumes, |v| v.target.clone());
+    by_key(&mut service.secrets, |s| s.target.clone().unwrap_or_else(|| s.source.clone()));
+    by_key(&mut service.configs, |s| s.target.clone().unwrap_or_else(|| s.source.clone()));
+    by_key(&mut service.devices, |d| d.target.clone());
+    for list in [
+        &mut service.expose,
+        &mut service.cap_add,
+        &mut service.cap_drop,
+        &mut service.dns,
+        &mut service.dns_search,
+        &mut service.dns_opt,
+        &mut service.security_opt,
+        &mut service.profiles,
+        &mut service.links,
+        &mut service.external_links,
+        &mut service.volumes_from,
+        &mut service.tmpfs,
+        &mut service.extra_hosts,
+        &mut service.group_add,
+    ] {
+        by_key(list, |s| s.clone());
+    }
+    by_key(&mut service.env_file, |e| e.path.clone());
+}

@@ -1,0 +1,242 @@
+//! Consistency checks, with the messages `docker compose` gives, located in the source.
+
+use petgraph::graph::DiGraph;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::Project;
+use crate::node::Node;
+
+fn at(merged: &Node, kind: ErrorKind, path: String, message: String) -> Error {
+    Error::new(kind, message).at(merged.locate(&path)).path(path)
+}
+
+fn valid_restart(r: &str) -> bool {
+    match r {
+        "no" | "always" | "unless-stopped" | "on-failure" => true,
+        _ => r.strip_prefix("on-failure:").is_some_and(|n| n.parse::<u32>().is_ok()),
+    }
+}
+
+/// Checks references, dependency cycles and contradictory settings.
+pub fn validate(project: &Project, merged: &Node) -> Result<()> {
+    if project.services.is_empty() && project.disabled_services.is_empty() && merged.get("services").is_none() {
+        // compose allows a file with only networks/volumes; nothing to check.
+    }
+    for (name, s) in &project.services {
+        let p = |k: &str| format!("services.{name}.{k}");
+        if s.image.is_none() && s.build.is_none() {
+            return Err(at(
+                merged,
+                ErrorKind::Schema,
+                format!("services.{name}"),
+                format!(
+                    "service \"{name}\" has neither an image nor a build context specified: invalid compose project"
+                ),
+            )
+            .hint("add `image:` or `build:`"));
+        }
+        if let (Some(scale), Some(replicas)) = (s.scale, s.deploy.as_ref().and_then(|d| d.replicas))
+            && scale != replicas
+        {
+            return Err(at(
+                merged,
+                ErrorKind::Conflict,
+                p("scale"),
+                format!(
+                    "services.{name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project"
+                ),
+            ));
+        }
+        if s.container_name.is_some() && s.replicas() > 1 {
+            return Err(at(merged, ErrorKind::Conflict, p("container_name"), format!("services.{name}: can't set container_name and {name} as container name must be unique: invalid compose project"))
+                .hint("remove container_name, or keep one replica"));
+        }
+        if s.network_mode.is_some() && s.networks.keys().any(|n| n != "default") {
+            return Err(at(
+                merged,
+                ErrorKind::Conflict,
+                p("network_mode"),
+                format!(
+                    "service {name} declares mutually exclusive `network_mode` and `networks`: invalid compose project"
+                ),
+            ));
+        }
+        if let Some(r) = &s.restart
+            && !valid_restart(r)
+        {
+            return Err(at(
+                merged,
+                ErrorKind::Schema,
+                p("restart"),
+                format!("invalid restart policy `{r}`: use no, always, on-failure[:N] or unless-stopped"),
+            ));
+        }
+        if let Some(svc) = s.network_mode.as_deref().and_then(|m| m.strip_prefix("service:"))
+            && !project.services.contains_key(svc)
+        {
+            return Err(at(
+                merged,
+                ErrorKind::UndefinedReference,
+                p("network_mode"),
+                format!("service \"{name}\" depends on undefined service \"{svc}\": invalid compose project"),
+            ));
+        }
+        for (dep, d) in &s.depends_on {
+            if project.services.contains_key(dep) || !d.required {
+                continue;
+            }
+            let path = format!("services.{name}.depends_on.{dep}");
+            if let Some(disabled) = project.disabled_services.get(dep) {
+                return Err(at(merged, ErrorKind::UndefinedReference, path, format!("service \"{dep}\" was pulled in as a dependency of service \"{name}\" but is not enabled by the active profiles"))
+                    .hint(format!("activate one of its profiles: --profile {}", disabled.profiles.join(" --profile "))));
+            }
+            return Err(at(
+                merged,
+                ErrorKind::UndefinedReference,
+                path,
+                format!("service \"{name}\" depends on undefined service \"{dep}\": invalid compose project"),
+            ));
+        }
+        for net in s.networks.keys() {
+            if !project.networks.contains_key(net) {
+                return Err(at(
+                    merged,
+                    ErrorKind::UndefinedReference,
+                    format!("services.{name}.networks.{net}"),
+                    format!("service \"{name}\" refers to undefined network {net}: invalid compose project"),
+                )
+                .hint(format!("declare it under the top-level `networks:` key: `networks: {{{net}: {{}}}}`")));
+            }
+        }
+        for (i, v) in s.volumes.iter().enumerate() {
+            if v.kind == "volume"
+                && let Some(src) = &v.source
+                && !project.volumes.contains_key(src)
+            {
+                return Err(at(
+                    merged,
+                    ErrorKind::UndefinedReference,
+                    format!("services.{name}.volumes[{i}]"),
+                    format!("service \"{name}\" refers to undefined volume {src}: invalid compose project"),
+                )
+                .hint(format!("declare it under the top-level `volumes:` key, or use ./{src} for a bind mount")));
+            }
+        }
+        for (i, r) in s.secrets.iter().enumerate() {
+            if !project.secrets.contains_key(&r.source) {
+                return Err(at(
+                    merged,
+                    ErrorKind::UndefinedReference,
+                    format!("services.{name}.secrets[{i}]"),
+                    format!("service \"{name}\" refers to undefined secret {}: invalid compose project", r.source),
+                ));
+            }
+        }
+        for (i, r) in s.configs.iter().enumerate() {
+            if !project.configs.contains_key(&r.source) {
+                return Err(at(
+                    merged,
+                    ErrorKind::UndefinedReference,
+                    format!("services.{name}.configs[{i}]"),
+                    format!("service \"{name}\" refers to undefined config {}: invalid compose project", r.source),
+                ));
+            }
+        }
+    }
+    for (key, v) in &project.volumes {
+        if v.external == Some(true) && v.driver.is_some() {
+            return Err(at(
+                merged,
+                ErrorKind::Conflict,
+                format!("volumes.{key}"),
+                format!("volumes.{key}: conflicting parameters \"external\" and \"driver\" specified"),
+            ));
+        }
+    }
+    for (key, n) in &project.networks {
+        if n.external == Some(true) && n.driver.is_some() {
+            return Err(at(
+                merged,
+                ErrorKind::Conflict,
+                format!("networks.{key}"),
+                format!("networks.{key}: conflicting parameters \"external\" and \"driver\" specified"),
+            ));
+        }
+    }
+    for (section, items) in [("secrets", &project.secrets), ("configs", &project.configs)] {
+        for (key, s) in items {
+            let sources =
+                [s.file.is_some(), s.environment.is_some(), s.content.is_some()].iter().filter(|b| **b).count();
+            if s.external != Some(true) && sources == 0 {
+                return Err(at(
+                    merged,
+                    ErrorKind::Schema,
+                    format!("{section}.{key}"),
+                    format!(
+                        "{section}.{key}: one of `file`, `environment` or `content` is required unless `external: true`"
+                    ),
+                ));
+            }
+            if sources > 1 {
+                return Err(at(
+                    merged,
+                    ErrorKind::Conflict,
+                    format!("{section}.{key}"),
+                    format!("{section}.{key}: `file`, `environment` and `content` are mutually exclusive"),
+                ));
+            }
+        }
+    }
+    check_cycles(project, merged)
+}
+
+fn check_cycles(project: &Project, merged: &Node) -> Result<()> {
+    let mut graph = DiGraph::<&str, ()>::new();
+    let index: std::collections::BTreeMap<&str, _> =
+        project.services.keys().map(|n| (n.as_str(), graph.add_node(n.as_str()))).collect();
+    for (name, s) in &project.services {
+        for dep in s.depends_on.keys() {
+            if let (Some(a), Some(b)) = (index.get(name.as_str()), index.get(dep.as_str())) {
+                graph.add_edge(*a, *b, ());
+            }
+        }
+    }
+    for scc in petgraph::algo::tarjan_scc(&graph) {
+        let self_loop = scc.len() == 1 && graph.contains_edge(scc[0], scc[0]);
+        if scc.len() < 2 && !self_loop {
+            continue;
+        }
+        // Walk the cycle from its alphabetically first member so the message is stable.
+        let members: std::collections::BTreeSet<&str> = scc.iter().map(|i| graph[*i]).collect();
+        let Some(start) = members.iter().next().copied() else { continue };
+        let mut path = vec![start];
+        let mut current = start;
+        loop {
+            let next = project.services[current]
+                .depends_on
+                .keys()
+                .map(String::as_str)
+                .find(|d| members.contains(d) && (*d == start || !path.contains(d)));
+            match next {
+                Some(n) if n == start => {
+                    path.push(start);
+                    break;
+                }
+                Some(n) => {
+                    path.push(n);
+                    current = n;
+                }
+                None => {
+                    path.push(start);
+                    break;
+                }
+            }
+        }
+        let p = format!("services.{start}.depends_on");
+        return Err(Error::new(ErrorKind::Cycle, format!("dependency cycle detected: {}", path.join(" -> ")))
+            .at(merged.locate(&p))
+            .path(p)
+            .hint("remove one of these depends_on entries"));
+    }
+    Ok(())
+}
