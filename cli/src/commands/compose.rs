@@ -92,7 +92,9 @@ fn config(args: &ComposeArgs, c: &ComposeConfigArgs, format: Option<Format>, ui:
     let text = match lines {
         Some(lines) if format == Some(Format::Json) => serde_json::to_string_pretty(&lines)? + "\n",
         Some(lines) => lines.iter().map(|l| format!("{l}\n")).collect(),
+        None if format == Some(Format::Json) && c.no_interpolate => tuxpilot_compose::to_json_raw(project)? + "\n",
         None if format == Some(Format::Json) => tuxpilot_compose::to_json(project)? + "\n",
+        None if c.no_interpolate => tuxpilot_compose::to_yaml_raw(project)?,
         None => tuxpilot_compose::to_yaml(project)?,
     };
     match &c.output {

@@ -130,6 +130,12 @@ pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
     }
 }
 
+/// A flag whose `false` means the same as absent (compose-go's `omitempty` booleans): `true`
+/// or nothing.
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(opt_bool(d)?.filter(|b| *b))
+}
+
 /// An integer that may be written as a string (`"3"`, after interpolation).
 pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match Json::deserialize(d)? {

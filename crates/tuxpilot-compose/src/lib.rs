@@ -47,12 +47,43 @@ pub fn parse_env_file(
     dotenv::parse(text, file, lookup)
 }
 
-/// The project as `docker compose config` prints it, in YAML.
+/// The project as `docker compose config` prints it, in YAML. `$` in values is written `$$`,
+/// so the output loads again to the same project (see [`escape_dollars`]).
 pub fn to_yaml(project: &Project) -> Result<String> {
+    serde_saphyr::to_string(&escape_dollars(to_value(project)?))
+        .map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write YAML: {e}")))
+}
+
+/// The project as `docker compose config --format json` prints it (`$` written `$$`).
+pub fn to_json(project: &Project) -> Result<String> {
+    serde_json::to_string_pretty(&escape_dollars(to_value(project)?))
+        .map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write JSON: {e}")))
+}
+
+/// The project as YAML with values exactly as loaded (for `--no-interpolate`, where `${…}` must
+/// stay as written).
+pub fn to_yaml_raw(project: &Project) -> Result<String> {
     serde_saphyr::to_string(project).map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write YAML: {e}")))
 }
 
-/// The project as `docker compose config --format json` prints it.
-pub fn to_json(project: &Project) -> Result<String> {
+/// The project as JSON with values exactly as loaded.
+pub fn to_json_raw(project: &Project) -> Result<String> {
     serde_json::to_string_pretty(project).map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write JSON: {e}")))
+}
+
+fn to_value(project: &Project) -> Result<serde_json::Value> {
+    serde_json::to_value(project)
+        .map_err(|e| Error::new(ErrorKind::Schema, format!("cannot serialize the project: {e}")))
+}
+
+/// Writes every `$` in string values as `$$`: an interpolated project printed this way
+/// interpolates back to itself.
+pub fn escape_dollars(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) if s.contains('$') => J::String(s.replace('$', "$$")),
+        J::Array(items) => J::Array(items.into_iter().map(escape_dollars).collect()),
+        J::Object(m) => J::Object(m.into_iter().map(|(k, v)| (k, escape_dollars(v))).collect()),
+        other => other,
+    }
 }

@@ -485,7 +485,11 @@ fn apply_includes(
         let mut included: Option<Node> = None;
         for f in &files {
             let arc: Arc<Path> = Arc::from(f.as_path());
-            let text = read(f).map_err(|e| e.at(entry.loc.clone()).path(format!("{path_key}.path")))?;
+            let text = read(f).map_err(|e| {
+                Error::new(e.kind, format!("{}: {}", f.display(), e.message))
+                    .at(entry.loc.clone())
+                    .path(format!("{path_key}.path"))
+            })?;
             for mut d in crate::node::parse(&text, &arc)? {
                 stack.push(f.clone());
                 let r = process_document(&mut d, &arc, &inc_dir, &mut sub, stack);
@@ -618,7 +622,11 @@ fn extended(
             let other_doc = match cache.get(&other) {
                 Some(d) => d.clone(),
                 None => {
-                    let text = read(&other).map_err(|e| e.at(ext.loc.clone()).path(format!("{path}.file")))?;
+                    let text = read(&other).map_err(|e| {
+                        Error::new(e.kind, format!("{}: {}", other.display(), e.message))
+                            .at(ext.loc.clone())
+                            .path(format!("{path}.file"))
+                    })?;
                     let arc: Arc<Path> = Arc::from(other.as_path());
                     let mut d = crate::node::parse(&text, &arc)?
                         .into_iter()
@@ -712,8 +720,16 @@ fn typed(merged: &Node) -> Result<Project> {
     }
     let mut project: Project = serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let message = schema_message(&e.inner().to_string());
+        let mut path = if path == "." { String::new() } else { path };
+        let mut message = schema_message(&e.inner().to_string());
+        // List deserializers name the failing element as "[i] message".
+        if let Some(rest) = message.strip_prefix('[')
+            && let Some((idx, msg)) = rest.split_once("] ")
+            && idx.parse::<usize>().is_ok()
+        {
+            path = format!("{path}[{idx}]");
+            message = msg.to_string();
+        }
         let loc = merged.locate(&path);
         Error::new(ErrorKind::Schema, message).at(loc).path(path)
     })?;

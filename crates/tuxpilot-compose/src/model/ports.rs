@@ -153,17 +153,19 @@ pub fn ports<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PortConfig>, D::Erro
         _ => return Err(de::Error::custom("must be a list")),
     };
     let mut out = Vec::new();
-    for item in items {
+    for (i, item) in items.into_iter().enumerate() {
+        // "[i] …" lets the loader point at the element (services.web.ports[i]).
+        let at = |e: String| de::Error::custom(format!("[{i}] {e}"));
         match item {
             Json::Object(_) => {
-                let mut p: PortConfig = serde_json::from_value(item).map_err(de::Error::custom)?;
+                let mut p: PortConfig = serde_json::from_value(item).map_err(|e| at(e.to_string()))?;
                 p.protocol = p.protocol.to_ascii_lowercase();
                 out.push(p);
             }
             other => {
                 let s = scalar_to_string(&other)
-                    .ok_or_else(|| de::Error::custom("each port must be a string, number or mapping"))?;
-                out.extend(parse_short(&s).map_err(de::Error::custom)?);
+                    .ok_or_else(|| at("each port must be a string, number or mapping".into()))?;
+                out.extend(parse_short(&s).map_err(at)?);
             }
         }
     }

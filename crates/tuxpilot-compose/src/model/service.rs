@@ -14,8 +14,9 @@ use crate::de::{self, Bytes, GoDuration};
 
 type Labels = BTreeMap<String, Option<String>>;
 
+/// compose-go omits false booleans (`omitempty`).
 fn is_false(b: &Option<bool>) -> bool {
-    b.is_none()
+    !b.unwrap_or(false)
 }
 
 /// `build:` — a context path, or the long form.
@@ -47,7 +48,7 @@ pub struct BuildConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cache_to: Vec<String>,
     /// Do not use the cache.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub no_cache: Option<bool>,
     /// Extra build contexts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
@@ -56,7 +57,7 @@ pub struct BuildConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
     /// Always pull base images.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub pull: Option<bool>,
     /// Target stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,7 +72,7 @@ pub struct BuildConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isolation: Option<String>,
     /// Privileged build.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub privileged: Option<bool>,
     /// Secrets available to the build.
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "file_refs")]
@@ -198,7 +199,7 @@ pub struct Dependency {
     #[serde(default = "service_started")]
     pub condition: String,
     /// Restart this service when the dependency is updated.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub restart: Option<bool>,
     /// Fail when the dependency is missing (default true).
     #[serde(default = "yes", deserialize_with = "bool_default_true")]
@@ -315,7 +316,7 @@ pub struct Healthcheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_interval: Option<GoDuration>,
     /// Disable the image's check.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub disable: Option<bool>,
 }
 
@@ -578,8 +579,8 @@ pub struct Service {
     /// Annotations.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
     pub annotations: Labels,
-    /// Attach logs in `up`.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    /// Attach logs in `up` (default true, so `false` is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_bool")]
     pub attach: Option<bool>,
     /// Build.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "build")]
@@ -699,7 +700,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
     pub image: Option<String>,
     /// Run an init.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub init: Option<bool>,
     /// IPC namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -744,7 +745,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "networks")]
     pub networks: BTreeMap<String, Option<ServiceNetwork>>,
     /// Disable the OOM killer.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub oom_kill_disable: Option<bool>,
     /// OOM score adjustment.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
@@ -768,7 +769,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_stop: Option<Json>,
     /// Privileged.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub privileged: Option<bool>,
     /// Provider service, passed through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -777,7 +778,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_policy: Option<String>,
     /// Read-only root filesystem.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub read_only: Option<bool>,
     /// `no`, `always`, `on-failure[:N]`, `unless-stopped`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
@@ -798,7 +799,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shm_size: Option<Bytes>,
     /// Keep stdin open.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub stdin_open: Option<bool>,
     /// Grace period before SIGKILL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -816,13 +817,13 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "de::string_or_list")]
     pub tmpfs: Vec<String>,
     /// Allocate a TTY.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub tty: Option<bool>,
     /// ulimits.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ulimits: BTreeMap<String, Ulimit>,
     /// Mount the Docker API socket, passed through.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::opt_bool")]
+    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub use_api_socket: Option<bool>,
     /// User.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]

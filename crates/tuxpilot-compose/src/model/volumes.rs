@@ -142,21 +142,26 @@ pub fn volumes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ServiceVolume>, D:
     };
     items
         .into_iter()
-        .map(|item| match item {
-            Json::Object(_) => {
-                let v: ServiceVolume = serde_json::from_value(item).map_err(de::Error::custom)?;
-                if !["volume", "bind", "tmpfs", "npipe", "cluster", "image"].contains(&v.kind.as_str()) {
-                    return Err(de::Error::custom(format!(
-                        "invalid volume type `{}`: use volume, bind, tmpfs, npipe, cluster or image",
-                        v.kind
-                    )));
+        .enumerate()
+        .map(|(i, item)| {
+            // "[i] …" lets the loader point at the element (services.web.volumes[i]).
+            let at = |e: String| de::Error::custom(format!("[{i}] {e}"));
+            match item {
+                Json::Object(_) => {
+                    let v: ServiceVolume = serde_json::from_value(item).map_err(|e| at(e.to_string()))?;
+                    if !["volume", "bind", "tmpfs", "npipe", "cluster", "image"].contains(&v.kind.as_str()) {
+                        return Err(at(format!(
+                            "invalid volume type `{}`: use volume, bind, tmpfs, npipe, cluster or image",
+                            v.kind
+                        )));
+                    }
+                    Ok(v)
                 }
-                Ok(v)
-            }
-            other => {
-                let s = scalar_to_string(&other)
-                    .ok_or_else(|| de::Error::custom("each volume must be a string or mapping"))?;
-                parse_short(&s).map_err(de::Error::custom)
+                other => {
+                    let s =
+                        scalar_to_string(&other).ok_or_else(|| at("each volume must be a string or mapping".into()))?;
+                    parse_short(&s).map_err(at)
+                }
             }
         })
         .collect()
