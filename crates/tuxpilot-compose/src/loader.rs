@@ -543,13 +543,21 @@ fn resolve_extends(doc: &mut Node, file: &Arc<Path>, ctx: &mut Ctx) -> Result<()
     if names.is_empty() {
         return Ok(());
     }
-    let snapshot = doc.clone();
-    let mut cache: HashMap<PathBuf, Node> = HashMap::new();
+    let index: HashMap<&str, &Node> = services.iter().map(|(k, v)| (k.name.as_str(), v)).collect();
+    let mut cache: HashMap<PathBuf, std::rc::Rc<Node>> = HashMap::new();
+    let mut resolved = Vec::with_capacity(names.len());
     for name in names {
         let mut chain = Vec::new();
-        let resolved = extended(&snapshot, file, &name, ctx, &mut chain, &mut cache)?;
-        if let Some(slot) = doc.get_mut("services").and_then(|s| s.get_mut(&name)) {
-            *slot = resolved;
+        let node = extended(doc, &index, file, &name, ctx, &mut chain, &mut cache)?;
+        resolved.push((name, node));
+    }
+    drop(index);
+    if let Some(Value::Map(services)) = doc.get_mut("services").map(|s| &mut s.value) {
+        let mut by_name: HashMap<String, Node> = resolved.into_iter().collect();
+        for (k, v) in services.iter_mut() {
+            if let Some(r) = by_name.remove(&k.name) {
+                *v = r;
+            }
         }
     }
     Ok(())
@@ -558,11 +566,12 @@ fn resolve_extends(doc: &mut Node, file: &Arc<Path>, ctx: &mut Ctx) -> Result<()
 /// The fully resolved definition of `name` in `doc` (which lives in `file`).
 fn extended(
     doc: &Node,
+    index: &HashMap<&str, &Node>,
     file: &Arc<Path>,
     name: &str,
     ctx: &mut Ctx,
     chain: &mut Vec<(PathBuf, String)>,
-    cache: &mut HashMap<PathBuf, Node>,
+    cache: &mut HashMap<PathBuf, std::rc::Rc<Node>>,
 ) -> Result<Node> {
     let here = (file.to_path_buf(), name.to_string());
     if chain.contains(&here) {
@@ -577,10 +586,9 @@ fn extended(
         let loc = doc.locate(&format!("services.{name}.extends"));
         return Err(Error::new(ErrorKind::Cycle, msg).at(loc).path(format!("services.{name}.extends")));
     }
-    let service = doc
-        .get("services")
-        .and_then(|s| s.get(name))
-        .cloned()
+    let service = index
+        .get(name)
+        .map(|n| (*n).clone())
         .ok_or_else(|| Error::new(ErrorKind::Extends, format!("service \"{name}\" not found")).in_file(file))?;
     let Some(ext) = service.get("extends").cloned() else { return Ok(service) };
     chain.push(here);
@@ -603,7 +611,7 @@ fn extended(
     };
     let mut base = match base_file {
         None => {
-            if doc.get("services").and_then(|s| s.get(&base_name)).is_none() {
+            if !index.contains_key(base_name.as_str()) {
                 return Err(Error::new(
                     ErrorKind::Extends,
                     format!(
@@ -614,13 +622,13 @@ fn extended(
                 .at(ext.loc.clone())
                 .path(path));
             }
-            extended(doc, file, &base_name, ctx, chain, cache)?
+            extended(doc, index, file, &base_name, ctx, chain, cache)?
         }
         Some(f) => {
             let dir = file.parent().unwrap_or(Path::new("."));
             let other = absolutize(dir, Path::new(&f));
             let other_doc = match cache.get(&other) {
-                Some(d) => d.clone(),
+                Some(d) => std::rc::Rc::clone(d),
                 None => {
                     let text = read(&other).map_err(|e| {
                         Error::new(e.kind, format!("{}: {}", other.display(), e.message))
@@ -635,7 +643,8 @@ fn extended(
                     if ctx.interpolate {
                         interpolate_node(&mut d, "", ctx)?;
                     }
-                    cache.insert(other.clone(), d.clone());
+                    let d = std::rc::Rc::new(d);
+                    cache.insert(other.clone(), std::rc::Rc::clone(&d));
                     d
                 }
             };
@@ -652,7 +661,12 @@ fn extended(
                 .path(path));
             }
             let arc: Arc<Path> = Arc::from(other.as_path());
-            let mut b = extended(&other_doc, &arc, &base_name, ctx, chain, cache)?;
+            let other_index: HashMap<&str, &Node> = other_doc
+                .get("services")
+                .and_then(Node::as_map)
+                .map(|m| m.iter().map(|(k, v)| (k.name.as_str(), v)).collect())
+                .unwrap_or_default();
+            let mut b = extended(&other_doc, &other_index, &arc, &base_name, ctx, chain, cache)?;
             // Paths in the other file are relative to that file.
             paths::resolve_service(&mut b, other.parent().unwrap_or(Path::new("/")), ctx.home.as_deref());
             b

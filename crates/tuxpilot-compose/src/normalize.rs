@@ -156,6 +156,9 @@ fn implicit_dependencies(service: &mut Service, services: &BTreeSet<String>) {
 fn dedupe(service: &mut Service) {
     // Later entries replace earlier ones with the same key, in the earlier one's place.
     fn by_key<T: Clone, K: PartialEq>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
+        if items.len() < 2 {
+            return;
+        }
         let mut out: Vec<T> = Vec::with_capacity(items.len());
         for item in items.drain(..) {
             let k = key(&item);

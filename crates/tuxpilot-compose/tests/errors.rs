@@ -51,7 +51,7 @@ fn duplicate_key() {
     let e = err("services:\n  web:\n    image: a\n    image: b\n");
     assert_eq!(e.kind, ErrorKind::Yaml);
     assert_eq!(e.location.unwrap().line, 4);
-    assert!(e.message.contains("duplicate mapping key: image"));
+    assert_eq!(e.message, "mapping key \"image\" already defined at line 3");
 }
 
 #[test]
