@@ -65,23 +65,42 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ComposeArgs {
     /// Compose file (repeatable; `-` reads standard input). Default: compose.yaml… searched upward.
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<std::path::PathBuf>,
     /// Project name.
-    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
     pub project_name: Option<String>,
     /// Project directory (default: the first file's directory).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub project_directory: Option<std::path::PathBuf>,
     /// Env file for interpolation, instead of .env (repeatable).
-    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<std::path::PathBuf>,
     /// Profile to enable (repeatable; also COMPOSE_PROFILES).
-    #[arg(id = "compose_profile", long = "profile", global = true, value_name = "NAME")]
+    #[arg(id = "compose_profile", long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
+    /// Progress output: auto (plain lines; colours on a terminal), plain, json.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+    /// Engine operations at once (0 = unlimited).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub parallel: usize,
     /// The command.
     #[command(subcommand)]
     pub command: ComposeCommand,
+}
+
+/// How `compose` commands report progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// Plain lines, coloured on a terminal.
+    Auto,
+    /// Plain lines.
+    Plain,
+    /// One JSON object a line, on stderr.
+    Json,
+    /// Nothing.
+    Quiet,
 }
 
 /// Compose commands.
@@ -89,6 +108,138 @@ pub struct ComposeArgs {
 pub enum ComposeCommand {
     /// Print the normalized, validated project (the format `docker compose config` prints).
     Config(ComposeConfigArgs),
+    /// Create and start the project's containers (always detached for now).
+    Up(ComposeUpArgs),
+    /// Stop and remove the project's containers and networks.
+    Down(ComposeDownArgs),
+    /// List the project's containers.
+    Ps(ComposePsArgs),
+    /// Show the logs of the project's containers.
+    Logs(ComposeLogsArgs),
+    /// Set the number of containers of services: SERVICE=N…
+    Scale {
+        /// SERVICE=N pairs.
+        #[arg(required = true, value_name = "SERVICE=N")]
+        scales: Vec<String>,
+    },
+    /// Start existing containers.
+    Start {
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Stop running containers.
+    Stop {
+        /// Seconds to wait before killing.
+        #[arg(short = 't', long = "timeout")]
+        timeout: Option<u64>,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Restart containers.
+    Restart {
+        /// Seconds to wait before killing.
+        #[arg(short = 't', long = "timeout")]
+        timeout: Option<u64>,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Remove stopped containers.
+    Rm {
+        /// Also running ones.
+        #[arg(short, long)]
+        force: bool,
+        /// Stop them first.
+        #[arg(short, long)]
+        stop: bool,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// List the projects on this engine.
+    Ls {
+        /// Also projects with no running container.
+        #[arg(short, long)]
+        all: bool,
+    },
+}
+
+/// `compose up` arguments.
+#[derive(Debug, Args)]
+pub struct ComposeUpArgs {
+    /// Run in the background (the only mode so far; accepted for compatibility).
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Wait until services are running/healthy.
+    #[arg(long)]
+    pub wait: bool,
+    /// Longest wait, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub wait_timeout: u64,
+    /// SERVICE=N replicas.
+    #[arg(long, value_name = "SERVICE=N")]
+    pub scale: Vec<String>,
+    /// Do not start linked services.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Recreate containers even if nothing changed.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Never recreate existing containers.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Remove containers of services not in the file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Stop timeout for replaced containers, seconds.
+    #[arg(short = 't', long = "timeout")]
+    pub timeout: Option<u64>,
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
+/// `compose down` arguments.
+#[derive(Debug, Args)]
+pub struct ComposeDownArgs {
+    /// Remove named volumes declared in the file and anonymous volumes.
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Remove containers of services not in the file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Stop timeout, seconds.
+    #[arg(short = 't', long = "timeout")]
+    pub timeout: Option<u64>,
+}
+
+/// `compose ps` arguments.
+#[derive(Debug, Args)]
+pub struct ComposePsArgs {
+    /// Also stopped containers.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only ids.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Only service names.
+    #[arg(long)]
+    pub services: bool,
+    /// Services (default: all).
+    pub service: Vec<String>,
+}
+
+/// `compose logs` arguments.
+#[derive(Debug, Args)]
+pub struct ComposeLogsArgs {
+    /// Follow.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Lines from the end of each container's log.
+    #[arg(short = 'n', long)]
+    pub tail: Option<u64>,
+    /// Show timestamps.
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Services (default: all).
+    pub services: Vec<String>,
 }
 
 /// `compose config` arguments.

@@ -31,8 +31,13 @@ pub struct Report {
 /// Builds the report: the engine error, if any, decides hint and code.
 pub fn report(err: &anyhow::Error) -> Report {
     // `{:#}` joins the context chain into one line: "outer: inner".
-    let message = format!("{err:#}").replace('\n', " ");
+    let message = format!("{err:#}");
     if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<EngineError>()) {
+        return Report { message, hint: e.hint(), code: engine_code(e) };
+    }
+    if let Some(tuxpilot_compose::runtime::RunError::Engine(e)) =
+        err.chain().find_map(|e| e.downcast_ref::<tuxpilot_compose::runtime::RunError>())
+    {
         return Report { message, hint: e.hint(), code: engine_code(e) };
     }
     if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<tuxpilot_compose::Error>()) {

@@ -57,9 +57,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = config::load(cli.config.as_deref())?;
     let format_flag = cli.format;
     let format = cli.format.or(config.format()).unwrap_or(Format::Table);
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let (mut out, mut err) = (stdout.lock(), stderr.lock());
+    // Unlocked handles: progress is reported from other threads, which must be able to write.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let mut ui =
         Ui { format, color: output::colors_enabled() && format == Format::Table, out: &mut out, err: &mut err };
 
@@ -93,7 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         }
-        Command::Compose(args) => commands::compose::run(&args, format_flag, &mut ui).await,
+        Command::Compose(args) => commands::compose::run(&args, format_flag, &connection, &mut ui).await,
         Command::Engine(EngineCommand::Info) => {
             let engine = BollardEngine::connect(&connection).await?;
             commands::engine::info(&engine, &mut ui).await

@@ -27,6 +27,7 @@ mod model;
 mod node;
 mod normalize;
 mod paths;
+pub mod runtime;
 mod validate;
 
 pub use de::{Bytes, GoDuration, format_go_duration, parse_bytes, parse_go_duration};

@@ -1,0 +1,346 @@
+//! The planner: a pure function from the project and what the engine has under the project's
+//! label to the actions `up` must take. No engine calls here.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::model::Project;
+
+/// A container the engine has for this project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObservedContainer {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `com.docker.compose.service`.
+    pub service: String,
+    /// `com.docker.compose.container-number` (0 when missing).
+    pub number: u32,
+    /// `com.docker.compose.config-hash`.
+    pub config_hash: String,
+    /// Running (or restarting/paused): it needs no start.
+    pub running: bool,
+}
+
+/// What the engine has for the project.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Non-one-off containers.
+    pub containers: Vec<ObservedContainer>,
+    /// Existing network names.
+    pub networks: BTreeSet<String>,
+    /// Existing volume names.
+    pub volumes: BTreeSet<String>,
+}
+
+/// One step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Create a network.
+    CreateNetwork {
+        /// Key in the file.
+        key: String,
+        /// Engine name.
+        name: String,
+    },
+    /// Create a volume.
+    CreateVolume {
+        /// Key in the file.
+        key: String,
+        /// Engine name.
+        name: String,
+    },
+    /// Create and start replica `number`.
+    Create {
+        /// Service.
+        service: String,
+        /// Replica number.
+        number: u32,
+    },
+    /// Replace a container whose configuration changed.
+    Recreate {
+        /// Service.
+        service: String,
+        /// Replica number.
+        number: u32,
+        /// The container replaced.
+        id: String,
+        /// Its name.
+        name: String,
+    },
+    /// Start an existing, stopped container.
+    Start {
+        /// Service.
+        service: String,
+        /// Container id.
+        id: String,
+        /// Its name.
+        name: String,
+    },
+    /// Stop and remove a container (scale down, orphan).
+    Remove {
+        /// Service.
+        service: String,
+        /// Container id.
+        id: String,
+        /// Its name.
+        name: String,
+    },
+}
+
+/// `up` options that change the plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Replicas per service overriding the file (`--scale`).
+    pub scale: BTreeMap<String, u32>,
+    /// Recreate even when unchanged.
+    pub force_recreate: bool,
+    /// Never recreate.
+    pub no_recreate: bool,
+    /// Remove containers of services no longer in the file.
+    pub remove_orphans: bool,
+}
+
+/// What `up` will do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Networks and volumes to create first.
+    pub resources: Vec<Action>,
+    /// Per service, its actions (in order).
+    pub services: BTreeMap<String, Vec<Action>>,
+    /// Orphans removed (with `remove_orphans`).
+    pub orphans: Vec<Action>,
+    /// Orphans left alone, by name (for the warning).
+    pub orphans_kept: Vec<String>,
+}
+
+impl Plan {
+    /// True when nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.services.values().all(Vec::is_empty) && self.orphans.is_empty()
+    }
+}
+
+/// Plans `up` of `selected` services (with their config hashes) against `observed`.
+pub fn plan_up(
+    project: &Project,
+    selected: &BTreeSet<String>,
+    hashes: &BTreeMap<String, String>,
+    observed: &Observed,
+    options: &PlanOptions,
+) -> Plan {
+    let mut plan = Plan::default();
+    // Networks and volumes used by the selected services.
+    let mut networks = BTreeSet::new();
+    let mut volumes = BTreeSet::new();
+    for name in selected {
+        let Some(s) = project.services.get(name) else { continue };
+        if s.network_mode.is_none() {
+            networks.extend(s.networks.keys().cloned());
+        }
+        for v in &s.volumes {
+            if v.kind == "volume"
+                && let Some(src) = &v.source
+            {
+                volumes.insert(src.clone());
+            }
+        }
+    }
+    for key in networks {
+        if let Some(n) = project.networks.get(&key)
+            && n.external != Some(true)
+        {
+            let name = n.name.clone().unwrap_or_else(|| format!("{}_{key}", project.name));
+            if !observed.networks.contains(&name) {
+                plan.resources.push(Action::CreateNetwork { key, name });
+            }
+        }
+    }
+    for key in volumes {
+        if let Some(v) = project.volumes.get(&key)
+            && v.external != Some(true)
+        {
+            let name = v.name.clone().unwrap_or_else(|| format!("{}_{key}", project.name));
+            if !observed.volumes.contains(&name) {
+                plan.resources.push(Action::CreateVolume { key, name });
+            }
+        }
+    }
+
+    for name in selected {
+        let Some(service) = project.services.get(name) else { continue };
+        let wanted =
+            options.scale.get(name).copied().unwrap_or_else(|| u32::try_from(service.replicas().max(0)).unwrap_or(1));
+        let hash = hashes.get(name).cloned().unwrap_or_default();
+        let mut existing: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| &c.service == name).collect();
+        existing.sort_by_key(|c| c.number);
+        let mut actions = Vec::new();
+        // Scale down: highest numbers go first.
+        let keep = existing.len().min(wanted as usize);
+        for c in existing.iter().skip(keep).rev() {
+            actions.push(Action::Remove { service: name.clone(), id: c.id.clone(), name: c.name.clone() });
+        }
+        for c in existing.iter().take(keep) {
+            let changed = c.config_hash != hash;
+            if options.force_recreate || (changed && !options.no_recreate) {
+                actions.push(Action::Recreate {
+                    service: name.clone(),
+                    number: c.number,
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                });
+            } else if !c.running {
+                actions.push(Action::Start { service: name.clone(), id: c.id.clone(), name: c.name.clone() });
+            }
+        }
+        // Scale up: numbers after the highest in use.
+        let highest = existing.iter().map(|c| c.number).max().unwrap_or(0);
+        let missing = (wanted as usize).saturating_sub(keep) as u32;
+        for number in highest + 1..=highest + missing {
+            actions.push(Action::Create { service: name.clone(), number });
+        }
+        plan.services.insert(name.clone(), actions);
+    }
+
+    let known: BTreeSet<&String> = project.services.keys().chain(project.disabled_services.keys()).collect();
+    for c in &observed.containers {
+        if !known.contains(&c.service) {
+            if options.remove_orphans {
+                plan.orphans.push(Action::Remove {
+                    service: c.service.clone(),
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                });
+            } else {
+                plan.orphans_kept.push(c.name.clone());
+            }
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{NetworkConfig, Service};
+
+    fn project() -> Project {
+        let mut p = Project { name: "shop".into(), ..Default::default() };
+        for s in ["web", "db"] {
+            let mut svc = Service { image: Some(format!("{s}:1")), ..Default::default() };
+            svc.networks.insert("default".into(), None);
+            p.services.insert(s.into(), svc);
+        }
+        p.networks.insert("default".into(), NetworkConfig { name: Some("shop_default".into()), ..Default::default() });
+        p
+    }
+
+    fn c(service: &str, n: u32, hash: &str, running: bool) -> ObservedContainer {
+        ObservedContainer {
+            id: format!("{service}{n}"),
+            name: format!("shop-{service}-{n}"),
+            service: service.into(),
+            number: n,
+            config_hash: hash.into(),
+            running,
+        }
+    }
+
+    fn all(p: &Project) -> BTreeSet<String> {
+        p.services.keys().cloned().collect()
+    }
+
+    fn hashes() -> BTreeMap<String, String> {
+        BTreeMap::from([("web".into(), "h1".into()), ("db".into(), "h2".into())])
+    }
+
+    #[test]
+    fn fresh_project_creates_everything() {
+        let p = project();
+        let plan = plan_up(&p, &all(&p), &hashes(), &Observed::default(), &PlanOptions::default());
+        assert_eq!(plan.resources, vec![Action::CreateNetwork { key: "default".into(), name: "shop_default".into() }]);
+        assert_eq!(plan.services["web"], vec![Action::Create { service: "web".into(), number: 1 }]);
+    }
+
+    #[test]
+    fn unchanged_running_project_plans_nothing() {
+        let p = project();
+        let observed = Observed {
+            containers: vec![c("web", 1, "h1", true), c("db", 1, "h2", true)],
+            networks: ["shop_default".to_string()].into(),
+            volumes: BTreeSet::new(),
+        };
+        assert!(plan_up(&p, &all(&p), &hashes(), &observed, &PlanOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn changed_hash_recreates_only_that_service_and_stopped_ones_start() {
+        let p = project();
+        let observed = Observed {
+            containers: vec![c("web", 1, "old", true), c("db", 1, "h2", false)],
+            networks: ["shop_default".to_string()].into(),
+            volumes: BTreeSet::new(),
+        };
+        let plan = plan_up(&p, &all(&p), &hashes(), &observed, &PlanOptions::default());
+        assert!(matches!(plan.services["web"][0], Action::Recreate { number: 1, .. }));
+        assert!(matches!(plan.services["db"][0], Action::Start { .. }));
+        let plan =
+            plan_up(&p, &all(&p), &hashes(), &observed, &PlanOptions { no_recreate: true, ..Default::default() });
+        assert!(plan.services["web"].is_empty());
+    }
+
+    #[test]
+    fn scaling_up_numbers_after_the_highest_and_down_removes_highest_first() {
+        let p = project();
+        let observed =
+            Observed { containers: vec![c("web", 1, "h1", true), c("web", 2, "h1", true)], ..Default::default() };
+        let up = plan_up(
+            &p,
+            &["web".to_string()].into(),
+            &hashes(),
+            &observed,
+            &PlanOptions { scale: [("web".into(), 4)].into(), ..Default::default() },
+        );
+        assert_eq!(
+            up.services["web"],
+            vec![
+                Action::Create { service: "web".into(), number: 3 },
+                Action::Create { service: "web".into(), number: 4 }
+            ]
+        );
+        let observed = Observed {
+            containers: vec![c("web", 1, "h1", true), c("web", 2, "h1", true), c("web", 3, "h1", true)],
+            ..Default::default()
+        };
+        let down = plan_up(
+            &p,
+            &["web".to_string()].into(),
+            &hashes(),
+            &observed,
+            &PlanOptions { scale: [("web".into(), 1)].into(), ..Default::default() },
+        );
+        let removed: Vec<&str> = down.services["web"]
+            .iter()
+            .filter_map(|a| match a {
+                Action::Remove { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(removed, vec!["shop-web-3", "shop-web-2"]);
+    }
+
+    #[test]
+    fn orphans_are_removed_only_when_asked() {
+        let p = project();
+        let observed = Observed { containers: vec![c("old", 1, "x", true)], ..Default::default() };
+        let plan = plan_up(&p, &all(&p), &hashes(), &observed, &PlanOptions::default());
+        assert!(plan.orphans.is_empty());
+        assert_eq!(plan.orphans_kept, vec!["shop-old-1"]);
+        let plan =
+            plan_up(&p, &all(&p), &hashes(), &observed, &PlanOptions { remove_orphans: true, ..Default::default() });
+        assert_eq!(plan.orphans.len(), 1);
+    }
+}

@@ -1,0 +1,283 @@
+//! `tuxpilot-compose` running projects on the real engine: order, health, ports, scale,
+//! recreate, orphans, failures, and interoperability with Debian's docker-compose 1.29.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tuxpilot_compose::runtime::{
+    ComposeRuntime, DownOptions, PlanOptions, ProgressEvent, ProjectMeta, RunError, UpOptions, labels,
+};
+use tuxpilot_compose::{ConfigFile, LoadOptions};
+use tuxpilot_docker::{BollardEngine, ContainerSummary, Engine, Filters, ListContainersOptions};
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, engine, unique_name};
+
+const THREE_TIER: &str = r#"
+services:
+  web:
+    image: IMAGE
+    command: ["httpd", "-f", "-p", "80", "-h", "/var/www"]
+    ports: ["127.0.0.1::80"]
+    depends_on:
+      api: {condition: service_started}
+  api:
+    image: IMAGE
+    command: ["sleep", "3600"]
+    environment:
+      MODE: ${MODE:-one}
+    depends_on:
+      db: {condition: service_healthy}
+  db:
+    image: IMAGE
+    command: ["sh", "-c", "touch /data/ready; exec sleep 3600"]
+    volumes: ["dbdata:/data"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/data/ready"]
+      interval: 1s
+      retries: 20
+volumes:
+  dbdata: {}
+"#;
+
+struct Project {
+    dir: tempfile::TempDir,
+    name: String,
+    events: Arc<Mutex<Vec<ProgressEvent>>>,
+    _cleanup: Cleanup,
+}
+
+impl Project {
+    fn new(tag: &str, yaml: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), yaml.replace("IMAGE", TEST_IMAGE)).unwrap();
+        let name = unique_name(tag);
+        let cleanup = Cleanup::new();
+        cleanup.containers_labelled(&format!("{}={name}", labels::PROJECT));
+        cleanup.network(&format!("{name}_default"));
+        cleanup.volume(&format!("{name}_dbdata"));
+        Self { dir, name, events: Arc::new(Mutex::new(Vec::new())), _cleanup: cleanup }
+    }
+
+    fn write(&self, yaml: &str) {
+        std::fs::write(self.dir.path().join("compose.yaml"), yaml.replace("IMAGE", TEST_IMAGE)).unwrap();
+    }
+
+    fn runtime(&self, engine: &BollardEngine, env: &[(&str, &str)]) -> ComposeRuntime {
+        let mut o = LoadOptions::new(self.dir.path());
+        o.environment = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<HashMap<_, _>>();
+        o.project_name = Some(self.name.clone());
+        o.files = vec![ConfigFile::path(self.dir.path().join("compose.yaml"))];
+        let loaded = tuxpilot_compose::load(&o).unwrap();
+        let meta = ProjectMeta::new(&loaded.working_dir, &loaded.config_files);
+        let events = self.events.clone();
+        ComposeRuntime::new(
+            Arc::new(engine.clone()),
+            loaded.project,
+            meta,
+            Arc::new(move |e| events.lock().unwrap().push(e)),
+        )
+    }
+
+    async fn containers(&self, engine: &BollardEngine) -> Vec<ContainerSummary> {
+        let filters = Filters::new().label(format!("{}={}", labels::PROJECT, self.name));
+        let mut v = engine.list_containers(ListContainersOptions { all: true, filters }).await.unwrap();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    fn started_order(&self) -> Vec<String> {
+        self.events.lock().unwrap().iter().filter(|e| e.status == "Started").map(|e| e.name.clone()).collect()
+    }
+}
+
+async fn http_get(port: u16) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let attempt = async {
+            let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+            s.write_all(b"GET / HTTP/1.0\r\n\r\n").await?;
+            let mut buf = String::new();
+            s.read_to_string(&mut buf).await?;
+            std::io::Result::Ok(buf)
+        };
+        match tokio::time::timeout(Duration::from_secs(5), attempt).await {
+            Ok(Ok(b)) if b.starts_with("HTTP/1.") => return b,
+            _ if tokio::time::Instant::now() > deadline => panic!("no answer on port {port}"),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+#[tokio::test]
+async fn three_tier_comes_up_in_order_serves_and_goes_down_completely() {
+    let Some(engine) = engine().await else { return };
+    let p = Project::new("tier", THREE_TIER);
+    let rt = p.runtime(&engine, &[]);
+    rt.up(&UpOptions::default()).await.unwrap();
+    let names: Vec<String> = ["db", "api", "web"].iter().map(|s| format!("{}-{s}-1", p.name)).collect();
+    assert_eq!(p.started_order(), names, "db before api before web");
+
+    let cs = p.containers(&engine).await;
+    assert_eq!(cs.len(), 3);
+    let web = cs.iter().find(|c| c.name.ends_with("-web-1")).unwrap();
+    assert_eq!(web.labels[labels::SERVICE], "web");
+    assert_eq!(web.labels[labels::NUMBER], "1");
+    assert_eq!(web.labels[labels::ONEOFF], "False");
+    assert_eq!(web.labels[labels::CONFIG_HASH].len(), 64);
+    assert!(web.labels[labels::CONFIG_FILES].ends_with("compose.yaml"));
+    let api = cs.iter().find(|c| c.name.ends_with("-api-1")).unwrap();
+    assert_eq!(api.labels[labels::DEPENDS_ON], "db:service_healthy:false");
+    let port = web.ports.iter().find_map(|p| p.host_port).expect("published");
+    assert!(http_get(port).await.contains("hello from tuxpilot"));
+    let db = engine.inspect_container(&format!("{}-db-1", p.name)).await.unwrap();
+    assert_eq!(db.networks.keys().cloned().collect::<Vec<_>>(), vec![format!("{}_default", p.name)]);
+    assert!(db.networks.values().next().unwrap().aliases.contains(&"db".to_string()), "service name is a DNS alias");
+
+    // A second up with nothing changed touches no container.
+    p.events.lock().unwrap().clear();
+    let plan = rt.up(&UpOptions::default()).await.unwrap();
+    assert!(plan.is_empty(), "{plan:?}");
+    assert!(p.events.lock().unwrap().iter().all(|e| e.status == "Healthy"), "{:?}", p.events.lock().unwrap());
+
+    rt.down(&DownOptions { volumes: true, timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+    assert!(p.containers(&engine).await.is_empty());
+    assert!(engine.inspect_network(&format!("{}_default", p.name)).await.unwrap_err().is_not_found());
+    assert!(engine.inspect_volume(&format!("{}_dbdata", p.name)).await.unwrap_err().is_not_found());
+}
+
+#[tokio::test]
+async fn scaling_keeps_container_numbers_right() {
+    let Some(engine) = engine().await else { return };
+    let p = Project::new(
+        "scale",
+        "services:\n  worker:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n",
+    );
+    let rt = p.runtime(&engine, &[]);
+    let scale = |n: u32| UpOptions {
+        plan: PlanOptions { scale: BTreeMap::from([("worker".into(), n)]), ..Default::default() },
+        ..Default::default()
+    };
+    rt.up(&scale(3)).await.unwrap();
+    let numbers = |cs: Vec<ContainerSummary>| cs.iter().map(|c| c.labels[labels::NUMBER].clone()).collect::<Vec<_>>();
+    assert_eq!(numbers(p.containers(&engine).await), vec!["1", "2", "3"]);
+    rt.up(&scale(1)).await.unwrap();
+    let cs = p.containers(&engine).await;
+    assert_eq!(numbers(cs.clone()), vec!["1"]);
+    assert_eq!(cs[0].name, format!("{}-worker-1", p.name));
+    rt.up(&scale(2)).await.unwrap();
+    assert_eq!(numbers(p.containers(&engine).await), vec!["1", "2"]);
+    rt.down(&DownOptions::default()).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_edited_service_is_recreated_and_the_others_are_not() {
+    let Some(engine) = engine().await else { return };
+    let p = Project::new("edit", THREE_TIER);
+    p.runtime(&engine, &[]).up(&UpOptions::default()).await.unwrap();
+    let before: BTreeMap<String, String> = p.containers(&engine).await.into_iter().map(|c| (c.name, c.id)).collect();
+    // MODE changes only api's environment.
+    let rt = p.runtime(&engine, &[("MODE", "two")]);
+    let plan = rt.up(&UpOptions { stop_timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+    assert!(plan.services["db"].is_empty() && plan.services["web"].is_empty(), "{plan:?}");
+    let after: BTreeMap<String, String> = p.containers(&engine).await.into_iter().map(|c| (c.name, c.id)).collect();
+    assert_eq!(after.len(), 3);
+    for (name, id) in &after {
+        if name.ends_with("-api-1") {
+            assert_ne!(&before[name], id, "api recreated");
+            let d = engine.inspect_container(id).await.unwrap();
+            assert!(d.env.contains(&"MODE=two".to_string()));
+        } else {
+            assert_eq!(&before[name], id, "{name} untouched");
+        }
+    }
+    rt.down(&DownOptions { volumes: true, timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}
+
+#[tokio::test]
+async fn orphans_are_removed_only_with_remove_orphans() {
+    let Some(engine) = engine().await else { return };
+    let two = "services:\n  a:\n    image: IMAGE\n    command: [sleep, '3600']\n  b:\n    image: IMAGE\n    command: [sleep, '3600']\n";
+    let p = Project::new("orphan", two);
+    p.runtime(&engine, &[]).up(&UpOptions::default()).await.unwrap();
+    p.write("services:\n  a:\n    image: IMAGE\n    command: [sleep, '3600']\n");
+    let rt = p.runtime(&engine, &[]);
+    let plan = rt.up(&UpOptions::default()).await.unwrap();
+    assert_eq!(plan.orphans_kept, vec![format!("{}-b-1", p.name)]);
+    assert_eq!(p.containers(&engine).await.len(), 2, "orphan kept without the flag");
+    rt.up(&UpOptions {
+        plan: PlanOptions { remove_orphans: true, ..Default::default() },
+        stop_timeout: Some(Duration::from_secs(1)),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let left: Vec<String> = p.containers(&engine).await.into_iter().map(|c| c.name).collect();
+    assert_eq!(left, vec![format!("{}-a-1", p.name)]);
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unhealthy_dependency_stops_the_chain_with_a_clear_error() {
+    let Some(engine) = engine().await else { return };
+    let yaml = "services:\n  app:\n    image: IMAGE\n    command: [sleep, '3600']\n    depends_on:\n      db: {condition: service_healthy}\n  db:\n    image: IMAGE\n    command: [sh, -c, 'echo starting db; exec sleep 3600']\n    healthcheck:\n      test: [CMD, 'false']\n      interval: 1s\n      retries: 2\n";
+    let p = Project::new("sick", yaml);
+    let rt = p.runtime(&engine, &[]);
+    let err = rt.up(&UpOptions { wait_timeout: Duration::from_secs(60), ..Default::default() }).await.unwrap_err();
+    match &err {
+        RunError::ServiceFailed { service, message, logs, .. } => {
+            assert_eq!(service, "db");
+            assert_eq!(message, &format!("dependency failed to start: container {}-db-1 is unhealthy", p.name));
+            assert!(logs.iter().any(|l| l.contains("starting db")), "{logs:?}");
+        }
+        other => panic!("expected ServiceFailed, got {other:?}"),
+    }
+    let names: Vec<String> = p.containers(&engine).await.into_iter().map(|c| c.name).collect();
+    assert_eq!(names, vec![format!("{}-db-1", p.name)], "app was never created");
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}
+
+/// Debian's docker-compose 1.29 reads the same labels: it sees and removes what we made, and we
+/// see and remove what it made.
+#[tokio::test]
+async fn interoperates_with_docker_compose_1_29() {
+    let Some(engine) = engine().await else { return };
+    if std::process::Command::new("docker-compose").arg("version").output().is_err() {
+        assert!(!tuxpilot_tests::docker_required(), "docker-compose is missing; run scripts/dev-engine.sh");
+        eprintln!("skipping: docker-compose not installed");
+        return;
+    }
+    let yaml = "services:\n  web:\n    image: IMAGE\n    command: [sleep, '3600']\n  db:\n    image: IMAGE\n    command: [sleep, '3600']\n";
+    let p = Project::new("interop", yaml);
+    let dc = |args: &[&str]| {
+        let out = std::process::Command::new("docker-compose")
+            .current_dir(p.dir.path())
+            .args(["-p", &p.name])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "docker-compose {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Ours up, theirs ps and down.
+    let rt = p.runtime(&engine, &[]);
+    rt.up(&UpOptions::default()).await.unwrap();
+    let ps = dc(&["ps", "--services"]);
+    let mut services: Vec<&str> = ps.lines().collect();
+    services.sort();
+    assert_eq!(services, vec!["db", "web"]);
+    dc(&["down", "-t", "1"]);
+    assert!(p.containers(&engine).await.is_empty(), "docker-compose removed what we made");
+
+    // Theirs up, ours ps and down.
+    dc(&["up", "-d"]);
+    let ours = rt.containers(true).await.unwrap();
+    let mut seen: Vec<String> = ours.iter().map(|c| c.labels[labels::SERVICE].clone()).collect();
+    seen.sort();
+    assert_eq!(seen, vec!["db", "web"]);
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+    assert!(p.containers(&engine).await.is_empty());
+    assert!(engine.inspect_network(&format!("{}_default", p.name)).await.unwrap_err().is_not_found());
+}
