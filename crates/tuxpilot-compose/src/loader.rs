@@ -366,20 +366,32 @@ fn interpolate_str(template: &str, path: &str, loc: &Location, ctx: &mut Ctx) ->
 }
 
 fn interpolate_node(node: &mut Node, path: &str, ctx: &mut Ctx) -> Result<()> {
+    interpolate_at(node, &|| path.to_string(), ctx)
+}
+
+/// `path` is only formatted when a message needs it: most values have no `$`.
+fn interpolate_at(node: &mut Node, path: &dyn Fn() -> String, ctx: &mut Ctx) -> Result<()> {
     match &mut node.value {
         Value::Str(s) if s.contains('$') => {
-            let out = interpolate_str(s, path, &node.loc, ctx)?;
+            let out = interpolate_str(s, &path(), &node.loc, ctx)?;
             node.value = Value::Str(out);
         }
         Value::Seq(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                interpolate_node(item, &format!("{path}[{i}]"), ctx)?;
+                interpolate_at(item, &|| format!("{}[{i}]", path()), ctx)?;
             }
         }
         Value::Map(entries) => {
             for (k, v) in entries.iter_mut() {
-                let p = if path.is_empty() { k.name.clone() } else { format!("{path}.{}", k.name) };
-                interpolate_node(v, &p, ctx)?;
+                let name = k.name.as_str();
+                interpolate_at(
+                    v,
+                    &|| {
+                        let p = path();
+                        if p.is_empty() { name.to_string() } else { format!("{p}.{name}") }
+                    },
+                    ctx,
+                )?;
             }
         }
         _ => {}
