@@ -154,6 +154,27 @@ pub enum ComposeCommand {
         /// Services (default: all).
         services: Vec<String>,
     },
+    /// Pull the services' images.
+    Pull {
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Run a one-off command in a new container of SERVICE (labelled oneoff=True).
+    Run {
+        /// Remove the container when it exits.
+        #[arg(long)]
+        rm: bool,
+        /// The service.
+        service: String,
+        /// Command and arguments (default: the service's command).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+    /// Show the processes of the project's containers.
+    Top {
+        /// Services (default: all).
+        services: Vec<String>,
+    },
     /// List the projects on this engine.
     Ls {
         /// Also projects with no running container.
@@ -165,7 +186,7 @@ pub enum ComposeCommand {
 /// `compose up` arguments.
 #[derive(Debug, Args)]
 pub struct ComposeUpArgs {
-    /// Run in the background (the only mode so far; accepted for compatibility).
+    /// Run in the background; without it, logs are shown until Ctrl-C, which stops the project.
     #[arg(short, long)]
     pub detach: bool,
     /// Wait until services are running/healthy.

@@ -281,3 +281,100 @@ async fn interoperates_with_docker_compose_1_29() {
     assert!(p.containers(&engine).await.is_empty());
     assert!(engine.inspect_network(&format!("{}_default", p.name)).await.unwrap_err().is_not_found());
 }
+
+#[tokio::test]
+async fn an_interrupted_up_converges_on_the_next_run_without_duplicates() {
+    let Some(engine) = engine().await else { return };
+    let yaml = "services:\n  a:\n    image: IMAGE\n    command: [sleep, '3600']\n    deploy: {replicas: 3}\n  b:\n    image: IMAGE\n    command: [sleep, '3600']\n    depends_on: [a]\n";
+    let p = Project::new("intr", yaml);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut o = LoadOptions::new(p.dir.path());
+    o.environment = HashMap::new();
+    o.project_name = Some(p.name.clone());
+    let loaded = tuxpilot_compose::load(&o).unwrap();
+    let meta = ProjectMeta::new(&loaded.working_dir, &loaded.config_files);
+    let rt = ComposeRuntime::new(
+        Arc::new(engine.clone()),
+        loaded.project,
+        meta,
+        Arc::new(move |e: ProgressEvent| {
+            let _ = tx.send(e);
+        }),
+    );
+    // Interrupt right after the first container was created: the up is dropped mid-flight.
+    let task = tokio::spawn({
+        let rt = rt.clone();
+        async move { rt.up(&UpOptions::default()).await }
+    });
+    while let Some(e) = rx.recv().await {
+        if e.status == "Created" && e.kind == "Container" {
+            break;
+        }
+    }
+    task.abort();
+    let _ = task.await;
+    let partial = p.containers(&engine).await.len();
+    assert!(partial < 4, "interrupted before everything was made ({partial})");
+
+    p.runtime(&engine, &[]).up(&UpOptions::default()).await.unwrap();
+    let cs = p.containers(&engine).await;
+    let names: Vec<&str> = cs.iter().map(|c| c.name.as_str()).collect();
+    let want: Vec<String> = ["a-1", "a-2", "a-3", "b-1"].iter().map(|s| format!("{}-{s}", p.name)).collect();
+    assert_eq!(names, want);
+    assert!(cs.iter().all(|c| c.state == tuxpilot_docker::ContainerState::Running), "{cs:?}");
+    p.runtime(&engine, &[])
+        .down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn restart_policies_and_resource_limits_reach_the_engine() {
+    let Some(engine) = engine().await else { return };
+    let yaml = "services:\n  a:\n    image: IMAGE\n    command: [sleep, '3600']\n    restart: unless-stopped\n    mem_limit: 64m\n    cpus: 0.5\n    pids_limit: 40\n  b:\n    image: IMAGE\n    command: [sleep, '3600']\n    restart: always\n    deploy:\n      restart_policy: {condition: on-failure, max_attempts: 4}\n      resources:\n        limits: {cpus: '0.25', memory: 32m, pids: 20}\n        reservations: {memory: 16m}\n";
+    let p = Project::new("limits", yaml);
+    let rt = p.runtime(&engine, &[]);
+    rt.up(&UpOptions::default()).await.unwrap();
+    let a = engine.inspect_container(&format!("{}-a-1", p.name)).await.unwrap();
+    assert_eq!(a.host_config.restart_policy, tuxpilot_docker::RestartPolicy::UnlessStopped);
+    assert_eq!(a.host_config.memory, 64 << 20);
+    assert_eq!(a.host_config.nano_cpus, 500_000_000);
+    assert_eq!(a.host_config.pids_limit, Some(40));
+    let b = engine.inspect_container(&format!("{}-b-1", p.name)).await.unwrap();
+    assert_eq!(
+        b.host_config.restart_policy,
+        tuxpilot_docker::RestartPolicy::OnFailure { max_retries: 4 },
+        "deploy.restart_policy wins"
+    );
+    assert_eq!(b.host_config.memory, 32 << 20);
+    assert_eq!(b.host_config.memory_reservation, 16 << 20);
+    assert_eq!(b.host_config.nano_cpus, 250_000_000);
+    assert_eq!(b.host_config.pids_limit, Some(20));
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_off_run_is_labelled_and_returns_the_exit_code() {
+    let Some(engine) = engine().await else { return };
+    let p = Project::new("run", "services:\n  job:\n    image: IMAGE\n    command: [sh, -c, 'echo default']\n");
+    let rt = p.runtime(&engine, &[]);
+    let (code, out) =
+        rt.run_oneoff("job", Some(vec!["sh".into(), "-c".into(), "echo ran; exit 4".into()]), false).await.unwrap();
+    assert_eq!(code, 4);
+    assert_eq!(out.iter().map(|c| c.message.trim_end()).collect::<Vec<_>>(), vec!["ran"]);
+    let cs = p.containers(&engine).await;
+    assert_eq!(cs.len(), 1);
+    assert_eq!(cs[0].labels[labels::ONEOFF], "True");
+    assert!(cs[0].name.starts_with(&format!("{}-job-run-", p.name)), "{}", cs[0].name);
+    assert!(!cs[0].labels.contains_key(labels::NUMBER));
+    // `up` does not count one-off containers as replicas.
+    rt.up(&UpOptions::default()).await.unwrap();
+    let numbered = p.containers(&engine).await.into_iter().filter(|c| c.labels.contains_key(labels::NUMBER)).count();
+    assert_eq!(numbered, 1);
+    let (code, _) = rt.run_oneoff("job", None, true).await.unwrap();
+    assert_eq!(code, 0);
+    assert_eq!(p.containers(&engine).await.len(), 2, "--rm removed the second one-off");
+    rt.down(&DownOptions { remove_orphans: true, timeout: Some(Duration::from_secs(1)), ..Default::default() })
+        .await
+        .unwrap();
+}

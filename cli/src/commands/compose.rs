@@ -56,12 +56,66 @@ pub async fn run(
                 parallel: args.parallel,
                 stop_timeout: u.timeout.map(Duration::from_secs),
             };
-            let plan = runtime.up(&options).await?;
+            let plan = tokio::select! {
+                r = runtime.up(&options) => r?,
+                _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; run `tuxpilot compose up` again to converge"),
+            };
             if !plan.orphans_kept.is_empty() {
                 ui.err.write_all(format!(
                     "warning: Found orphan containers ({}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n",
                     plan.orphans_kept.join(", ")
                 ).as_bytes())?;
+            }
+            if u.detach {
+                return Ok(());
+            }
+            // Attached: show every container's output until Ctrl-C, then stop, as compose does.
+            let follow = crate::args::ComposeLogsArgs {
+                follow: true,
+                tail: None,
+                timestamps: false,
+                services: u.services.clone(),
+            };
+            tokio::select! {
+                r = logs(engine.as_ref(), &runtime, &follow, ui) => r?,
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            ui.err.write_all(b"Gracefully stopping... (press Ctrl+C again to force)\n")?;
+            tokio::select! {
+                r = runtime.stop(&u.services, u.timeout.map(Duration::from_secs)) => r?,
+                _ = tokio::signal::ctrl_c() => anyhow::bail!("stop interrupted; containers may still be running"),
+            }
+            Ok(())
+        }
+        ComposeCommand::Pull { services } => Ok(runtime.pull(services).await?),
+        ComposeCommand::Run { rm, service, command } => {
+            let cmd = (!command.is_empty()).then(|| command.clone());
+            let (code, output) = runtime.run_oneoff(service, cmd, *rm).await?;
+            for chunk in output {
+                match chunk.stream {
+                    LogStream::Stderr => ui.err.write_all(chunk.message.as_bytes())?,
+                    _ => ui.out.write_all(chunk.message.as_bytes())?,
+                }
+            }
+            if code != 0 {
+                ui.out.flush()?;
+                std::process::exit(i32::try_from(code).unwrap_or(1));
+            }
+            Ok(())
+        }
+        ComposeCommand::Top { services } => {
+            for (name, top) in runtime.top(services).await? {
+                if ui.json() {
+                    ui.print_json_line(
+                        &serde_json::json!({"container": name, "titles": top.titles, "processes": top.processes}),
+                    )?;
+                    continue;
+                }
+                ui.out.write_all(format!("{name}\n").as_bytes())?;
+                let rows = top.processes.iter().map(|p| p.iter().map(Cell::new).collect()).collect();
+                let titles: Vec<&str> = top.titles.iter().map(String::as_str).collect();
+                ui.print_table(&titles, rows)?;
+                ui.out.write_all(b"\n")?;
             }
             Ok(())
         }
@@ -231,15 +285,50 @@ async fn logs(
         .into_iter()
         .filter(|c| c.labels.get(labels::SERVICE).is_some_and(|s| wanted.contains(s)))
         .collect();
-    let width = containers.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let width = containers.iter().map(|c| c.name.len()).max().unwrap_or(0).max(12);
     let opts = LogOptions { follow: args.follow, tail: args.tail, timestamps: args.timestamps, ..Default::default() };
-    let streams = containers.iter().map(|c| {
+    type Item = (String, Result<tuxpilot_docker::LogChunk, tuxpilot_docker::EngineError>);
+    let mut merged: futures_util::stream::SelectAll<futures_util::stream::BoxStream<'static, Item>> =
+        futures_util::stream::SelectAll::new();
+    let mut following: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for c in &containers {
         let name = c.name.clone();
-        engine.logs(&c.id, opts.clone()).map(move |r| (name.clone(), r)).boxed()
-    });
-    let mut merged = futures_util::stream::select_all(streams);
-    while let Some((name, chunk)) = merged.next().await {
-        let chunk = chunk?;
+        following.insert(c.id.clone());
+        merged.push(engine.logs(&c.id, opts.clone()).map(move |r| (name.clone(), r)).boxed());
+    }
+    // With --follow, containers created or restarted meanwhile join the output.
+    let mut events = if args.follow {
+        let filters = Filters::new().with("type", "container").with("event", "start").label(format!(
+            "{}={}",
+            labels::PROJECT,
+            runtime.project().name
+        ));
+        Some(engine.events(tuxpilot_docker::EventFilter { since: None, until: None, filters }))
+    } else {
+        None
+    };
+    loop {
+        let next = match &mut events {
+            Some(ev) => tokio::select! {
+                item = merged.next(), if !merged.is_empty() => item,
+                e = ev.next() => {
+                    if let Some(Ok(e)) = e
+                        && e.attributes.get(labels::SERVICE).is_some_and(|s| wanted.contains(s))
+                    {
+                        let name = e.attributes.get("name").cloned().unwrap_or_default();
+                        // A restarted container resumes where its log is now.
+                        let since = following.contains(&e.actor_id).then(chrono::Utc::now);
+                        following.insert(e.actor_id.clone());
+                        let o = LogOptions { since, tail: if since.is_some() { Some(0) } else { None }, ..opts.clone() };
+                        merged.push(engine.logs(&e.actor_id, o).map(move |r| (name.clone(), r)).boxed());
+                    }
+                    continue;
+                }
+            },
+            None => merged.next().await,
+        };
+        let Some((name, chunk)) = next else { break };
+        let Ok(chunk) = chunk else { continue };
         if ui.json() {
             ui.print_json_line(&serde_json::json!({"container": name, "stream": chunk.stream, "timestamp": chunk.timestamp, "message": chunk.message}))?;
             continue;
@@ -248,14 +337,24 @@ async fn logs(
             .timestamp
             .map(|t| format!("{} ", t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)))
             .unwrap_or_default();
-        let line = format!("{name:<width$} | {ts}{}", chunk.message);
+        let prefix = format!("{name:<width$} | ");
+        let prefix = if ui.color { format!("{}{prefix}\u{1b}[0m", color_for(&name)) } else { prefix };
+        let line = format!("{prefix}{ts}{}", chunk.message);
         let line = if line.ends_with('\n') { line } else { line + "\n" };
         match chunk.stream {
             LogStream::Stderr => ui.err.write_all(line.as_bytes())?,
             _ => ui.out.write_all(line.as_bytes())?,
         }
+        ui.out.flush()?;
     }
     Ok(())
+}
+
+/// A stable colour per container name, as compose colours log prefixes.
+fn color_for(name: &str) -> &'static str {
+    const COLORS: [&str; 6] = ["\u{1b}[36m", "\u{1b}[33m", "\u{1b}[32m", "\u{1b}[35m", "\u{1b}[34m", "\u{1b}[31m"];
+    let h = name.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+    COLORS[h % COLORS.len()]
 }
 
 #[derive(serde::Serialize)]

@@ -739,6 +739,111 @@ impl ComposeRuntime {
     }
 }
 
+impl ComposeRuntime {
+    /// Pulls the images of `services` (all when empty) that are not built locally.
+    pub async fn pull(&self, services: &[String]) -> Result<(), RunError> {
+        use futures_util::StreamExt;
+        let wanted = self.selection(services, true)?;
+        let images: BTreeSet<String> = wanted
+            .iter()
+            .filter_map(|s| self.project.services.get(s))
+            .filter(|s| s.build.is_none() || s.pull_policy.as_deref() == Some("always"))
+            .filter_map(|s| s.image.clone())
+            .collect();
+        for image in images {
+            let start = Instant::now();
+            self.emit("Image", &image, "Pulling", None, None);
+            let mut stream = self.engine.pull_image(&image);
+            while let Some(p) = stream.next().await {
+                let p = p?;
+                if let (Some(cur), Some(total)) = (p.current, p.total) {
+                    self.emit(
+                        "Image",
+                        &image,
+                        "Downloading",
+                        None,
+                        Some(format!("{} {cur}/{total}", p.id.unwrap_or_default())),
+                    );
+                }
+            }
+            self.emit("Image", &image, "Pulled", now_ms(start), None);
+        }
+        Ok(())
+    }
+
+    /// `docker compose run [--rm] SERVICE CMD…`: starts the service's dependencies, then a
+    /// one-off container (`oneoff=True`, named `<project>-<service>-run-<slug>`), waits for it and
+    /// returns its exit code and output.
+    pub async fn run_oneoff(
+        &self,
+        service: &str,
+        command: Option<Vec<String>>,
+        remove: bool,
+    ) -> Result<(i64, Vec<tuxpilot_docker::LogChunk>), RunError> {
+        use futures_util::StreamExt;
+        let svc = self.project.services.get(service).ok_or_else(|| RunError::NoSuchService(service.into()))?;
+        let deps: Vec<String> = svc.depends_on.keys().cloned().collect();
+        if !deps.is_empty() {
+            self.up(&UpOptions { services: deps, ..Default::default() }).await?;
+        }
+        // Its networks and volumes must exist even when the service was never brought up.
+        let plan =
+            self.plan(&UpOptions { services: vec![service.to_string()], no_deps: true, ..Default::default() }).await?;
+        for a in plan.resources {
+            self.create_resource(a).await?;
+        }
+        let hash = crate::service_hash(svc);
+        let mut spec = container_spec(&self.project, &self.meta, service, svc, 1, &hash, None);
+        let slug: String = format!("{:x}", u128::from(std::process::id()) << 64 | u128::from(now_nanos()))
+            .chars()
+            .rev()
+            .take(12)
+            .collect();
+        let name = format!("{}-{service}-run-{slug}", self.project.name);
+        spec.name = Some(name.clone());
+        spec.labels.insert(labels::ONEOFF.into(), "True".into());
+        spec.labels.remove(labels::NUMBER);
+        spec.labels.insert("com.docker.compose.slug".into(), slug);
+        spec.port_bindings.clear();
+        if let Some(c) = command {
+            spec.command = Some(c);
+        }
+        // A one-off container has no aliases of its own.
+        for n in &mut spec.networks {
+            n.aliases.clear();
+        }
+        let created = self.engine.create_container(spec).await?;
+        let result = async {
+            self.start(service, &created.id, &name).await?;
+            let exit = self.engine.wait_container(&created.id).await?;
+            let logs: Vec<_> = self.engine.logs(&created.id, LogOptions::default()).collect().await;
+            Ok::<_, RunError>((exit.code, logs.into_iter().filter_map(Result::ok).collect()))
+        }
+        .await;
+        if remove {
+            let _ = self.engine.remove_container(&created.id, RemoveOptions { force: true, volumes: true }).await;
+        }
+        result
+    }
+
+    /// Processes of the project's running containers, by container name.
+    pub async fn top(&self, services: &[String]) -> Result<Vec<(String, tuxpilot_docker::ProcessList)>, RunError> {
+        let wanted = self.selection(services, true)?;
+        let mut out = Vec::new();
+        for c in self.containers(false).await? {
+            if c.labels.get(labels::SERVICE).is_some_and(|s| wanted.contains(s)) {
+                out.push((c.name.clone(), self.engine.top(&c.id).await?));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+}
+
+fn now_nanos() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
 /// Services of `selected` in an order where dependencies come first.
 pub fn dependency_order(project: &Project, selected: &BTreeSet<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -178,6 +178,28 @@ pub fn plan_up(
         let mut existing: Vec<&ObservedContainer> = observed.containers.iter().filter(|c| &c.service == name).collect();
         existing.sort_by_key(|c| c.number);
         let mut actions = Vec::new();
+        // An interrupted recreate can leave two containers with one number (the replacement
+        // still under its temporary name): keep the one with the proper name, remove the other.
+        let proper =
+            |c: &ObservedContainer| c.name == super::spec::container_name(&project.name, name, service, c.number);
+        let mut deduped: Vec<&ObservedContainer> = Vec::with_capacity(existing.len());
+        for c in existing {
+            match deduped.last() {
+                Some(prev) if prev.number == c.number => {
+                    let (keep_c, drop_c) = if proper(c) && !proper(prev) { (c, *prev) } else { (*prev, c) };
+                    actions.push(Action::Remove {
+                        service: name.clone(),
+                        id: drop_c.id.clone(),
+                        name: drop_c.name.clone(),
+                    });
+                    if let Some(last) = deduped.last_mut() {
+                        *last = keep_c;
+                    }
+                }
+                _ => deduped.push(c),
+            }
+        }
+        let existing = deduped;
         // Scale down: highest numbers go first.
         let keep = existing.len().min(wanted as usize);
         for c in existing.iter().skip(keep).rev() {
@@ -330,6 +352,20 @@ mod tests {
             })
             .collect();
         assert_eq!(removed, vec!["shop-web-3", "shop-web-2"]);
+    }
+
+    #[test]
+    fn an_interrupted_recreate_leaves_one_container_per_number() {
+        let p = project();
+        let mut temp = c("web", 1, "h1", false);
+        temp.name = "0123456789ab_shop-web-1".into();
+        temp.id = "new".into();
+        let observed = Observed { containers: vec![c("web", 1, "old", true), temp], ..Default::default() };
+        let plan = plan_up(&p, &["web".to_string()].into(), &hashes(), &observed, &PlanOptions::default());
+        let a = &plan.services["web"];
+        assert!(matches!(&a[0], Action::Remove { id, .. } if id == "new"), "{a:?}");
+        assert!(matches!(&a[1], Action::Recreate { id, .. } if id == "web1"), "{a:?}");
+        assert_eq!(a.len(), 2);
     }
 
     #[test]

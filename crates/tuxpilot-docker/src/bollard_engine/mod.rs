@@ -113,7 +113,15 @@ impl BollardEngine {
     fn map_err(&self, err: bollard::errors::Error, ctx: &Ctx<'_>) -> EngineError {
         use bollard::errors::Error as B;
         match err {
-            B::DockerResponseServerError { status_code: 404, message } => {
+            // A 404 can be about something else than the object asked for (starting a container
+            // whose network is gone says "network … not found"): only call it NotFound when the
+            // daemon's words are about the object.
+            B::DockerResponseServerError { status_code: 404, message }
+                if {
+                    let m = message.to_ascii_lowercase();
+                    m.contains("no such") || m.contains(&ctx.kind.to_string())
+                } =>
+            {
                 EngineError::NotFound { kind: ctx.kind, name: ctx.name.to_string(), message }
             }
             B::DockerResponseServerError { status_code: 409, message } => {
