@@ -58,7 +58,7 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Compose projects (compose.yaml), as `docker compose` reads them.
-    Compose(ComposeArgs),
+    Compose(Box<ComposeArgs>),
 }
 
 /// `tuxpilot compose …`: the project options, then a command.
@@ -154,6 +154,37 @@ pub enum ComposeCommand {
         /// Services (default: all).
         services: Vec<String>,
     },
+    /// Build the services' images (`build:`) through the engine's build API.
+    Build {
+        /// Do not use the cache.
+        #[arg(long)]
+        no_cache: bool,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Run a command in a running container of SERVICE (no stdin; output and exit code passed on).
+    Exec {
+        /// Replica number.
+        #[arg(long, default_value_t = 1)]
+        index: u32,
+        /// User.
+        #[arg(short, long)]
+        user: Option<String>,
+        /// Working directory.
+        #[arg(short, long)]
+        workdir: Option<String>,
+        /// Environment KEY=VALUE.
+        #[arg(short, long)]
+        env: Vec<String>,
+        /// Accepted for compatibility; there is never a TTY.
+        #[arg(short = 'T')]
+        no_tty: bool,
+        /// The service.
+        service: String,
+        /// Command and arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
     /// Pull the services' images.
     Pull {
         /// Services (default: all).
@@ -213,6 +244,12 @@ pub struct ComposeUpArgs {
     /// Stop timeout for replaced containers, seconds.
     #[arg(short = 't', long = "timeout")]
     pub timeout: Option<u64>,
+    /// Build images before starting.
+    #[arg(long)]
+    pub build: bool,
+    /// Pull images: always, missing (default), never.
+    #[arg(long, value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
     /// Services (default: all).
     pub services: Vec<String>,
 }
@@ -229,6 +266,9 @@ pub struct ComposeDownArgs {
     /// Stop timeout, seconds.
     #[arg(short = 't', long = "timeout")]
     pub timeout: Option<u64>,
+    /// Remove images: local (built without an image name) or all.
+    #[arg(long, value_parser = ["local", "all"])]
+    pub rmi: Option<String>,
 }
 
 /// `compose ps` arguments.

@@ -378,3 +378,44 @@ async fn one_off_run_is_labelled_and_returns_the_exit_code() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn build_contexts_go_to_the_engine_and_exec_runs_in_the_service() {
+    let Some(engine) = engine().await else { return };
+    let p = Project::new(
+        "build",
+        "services:\n  app:\n    build:\n      context: ./app\n      args: {GREETING: hi}\n    stop_grace_period: 1s\n",
+    );
+    std::fs::create_dir_all(p.dir.path().join("app")).unwrap();
+    std::fs::write(p.dir.path().join("app/Dockerfile"), format!("FROM {TEST_IMAGE}\nARG GREETING\nCOPY msg.txt /msg.txt\nRUN echo \"$GREETING\" > /greeting\nCMD [\"sleep\", \"3600\"]\n")).unwrap();
+    std::fs::write(p.dir.path().join("app/msg.txt"), "from the context\n").unwrap();
+    let rt = p.runtime(&engine, &[]);
+    let image = format!("{}-app", p.name);
+    rt.up(&UpOptions::default()).await.unwrap();
+    assert!(engine.inspect_image(&image).await.is_ok(), "missing image was built");
+    let out = rt
+        .exec(
+            "app",
+            1,
+            tuxpilot_docker::ExecSpec {
+                command: vec!["sh".into(), "-c".into(), "cat /msg.txt /greeting; echo oops >&2; exit 5".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.exit_code, 5);
+    let text = |s: tuxpilot_docker::LogStream| {
+        out.output.iter().filter(|c| c.stream == s).map(|c| c.message.clone()).collect::<String>()
+    };
+    assert_eq!(text(tuxpilot_docker::LogStream::Stdout), "from the context\nhi\n");
+    assert_eq!(text(tuxpilot_docker::LogStream::Stderr), "oops\n");
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+    rt.remove_images(true).await.unwrap();
+    assert!(engine.inspect_image(&image).await.unwrap_err().is_not_found(), "down --rmi local removed it");
+
+    // A build that fails names the service and says why.
+    std::fs::write(p.dir.path().join("app/Dockerfile"), format!("FROM {TEST_IMAGE}\nRUN exit 7\n")).unwrap();
+    let err = p.runtime(&engine, &[]).build(&[], false).await.unwrap_err();
+    assert!(err.to_string().contains("failed to build service \"app\""), "{err}");
+}

@@ -10,7 +10,7 @@ use anyhow::Context;
 use comfy_table::Cell;
 use futures_util::StreamExt;
 use tuxpilot_compose::runtime::{
-    ComposeRuntime, DownOptions, PlanOptions, ProgressEvent, ProgressFn, ProjectMeta, UpOptions, labels,
+    ComposeRuntime, DownOptions, PlanOptions, ProgressEvent, ProgressFn, ProjectMeta, PullPolicy, UpOptions, labels,
 };
 use tuxpilot_compose::{ConfigFile, LoadOptions, LoadedProject};
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, ListContainersOptions, LogOptions, LogStream};
@@ -55,6 +55,13 @@ pub async fn run(
                 wait_timeout: Duration::from_secs(u.wait_timeout),
                 parallel: args.parallel,
                 stop_timeout: u.timeout.map(Duration::from_secs),
+                pull: match u.pull.as_deref() {
+                    Some("always") => Some(PullPolicy::Always),
+                    Some("never") => Some(PullPolicy::Never),
+                    Some(_) => Some(PullPolicy::Missing),
+                    None => None,
+                },
+                build: u.build,
             };
             let plan = tokio::select! {
                 r = runtime.up(&options) => r?,
@@ -131,14 +138,43 @@ pub async fn run(
             runtime.up(&options).await?;
             Ok(())
         }
-        ComposeCommand::Down(d) => Ok(runtime
-            .down(&DownOptions {
-                volumes: d.volumes,
-                remove_orphans: d.remove_orphans,
-                timeout: d.timeout.map(Duration::from_secs),
-                parallel: args.parallel,
-            })
-            .await?),
+        ComposeCommand::Down(d) => {
+            runtime
+                .down(&DownOptions {
+                    volumes: d.volumes,
+                    remove_orphans: d.remove_orphans,
+                    timeout: d.timeout.map(Duration::from_secs),
+                    parallel: args.parallel,
+                })
+                .await?;
+            if let Some(rmi) = &d.rmi {
+                runtime.remove_images(rmi == "local").await?;
+            }
+            Ok(())
+        }
+        ComposeCommand::Build { no_cache, services } => Ok(runtime.build(services, *no_cache).await?),
+        ComposeCommand::Exec { index, user, workdir, env, no_tty: _, service, command } => {
+            let spec = tuxpilot_docker::ExecSpec {
+                command: command.clone(),
+                env: env.clone(),
+                user: user.clone(),
+                working_dir: workdir.clone(),
+                tty: false,
+                privileged: false,
+            };
+            let out = runtime.exec(service, *index, spec).await?;
+            for chunk in out.output {
+                match chunk.stream {
+                    LogStream::Stderr => ui.err.write_all(chunk.message.as_bytes())?,
+                    _ => ui.out.write_all(chunk.message.as_bytes())?,
+                }
+            }
+            if out.exit_code != 0 {
+                ui.out.flush()?;
+                std::process::exit(i32::try_from(out.exit_code).unwrap_or(1));
+            }
+            Ok(())
+        }
         ComposeCommand::Ps(p) => ps(&runtime, p, ui).await,
         ComposeCommand::Logs(l) => logs(engine.as_ref(), &runtime, l, ui).await,
         ComposeCommand::Start { services } => Ok(runtime.start_services(services).await?),
@@ -179,7 +215,10 @@ fn progress_printer(mode: ProgressMode) -> ProgressFn {
             ProgressMode::Quiet => return,
             ProgressMode::Json => serde_json::to_string(&e).unwrap_or_default(),
             _ => {
-                let done = matches!(e.status, "Created" | "Started" | "Healthy" | "Stopped" | "Removed" | "Recreated");
+                let done = matches!(
+                    e.status,
+                    "Created" | "Started" | "Healthy" | "Stopped" | "Removed" | "Recreated" | "Built" | "Pulled"
+                );
                 let mark = match (e.status, done) {
                     ("Error", _) => "✘",
                     (_, true) => "✔",

@@ -65,6 +65,8 @@ pub trait Engine: Send + Sync {
     async fn update_container(&self, id: &str, update: ResourceUpdate) -> Result<()>;
     /// Renames a container.
     async fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
+    /// Runs a command in a running container and returns its exit code and output.
+    async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput>;
 
     // ---- images ----
 
@@ -82,6 +84,8 @@ pub trait Engine: Send + Sync {
     async fn import_image(&self, spec: ImportSpec, tar: ByteStream) -> Result<String>;
     /// Tags an image as `repo:tag`.
     async fn tag_image(&self, reference: &str, repo: &str, tag: &str) -> Result<()>;
+    /// Builds an image from a context tar (classic builder); fails with the builder's message.
+    async fn build_image(&self, spec: BuildSpec, context: Bytes) -> Result<BuiltImage>;
     /// Exports an image as a `docker save` tar stream.
     fn export_image(&self, reference: &str) -> EngineStream<Bytes>;
 

@@ -92,6 +92,10 @@ pub struct UpOptions {
     pub parallel: usize,
     /// Stop timeout for containers being replaced or removed.
     pub stop_timeout: Option<Duration>,
+    /// `--pull`: overrides each service's `pull_policy`.
+    pub pull: Option<PullPolicy>,
+    /// `--build`: build images before starting.
+    pub build: bool,
 }
 
 impl Default for UpOptions {
@@ -104,6 +108,8 @@ impl Default for UpOptions {
             wait_timeout: Duration::from_secs(300),
             parallel: 0,
             stop_timeout: None,
+            pull: None,
+            build: false,
         }
     }
 }
@@ -226,6 +232,8 @@ impl ComposeRuntime {
 
     /// `docker compose up -d`: converge the engine on the project.
     pub async fn up(&self, options: &UpOptions) -> Result<Plan, RunError> {
+        let selected = self.selection(&options.services, options.no_deps)?;
+        self.ensure_images(&selected, options.pull, options.build).await?;
         let plan = self.plan(options).await?;
         let permits =
             Arc::new(Semaphore::new(if options.parallel == 0 { Semaphore::MAX_PERMITS } else { options.parallel }));
@@ -786,6 +794,7 @@ impl ComposeRuntime {
         if !deps.is_empty() {
             self.up(&UpOptions { services: deps, ..Default::default() }).await?;
         }
+        self.ensure_images(&BTreeSet::from([service.to_string()]), None, false).await?;
         // Its networks and volumes must exist even when the service was never brought up.
         let plan =
             self.plan(&UpOptions { services: vec![service.to_string()], no_deps: true, ..Default::default() }).await?;
@@ -838,6 +847,177 @@ impl ComposeRuntime {
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
+}
+
+/// When images are pulled (`up --pull`, `pull_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    /// Always pull.
+    Always,
+    /// Pull when the image is not on the engine (the default).
+    Missing,
+    /// Never pull.
+    Never,
+}
+
+impl ComposeRuntime {
+    /// The image a service runs: `image:`, or `<project>-<service>` when it is only built.
+    pub fn image_of(&self, service: &str) -> String {
+        self.project
+            .services
+            .get(service)
+            .and_then(|s| s.image.clone())
+            .unwrap_or_else(|| format!("{}-{service}", self.project.name))
+    }
+
+    /// Builds the services with `build:` (all when `services` is empty) through the engine's
+    /// build API; the context directory is sent as a tar.
+    pub async fn build(&self, services: &[String], no_cache: bool) -> Result<(), RunError> {
+        let wanted = self.selection(services, true)?;
+        for name in wanted {
+            let Some(build) = self.project.services.get(&name).and_then(|s| s.build.clone()) else { continue };
+            let image = self.image_of(&name);
+            let context = build.context.clone().unwrap_or_else(|| ".".into());
+            let start = Instant::now();
+            self.emit("Image", &image, "Building", None, None);
+            let tar = tar_context(std::path::Path::new(&context)).map_err(|e| RunError::ServiceFailed {
+                service: name.clone(),
+                container: image.clone(),
+                message: format!("cannot read the build context {context}: {e}"),
+                logs: Vec::new(),
+            })?;
+            let mut labels: BTreeMap<String, String> =
+                build.labels.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect();
+            labels.insert(labels::PROJECT.into(), self.project.name.clone());
+            labels.insert(labels::SERVICE.into(), name.clone());
+            let spec = tuxpilot_docker::BuildSpec {
+                tag: image.clone(),
+                dockerfile: build.dockerfile.clone().unwrap_or_else(|| "Dockerfile".into()),
+                args: build.args.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect(),
+                target: build.target.clone(),
+                labels,
+                no_cache: no_cache || build.no_cache.unwrap_or(false),
+                pull: build.pull.unwrap_or(false),
+            };
+            match self.engine.build_image(spec, tar).await {
+                Ok(_) => self.emit("Image", &image, "Built", now_ms(start), None),
+                Err(e) => {
+                    self.emit("Image", &image, "Error", now_ms(start), Some(e.to_string()));
+                    return Err(RunError::ServiceFailed {
+                        service: name.clone(),
+                        container: image,
+                        message: format!("failed to build service \"{name}\": {e}"),
+                        logs: Vec::new(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes sure every selected service has its image: builds (with `build`, or when a
+    /// `build:` service's image is missing) and pulls according to `policy` or `pull_policy`.
+    pub async fn ensure_images(
+        &self,
+        services: &BTreeSet<String>,
+        policy: Option<PullPolicy>,
+        build: bool,
+    ) -> Result<(), RunError> {
+        use futures_util::StreamExt;
+        for name in services {
+            let Some(svc) = self.project.services.get(name) else { continue };
+            let image = self.image_of(name);
+            let present = match self.engine.inspect_image(&image).await {
+                Ok(_) => true,
+                Err(e) if e.is_not_found() => false,
+                Err(e) => return Err(e.into()),
+            };
+            if svc.build.is_some() && (build || !present || svc.pull_policy.as_deref() == Some("build")) {
+                self.build(std::slice::from_ref(name), false).await?;
+                continue;
+            }
+            let policy = policy.unwrap_or(match svc.pull_policy.as_deref() {
+                Some("always") => PullPolicy::Always,
+                Some("never") => PullPolicy::Never,
+                _ => PullPolicy::Missing,
+            });
+            let pull = match policy {
+                PullPolicy::Always => true,
+                PullPolicy::Missing => !present,
+                PullPolicy::Never => false,
+            };
+            if pull {
+                let start = Instant::now();
+                self.emit("Image", &image, "Pulling", None, None);
+                let mut stream = self.engine.pull_image(&image);
+                while let Some(p) = stream.next().await {
+                    if let Err(e) = p {
+                        self.emit("Image", &image, "Error", now_ms(start), Some(e.to_string()));
+                        return Err(RunError::ServiceFailed {
+                            service: name.clone(),
+                            container: image.clone(),
+                            message: format!("failed to pull the image of service \"{name}\": {e}"),
+                            logs: Vec::new(),
+                        });
+                    }
+                }
+                self.emit("Image", &image, "Pulled", now_ms(start), None);
+            }
+        }
+        Ok(())
+    }
+
+    /// `down --rmi`: removes the images of the project's services (`local_only`: only the ones
+    /// built without an `image:` name).
+    pub async fn remove_images(&self, local_only: bool) -> Result<(), RunError> {
+        let mut images = BTreeSet::new();
+        for (name, s) in &self.project.services {
+            if !local_only || s.image.is_none() {
+                images.insert(self.image_of(name));
+            }
+        }
+        for image in images {
+            match self.engine.remove_image(&image, false).await {
+                Ok(_) => self.emit("Image", &image, "Removed", None, None),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => self.emit("Image", &image, "Error", None, Some(e.to_string())),
+            }
+        }
+        Ok(())
+    }
+
+    /// `docker compose exec SERVICE CMD`: runs a command in replica `index` (1 by default).
+    pub async fn exec(
+        &self,
+        service: &str,
+        index: u32,
+        spec: tuxpilot_docker::ExecSpec,
+    ) -> Result<tuxpilot_docker::ExecOutput, RunError> {
+        let c = self
+            .service_containers(service)
+            .await?
+            .into_iter()
+            .find(|c| {
+                c.labels.get(labels::NUMBER).is_some_and(|n| n == &index.to_string())
+                    && c.state == ContainerState::Running
+            })
+            .ok_or_else(|| RunError::ServiceFailed {
+                service: service.into(),
+                container: format!("{}-{service}-{index}", self.project.name),
+                message: format!("service \"{service}\" is not running"),
+                logs: Vec::new(),
+            })?;
+        Ok(self.engine.exec(&c.id, spec).await?)
+    }
+}
+
+/// The build context as a tar, entries relative to the context directory. Symlinks are stored
+/// as links, never followed out of the context.
+fn tar_context(dir: &std::path::Path) -> std::io::Result<bytes::Bytes> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.follow_symlinks(false);
+    builder.append_dir_all(".", dir)?;
+    Ok(bytes::Bytes::from(builder.into_inner()?))
 }
 
 fn now_nanos() -> u64 {

@@ -430,6 +430,88 @@ impl Engine for BollardEngine {
             .map_err(|e| self.map_err(e, &Ctx::new("rename container", ResourceKind::Container, id)))
     }
 
+    async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput> {
+        use bollard::exec::{CreateExecOptions, StartExecResults};
+        let ctx = Ctx::new("exec", ResourceKind::Container, id);
+        let created = self
+            .docker
+            .create_exec(
+                id,
+                CreateExecOptions {
+                    cmd: Some(spec.command.clone()),
+                    env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+                    user: spec.user.clone(),
+                    working_dir: spec.working_dir.clone(),
+                    tty: Some(spec.tty),
+                    privileged: Some(spec.privileged),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.map_err(e, &ctx))?;
+        let mut output = Vec::new();
+        match self.docker.start_exec(&created.id, None).await.map_err(|e| self.map_err(e, &ctx))? {
+            StartExecResults::Attached { output: mut stream, .. } => {
+                while let Some(item) = stream.next().await {
+                    use bollard::container::LogOutput as L;
+                    let (stream, bytes) = match item.map_err(|e| self.map_err(e, &ctx))? {
+                        L::StdOut { message } => (LogStream::Stdout, message),
+                        L::StdErr { message } => (LogStream::Stderr, message),
+                        L::StdIn { message } => (LogStream::Stdin, message),
+                        L::Console { message } => (LogStream::Console, message),
+                    };
+                    output.push(LogChunk {
+                        stream,
+                        timestamp: None,
+                        message: String::from_utf8_lossy(&bytes).into_owned(),
+                    });
+                }
+            }
+            StartExecResults::Detached => {}
+        }
+        let inspect = self.docker.inspect_exec(&created.id).await.map_err(|e| self.map_err(e, &ctx))?;
+        Ok(ExecOutput { exit_code: inspect.exit_code.unwrap_or(0), output })
+    }
+
+    async fn build_image(&self, spec: BuildSpec, context: Bytes) -> Result<BuiltImage> {
+        let opts = qp::BuildImageOptions {
+            dockerfile: spec.dockerfile.clone(),
+            t: Some(spec.tag.clone()),
+            nocache: spec.no_cache,
+            pull: spec.pull.then(|| "1".to_string()),
+            rm: true,
+            forcerm: true,
+            buildargs: (!spec.args.is_empty()).then(|| spec.args.clone().into_iter().collect()),
+            labels: (!spec.labels.is_empty()).then(|| spec.labels.clone().into_iter().collect()),
+            target: spec.target.clone().unwrap_or_default(),
+            ..Default::default()
+        };
+        let ctx = Ctx::new("build image", ResourceKind::Image, &spec.tag);
+        let docker = self.with_extra_timeout(Duration::from_secs(3600));
+        let mut stream = docker.build_image(opts, None, Some(bollard::body_full(context)));
+        let mut output = Vec::new();
+        let mut id = None;
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| self.map_err(e, &ctx))?;
+            if let Some(message) = info.error_detail.and_then(|d| d.message) {
+                return Err(EngineError::Daemon { operation: format!("build {}", spec.tag), status: None, message });
+            }
+            if let Some(line) = info.stream {
+                output.extend(line.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
+            }
+            if let Some(aux_id) = info.aux.and_then(|a| a.id) {
+                id = Some(aux_id);
+            }
+        }
+        let id = match id {
+            Some(id) => id,
+            None => self.inspect_image(&spec.tag).await?.id,
+        };
+        Ok(BuiltImage { id, output })
+    }
+
     async fn list_images(&self, all: bool) -> Result<Vec<ImageSummary>> {
         let opts = qp::ListImagesOptions { all, ..Default::default() };
         let list = self

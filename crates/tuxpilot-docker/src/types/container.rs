@@ -844,3 +844,29 @@ mod tests {
         assert_eq!(ContainerPort::parse("x/tcp"), None);
     }
 }
+
+/// A command to run in a running container (`docker exec`), without stdin.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExecSpec {
+    /// Command and arguments.
+    pub command: Vec<String>,
+    /// Extra environment, `KEY=VALUE`.
+    pub env: Vec<String>,
+    /// User.
+    pub user: Option<String>,
+    /// Working directory.
+    pub working_dir: Option<String>,
+    /// Allocate a TTY.
+    pub tty: bool,
+    /// Extended privileges.
+    pub privileged: bool,
+}
+
+/// How an exec ended, with its output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecOutput {
+    /// Exit code.
+    pub exit_code: i64,
+    /// Output, stdout and stderr apart.
+    pub output: Vec<LogChunk>,
+}

@@ -103,3 +103,31 @@ pub struct ImportSpec {
     /// Commit message.
     pub message: Option<String>,
 }
+
+/// What to build (`docker build`, classic builder); the context travels as a tar.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BuildSpec {
+    /// Tag for the result (`repo:tag`).
+    pub tag: String,
+    /// Dockerfile path inside the context.
+    pub dockerfile: String,
+    /// Build arguments.
+    pub args: BTreeMap<String, String>,
+    /// Target stage.
+    pub target: Option<String>,
+    /// Labels on the image.
+    pub labels: BTreeMap<String, String>,
+    /// Do not use the cache.
+    pub no_cache: bool,
+    /// Always pull base images.
+    pub pull: bool,
+}
+
+/// The result of a build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuiltImage {
+    /// Image id.
+    pub id: String,
+    /// The builder's output lines.
+    pub output: Vec<String>,
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `tuxpilot compose` against Debian's docker-compose 1.29 and a floor of raw parallel
+# create+start calls, on a generated 30-service project (dependency depth 3, processes that
+# ignore SIGTERM), all in one run. Prints a Markdown table of medians.
+#
+#   scripts/bench-compose-up.sh [RUNS=3]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs="${1:-3}"
+image="tuxpilot-test/busybox:latest"
+bash scripts/dev-engine.sh >/dev/null
+cargo build --release -q -p tuxpilot
+cargo build --release -q -p tuxpilot-docker --example parallel_floor
+tp="$PWD/target/release/tuxpilot"
+floor="$PWD/target/release/examples/parallel_floor"
+
+dir=$(mktemp -d)
+trap 'cd "$dir" && "$tp" compose -p benchtp --progress quiet down -t 1 >/dev/null 2>&1; docker-compose -p benchdc down -t 1 >/dev/null 2>&1; rm -rf "$dir"' EXIT
+{
+  echo "services:"
+  for i in $(seq 0 29); do
+    echo "  s$i:"
+    echo "    image: $image"
+    # sleep as PID 1 ignores SIGTERM: every stop waits for the timeout, then SIGKILL.
+    echo "    command: [\"sleep\", \"3600\"]"
+    if ((i >= 10)); then echo "    depends_on: [s$((i - 10))]"; fi
+  done
+} >"$dir/compose.yaml"
+cd "$dir"
+
+ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+declare -A r
+for _ in $(seq "$runs"); do
+  r[floor]+="$("$floor" 30 "$image") "
+  r[tp_up]+="$(ms "$tp" compose -p benchtp --progress quiet up -d) "
+  r[tp_noop]+="$(ms "$tp" compose -p benchtp --progress quiet up -d) "
+  r[tp_ps]+="$(ms "$tp" compose -p benchtp ps) "
+  r[tp_down]+="$(ms "$tp" compose -p benchtp --progress quiet down) "
+  r[dc_up]+="$(ms docker-compose -p benchdc up -d) "
+  r[dc_noop]+="$(ms docker-compose -p benchdc up -d) "
+  r[dc_ps]+="$(ms docker-compose -p benchdc ps) "
+  r[dc_down]+="$(ms docker-compose -p benchdc down) "
+done
+med() { echo "${r[$1]}" | tr ' ' '\n' | grep -v '^$' | median; }
+echo "| operation (30 services) | tuxpilot ms | docker-compose 1.29.2 ms | floor ms | tuxpilot / floor | docker-compose / tuxpilot |"
+echo "|---|---|---|---|---|---|"
+f=$(med floor)
+for op in up noop ps down; do
+  a=$(med "tp_$op"); b=$(med "dc_$op")
+  fl="-"; ratio_f="-"
+  if [[ $op == up ]]; then fl=$f; ratio_f=$(awk -v a="$a" -v f="$f" 'BEGIN{printf "%.2f", a/f}'); fi
+  echo "| $op | $a (${r[tp_$op]% }) | $b (${r[dc_$op]% }) | $fl | $ratio_f | $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.1f", b/a}') |"
+done
