@@ -209,34 +209,69 @@ fn parse_scales(pairs: &[String]) -> anyhow::Result<BTreeMap<String, u32>> {
 
 fn progress_printer(mode: ProgressMode) -> ProgressFn {
     use std::io::IsTerminal;
-    let color = mode == ProgressMode::Auto && std::io::stderr().is_terminal();
+    let tty = mode == ProgressMode::Auto && std::io::stderr().is_terminal();
+    if tty {
+        return tty_progress();
+    }
     Arc::new(move |e: ProgressEvent| {
         let line = match mode {
             ProgressMode::Quiet => return,
             ProgressMode::Json => serde_json::to_string(&e).unwrap_or_default(),
-            _ => {
-                let done = matches!(
-                    e.status,
-                    "Created" | "Started" | "Healthy" | "Stopped" | "Removed" | "Recreated" | "Built" | "Pulled"
-                );
-                let mark = match (e.status, done) {
-                    ("Error", _) => "✘",
-                    (_, true) => "✔",
-                    _ => " ",
-                };
-                let elapsed = e.elapsed_ms.map(|ms| format!(" {:.1}s", ms as f64 / 1000.0)).unwrap_or_default();
-                let msg = e.message.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
-                let text = format!(" {mark} {} {}  {}{elapsed}{msg}", e.kind, e.name, e.status);
-                if color && done {
-                    format!("\u{1b}[32m{text}\u{1b}[0m")
-                } else if color && e.status == "Error" {
-                    format!("\u{1b}[31m{text}\u{1b}[0m")
-                } else {
-                    text
-                }
-            }
+            _ => plain_line(&e),
         };
         eprintln!("{line}");
+    })
+}
+
+fn is_done(status: &str) -> bool {
+    matches!(status, "Created" | "Started" | "Healthy" | "Stopped" | "Removed" | "Recreated" | "Built" | "Pulled")
+}
+
+fn plain_line(e: &ProgressEvent) -> String {
+    let mark = match (e.status, is_done(e.status)) {
+        ("Error", _) => "✘",
+        (_, true) => "✔",
+        _ => " ",
+    };
+    let elapsed = e.elapsed_ms.map(|ms| format!(" {:.1}s", ms as f64 / 1000.0)).unwrap_or_default();
+    let msg = e.message.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
+    format!(" {mark} {} {}  {}{elapsed}{msg}", e.kind, e.name, e.status)
+}
+
+/// On a terminal, one line per resource, updated in place, like `docker compose`.
+fn tty_progress() -> ProgressFn {
+    use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+    let multi = MultiProgress::new();
+    let bars: std::sync::Mutex<BTreeMap<String, ProgressBar>> = std::sync::Mutex::new(BTreeMap::new());
+    let spinner =
+        ProgressStyle::with_template(" {spinner:.cyan} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let done_style = ProgressStyle::with_template(" {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+    Arc::new(move |e: ProgressEvent| {
+        let key = format!("{} {}", e.kind, e.name);
+        let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
+        let bar = bars
+            .entry(key.clone())
+            .or_insert_with(|| {
+                let b = multi.add(ProgressBar::new_spinner());
+                b.set_style(spinner.clone());
+                b.enable_steady_tick(Duration::from_millis(100));
+                b
+            })
+            .clone();
+        let elapsed = e.elapsed_ms.map(|ms| format!(" {:.1}s", ms as f64 / 1000.0)).unwrap_or_default();
+        let msg = e.message.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
+        if is_done(e.status) || e.status == "Error" {
+            let mark = if e.status == "Error" { "\u{1b}[31m✘\u{1b}[0m" } else { "\u{1b}[32m✔\u{1b}[0m" };
+            bar.set_style(done_style.clone());
+            bar.set_message(format!("{mark} {key}  {}{elapsed}{msg}", e.status));
+            bar.tick();
+            if matches!(e.status, "Started" | "Removed" | "Error" | "Healthy" | "Built" | "Pulled") {
+                bar.finish();
+            }
+        } else {
+            bar.set_style(spinner.clone());
+            bar.set_message(format!("{key}  {}{msg}", e.status));
+        }
     })
 }
 
