@@ -134,7 +134,8 @@ pub struct ComposeRuntime {
     project: Arc<Project>,
     meta: ProjectMeta,
     progress: ProgressFn,
-    /// The engine allocates published ports non-atomically; starts go one at a time, as in compose.
+    /// The engine allocates published ports non-atomically; starts of containers that publish
+    /// ports go one at a time, as in compose.
     start_lock: Arc<Mutex<()>>,
 }
 
@@ -367,6 +368,23 @@ impl ComposeRuntime {
         options: &UpOptions,
         permits: Arc<Semaphore>,
     ) -> Result<(), RunError> {
+        // Creating does not depend on the dependencies' state, only starting does: create new
+        // replicas right away, as compose's create phase does, and start them once the
+        // dependencies are ready. (`network_mode: service:x` needs x's container first.)
+        let early = self
+            .project
+            .services
+            .get(service)
+            .is_some_and(|s| !s.network_mode.as_deref().is_some_and(|m| m.starts_with("service:")));
+        let mut created: BTreeMap<u32, (String, String)> = BTreeMap::new();
+        if early {
+            for a in &actions {
+                if let Action::Create { number, .. } = a {
+                    let _permit = permits.acquire().await.map_err(|e| RunError::Timeout(e.to_string()))?;
+                    created.insert(*number, self.create(service, *number, None).await?);
+                }
+            }
+        }
         for (dep, d, mut rx) in deps {
             let ok = loop {
                 if let Some(ok) = *rx.borrow() {
@@ -395,7 +413,14 @@ impl ComposeRuntime {
         }
         for a in actions {
             let _permit = permits.acquire().await.map_err(|e| RunError::Timeout(e.to_string()))?;
-            self.run_action(a, options).await?;
+            match a {
+                Action::Create { number, .. } if created.contains_key(&number) => {
+                    if let Some((id, name)) = created.remove(&number) {
+                        self.start(service, &id, &name).await?;
+                    }
+                }
+                other => self.run_action(other, options).await?,
+            }
         }
         Ok(())
     }
@@ -548,8 +573,12 @@ impl ComposeRuntime {
     async fn start(&self, service: &str, id: &str, name: &str) -> Result<(), RunError> {
         let start = Instant::now();
         self.emit("Container", name, "Starting", None, None);
-        let r = {
+        // Only starts that publish ports need to wait for each other.
+        let publishes = self.project.services.get(service).is_some_and(|s| !s.ports.is_empty());
+        let r = if publishes {
             let _guard = self.start_lock.lock().await;
+            self.engine.start_container(id).await
+        } else {
             self.engine.start_container(id).await
         };
         if let Err(e) = r {
