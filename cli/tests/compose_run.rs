@@ -1,0 +1,143 @@
+//! `tuxpilot compose` as a process against the real engine: `--wait`, `ps --format json`,
+//! `logs -f` picking up new containers, and a killed `up` that converges when run again.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, engine, unique_name};
+
+struct Project {
+    dir: tempfile::TempDir,
+    name: String,
+    _cleanup: Cleanup,
+}
+
+impl Project {
+    fn new(tag: &str, yaml: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), yaml.replace("IMAGE", TEST_IMAGE)).unwrap();
+        let name = unique_name(tag);
+        let cleanup = Cleanup::new();
+        cleanup.containers_labelled(&format!("com.docker.compose.project={name}"));
+        cleanup.network(&format!("{name}_default"));
+        Self { dir, name, _cleanup: cleanup }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
+        c.current_dir(self.dir.path())
+            .env("TUXPILOT_CONFIG", "/dev/null")
+            .args(["compose", "-p", &self.name, "--progress", "plain"])
+            .args(args);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let out = self.cmd(args).output().unwrap();
+        assert!(out.status.success(), "compose {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    fn ps(&self) -> Vec<Value> {
+        let out = Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
+            .current_dir(self.dir.path())
+            .env("TUXPILOT_CONFIG", "/dev/null")
+            .args(["--format", "json", "compose", "-p", &self.name, "ps", "-a"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    }
+}
+
+fn kill(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn wait_ps_json_and_logs_follow_new_containers() {
+    let Some(_engine) = engine().await else { return };
+    let p = Project::new(
+        "follow",
+        "services:\n  app:\n    image: IMAGE\n    command: [sh, -c, 'echo hello from $$HOSTNAME; exec sleep 3600']\n    stop_grace_period: 1s\n    healthcheck:\n      test: [CMD, 'true']\n      interval: 1s\n",
+    );
+    p.run(&["up", "-d", "--wait", "--wait-timeout", "60"]);
+    let ps = p.ps();
+    assert_eq!(ps.len(), 1);
+    assert_eq!(ps[0]["service"], "app");
+    assert_eq!(ps[0]["number"], 1);
+    assert_eq!(ps[0]["state"], "running");
+    assert!(ps[0]["status"].as_str().unwrap().contains("healthy"), "--wait waited for health: {}", ps[0]["status"]);
+
+    // Follow, then scale: the new replica's output must show up in the same stream.
+    let mut child = p.cmd(&["logs", "-f"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(20)).expect("first log line");
+    assert!(first.starts_with(&format!("{}-app-1", p.name)) && first.contains("hello from"), "{first}");
+    p.run(&["scale", "app=2"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = false;
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(500))
+            && line.starts_with(&format!("{}-app-2", p.name))
+        {
+            assert!(line.contains("hello from"), "{line}");
+            seen = true;
+            break;
+        }
+    }
+    kill(child);
+    assert!(seen, "logs -f did not pick up the new container");
+    p.run(&["down", "-t", "1"]);
+    assert!(p.ps().is_empty());
+}
+
+#[tokio::test]
+async fn a_killed_up_converges_when_run_again() {
+    let Some(_engine) = engine().await else { return };
+    let mut yaml = String::from("services:\n");
+    for i in 0..8 {
+        yaml.push_str(&format!("  s{i}:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n"));
+        if i >= 4 {
+            yaml.push_str(&format!("    depends_on: [s{}]\n", i - 4));
+        }
+    }
+    let p = Project::new("kill", &yaml);
+    let mut child = p.cmd(&["up", "-d"]).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    // Kill -9 as soon as the first container exists.
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && stderr.read(&mut byte).map(|n| n == 1).unwrap_or(false) {
+        buf.push(byte[0]);
+        if String::from_utf8_lossy(&buf).contains("Created") {
+            break;
+        }
+    }
+    kill(child);
+    let partial = p.ps().len();
+    assert!(partial < 8, "killed before the end ({partial} containers)");
+
+    p.run(&["up", "-d"]);
+    let ps = p.ps();
+    let mut names: Vec<String> = ps.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+    names.sort();
+    let mut want: Vec<String> = (0..8).map(|i| format!("{}-s{i}-1", p.name)).collect();
+    want.sort();
+    assert_eq!(names, want, "one container per service, no duplicates");
+    assert!(ps.iter().all(|c| c["state"] == "running"), "{ps:?}");
+    p.run(&["down", "-t", "1"]);
+}
