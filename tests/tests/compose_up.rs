@@ -421,3 +421,39 @@ async fn build_contexts_go_to_the_engine_and_exec_runs_in_the_service() {
     let err = p.runtime(&engine, &[]).build(&[], false).await.unwrap_err();
     assert!(err.to_string().contains("failed to build service \"app\""), "{err}");
 }
+
+#[tokio::test]
+async fn file_secrets_and_configs_are_mounted_read_only() {
+    let Some(engine) = engine().await else { return };
+    let yaml = "services:\n  app:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n    secrets: [db_password, {source: api_key, target: key}]\n    configs: [{source: app_conf, target: /etc/app.conf}]\nsecrets:\n  db_password: {file: ./db_password.txt}\n  api_key: {file: ./api_key.txt}\nconfigs:\n  app_conf: {file: ./app.conf}\n";
+    let p = Project::new("secret", yaml);
+    std::fs::write(p.dir.path().join("db_password.txt"), "s3cret\n").unwrap();
+    std::fs::write(p.dir.path().join("api_key.txt"), "k3y\n").unwrap();
+    std::fs::write(p.dir.path().join("app.conf"), "level=debug\n").unwrap();
+    let rt = p.runtime(&engine, &[]);
+    rt.up(&UpOptions::default()).await.unwrap();
+    let out = rt
+        .exec(
+            "app",
+            1,
+            tuxpilot_docker::ExecSpec {
+                command: vec![
+                    "sh".into(),
+                    "-c".into(),
+                    "cat /run/secrets/db_password /run/secrets/key /etc/app.conf; echo x > /run/secrets/key".into(),
+                ],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let stdout: String = out
+        .output
+        .iter()
+        .filter(|c| c.stream == tuxpilot_docker::LogStream::Stdout)
+        .map(|c| c.message.clone())
+        .collect();
+    assert_eq!(stdout, "s3cret\nk3y\nlevel=debug\n");
+    assert_ne!(out.exit_code, 0, "secrets are read-only");
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}

@@ -128,7 +128,7 @@ pub fn container_spec(
         });
     }
 
-    let mounts = service
+    let mounts: Vec<MountSpec> = service
         .volumes
         .iter()
         .filter_map(|v| {
@@ -158,6 +158,34 @@ pub fn container_spec(
             })
         })
         .collect();
+
+    // File-based secrets and configs are bind-mounted read-only, as compose does without Swarm:
+    // secrets under /run/secrets/, configs at their target (default /<name>).
+    let mut mounts: Vec<MountSpec> = mounts;
+    for (refs, defs, secret) in
+        [(&service.secrets, &project.secrets, true), (&service.configs, &project.configs, false)]
+    {
+        for r in refs {
+            let Some(file) = defs.get(&r.source).and_then(|d| d.file.clone()) else { continue };
+            let target = match (&r.target, secret) {
+                (Some(t), true) if t.starts_with('/') => t.clone(),
+                (Some(t), true) => format!("/run/secrets/{t}"),
+                (None, true) => format!("/run/secrets/{}", r.source),
+                (Some(t), false) => t.clone(),
+                (None, false) => format!("/{}", r.source),
+            };
+            mounts.push(MountSpec {
+                kind: MountKind::Bind,
+                source: Some(file),
+                target,
+                read_only: true,
+                no_copy: false,
+                propagation: None,
+                create_host_path: false,
+                tmpfs_size: None,
+            });
+        }
+    }
 
     let networks: Vec<NetworkAttachment> = if service.network_mode.is_some() {
         Vec::new()
