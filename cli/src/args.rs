@@ -382,6 +382,19 @@ pub enum ContainersCommand {
     Rm(RmArgs),
     /// Print a container's logs (stdout to stdout, stderr to stderr).
     Logs(LogsArgs),
+    /// One sample of every running container's resource use, as `docker stats --no-stream`.
+    Monitor(MonitorArgs),
+}
+
+/// `containers monitor` arguments.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Filter as `containers list` does: KEY=VALUE.
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Containers sampled at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
 }
 
 /// `containers list` arguments.

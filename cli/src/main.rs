@@ -109,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,
                 ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,
                 ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
+                ContainersCommand::Monitor(a) => c::monitor(&engine, &mut ui, &a).await,
             }
         }
     }

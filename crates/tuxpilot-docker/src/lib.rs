@@ -39,7 +39,7 @@ mod error;
 mod types;
 pub mod units;
 
-pub use bollard_engine::BollardEngine;
+pub use bollard_engine::{BollardEngine, parse_stats_json};
 pub use config::{ConnectionConfig, DEFAULT_SOCKET, Endpoint};
 #[cfg(any(test, feature = "mock"))]
 pub use engine::MockEngine;

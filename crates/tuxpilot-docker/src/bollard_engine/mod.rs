@@ -170,6 +170,14 @@ impl BollardEngine {
     }
 }
 
+/// Parses one sample in the Engine API's stats JSON (`GET /containers/{id}/stats`), e.g. a
+/// captured fixture or a line of `docker stats --format '{{json .}}'`-style raw output.
+pub fn parse_stats_json(json: &str) -> Result<StatsSample> {
+    let raw: bollard::models::ContainerStatsResponse = serde_json::from_str(json)
+        .map_err(|e| EngineError::Protocol { operation: "parse stats".into(), message: e.to_string() })?;
+    Ok(convert::stats_sample(raw))
+}
+
 fn is_connection_error(err: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(err.kind(), ConnectionRefused | NotFound | PermissionDenied | ConnectionReset | ConnectionAborted)

@@ -1,0 +1,23 @@
+//! `tuxpilot-monitor`: container metrics computed exactly as `docker stats` computes them, and
+//! collected for all running containers at once.
+//!
+//! The maths ([`metrics`], [`cpu_percent`], [`memory_used`], [`rates`]) is a pure function of
+//! raw samples, tested against stats captured from cgroup v1 and v2 daemons. [`snapshot`] takes
+//! one sample of every running container concurrently through any [`tuxpilot_docker::Engine`].
+//!
+//! ```no_run
+//! use tuxpilot_docker::{BollardEngine, ConnectionConfig, Filters};
+//!
+//! # async fn demo() -> Result<(), tuxpilot_docker::EngineError> {
+//! let engine = BollardEngine::connect(&ConnectionConfig::from_env()).await?;
+//! for m in tuxpilot_monitor::snapshot(&engine, Filters::new(), 16).await? {
+//!     println!("{} {:.2}% {}", m.name, m.cpu_percent, m.memory_used_bytes);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod collect;
+mod metrics;
+
+pub use collect::snapshot;
+pub use metrics::{Metrics, Rates, cpu_percent, memory_used, metrics, rates};
