@@ -4,6 +4,8 @@
 //! The maths ([`metrics`], [`cpu_percent`], [`memory_used`], [`rates`]) is a pure function of
 //! raw samples, tested against stats captured from cgroup v1 and v2 daemons. [`snapshot`] takes
 //! one sample of every running container concurrently through any [`tuxpilot_docker::Engine`].
+//! [`AlertEngine`] turns samples into pending → firing → resolved notifications, and
+//! [`alertmanager_webhook`] shapes them as Alertmanager's webhook (version 4) does.
 //!
 //! ```no_run
 //! use tuxpilot_docker::{BollardEngine, ConnectionConfig, Filters};
@@ -16,8 +18,10 @@
 //! # Ok(()) }
 //! ```
 
+mod alerts;
 mod collect;
 mod metrics;
 
+pub use alerts::{AlertEngine, AlertEvent, AlertMetric, AlertRule, alertmanager_webhook};
 pub use collect::snapshot;
 pub use metrics::{Metrics, Rates, cpu_percent, memory_used, metrics, rates};
