@@ -264,27 +264,10 @@ impl<'de> Deserialize<'de> for GoDuration {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bytes(pub i64);
 
-/// Parses a size the way go-units `RAMInBytes` does.
+/// Parses a size the way go-units `RAMInBytes` does (binary units: `512m` = 512 MiB); the same
+/// parser `docker run --memory` uses in TuxPilot.
 pub fn parse_bytes(input: &str) -> Result<i64, String> {
-    let s = input.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, suffix) = s.split_at(split);
-    let bad = || format!("invalid size `{input}`: use a number with an optional unit b, k, m, g (e.g. 512m)");
-    let value: f64 = num.parse().map_err(|_| bad())?;
-    let unit = match suffix.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" | "kib" => 1024.0,
-        "m" | "mb" | "mib" => 1024f64.powi(2),
-        "g" | "gb" | "gib" => 1024f64.powi(3),
-        "t" | "tb" | "tib" => 1024f64.powi(4),
-        "p" | "pb" | "pib" => 1024f64.powi(5),
-        _ => return Err(bad()),
-    };
-    let v = value * unit;
-    if !v.is_finite() || v >= i64::MAX as f64 {
-        return Err(bad());
-    }
-    Ok(v as i64)
+    tuxpilot_docker::units::parse_bytes(input)
 }
 
 impl Serialize for Bytes {

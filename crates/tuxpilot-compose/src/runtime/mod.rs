@@ -307,15 +307,14 @@ impl ComposeRuntime {
             Action::CreateNetwork { key, name } => {
                 let n = self.project.networks.get(&key).cloned().unwrap_or_default();
                 self.emit("Network", &name, "Creating", None, None);
-                let mut labels: BTreeMap<String, String> =
-                    n.labels.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect();
+                let mut labels: BTreeMap<String, String> = spec::flatten(&n.labels);
                 labels.insert(labels::PROJECT.into(), self.project.name.clone());
                 labels.insert(labels::NETWORK.into(), key.clone());
                 labels.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
                 let spec = NetworkSpec {
                     name: name.clone(),
                     driver: n.driver.clone(),
-                    options: n.driver_opts.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect(),
+                    options: spec::flatten(&n.driver_opts),
                     labels,
                     internal: n.internal.unwrap_or(false),
                     attachable: n.attachable.unwrap_or(false),
@@ -337,8 +336,7 @@ impl ComposeRuntime {
             Action::CreateVolume { key, name } => {
                 let v = self.project.volumes.get(&key).cloned().unwrap_or_default();
                 self.emit("Volume", &name, "Creating", None, None);
-                let mut labels: BTreeMap<String, String> =
-                    v.labels.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect();
+                let mut labels: BTreeMap<String, String> = spec::flatten(&v.labels);
                 labels.insert(labels::PROJECT.into(), self.project.name.clone());
                 labels.insert(labels::VOLUME.into(), key.clone());
                 labels.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
@@ -915,8 +913,7 @@ impl ComposeRuntime {
                 message: format!("cannot read the build context {context}: {e}"),
                 logs: Vec::new(),
             })?;
-            let mut labels: BTreeMap<String, String> =
-                build.labels.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect();
+            let mut labels: BTreeMap<String, String> = spec::flatten(&build.labels);
             labels.insert(labels::PROJECT.into(), self.project.name.clone());
             labels.insert(labels::SERVICE.into(), name.clone());
             let spec = tuxpilot_docker::BuildSpec {

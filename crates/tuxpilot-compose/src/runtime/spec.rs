@@ -60,6 +60,11 @@ impl ProjectMeta {
     }
 }
 
+/// A compose map whose values may be unset, as the engine wants it (unset = empty).
+pub(crate) fn flatten(m: &BTreeMap<String, Option<String>>) -> BTreeMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect()
+}
+
 /// `<project>-<service>-<n>` unless `container_name` is set.
 pub fn container_name(project: &str, service_name: &str, service: &Service, number: u32) -> String {
     service.container_name.clone().unwrap_or_else(|| format!("{project}-{service_name}-{number}"))
@@ -94,8 +99,7 @@ pub fn container_spec(
     network_mode_container: Option<&str>,
 ) -> ContainerSpec {
     let name = container_name(&project.name, service_name, service, number);
-    let mut labels: BTreeMap<String, String> =
-        service.labels.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect();
+    let mut labels: BTreeMap<String, String> = flatten(&service.labels);
     labels.insert(labels::PROJECT.into(), project.name.clone());
     labels.insert(labels::SERVICE.into(), service_name.into());
     labels.insert(labels::NUMBER.into(), number.to_string());
@@ -264,7 +268,7 @@ pub fn container_spec(
         dns_search: service.dns_search.clone(),
         dns_options: service.dns_opt.clone(),
         tmpfs: service.tmpfs.iter().map(|t| (t.clone(), String::new())).collect(),
-        sysctls: service.sysctls.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect(),
+        sysctls: flatten(&service.sysctls),
         ulimits: service
             .ulimits
             .iter()
@@ -291,11 +295,7 @@ pub fn container_spec(
         volumes_from: Vec::new(),
         links: Vec::new(),
         log_driver: service.logging.as_ref().and_then(|l| l.driver.clone()),
-        log_options: service
-            .logging
-            .as_ref()
-            .map(|l| l.options.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect())
-            .unwrap_or_default(),
+        log_options: service.logging.as_ref().map(|l| flatten(&l.options)).unwrap_or_default(),
         group_add: service.group_add.clone(),
         auto_remove: false,
         platform: service.platform.clone(),

@@ -225,6 +225,20 @@ fn split_reference(reference: &str) -> (String, Option<String>) {
     }
 }
 
+/// One piece of bollard's log output in TuxPilot's terms (timestamps split off when asked for).
+fn log_chunk(out: bollard::container::LogOutput, timestamps: bool) -> LogChunk {
+    use bollard::container::LogOutput as L;
+    let (stream, bytes) = match out {
+        L::StdOut { message } => (LogStream::Stdout, message),
+        L::StdErr { message } => (LogStream::Stderr, message),
+        L::StdIn { message } => (LogStream::Stdin, message),
+        L::Console { message } => (LogStream::Console, message),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let (timestamp, message) = if timestamps { split_timestamp(&text) } else { (None, &*text) };
+    LogChunk { stream, timestamp, message: message.to_string() }
+}
+
 /// Splits a timestamp prefix (`2024-…Z message`) off a log line.
 fn split_timestamp(text: &str) -> (Option<chrono::DateTime<chrono::Utc>>, &str) {
     if let Some((head, rest)) = text.split_once(' ')
@@ -368,16 +382,7 @@ impl Engine for BollardEngine {
         };
         let timestamps = options.timestamps;
         self.stream(self.docker.logs(id, Some(opts)), ("logs", ResourceKind::Container, id.to_string()), move |out| {
-            use bollard::container::LogOutput as L;
-            let (stream, bytes) = match out {
-                L::StdOut { message } => (LogStream::Stdout, message),
-                L::StdErr { message } => (LogStream::Stderr, message),
-                L::StdIn { message } => (LogStream::Stdin, message),
-                L::Console { message } => (LogStream::Console, message),
-            };
-            let text = String::from_utf8_lossy(&bytes);
-            let (timestamp, message) = if timestamps { split_timestamp(&text) } else { (None, &*text) };
-            Some(LogChunk { stream, timestamp, message: message.to_string() })
+            Some(log_chunk(out, timestamps))
         })
     }
 
@@ -463,18 +468,7 @@ impl Engine for BollardEngine {
         match self.docker.start_exec(&created.id, None).await.map_err(|e| self.map_err(e, &ctx))? {
             StartExecResults::Attached { output: mut stream, .. } => {
                 while let Some(item) = stream.next().await {
-                    use bollard::container::LogOutput as L;
-                    let (stream, bytes) = match item.map_err(|e| self.map_err(e, &ctx))? {
-                        L::StdOut { message } => (LogStream::Stdout, message),
-                        L::StdErr { message } => (LogStream::Stderr, message),
-                        L::StdIn { message } => (LogStream::Stdin, message),
-                        L::Console { message } => (LogStream::Console, message),
-                    };
-                    output.push(LogChunk {
-                        stream,
-                        timestamp: None,
-                        message: String::from_utf8_lossy(&bytes).into_owned(),
-                    });
+                    output.push(log_chunk(item.map_err(|e| self.map_err(e, &ctx))?, false));
                 }
             }
             StartExecResults::Detached => {}
