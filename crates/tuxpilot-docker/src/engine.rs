@@ -51,6 +51,9 @@ pub trait Engine: Send + Sync {
     async fn remove_container(&self, id: &str, options: RemoveOptions) -> Result<()>;
     /// Inspects a container.
     async fn inspect_container(&self, id: &str) -> Result<ContainerDetails>;
+    /// Size of the container's writable layer in bytes (the engine computes it; slow on large
+    /// layers, so ask sparingly).
+    async fn container_size(&self, id: &str) -> Result<i64>;
     /// Reads a container's logs, stdout and stderr kept apart.
     fn logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk>;
     /// Waits until the container is not running and returns how it ended.

@@ -19,6 +19,9 @@ pub enum AlertMetric {
     Cpu,
     /// `memory_percent`.
     Memory,
+    /// Disk use in percent: the engine data root's filesystem (subject `engine`), and each
+    /// container's writable layer as a share of that filesystem.
+    Disk,
 }
 
 /// A threshold rule (`[containers.monitoring] cpu_alert_threshold = 80.0`, plus `for`).
@@ -75,18 +78,32 @@ impl AlertEngine {
     }
 
     /// Feeds one sample of one container taken at `now`; returns the notifications to send.
+    /// (Disk rules are fed through [`AlertEngine::observe_value`].)
     pub fn observe(&mut self, m: &Metrics, now: DateTime<Utc>) -> Vec<AlertEvent> {
         let mut out = Vec::new();
-        for rule in &self.rules {
-            let value = match rule.metric {
-                AlertMetric::Cpu => m.cpu_percent,
-                AlertMetric::Memory => m.memory_percent,
-            };
-            let key = (rule.name.clone(), m.id.clone());
+        for metric in [AlertMetric::Cpu, AlertMetric::Memory] {
+            let value = if metric == AlertMetric::Cpu { m.cpu_percent } else { m.memory_percent };
+            out.extend(self.observe_value(metric, &m.id, &m.name, value, now));
+        }
+        out
+    }
+
+    /// Feeds one value of `metric` for a subject (a container, or `engine` for the data root).
+    pub fn observe_value(
+        &mut self,
+        metric: AlertMetric,
+        subject_id: &str,
+        subject_name: &str,
+        value: f64,
+        now: DateTime<Utc>,
+    ) -> Vec<AlertEvent> {
+        let mut out = Vec::new();
+        for rule in self.rules.iter().filter(|r| r.metric == metric) {
+            let key = (rule.name.clone(), subject_id.to_string());
             let event = |status, since, ends_at| AlertEvent {
                 rule: rule.name.clone(),
-                container: m.name.clone(),
-                container_id: m.id.clone(),
+                container: subject_name.to_string(),
+                container_id: subject_id.to_string(),
                 status,
                 value,
                 threshold: rule.threshold,
@@ -120,6 +137,36 @@ impl AlertEngine {
                     self.states.remove(&key);
                     out.push(event("resolved", since, Some(now)));
                 }
+            }
+        }
+        out
+    }
+
+    /// Resolves alerts of subjects that are gone (a container removed while firing), so they
+    /// do not stay firing forever. `present` lists the subject ids still there.
+    pub fn forget_missing(&mut self, metric: AlertMetric, present: &[&str], now: DateTime<Utc>) -> Vec<AlertEvent> {
+        let mut out = Vec::new();
+        let rules: Vec<&AlertRule> = self.rules.iter().filter(|r| r.metric == metric).collect();
+        let gone: Vec<(String, String)> = self
+            .states
+            .keys()
+            .filter(|(rule, id)| rules.iter().any(|r| &r.name == rule) && !present.contains(&id.as_str()))
+            .cloned()
+            .collect();
+        for key in gone {
+            if let (Some(State::Firing { since }), Some(rule)) =
+                (self.states.remove(&key), rules.iter().find(|r| r.name == key.0))
+            {
+                out.push(AlertEvent {
+                    rule: rule.name.clone(),
+                    container: key.1.clone(),
+                    container_id: key.1.clone(),
+                    status: "resolved",
+                    value: 0.0,
+                    threshold: rule.threshold,
+                    starts_at: since,
+                    ends_at: Some(now),
+                });
             }
         }
         out

@@ -19,9 +19,17 @@
 //! ```
 
 mod alerts;
-mod collect;
+pub mod cgroup;
+mod collector;
+mod disk;
 mod metrics;
+mod monitor;
+pub mod prometheus;
+mod sinks;
 
 pub use alerts::{AlertEngine, AlertEvent, AlertMetric, AlertRule, alertmanager_webhook};
-pub use collect::snapshot;
+pub use collector::{CollectError, Collector, CollectorOptions, Observation, Source, snapshot};
+pub use disk::{DiskUsage, disk_usage};
 pub use metrics::{Metrics, Rates, cpu_percent, memory_used, metrics, rates};
+pub use monitor::{Monitor, MonitoringConfig, Tick};
+pub use sinks::{AlertSink, SinkError};

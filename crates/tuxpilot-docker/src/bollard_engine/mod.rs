@@ -362,6 +362,14 @@ impl Engine for BollardEngine {
             .map_err(|e| self.map_err(e, &Ctx::new("remove container", ResourceKind::Container, id)))
     }
 
+    async fn container_size(&self, id: &str) -> Result<i64> {
+        self.docker
+            .inspect_container(id, Some(qp::InspectContainerOptions { size: true }))
+            .await
+            .map(|c| c.size_rw.unwrap_or(0))
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect container", ResourceKind::Container, id)))
+    }
+
     async fn inspect_container(&self, id: &str) -> Result<ContainerDetails> {
         self.docker
             .inspect_container(id, None::<qp::InspectContainerOptions>)

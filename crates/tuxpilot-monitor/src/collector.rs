@@ -1,0 +1,391 @@
+//! Sweeps over every running container, through the cgroup files when they are at hand and the
+//! engine API otherwise, keeping the previous sample of each container so CPU % and rates come
+//! from two samples as `docker stats` computes them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+use tuxpilot_docker::{ContainerState, Engine, EngineError, Filters, ListContainersOptions, StatsSample};
+
+use crate::cgroup::{CgroupError, CgroupFs, CgroupPaths};
+use crate::metrics::{Metrics, metrics};
+
+/// Where samples come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The engine's stats endpoint (works for remote engines).
+    Api,
+    /// The cgroup files on this host (the engine must be local and the files readable).
+    Cgroup,
+    /// cgroup files where readable, the API for the rest.
+    #[default]
+    Auto,
+}
+
+impl FromStr for Source {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "api" => Ok(Source::Api),
+            "cgroup" => Ok(Source::Cgroup),
+            "auto" => Ok(Source::Auto),
+            other => Err(format!("unknown source {other:?}: use api, cgroup or auto")),
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Api => "api",
+            Source::Cgroup => "cgroup",
+            Source::Auto => "auto",
+        })
+    }
+}
+
+/// How a [`Collector`] samples.
+#[derive(Debug, Clone)]
+pub struct CollectorOptions {
+    /// Where samples come from.
+    pub source: Source,
+    /// Which containers (as `docker ps --filter`); only running ones are sampled.
+    pub filters: Filters,
+    /// API requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for CollectorOptions {
+    fn default() -> Self {
+        Self { source: Source::Auto, filters: Filters::new(), concurrency: 16 }
+    }
+}
+
+/// One container's numbers from one sweep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observation {
+    /// The `docker stats` numbers.
+    pub metrics: Metrics,
+    /// Image the container runs.
+    pub image: String,
+    /// The raw counters behind them.
+    #[serde(skip)]
+    pub raw: StatsSample,
+    /// Where they came from (`api` or `cgroup`).
+    pub source: Source,
+}
+
+/// A failure of a sweep.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// The engine failed (unreachable, timed out…).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// `--source cgroup` was asked for and a container's files cannot be read.
+    #[error(
+        "cgroup source unavailable for container {name}: {source}\nhint: run on the engine's host as root, or use --source api"
+    )]
+    Cgroup {
+        /// Container name.
+        name: String,
+        /// Why.
+        #[source]
+        source: CgroupError,
+    },
+}
+
+impl CollectError {
+    /// True when the engine could not be reached (worth retrying after a restart).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, CollectError::Engine(EngineError::Unavailable { .. } | EngineError::Timeout { .. }))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Route {
+    Cgroup(CgroupPaths),
+    Api,
+}
+
+/// Samples all running containers at once, remembering what it needs between sweeps.
+pub struct Collector {
+    engine: Arc<dyn Engine>,
+    opts: CollectorOptions,
+    fs: CgroupFs,
+    routes: HashMap<String, Route>,
+    previous: HashMap<String, StatsSample>,
+    host_memory: Option<u64>,
+}
+
+impl fmt::Debug for Collector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Collector").field("opts", &self.opts).field("containers", &self.routes.len()).finish()
+    }
+}
+
+impl Collector {
+    /// A collector over `engine`, reading cgroups from the real `/sys/fs/cgroup` and `/proc`.
+    pub fn new(engine: Arc<dyn Engine>, opts: CollectorOptions) -> Self {
+        Self::with_fs(engine, opts, CgroupFs::default())
+    }
+
+    /// A collector reading cgroup files from `fs`.
+    pub fn with_fs(engine: Arc<dyn Engine>, opts: CollectorOptions, fs: CgroupFs) -> Self {
+        let host_memory = fs.host_memory().ok();
+        Self { engine, opts, fs, routes: HashMap::new(), previous: HashMap::new(), host_memory }
+    }
+
+    /// The engine this collector samples.
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
+    /// One sweep: every running container matching the filters, concurrently. The first
+    /// cgroup sample of a container has no CPU figure yet (as the first record of
+    /// `docker stats`); containers that stop or vanish mid-sweep are left out.
+    pub async fn sweep(&mut self) -> Result<Vec<Observation>, CollectError> {
+        let list = self
+            .engine
+            .list_containers(ListContainersOptions { all: false, filters: self.opts.filters.clone() })
+            .await?;
+        let running: Vec<_> = list.into_iter().filter(|c| c.state == ContainerState::Running).collect();
+        self.routes.retain(|id, _| running.iter().any(|c| &c.id == id));
+        self.previous.retain(|id, _| running.iter().any(|c| &c.id == id));
+
+        // Route new containers: inspect for the pid, then find its cgroup.
+        let new: Vec<(String, String)> = running
+            .iter()
+            .filter(|c| !self.routes.contains_key(&c.id))
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect();
+        if self.opts.source != Source::Api && !new.is_empty() {
+            let engine = self.engine.clone();
+            let pids: Vec<(String, String, Option<i64>)> = futures_util::stream::iter(new)
+                .map(move |(id, name)| {
+                    let engine = engine.clone();
+                    async move {
+                        let pid = engine.inspect_container(&id).await.ok().map(|d| d.state.pid).filter(|p| *p > 0);
+                        (id, name, pid)
+                    }
+                })
+                .buffer_unordered(self.opts.concurrency.max(1))
+                .collect()
+                .await;
+            let mut first_gone = None;
+            for (id, name, pid) in pids {
+                let Some(pid) = pid else { continue }; // stopped meanwhile
+                match self.fs.locate(&id, pid) {
+                    Ok(paths) => {
+                        self.routes.insert(id, Route::Cgroup(paths));
+                    }
+                    Err(_) if self.opts.source == Source::Auto => {
+                        self.routes.insert(id, Route::Api);
+                    }
+                    // Exited between inspect and now, or the pid is not on this host.
+                    Err(source) if source.is_gone() => {
+                        first_gone.get_or_insert(CollectError::Cgroup { name, source });
+                    }
+                    Err(source) => return Err(CollectError::Cgroup { name, source }),
+                }
+            }
+            if self.opts.source == Source::Cgroup {
+                if let Err(source) = self.fs.host_cpu() {
+                    let name = running.first().map(|c| c.name.clone()).unwrap_or_default();
+                    return Err(CollectError::Cgroup { name, source });
+                }
+                // Every process missing here while the engine runs them: a remote engine.
+                if let Some(e) = first_gone.filter(|_| !running.is_empty() && self.routes.is_empty()) {
+                    return Err(e);
+                }
+            }
+        } else {
+            for (id, _) in new {
+                self.routes.insert(id, Route::Api);
+            }
+        }
+
+        let mut out = Vec::with_capacity(running.len());
+        let mut api = Vec::new();
+        for c in &running {
+            match self.routes.get(&c.id) {
+                Some(Route::Cgroup(paths)) => {
+                    let host_memory = self.host_memory.unwrap_or(u64::MAX);
+                    match self.fs.read(paths, &c.id, &c.name, host_memory) {
+                        Ok(mut s) => {
+                            if let Some(prev) = self.previous.get(&c.id) {
+                                s.precpu = prev.cpu.clone();
+                                s.preread = prev.read;
+                            }
+                            self.previous.insert(c.id.clone(), s.clone());
+                            out.push(Observation {
+                                metrics: metrics(&s),
+                                image: c.image.clone(),
+                                raw: s,
+                                source: Source::Cgroup,
+                            });
+                        }
+                        Err(e) if e.is_gone() => {
+                            self.routes.remove(&c.id);
+                        }
+                        Err(source) if self.opts.source == Source::Cgroup => {
+                            return Err(CollectError::Cgroup { name: c.name.clone(), source });
+                        }
+                        Err(_) => {
+                            self.routes.insert(c.id.clone(), Route::Api);
+                            api.push((c.id.clone(), c.name.clone(), c.image.clone()));
+                        }
+                    }
+                }
+                Some(Route::Api) => api.push((c.id.clone(), c.name.clone(), c.image.clone())),
+                None => {}
+            }
+        }
+        let engine = self.engine.clone();
+        let results: Vec<Result<Option<Observation>, EngineError>> = futures_util::stream::iter(api)
+            .map(move |(id, name, image)| {
+                let engine = engine.clone();
+                async move {
+                    match engine.stats_once(&id).await {
+                        Ok(mut s) => {
+                            if s.name.is_empty() {
+                                s.name = name;
+                            }
+                            Ok(Some(Observation { metrics: metrics(&s), image, raw: s, source: Source::Api }))
+                        }
+                        Err(e) if e.is_not_found() || e.is_conflict() => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .buffer_unordered(self.opts.concurrency.max(1))
+            .collect()
+            .await;
+        for r in results {
+            if let Some(o) = r? {
+                out.push(o);
+            }
+        }
+        out.sort_by(|a, b| a.metrics.name.cmp(&b.metrics.name));
+        Ok(out)
+    }
+
+    /// A snapshot with CPU figures: one sweep, and when any container came from cgroup files
+    /// without a previous sample, a second sweep `window` later (API samples carry their own
+    /// previous sample).
+    pub async fn snapshot(&mut self, window: Duration) -> Result<Vec<Observation>, CollectError> {
+        let first = self.sweep().await?;
+        if first.iter().any(|o| o.source == Source::Cgroup && o.raw.preread.is_none()) {
+            tokio::time::sleep(window).await;
+            return self.sweep().await;
+        }
+        Ok(first)
+    }
+}
+
+/// One sample of every running container matching `filters`, taken concurrently through the
+/// engine API with at most `concurrency` requests in flight. Containers that stop or vanish
+/// during the sweep are left out rather than failing it.
+pub async fn snapshot(engine: &dyn Engine, filters: Filters, concurrency: usize) -> Result<Vec<Metrics>, EngineError> {
+    let containers = engine.list_containers(ListContainersOptions { all: false, filters }).await?;
+    let ids: Vec<(String, String)> =
+        containers.into_iter().filter(|c| c.state == ContainerState::Running).map(|c| (c.id, c.name)).collect();
+    let results: Vec<Result<Option<Metrics>, EngineError>> = futures_util::stream::iter(ids)
+        .map(|(id, name)| async move {
+            match engine.stats_once(&id).await {
+                Ok(mut s) => {
+                    if s.name.is_empty() {
+                        s.name = name;
+                    }
+                    Ok(Some(metrics(&s)))
+                }
+                Err(e) if e.is_not_found() || e.is_conflict() => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    for r in results {
+        if let Some(m) = r? {
+            out.push(m);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tuxpilot_docker::{ContainerSummary, MockEngine};
+
+    fn summary(id: &str, name: &str) -> ContainerSummary {
+        ContainerSummary {
+            id: id.into(),
+            name: name.into(),
+            image: "img".into(),
+            image_id: String::new(),
+            command: String::new(),
+            created: chrono::Utc::now(),
+            state: ContainerState::Running,
+            status: String::new(),
+            ports: vec![],
+            labels: Default::default(),
+            mounts: vec![],
+            networks: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sweep_survives_the_engine_going_away_and_coming_back() {
+        let mut engine = MockEngine::new();
+        let mut calls = 0;
+        engine.expect_list_containers().returning(move |_| {
+            calls += 1;
+            if calls == 2 {
+                Err(EngineError::Unavailable {
+                    address: "unix:///var/run/docker.sock".into(),
+                    reason: "restarting".into(),
+                })
+            } else {
+                Ok(vec![summary("a", "web")])
+            }
+        });
+        engine.expect_stats_once().returning(|id| Ok(StatsSample { id: id.into(), ..Default::default() }));
+        let opts = CollectorOptions { source: Source::Api, ..Default::default() };
+        let mut c = Collector::new(Arc::new(engine), opts);
+        assert_eq!(c.sweep().await.unwrap().len(), 1);
+        let err = c.sweep().await.unwrap_err();
+        assert!(err.is_unavailable(), "{err}");
+        assert_eq!(c.sweep().await.unwrap().len(), 1, "the next sweep works again");
+    }
+
+    #[tokio::test]
+    async fn a_container_that_vanishes_mid_sweep_is_left_out() {
+        let mut engine = MockEngine::new();
+        engine.expect_list_containers().returning(|_| Ok(vec![summary("a", "web"), summary("b", "gone")]));
+        engine.expect_stats_once().returning(|id| {
+            if id == "b" {
+                Err(EngineError::NotFound {
+                    kind: tuxpilot_docker::ResourceKind::Container,
+                    name: "b".into(),
+                    message: "gone".into(),
+                })
+            } else {
+                Ok(StatsSample { id: id.into(), ..Default::default() })
+            }
+        });
+        let mut c = Collector::new(Arc::new(engine), CollectorOptions { source: Source::Api, ..Default::default() });
+        let got = c.sweep().await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].metrics.name, "web");
+        assert_eq!(got[0].image, "img");
+    }
+}
