@@ -95,6 +95,17 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 impl Config {
+    /// `[containers.monitoring]`: alert thresholds, interval and sinks. `file` names the
+    /// config file in errors.
+    pub fn monitoring(&self) -> anyhow::Result<tuxpilot_monitor::MonitoringConfig> {
+        let Some(section) = self.containers.other.get("monitoring") else {
+            return Ok(tuxpilot_monitor::MonitoringConfig::default());
+        };
+        section.clone().try_into().map_err(|e: toml::de::Error| {
+            anyhow::anyhow!("invalid [containers.monitoring] in the config file: {}", e.message().trim())
+        })
+    }
+
     /// The configured default output format.
     pub fn format(&self) -> Option<Format> {
         match self.containers.format.as_deref() {
@@ -118,6 +129,18 @@ mod tests {
         assert_eq!(c.containers.docker_socket.as_deref(), Some(Path::new("/run/docker.sock")));
         assert!(c.containers.other.contains_key("monitoring"));
         assert_eq!(c.containers.timeout, 120);
+        assert_eq!(c.monitoring().unwrap().cpu_alert_threshold, Some(80.0));
+    }
+
+    #[test]
+    fn bad_monitoring_section_names_the_field() {
+        let c: Config = toml::from_str(
+            "[containers.monitoring]
+cpu_alert_treshold = 80.0\n",
+        )
+        .unwrap();
+        let err = c.monitoring().unwrap_err().to_string();
+        assert!(err.contains("[containers.monitoring]") && err.contains("cpu_alert_treshold"), "{err}");
     }
 
     #[test]

@@ -97,6 +97,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = BollardEngine::connect(&connection).await?;
             commands::engine::info(&engine, &mut ui).await
         }
+        Command::Containers(ContainersCommand::Monitor(a)) => {
+            let engine = BollardEngine::connect(&connection).await?;
+            let address = engine.address().to_string();
+            commands::monitor::monitor(std::sync::Arc::new(engine), &address, &mut ui, &a, &config).await
+        }
+        Command::Containers(ContainersCommand::Optimize(a)) => {
+            let engine = BollardEngine::connect(&connection).await?;
+            commands::monitor::optimize(std::sync::Arc::new(engine), &mut ui, &a).await
+        }
         Command::Containers(cmd) => {
             let engine = BollardEngine::connect(&connection).await?;
             use commands::containers as c;
@@ -109,7 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,
                 ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,
                 ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
-                ContainersCommand::Monitor(a) => c::monitor(&engine, &mut ui, &a).await,
+                ContainersCommand::Monitor(_) | ContainersCommand::Optimize(_) => unreachable!("handled above"),
             }
         }
     }

@@ -252,3 +252,70 @@ async fn engine_info_reports_the_daemon() {
     assert!(text.contains("Server version") && text.contains(&version.version), "{text}");
     assert!(!text.contains('\u{1b}'), "no colours when stdout is not a terminal");
 }
+
+#[tokio::test]
+async fn monitor_json_ticks_and_optimize_apply_through_the_cli() {
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let name = unique_name("cli-mon");
+    cleanup.container(&name);
+    let c = engine
+        .create_container(ContainerSpec {
+            name: Some(name.clone()),
+            image: TEST_IMAGE.into(),
+            command: Some(vec!["sleep".into(), "3600".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    engine.start_container(&c.id).await.unwrap();
+    let filter = format!("id={}", c.id);
+
+    // Three ticks, one JSON object per container per tick, numbers as numbers.
+    let out = tuxpilot()
+        .args(["--format", "json", "containers", "monitor", "--source", "cgroup", "--interval", "300ms"])
+        .args(["--count", "3", "--filter", &filter])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for l in &lines {
+        assert_eq!(l["name"], name.as_str());
+        for key in [
+            "cpu_percent",
+            "memory_used_bytes",
+            "memory_limit_bytes",
+            "memory_percent",
+            "net_rx_bytes",
+            "net_tx_bytes",
+            "block_read_bytes",
+            "block_write_bytes",
+            "pids",
+        ] {
+            assert!(l[key].is_number(), "{key} in {l}");
+        }
+        assert!(l["timestamp"].is_string());
+    }
+
+    let out = tuxpilot()
+        .args(["--format", "json", "containers", "optimize", &name, "--window", "2s", "--interval", "500ms", "--apply"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let recs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rec = &recs[0];
+    assert_eq!(rec["name"], name.as_str());
+    assert_eq!(rec["applied"], true);
+    assert!(rec["docker_update"].as_str().unwrap().starts_with("docker update --cpus "), "{rec}");
+    assert!(rec["compose"].as_str().unwrap().contains("deploy:\n      resources:\n        limits:"), "{rec}");
+    let d = engine.inspect_container(&c.id).await.unwrap();
+    assert_eq!(d.host_config.memory, rec["memory_bytes"].as_i64().unwrap());
+    assert_eq!(d.host_config.nano_cpus, (rec["cpus"].as_f64().unwrap() * 1e9).round() as i64);
+
+    // An unknown container fails before observing, with the name.
+    let out = tuxpilot().args(["containers", "optimize", "no-such-container-xyz", "--window", "1s"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("no-such-container-xyz"));
+}

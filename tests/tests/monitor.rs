@@ -21,8 +21,13 @@ fn docker_stats_cpu(names: &[&str]) -> BTreeMap<String, f64> {
         .collect()
 }
 
+/// The busy-loop tests take a whole core each; this machine may have two. One at a time, so
+/// "≈ one core" measures the code rather than the neighbours.
+static CPU_HOG: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn cpu_and_memory_agree_with_docker_stats() {
+    let _one_at_a_time = CPU_HOG.lock().await;
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let marker = unique_name("mon");
@@ -88,4 +93,159 @@ async fn cpu_and_memory_agree_with_docker_stats() {
     let got = m.memory_used_bytes as f64;
     assert!((got - want).abs() / want < 0.10, "memory {got} vs 64 MiB");
     assert_eq!(ours[&idle].pids, 1);
+}
+
+/// The busy / idle / 64 MiB trio through a `Collector` with the given source.
+async fn trio_via(source: tuxpilot_monitor::Source) {
+    use std::sync::Arc;
+    let _one_at_a_time = CPU_HOG.lock().await;
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let marker = unique_name("mon");
+    let label = format!("io.tuxpilot.test.mon={marker}");
+    let mk = |name: &str, cmd: &str| ContainerSpec {
+        name: Some(name.to_string()),
+        image: TEST_IMAGE.into(),
+        command: Some(vec!["sh".into(), "-c".into(), cmd.into()]),
+        labels: BTreeMap::from([("io.tuxpilot.test.mon".to_string(), marker.clone())]),
+        shm_size: Some(128 << 20),
+        ..Default::default()
+    };
+    let (busy, idle, mem) = (unique_name("busy"), unique_name("idle"), unique_name("mem"));
+    for (name, cmd) in [
+        (&busy, "while :; do :; done"),
+        (&idle, "exec sleep 3600"),
+        (&mem, "head -c 67108864 /dev/zero > /dev/shm/fill && touch /tmp/done && exec sleep 3600"),
+    ] {
+        cleanup.container(name);
+        let c = engine.create_container(mk(name, cmd)).await.unwrap();
+        engine.start_container(&c.id).await.unwrap();
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let spec = tuxpilot_docker::ExecSpec {
+            command: vec!["test".into(), "-f".into(), "/tmp/done".into()],
+            ..Default::default()
+        };
+        if engine.exec(&mem, spec).await.unwrap().exit_code == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "filler did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let shared: Arc<dyn Engine> = Arc::new(engine);
+    let opts =
+        tuxpilot_monitor::CollectorOptions { source, filters: Filters::new().label(label.clone()), concurrency: 8 };
+    let mut collector = tuxpilot_monitor::Collector::new(shared.clone(), opts.clone());
+    // A one-second window, as `docker stats` uses.
+    let obs = collector.snapshot(Duration::from_secs(1)).await.unwrap();
+    let ours: BTreeMap<String, &tuxpilot_monitor::Observation> =
+        obs.iter().map(|o| (o.metrics.name.clone(), o)).collect();
+    assert_eq!(ours.len(), 3);
+    let want_source = if source == tuxpilot_monitor::Source::Api {
+        tuxpilot_monitor::Source::Api
+    } else {
+        tuxpilot_monitor::Source::Cgroup
+    };
+    assert!(obs.iter().all(|o| o.source == want_source), "{:?}", obs.iter().map(|o| o.source).collect::<Vec<_>>());
+    let theirs = docker_stats_cpu(&[&busy, &idle]);
+    let b = &ours[&busy].metrics;
+    assert!(b.cpu_percent > 85.0 && b.cpu_percent < 115.0, "busy loop ≈ one core: {}", b.cpu_percent);
+    assert!((b.cpu_percent - theirs[&busy]).abs() < 8.0, "ours {} vs docker stats {}", b.cpu_percent, theirs[&busy]);
+    let i = &ours[&idle].metrics;
+    assert!(i.cpu_percent < 3.0 && (i.cpu_percent - theirs[&idle]).abs() < 3.0, "idle: {}", i.cpu_percent);
+    let got = ours[&mem].metrics.memory_used_bytes as f64;
+    let want = 64.0 * 1024.0 * 1024.0;
+    assert!((got - want).abs() / want < 0.10, "memory {got} vs 64 MiB");
+    assert_eq!(i.pids, 1);
+
+    // The same containers scraped through /metrics.
+    let c = Arc::new(tokio::sync::Mutex::new(tuxpilot_monitor::Collector::new(shared, opts)));
+    let (addr, task) = tuxpilot_monitor::prometheus::serve("127.0.0.1:0".parse().unwrap(), c).await.unwrap();
+    let body = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        text
+    })
+    .await
+    .unwrap();
+    task.abort();
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    let line = body
+        .lines()
+        .find(|l| l.starts_with("container_memory_working_set_bytes{") && l.contains(&format!("name=\"{mem}\"")))
+        .unwrap_or_else(|| panic!("no working set for {mem}:\n{body}"));
+    let value: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((value - want).abs() / want < 0.10, "{line}");
+    assert!(line.contains(&format!("image=\"{TEST_IMAGE}\"")), "{line}");
+}
+
+#[tokio::test]
+async fn the_cgroup_path_agrees_with_docker_stats() {
+    trio_via(tuxpilot_monitor::Source::Cgroup).await;
+}
+
+#[tokio::test]
+async fn the_api_collector_agrees_with_docker_stats() {
+    trio_via(tuxpilot_monitor::Source::Api).await;
+}
+
+#[tokio::test]
+async fn optimize_apply_sets_the_recommended_limits() {
+    use std::sync::Arc;
+    let _one_at_a_time = CPU_HOG.lock().await;
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let name = unique_name("opt");
+    cleanup.container(&name);
+    // Half a core: a busy loop under a 0.5 CPU limit; 32 MiB held in tmpfs.
+    let spec = ContainerSpec {
+        name: Some(name.clone()),
+        image: TEST_IMAGE.into(),
+        command: Some(vec![
+            "sh".into(),
+            "-c".into(),
+            "head -c 33554432 /dev/zero > /dev/shm/fill; while :; do :; done".into(),
+        ]),
+        nano_cpus: Some(500_000_000),
+        shm_size: Some(64 << 20),
+        ..Default::default()
+    };
+    let c = engine.create_container(spec).await.unwrap();
+    engine.start_container(&c.id).await.unwrap();
+    let shared: Arc<dyn Engine> = Arc::new(engine);
+    let opts = tuxpilot_monitor::CollectorOptions {
+        source: tuxpilot_monitor::Source::Auto,
+        filters: Filters::new().with("id", &c.id),
+        concurrency: 4,
+    };
+    let mut collector = tuxpilot_monitor::Collector::new(shared.clone(), opts);
+    let mut history = tuxpilot_monitor::optimize::UsageHistory::default();
+    // Wait until the filler is done (memory above 30 MiB), then observe a few samples.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut samples = 0;
+    while samples < 6 {
+        let obs = collector.snapshot(Duration::from_millis(500)).await.unwrap();
+        assert!(tokio::time::Instant::now() < deadline, "container never filled its memory");
+        if obs.first().is_some_and(|o| o.metrics.memory_used_bytes > 30 << 20) {
+            history.record(&obs);
+            samples += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let h = &history.containers[&c.id];
+    let rec = tuxpilot_monitor::optimize::recommend(&c.id, h, false);
+    // P90 of ≈0.5 cores × 1.15 ≈ 0.575; memory ≥ the 32 MiB seen, plus the margin.
+    assert!(rec.cpus > 0.45 && rec.cpus < 0.75, "{rec:?}");
+    assert!(rec.memory_bytes >= rec.memory_peak_bytes && rec.memory_bytes >= 32 << 20, "{rec:?}");
+    rec.apply(shared.as_ref()).await.unwrap();
+    let d = shared.inspect_container(&c.id).await.unwrap();
+    assert_eq!(d.host_config.nano_cpus, (rec.cpus * 1e9).round() as i64);
+    assert_eq!(d.host_config.memory as u64, rec.memory_bytes);
+    // Still running under the new limits.
+    assert!(d.state.running, "{:?}", d.state);
 }

@@ -412,43 +412,6 @@ pub async fn logs(engine: &dyn Engine, ui: &mut Ui<'_>, args: &LogsArgs) -> anyh
     Ok(())
 }
 
-/// `containers monitor`: one sample of every running container, like `docker stats --no-stream`.
-pub async fn monitor(engine: &dyn Engine, ui: &mut Ui<'_>, args: &crate::args::MonitorArgs) -> anyhow::Result<()> {
-    let mut filters = Filters::new();
-    for f in &args.filter {
-        let (k, v) = Filters::parse_pair(f).map_err(|e| anyhow::anyhow!(e))?;
-        filters.add(k, v);
-    }
-    let samples = tuxpilot_monitor::snapshot(engine, filters, args.concurrency).await?;
-    if ui.json() {
-        // One object per container per line, numbers as numbers.
-        for m in &samples {
-            ui.print_json_line(m)?;
-        }
-        return Ok(());
-    }
-    use tuxpilot_docker::units::format_bytes;
-    let rows = samples
-        .iter()
-        .map(|m| {
-            vec![
-                Cell::new(short_id(&m.id)),
-                Cell::new(&m.name),
-                Cell::new(format!("{:.2}%", m.cpu_percent)),
-                Cell::new(format!("{} / {}", format_bytes(m.memory_used_bytes), format_bytes(m.memory_limit_bytes))),
-                Cell::new(format!("{:.2}%", m.memory_percent)),
-                Cell::new(format!("{} / {}", format_bytes(m.net_rx_bytes), format_bytes(m.net_tx_bytes))),
-                Cell::new(format!("{} / {}", format_bytes(m.block_read_bytes), format_bytes(m.block_write_bytes))),
-                Cell::new(m.pids),
-            ]
-        })
-        .collect();
-    ui.print_table(
-        &["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"],
-        rows,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

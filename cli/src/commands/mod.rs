@@ -3,4 +3,6 @@
 pub mod compose;
 pub mod containers;
 pub mod engine;
+pub mod live;
+pub mod monitor;
 pub mod spec;

@@ -275,10 +275,10 @@ impl CgroupFs {
                 };
                 let limit = read_u64(&memory.join("memory.limit_in_bytes"))?;
                 let mut stats = read_flat_keyed(&memory.join("memory.stat"))?;
-                if let Ok(oom) = read_flat_keyed(&memory.join("memory.oom_control")) {
-                    if let Some(k) = oom.get("oom_kill") {
-                        stats.insert("oom_kill".into(), *k);
-                    }
+                if let Ok(oom) = read_flat_keyed(&memory.join("memory.oom_control"))
+                    && let Some(k) = oom.get("oom_kill")
+                {
+                    stats.insert("oom_kill".into(), *k);
                 }
                 s.memory = MemoryCounters {
                     usage: Some(read_u64(&memory.join("memory.usage_in_bytes"))?),

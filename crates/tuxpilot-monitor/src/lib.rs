@@ -24,6 +24,7 @@ mod collector;
 mod disk;
 mod metrics;
 mod monitor;
+pub mod optimize;
 pub mod prometheus;
 mod sinks;
 

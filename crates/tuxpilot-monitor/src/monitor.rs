@@ -14,7 +14,7 @@ use crate::disk::{DiskUsage, disk_usage};
 use crate::sinks::{AlertSink, SinkError};
 
 /// `[containers.monitoring]` in the config file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MonitoringConfig {
     /// CPU alert above this percentage (100 = one core); absent = no CPU alert.
@@ -35,21 +35,6 @@ pub struct MonitoringConfig {
     pub command: Option<String>,
     /// File to append JSON lines to (`-` = stdout).
     pub json_log: Option<PathBuf>,
-}
-
-impl Default for MonitoringConfig {
-    fn default() -> Self {
-        Self {
-            cpu_alert_threshold: None,
-            memory_alert_threshold: None,
-            disk_alert_threshold: None,
-            interval: None,
-            for_duration: None,
-            webhook: None,
-            command: None,
-            json_log: None,
-        }
-    }
 }
 
 mod humantime_serde_opt {
@@ -136,6 +121,7 @@ pub struct Monitor {
     data_root: Option<PathBuf>,
     disk_every: u32,
     ticks: u32,
+    window: Duration,
 }
 
 impl Monitor {
@@ -157,7 +143,15 @@ impl Monitor {
             data_root,
             disk_every: disk_every.max(1),
             ticks: 0,
+            window: Duration::from_millis(250),
         }
+    }
+
+    /// How long to wait for a second read when a container has no CPU baseline yet (its
+    /// first cgroup read); 250 ms unless set.
+    pub fn with_window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
     }
 
     /// The collector.
@@ -168,7 +162,7 @@ impl Monitor {
     /// One tick. An unreachable engine is an error for this tick only: the next tick tries
     /// again (the engine restarting is survived that way).
     pub async fn tick(&mut self) -> Result<Tick, CollectError> {
-        let observations = self.collector.sweep().await?;
+        let observations = self.collector.snapshot(self.window).await?;
         let at = Utc::now();
         let mut alerts = Vec::new();
         for o in &observations {
@@ -179,7 +173,7 @@ impl Monitor {
         alerts.extend(self.alerts.forget_missing(AlertMetric::Memory, &ids, at));
 
         let (mut disk, mut layer_sizes) = (None, Vec::new());
-        if self.has_disk_rule && self.ticks % self.disk_every == 0 {
+        if self.has_disk_rule && self.ticks.is_multiple_of(self.disk_every) {
             disk = self.data_root.as_deref().and_then(|p| disk_usage(p).ok());
             if let Some(d) = disk {
                 alerts.extend(self.alerts.observe_value(
@@ -191,7 +185,8 @@ impl Monitor {
                 ));
             }
             let engine = self.collector.engine().clone();
-            layer_sizes = futures_util::stream::iter(observations.iter().map(|o| o.metrics.id.clone()))
+            let ids: Vec<String> = observations.iter().map(|o| o.metrics.id.clone()).collect();
+            layer_sizes = futures_util::stream::iter(ids)
                 .map(|id| {
                     let engine = engine.clone();
                     async move { engine.container_size(&id).await.ok().map(|s| (id, s.max(0) as u64)) }
