@@ -45,6 +45,10 @@ pub enum Format {
     Json,
     /// YAML (the default of `compose config`).
     Yaml,
+    /// SARIF 2.1.0 (`containers scan` only).
+    Sarif,
+    /// CycloneDX 1.5 SBOM (`containers scan --image` only).
+    Cyclonedx,
 }
 
 /// Top-level commands.
@@ -388,6 +392,66 @@ pub enum ContainersCommand {
     Monitor(Box<MonitorArgs>),
     /// Observe usage and recommend (or --apply) CPU and memory limits.
     Optimize(OptimizeArgs),
+    /// Security scan of containers (CIS §5) and images (CIS §4, secrets, setuid files,
+    /// vulnerabilities); `scan db import|info` manages the vulnerability database.
+    Scan(Box<ScanArgs>),
+}
+
+/// `containers scan` arguments.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ScanArgs {
+    /// The vulnerability database commands.
+    #[command(subcommand)]
+    pub db: Option<ScanDbCommand>,
+    /// Containers to check (created or running).
+    #[arg(long = "container", value_name = "NAME")]
+    pub containers: Vec<String>,
+    /// Check every container (running and stopped).
+    #[arg(long)]
+    pub all: bool,
+    /// Images to scan (configuration, contents, vulnerabilities).
+    #[arg(long = "image", value_name = "REF")]
+    pub images: Vec<String>,
+    /// Directory of OSV records (default: `[containers.security] vulnerability_db`).
+    #[arg(long = "db", value_name = "DIR")]
+    pub db_dir: Option<PathBuf>,
+    /// Report only findings at LEVEL or above (low, medium, high, critical).
+    #[arg(long, value_name = "LEVEL")]
+    pub severity: Option<tuxpilot_security::Severity>,
+    /// Exit with N when findings remain after filtering (0 = always succeed).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub exit_code: i32,
+    /// Accepted findings: lines of `ID [exp:YYYY-MM-DD] [target:NAME]`.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+}
+
+/// `containers scan db …`.
+#[derive(Debug, Subcommand)]
+pub enum ScanDbCommand {
+    /// Manage the local vulnerability database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `containers scan db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import OSV records from an `all.zip` dump or a directory of JSON files.
+    Import {
+        /// The dump.
+        source: PathBuf,
+        /// Database directory (default: `[containers.security] vulnerability_db`).
+        #[arg(long = "db", value_name = "DIR")]
+        db_dir: Option<PathBuf>,
+    },
+    /// What the database holds.
+    Info {
+        /// Database directory.
+        #[arg(long = "db", value_name = "DIR")]
+        db_dir: Option<PathBuf>,
+    },
 }
 
 /// `containers monitor` arguments.
@@ -396,8 +460,9 @@ pub struct MonitorArgs {
     /// Filter as `containers list` does: KEY=VALUE.
     #[arg(short, long, value_name = "KEY=VALUE")]
     pub filter: Vec<String>,
-    /// Containers sampled at once through the API.
-    #[arg(long, default_value_t = 16)]
+    /// Containers sampled at once through the API (the engine serves concurrent stats
+    /// requests from one collector tick, so more in flight costs it little).
+    #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
     /// Where numbers come from: `cgroup` files on this host, the engine `api`, or `auto`
     /// (cgroup files where readable, the API otherwise).
@@ -438,7 +503,7 @@ pub struct MonitorArgs {
     #[arg(long, value_name = "FILE")]
     pub alert_json: Option<std::path::PathBuf>,
     /// With the cgroup source, time between the two reads of a snapshot.
-    #[arg(long, default_value = "500ms", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "300ms", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub sample_window: Duration,
 }
 

@@ -106,6 +106,16 @@ impl Config {
         })
     }
 
+    /// `[containers.security]`: vulnerability database, scan hook settings.
+    pub fn security(&self) -> anyhow::Result<tuxpilot_security::SecurityConfig> {
+        let Some(section) = self.containers.other.get("security") else {
+            return Ok(tuxpilot_security::SecurityConfig::default());
+        };
+        section.clone().try_into().map_err(|e: toml::de::Error| {
+            anyhow::anyhow!("invalid [containers.security] in the config file: {}", e.message().trim())
+        })
+    }
+
     /// The configured default output format.
     pub fn format(&self) -> Option<Format> {
         match self.containers.format.as_deref() {

@@ -28,11 +28,33 @@ pub struct Report {
     pub code: i32,
 }
 
+/// Bad arguments found after parsing (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 /// Builds the report: the engine error, if any, decides hint and code.
 pub fn report(err: &anyhow::Error) -> Report {
     // `{:#}` joins the context chain into one line: "outer: inner".
     let message = format!("{err:#}");
-    if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<EngineError>()) {
+    if err.chain().any(|e| e.is::<UsageError>()) {
+        return Report { message, hint: None, code: code::USAGE };
+    }
+    let wrapped = err.chain().find_map(|e| match e.downcast_ref::<tuxpilot_security::ScanError>() {
+        Some(tuxpilot_security::ScanError::Engine(e)) => Some(e),
+        _ => match e.downcast_ref::<tuxpilot_monitor::CollectError>() {
+            Some(tuxpilot_monitor::CollectError::Engine(e)) => Some(e),
+            _ => None,
+        },
+    });
+    if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<EngineError>()).or(wrapped) {
         return Report { message, hint: e.hint(), code: engine_code(e) };
     }
     if let Some(tuxpilot_compose::runtime::RunError::Engine(e)) =

@@ -30,6 +30,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            // `scan --exit-code N`: the report is printed; only the code is left to give.
+            if let Some(remain) = err.downcast_ref::<commands::scan::FindingsRemain>() {
+                let _ = writeln!(std::io::stderr(), "{remain}");
+                return ExitCode::from(u8::try_from(remain.code).unwrap_or(1));
+            }
             let report = error::report(&err);
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {}", report.message);
@@ -62,6 +67,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut ui =
         Ui { format, color: output::colors_enabled() && format == Format::Table, out: &mut out, err: &mut err };
 
+    let is_scan = matches!(cli.command, Command::Containers(ContainersCommand::Scan(_)));
+    if matches!(format, Format::Sarif | Format::Cyclonedx) && !is_scan {
+        anyhow::bail!(error::UsageError(format!(
+            "--format {} is for `containers scan`; use table, json or yaml here",
+            if format == Format::Sarif { "sarif" } else { "cyclonedx" }
+        )));
+    }
     let connection = ConnectionConfig {
         host: cli.host.clone(),
         socket: config.containers.docker_socket.clone(),
@@ -106,6 +118,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = BollardEngine::connect(&connection).await?;
             commands::monitor::optimize(std::sync::Arc::new(engine), &mut ui, &a).await
         }
+        Command::Containers(ContainersCommand::Scan(a)) => {
+            if let Some(db) = &a.db {
+                return commands::scan::db_command(&mut ui, db, &config);
+            }
+            let engine = BollardEngine::connect(&connection).await?;
+            let outcome = commands::scan::scan(&engine, &mut ui, &a, &config).await?;
+            if outcome.exit_code != 0 {
+                return Err(commands::scan::FindingsRemain { code: outcome.exit_code, count: outcome.findings }.into());
+            }
+            Ok(())
+        }
         Command::Containers(cmd) => {
             let engine = BollardEngine::connect(&connection).await?;
             use commands::containers as c;
@@ -118,7 +141,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,
                 ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,
                 ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
-                ContainersCommand::Monitor(_) | ContainersCommand::Optimize(_) => unreachable!("handled above"),
+                ContainersCommand::Monitor(_) | ContainersCommand::Optimize(_) | ContainersCommand::Scan(_) => {
+                    unreachable!("handled above")
+                }
             }
         }
     }

@@ -65,12 +65,13 @@ pub fn unique_name(prefix: &str) -> String {
     format!("tp-{prefix}-{}-{nanos:x}-{n}", std::process::id())
 }
 
-/// Removes registered containers, networks and volumes when dropped, also when the test panics.
+/// Removes registered containers, networks, volumes and images when dropped, also when the test panics.
 #[derive(Default)]
 pub struct Cleanup {
     containers: Mutex<Vec<String>>,
     networks: Mutex<Vec<String>>,
     volumes: Mutex<Vec<String>>,
+    images: Mutex<Vec<String>>,
 }
 
 impl Cleanup {
@@ -94,6 +95,11 @@ impl Cleanup {
         lock(&self.volumes).push(name.to_string());
     }
 
+    /// Registers an image (tag or id) for removal, after the containers.
+    pub fn image(&self, reference: &str) {
+        lock(&self.images).push(reference.to_string());
+    }
+
     /// Registers every container carrying `label` (e.g. a compose project label).
     pub fn containers_labelled(&self, label: &str) {
         lock(&self.containers).push(format!("label:{label}"));
@@ -109,7 +115,8 @@ impl Drop for Cleanup {
         let containers = std::mem::take(&mut *lock(&self.containers));
         let networks = std::mem::take(&mut *lock(&self.networks));
         let volumes = std::mem::take(&mut *lock(&self.volumes));
-        if containers.is_empty() && networks.is_empty() && volumes.is_empty() {
+        let images = std::mem::take(&mut *lock(&self.images));
+        if containers.is_empty() && networks.is_empty() && volumes.is_empty() && images.is_empty() {
             return;
         }
         // Drop may run inside a tokio runtime; do the async clean-up on a thread of its own.
@@ -138,6 +145,9 @@ impl Drop for Cleanup {
                 }
                 for v in volumes {
                     let _ = engine.remove_volume(&v, true).await;
+                }
+                for i in images {
+                    let _ = engine.remove_image(&i, true).await;
                 }
             });
         });

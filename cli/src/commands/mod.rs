@@ -5,4 +5,5 @@ pub mod containers;
 pub mod engine;
 pub mod live;
 pub mod monitor;
+pub mod scan;
 pub mod spec;

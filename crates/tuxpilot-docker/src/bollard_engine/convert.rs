@@ -437,6 +437,7 @@ fn host_config_details(h: bm::HostConfig) -> HostConfigDetails {
             .into_iter()
             .map(|u| Ulimit { name: u.name.unwrap_or_default(), soft: u.soft.unwrap_or(0), hard: u.hard.unwrap_or(0) })
             .collect(),
+        cgroup_parent: h.cgroup_parent.clone().filter(|p| !p.is_empty()),
         log_driver: h.log_config.and_then(|l| l.typ).unwrap_or_default(),
     }
 }

@@ -650,6 +650,8 @@ pub struct HostConfigDetails {
     pub ulimits: Vec<Ulimit>,
     /// Log driver.
     pub log_driver: String,
+    /// Parent cgroup (`--cgroup-parent`), when set.
+    pub cgroup_parent: Option<String>,
 }
 
 /// A container as `inspect` returns it.
