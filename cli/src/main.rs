@@ -30,6 +30,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            // The reader went away (`| head`): nothing left to say to anyone.
+            if err
+                .chain()
+                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
+                return ExitCode::SUCCESS;
+            }
             // `scan --exit-code N`: the report is printed; only the code is left to give.
             if let Some(remain) = err.downcast_ref::<commands::scan::FindingsRemain>() {
                 let _ = writeln!(std::io::stderr(), "{remain}");

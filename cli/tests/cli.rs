@@ -319,3 +319,99 @@ async fn monitor_json_ticks_and_optimize_apply_through_the_cli() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("no-such-container-xyz"));
 }
+
+#[tokio::test]
+async fn scan_filters_exit_codes_ignore_files_and_formats() {
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let name = unique_name("cli-scan");
+    cleanup.container(&name);
+    engine
+        .create_container(ContainerSpec {
+            name: Some(name.clone()),
+            image: TEST_IMAGE.into(),
+            command: Some(vec!["sleep".into(), "60".into()]),
+            privileged: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let out = tuxpilot().args(["--format", "json", "containers", "scan", "--container", &name]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let reports: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &reports[0];
+    assert_eq!(r["target"], name.as_str());
+    assert_eq!(r["kind"], "container");
+    assert!(r["score"].as_u64().unwrap() < 100);
+    let ids: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"CIS-5.5"), "{ids:?}");
+    assert_eq!(r["findings"][0]["severity"], "CRITICAL", "most severe first");
+    assert_eq!(r["compliance"][0]["framework"], "CIS Docker Benchmark 1.6");
+
+    // Only critical findings count; they remain, so the exit code is ours.
+    let out = tuxpilot()
+        .args(["containers", "scan", "--container", &name, "--severity", "critical", "--exit-code", "9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(9), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CIS-5.5") && !text.contains("CIS-5.11"), "{text}");
+
+    // Accepting CIS-5.5 until next year leaves nothing critical.
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join(".tuxpilotignore");
+    std::fs::write(&ignore, "CIS-5.5 exp:2099-01-01 # accepted for the test\n").unwrap();
+    let out = tuxpilot()
+        .args(["containers", "scan", "--container", &name, "--severity", "critical", "--exit-code", "9"])
+        .arg("--ignore-file")
+        .arg(&ignore)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    std::fs::write(&ignore, "CIS-5.5 exp:tomorrow\n").unwrap();
+    let out = tuxpilot()
+        .args(["containers", "scan", "--container", &name])
+        .arg("--ignore-file")
+        .arg(&ignore)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr_of(&out).contains(".tuxpilotignore:1"), "{}", stderr_of(&out));
+
+    let out = tuxpilot().args(["--format", "sarif", "containers", "scan", "--container", &name]).output().unwrap();
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "CIS-5.5"));
+
+    // SBOM of the test image through the CLI.
+    let out = tuxpilot().args(["--format", "cyclonedx", "containers", "scan", "--image", TEST_IMAGE]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(bom["bomFormat"], "CycloneDX");
+    assert_eq!(bom["specVersion"], "1.5");
+
+    // Nothing to scan is a usage-level error with the fix.
+    let out = tuxpilot().args(["containers", "scan"]).output().unwrap();
+    assert!(stderr_of(&out).contains("--container NAME, --all or --image REF"));
+}
+
+#[test]
+fn scan_db_import_and_info_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/tuxpilot-security/testdata/osv");
+    let out = tuxpilot()
+        .args(["--format", "json", "containers", "scan", "db", "import", src, "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["records"], 6);
+    assert_eq!(info["ecosystems"]["Debian:12"], 4);
+    let out = tuxpilot().args(["containers", "scan", "db", "info", "--db"]).arg(&db).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Alpine:v3.19"));
+    let out = tuxpilot().args(["containers", "scan", "db", "info"]).output().unwrap();
+    assert!(stderr_of(&out).contains("--db DIR"), "{}", stderr_of(&out));
+}

@@ -458,6 +458,60 @@ mod tests {
     }
 
     #[test]
+    fn import_a_zip_dump_then_info_then_match() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let zip_path = dir.path().join("all.zip");
+        {
+            let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+            let opts = zip::write::SimpleFileOptions::default();
+            for (name, body) in [
+                (
+                    "DSA-1.json",
+                    r#"{"id":"DSA-1","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.13-1~deb12u1"}]}]}]}"#,
+                ),
+                (
+                    "ALPINE-1.json",
+                    r#"{"id":"ALPINE-1","affected":[{"package":{"ecosystem":"Alpine:v3.19","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.1.4-r5"}]}]}]}"#,
+                ),
+                ("README.txt", "not a record"),
+                ("broken.json", "{"),
+            ] {
+                z.start_file(name, opts).unwrap();
+                z.write_all(body.as_bytes()).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        let db_dir = dir.path().join("db");
+        let info = import(&zip_path, &db_dir).unwrap();
+        assert_eq!(info.records, 2);
+        assert_eq!(info.ecosystems.get("Debian:12"), Some(&1));
+        assert_eq!(info.ecosystems.get("Alpine:v3.19"), Some(&1));
+        assert!(info.imported_at.is_some() && info.sources[0].contains("2 records"));
+        let again = super::info(&db_dir).unwrap();
+        assert_eq!(again.records, 2);
+        let db = VulnDb::open(&db_dir).unwrap();
+        let pkg = Package {
+            name: "libcrypto3".into(),
+            version: "3.1.4-r1".into(),
+            source_name: "openssl".into(),
+            source_version: "3.1.4-r1".into(),
+            arch: String::new(),
+            license: None,
+            kind: PackageKind::Apk,
+            db_path: "lib/apk/db/installed".into(),
+        };
+        let m = db.matches("Alpine:v3.19", &pkg);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].fixed_version.as_deref(), Some("3.1.4-r5"));
+        assert!(db.matches("Alpine:v3.18", &pkg).is_empty(), "other release");
+        let fixed = Package { version: "3.1.4-r5".into(), source_version: "3.1.4-r5".into(), ..pkg };
+        assert!(db.matches("Alpine:v3.19", &fixed).is_empty(), "the fixed version");
+        let err = import(&dir.path().join("nope.zip"), &db_dir).unwrap_err().to_string();
+        assert!(err.contains("nope.zip"), "{err}");
+    }
+
+    #[test]
     fn severity_from_cvss_vector_and_words() {
         let rec: OsvRecord = serde_json::from_value(serde_json::json!({
             "id": "CVE-1", "affected": [{"package": {"ecosystem": "Debian:12", "name": "x"}}],
