@@ -101,7 +101,7 @@ async fn image_scan_reports_exactly_the_planted_problems() {
     assert_eq!(r.os.as_ref().unwrap().ecosystem().as_deref(), Some("Debian:12"));
     let names: BTreeSet<&str> = r.packages.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["bash", "curl", "libssl3", "zlib1g"].into_iter().collect());
-    assert!(r.score < 50, "two critical, three high: {}", r.score);
+    assert!(r.score < 50, "two critical, two high, one medium, two low: {}", r.score);
     assert_eq!(r.compliance[0].status, "non-compliant");
 
     // The SBOM lists the packages with purls; SARIF has one result per finding.
@@ -111,6 +111,27 @@ async fn image_scan_reports_exactly_the_planted_problems() {
     assert!(purls.contains(&"pkg:deb/debian/libssl3@3.0.11-1~deb12u1?arch=amd64&distro=debian-12"), "{purls:?}");
     let sarif = tuxpilot_security::sarif(std::slice::from_ref(&r));
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), r.findings.len());
+
+    // The pre-deploy hook: blocked at HIGH; allowed at CRITICAL once the two criticals are accepted.
+    let dir = tempfile::tempdir().unwrap();
+    let db_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/tuxpilot-security/testdata/osv");
+    let mut config: tuxpilot_security::SecurityConfig = toml::from_str(&format!(
+        "scan_images = true\nfail_on = \"high\"\nvulnerability_db = {:?}\n",
+        db_dir.display().to_string()
+    ))
+    .unwrap();
+    let images = vec![tag.clone()];
+    let err = tuxpilot_security::pre_deploy_hook(&engine, &config, &images, false).await.unwrap_err();
+    let tuxpilot_security::HookError::Blocked(b) = err else { panic!("{err}") };
+    assert_eq!((b.image.as_str(), b.count, b.level), (tag.as_str(), 4, Severity::High), "{b}");
+    let ignore = dir.path().join("ignore");
+    std::fs::write(&ignore, "secret/aws-access-key-id\nTEST-2026-0003 exp:2099-12-31\n").unwrap();
+    config.fail_on = Some(Severity::Critical);
+    config.ignore_file = Some(ignore);
+    let reports = tuxpilot_security::pre_deploy_hook(&engine, &config, &images, false).await.unwrap();
+    assert_eq!(reports[0].ignored, 2);
+    config.scan_images = false;
+    assert!(tuxpilot_security::pre_deploy_hook(&engine, &config, &images, false).await.unwrap().is_empty());
 }
 
 fn spec(name: &str) -> ContainerSpec {
