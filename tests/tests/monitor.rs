@@ -249,3 +249,89 @@ async fn optimize_apply_sets_the_recommended_limits() {
     // Still running under the new limits.
     assert!(d.state.running, "{:?}", d.state);
 }
+
+/// A Unix-socket proxy to the real engine that can be stopped and started again on the same
+/// path: to the client, an engine restart.
+struct Proxy {
+    path: std::path::PathBuf,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Proxy {
+    fn start(path: &std::path::Path) -> Self {
+        let _ = std::fs::remove_file(path);
+        let listener = tokio::net::UnixListener::bind(path).unwrap();
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(mut engine) = tokio::net::UnixStream::connect("/var/run/docker.sock").await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                    }
+                });
+            }
+        });
+        Proxy { path: path.to_path_buf(), task: Some(task) }
+    }
+
+    fn stop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn monitoring_survives_an_engine_restart() {
+    use std::sync::Arc;
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let name = unique_name("restart");
+    cleanup.container(&name);
+    let c = engine
+        .create_container(ContainerSpec {
+            name: Some(name.clone()),
+            image: TEST_IMAGE.into(),
+            command: Some(vec!["sleep".into(), "600".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    engine.start_container(&c.id).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("engine.sock");
+    let mut proxy = Proxy::start(&sock);
+    let config = tuxpilot_docker::ConnectionConfig {
+        host: Some(format!("unix://{}", sock.display())),
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    };
+    let via_proxy: Arc<dyn Engine> = Arc::new(tuxpilot_docker::BollardEngine::connect(&config).await.unwrap());
+    let opts = tuxpilot_monitor::CollectorOptions {
+        source: tuxpilot_monitor::Source::Api,
+        filters: Filters::new().with("id", &c.id),
+        concurrency: 4,
+    };
+    let mut monitor = tuxpilot_monitor::Monitor::new(
+        tuxpilot_monitor::Collector::new(via_proxy, opts),
+        vec![],
+        vec![],
+        None,
+        1,
+    );
+    assert_eq!(monitor.tick().await.unwrap().observations.len(), 1);
+    proxy.stop();
+    let err = monitor.tick().await.unwrap_err();
+    assert!(err.is_unavailable(), "an engine that is gone is `unavailable`, not fatal: {err}");
+    let _proxy = Proxy::start(&sock);
+    let back = monitor.tick().await.unwrap();
+    assert_eq!(back.observations.len(), 1, "the same monitor reconnects");
+    assert_eq!(back.observations[0].metrics.name, name);
+}
