@@ -481,6 +481,9 @@ pub struct MonitorArgs {
     /// Serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9101) at /metrics until interrupted.
     #[arg(long, value_name = "ADDR")]
     pub prometheus: Option<std::net::SocketAddr>,
+    /// Evaluate the alert rules of `[containers.monitoring]` every interval until interrupted.
+    #[arg(long)]
+    pub alerts: bool,
     /// CPU alert threshold in percent (overrides `cpu_alert_threshold` in the config).
     #[arg(long, value_name = "PERCENT")]
     pub cpu_alert: Option<f64>,

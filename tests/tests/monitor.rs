@@ -319,13 +319,8 @@ async fn monitoring_survives_an_engine_restart() {
         filters: Filters::new().with("id", &c.id),
         concurrency: 4,
     };
-    let mut monitor = tuxpilot_monitor::Monitor::new(
-        tuxpilot_monitor::Collector::new(via_proxy, opts),
-        vec![],
-        vec![],
-        None,
-        1,
-    );
+    let mut monitor =
+        tuxpilot_monitor::Monitor::new(tuxpilot_monitor::Collector::new(via_proxy, opts), vec![], vec![], None, 1);
     assert_eq!(monitor.tick().await.unwrap().observations.len(), 1);
     proxy.stop();
     let err = monitor.tick().await.unwrap_err();

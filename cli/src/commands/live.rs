@@ -305,7 +305,8 @@ pub async fn run(
     });
     let (done_tx, mut done) = mpsc::unbounded_channel::<(Option<Vec<String>>, String)>();
 
-    let mut terminal = ratatui::init();
+    let mut terminal =
+        ratatui::try_init().map_err(|e| anyhow::anyhow!("cannot open the terminal for --real-time: {e}"))?;
     let mut app = App::default();
     let mut n = 0u64;
     let result: anyhow::Result<()> = async {

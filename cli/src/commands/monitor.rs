@@ -83,7 +83,16 @@ pub async fn monitor(
     let mconf = monitoring_config(config, a)?;
     let opts = CollectorOptions { source: a.source, filters: filters(&a.filter)?, concurrency: a.concurrency };
     let rules = mconf.rules();
-    let looping = a.interval.is_some() || a.real_time || a.prometheus.is_some() || !rules.is_empty();
+    if a.alerts && rules.is_empty() {
+        anyhow::bail!(crate::error::UsageError(
+            "--alerts needs a threshold: --cpu-alert/--memory-alert/--disk-alert or [containers.monitoring]".into()
+        ));
+    }
+    // Threshold flags imply --alerts; thresholds in the config file only apply with --alerts (a
+    // plain `monitor` stays a snapshot).
+    let alerting = a.alerts || a.cpu_alert.is_some() || a.memory_alert.is_some() || a.disk_alert.is_some();
+    let rules = if alerting { rules } else { Vec::new() };
+    let looping = a.interval.is_some() || a.real_time || a.prometheus.is_some() || alerting;
 
     if !looping {
         let mut collector = Collector::new(engine, opts);
