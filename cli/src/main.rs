@@ -111,7 +111,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         }
-        Command::Compose(args) => commands::compose::run(&args, format_flag, &connection, &mut ui).await,
+        Command::Compose(args) => {
+            let security = config.security()?;
+            commands::compose::run(&args, format_flag, &connection, &security, &mut ui).await
+        }
         Command::Engine(EngineCommand::Info) => {
             let engine = BollardEngine::connect(&connection).await?;
             commands::engine::info(&engine, &mut ui).await

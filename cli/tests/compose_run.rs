@@ -141,3 +141,24 @@ async fn a_killed_up_converges_when_run_again() {
     assert!(ps.iter().all(|c| c["state"] == "running"), "{ps:?}");
     p.run(&["down", "-t", "1"]);
 }
+
+#[tokio::test]
+async fn up_refuses_images_the_scan_hook_blocks() {
+    let Some(_engine) = engine().await else { return };
+    let p = Project::new("scanhook", "services:\n  app:\n    image: IMAGE\n    command: [sleep, '600']\n");
+    let config = p.dir.path().join("tuxpilot.toml");
+    // The test image runs as root with no HEALTHCHECK: CIS-4.1 (medium) blocks at `medium`.
+    std::fs::write(&config, "[containers.security]\nscan_images = true\nfail_on = \"medium\"\n").unwrap();
+    let out = p.cmd(&["up", "-d"]).env("TUXPILOT_CONFIG", &config).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(&format!("image {TEST_IMAGE} blocked")) && err.contains("CIS-4.1"), "{err}");
+    assert!(p.ps().is_empty(), "nothing created");
+    // At `critical` the same image passes and the project comes up.
+    std::fs::write(&config, "[containers.security]\nscan_images = true\nfail_on = \"critical\"\n").unwrap();
+    let out = p.cmd(&["up", "-d"]).env("TUXPILOT_CONFIG", &config).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("scanned {TEST_IMAGE}: score")));
+    assert_eq!(p.ps().len(), 1);
+    p.run(&["down"]);
+}

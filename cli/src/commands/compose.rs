@@ -23,6 +23,7 @@ pub async fn run(
     args: &ComposeArgs,
     format: Option<Format>,
     connection: &ConnectionConfig,
+    security: &tuxpilot_security::SecurityConfig,
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<()> {
     if let ComposeCommand::Config(c) = &args.command {
@@ -63,6 +64,26 @@ pub async fn run(
                 },
                 build: u.build,
             };
+            if security.scan_images || (security.scan_on_pull && options.pull.is_some()) {
+                // `[containers.security]`: images are scanned before any container is made.
+                let selection = runtime.selection(&options.services, options.no_deps)?;
+                runtime.ensure_images(&selection, options.pull, options.build).await?;
+                let mut images: Vec<String> = selection.iter().map(|s| runtime.image_of(s)).collect();
+                images.sort();
+                images.dedup();
+                let reports =
+                    tuxpilot_security::pre_deploy_hook(engine.as_ref(), security, &images, options.pull.is_some())
+                        .await?;
+                for r in &reports {
+                    writeln!(
+                        ui.err,
+                        "scanned {}: score {}/100, {} finding(s) below the threshold",
+                        r.target,
+                        r.score,
+                        r.findings.len()
+                    )?;
+                }
+            }
             let plan = tokio::select! {
                 r = runtime.up(&options) => r?,
                 _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; run `tuxpilot compose up` again to converge"),
@@ -94,7 +115,26 @@ pub async fn run(
             }
             Ok(())
         }
-        ComposeCommand::Pull { services } => Ok(runtime.pull(services).await?),
+        ComposeCommand::Pull { services } => {
+            runtime.pull(services).await?;
+            if security.scan_on_pull {
+                let selection = runtime.selection(services, true)?;
+                let mut images: Vec<String> = selection.iter().map(|s| runtime.image_of(s)).collect();
+                images.sort();
+                images.dedup();
+                let on_pull = tuxpilot_security::SecurityConfig { scan_images: true, ..security.clone() };
+                for r in tuxpilot_security::pre_deploy_hook(engine.as_ref(), &on_pull, &images, true).await? {
+                    writeln!(
+                        ui.err,
+                        "scanned {}: score {}/100, {} finding(s) below the threshold",
+                        r.target,
+                        r.score,
+                        r.findings.len()
+                    )?;
+                }
+            }
+            Ok(())
+        }
         ComposeCommand::Run { rm, service, command } => {
             let cmd = (!command.is_empty()).then(|| command.clone());
             let (code, output) = runtime.run_oneoff(service, cmd, *rm).await?;
