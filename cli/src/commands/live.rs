@@ -253,10 +253,28 @@ impl App {
             cpu_area,
         );
         f.render_widget(Sparkline::default().block(Block::bordered().title("memory")).data(&mem), mem_area);
-        let lines: Vec<Line<'_>> = self.detail.iter().map(|l| Line::from(l.as_str())).collect();
+        // The detail pane: the container's particulars, or its logs once asked for.
+        let (title, text): (&str, Vec<String>) = if self.detail.is_empty() {
+            let info = self.visible().get(self.selected).map(|o| {
+                let m = &o.metrics;
+                vec![
+                    format!("id      {}", crate::output::short_id(&m.id)),
+                    format!("image   {}", o.image),
+                    format!("source  {:?}", o.source).to_lowercase(),
+                    format!("memory  {} of {}", format_bytes(m.memory_used_bytes), format_bytes(m.memory_limit_bytes)),
+                    format!("pids    {}{}", m.pids, o.raw.pids_limit.map(|l| format!(" of {l}")).unwrap_or_default()),
+                    format!("net     {} in, {} out", format_bytes(m.net_rx_bytes), format_bytes(m.net_tx_bytes)),
+                    format!("block   {} read, {} written", format_bytes(m.block_read_bytes), format_bytes(m.block_write_bytes)),
+                ]
+            });
+            ("details (l: logs)", info.unwrap_or_default())
+        } else {
+            ("logs", self.detail.clone())
+        };
+        let lines: Vec<Line<'_>> = text.into_iter().map(Line::from).collect();
         let skip = lines.len().saturating_sub(usize::from(logs_area.height.saturating_sub(2)));
         f.render_widget(
-            Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).block(Block::bordered().title("logs (l)")),
+            Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).block(Block::bordered().title(title)),
             logs_area,
         );
         f.render_widget(Paragraph::new(self.status.as_str()), status_area);
@@ -461,7 +479,7 @@ mod tests {
         let mut terminal = Terminal::new(TestBackend::new(140, 30)).unwrap();
         terminal.draw(|f| app.draw(f)).unwrap();
         let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
-        for text in ["NAME", "CPU %", "MEM USAGE / LIMIT", "db", "CPU db", "memory", "logs (l)"] {
+        for text in ["NAME", "CPU %", "MEM USAGE / LIMIT", "db", "CPU db", "memory", "details (l: logs)", "image   img"] {
             assert!(screen.contains(text), "{text} missing");
         }
     }
