@@ -19,6 +19,30 @@ use crate::args::{ComposeArgs, ComposeCommand, ComposeConfigArgs, Format, Progre
 use crate::output::{Ui, ago};
 
 /// Runs a compose command.
+/// The `[containers.security]` hook over the images of `services`; reports what passed.
+async fn scan_hook(
+    engine: &dyn Engine,
+    runtime: &ComposeRuntime,
+    services: &std::collections::BTreeSet<String>,
+    security: &tuxpilot_security::SecurityConfig,
+    pulled: bool,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<()> {
+    let mut images: Vec<String> = services.iter().map(|s| runtime.image_of(s)).collect();
+    images.sort();
+    images.dedup();
+    for r in tuxpilot_security::pre_deploy_hook(engine, security, &images, pulled).await? {
+        writeln!(
+            ui.err,
+            "scanned {}: score {}/100, {} finding(s) below the threshold",
+            r.target,
+            r.score,
+            r.findings.len()
+        )?;
+    }
+    Ok(())
+}
+
 pub async fn run(
     args: &ComposeArgs,
     format: Option<Format>,
@@ -68,21 +92,7 @@ pub async fn run(
                 // `[containers.security]`: images are scanned before any container is made.
                 let selection = runtime.selection(&options.services, options.no_deps)?;
                 runtime.ensure_images(&selection, options.pull, options.build).await?;
-                let mut images: Vec<String> = selection.iter().map(|s| runtime.image_of(s)).collect();
-                images.sort();
-                images.dedup();
-                let reports =
-                    tuxpilot_security::pre_deploy_hook(engine.as_ref(), security, &images, options.pull.is_some())
-                        .await?;
-                for r in &reports {
-                    writeln!(
-                        ui.err,
-                        "scanned {}: score {}/100, {} finding(s) below the threshold",
-                        r.target,
-                        r.score,
-                        r.findings.len()
-                    )?;
-                }
+                scan_hook(engine.as_ref(), &runtime, &selection, security, options.pull.is_some(), ui).await?;
             }
             let plan = tokio::select! {
                 r = runtime.up(&options) => r?,
@@ -119,19 +129,7 @@ pub async fn run(
             runtime.pull(services).await?;
             if security.scan_on_pull {
                 let selection = runtime.selection(services, true)?;
-                let mut images: Vec<String> = selection.iter().map(|s| runtime.image_of(s)).collect();
-                images.sort();
-                images.dedup();
-                let on_pull = tuxpilot_security::SecurityConfig { scan_images: true, ..security.clone() };
-                for r in tuxpilot_security::pre_deploy_hook(engine.as_ref(), &on_pull, &images, true).await? {
-                    writeln!(
-                        ui.err,
-                        "scanned {}: score {}/100, {} finding(s) below the threshold",
-                        r.target,
-                        r.score,
-                        r.findings.len()
-                    )?;
-                }
+                scan_hook(engine.as_ref(), &runtime, &selection, security, true, ui).await?;
             }
             Ok(())
         }

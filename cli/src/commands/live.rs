@@ -264,7 +264,11 @@ impl App {
                     format!("memory  {} of {}", format_bytes(m.memory_used_bytes), format_bytes(m.memory_limit_bytes)),
                     format!("pids    {}{}", m.pids, o.raw.pids_limit.map(|l| format!(" of {l}")).unwrap_or_default()),
                     format!("net     {} in, {} out", format_bytes(m.net_rx_bytes), format_bytes(m.net_tx_bytes)),
-                    format!("block   {} read, {} written", format_bytes(m.block_read_bytes), format_bytes(m.block_write_bytes)),
+                    format!(
+                        "block   {} read, {} written",
+                        format_bytes(m.block_read_bytes),
+                        format_bytes(m.block_write_bytes)
+                    ),
                 ]
             });
             ("details (l: logs)", info.unwrap_or_default())
@@ -479,7 +483,8 @@ mod tests {
         let mut terminal = Terminal::new(TestBackend::new(140, 30)).unwrap();
         terminal.draw(|f| app.draw(f)).unwrap();
         let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
-        for text in ["NAME", "CPU %", "MEM USAGE / LIMIT", "db", "CPU db", "memory", "details (l: logs)", "image   img"] {
+        for text in ["NAME", "CPU %", "MEM USAGE / LIMIT", "db", "CPU db", "memory", "details (l: logs)", "image   img"]
+        {
             assert!(screen.contains(text), "{text} missing");
         }
     }

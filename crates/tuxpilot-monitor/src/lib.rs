@@ -1,19 +1,26 @@
-//! `tuxpilot-monitor`: container metrics computed exactly as `docker stats` computes them, and
-//! collected for all running containers at once.
+//! `tuxpilot-monitor`: container metrics computed exactly as `docker stats` computes them,
+//! collected for all running containers at once, and acted on.
 //!
-//! The maths ([`metrics`], [`cpu_percent`], [`memory_used`], [`rates`]) is a pure function of
-//! raw samples, tested against stats captured from cgroup v1 and v2 daemons. [`snapshot`] takes
-//! one sample of every running container concurrently through any [`tuxpilot_docker::Engine`].
-//! [`AlertEngine`] turns samples into pending → firing → resolved notifications, and
-//! [`alertmanager_webhook`] shapes them as Alertmanager's webhook (version 4) does.
+//! - The maths ([`metrics`], [`cpu_percent`], [`memory_used`], [`rates`]) is a pure function of
+//!   raw samples, tested against stats captured from cgroup v1 and v2 daemons.
+//! - A [`Collector`] sweeps every running container concurrently, from the cgroup files
+//!   ([`cgroup`], v1 and v2, any driver) when the engine is local, through the engine API
+//!   otherwise ([`Source`]).
+//! - A [`Monitor`] drives ticks: alert rules ([`AlertEngine`], pending → firing → resolved),
+//!   disk checks, and sinks ([`AlertSink`]: log, JSON lines, Alertmanager webhook, command).
+//! - [`prometheus`] serves `/metrics` with cAdvisor's names; [`optimize`] recommends limits.
 //!
 //! ```no_run
-//! use tuxpilot_docker::{BollardEngine, ConnectionConfig, Filters};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use tuxpilot_docker::{BollardEngine, ConnectionConfig};
+//! use tuxpilot_monitor::{Collector, CollectorOptions};
 //!
-//! # async fn demo() -> Result<(), tuxpilot_docker::EngineError> {
-//! let engine = BollardEngine::connect(&ConnectionConfig::from_env()).await?;
-//! for m in tuxpilot_monitor::snapshot(&engine, Filters::new(), 16).await? {
-//!     println!("{} {:.2}% {}", m.name, m.cpu_percent, m.memory_used_bytes);
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Arc::new(BollardEngine::connect(&ConnectionConfig::from_env()).await?);
+//! let mut collector = Collector::new(engine, CollectorOptions::default());
+//! for o in collector.snapshot(Duration::from_secs(1)).await? {
+//!     println!("{} {:.2}% {}", o.metrics.name, o.metrics.cpu_percent, o.metrics.memory_used_bytes);
 //! }
 //! # Ok(()) }
 //! ```
@@ -29,7 +36,7 @@ pub mod prometheus;
 mod sinks;
 
 pub use alerts::{AlertEngine, AlertEvent, AlertMetric, AlertRule, alertmanager_webhook};
-pub use collector::{CollectError, Collector, CollectorOptions, Observation, Source, snapshot};
+pub use collector::{CollectError, Collector, CollectorOptions, Observation, Source};
 pub use disk::{DiskUsage, disk_usage};
 pub use metrics::{Metrics, Rates, cpu_percent, memory_used, metrics, rates};
 pub use monitor::{Monitor, MonitoringConfig, Tick};
