@@ -193,6 +193,39 @@ async fn runtime_checks_on_risky_and_hardened_containers() {
     let hc = engine.create_container(h).await.unwrap();
     engine.start_container(&hc.id).await.unwrap();
 
+    // The rest of §5 on one created container, and sshd in a running one.
+    let (extras, sshd) = (mk("extras"), mk("sshd"));
+    let mut e = spec(&extras);
+    e.mounts = vec![tuxpilot_docker::MountSpec {
+        kind: tuxpilot_docker::MountKind::Bind,
+        source: Some("/etc".into()),
+        target: "/host-etc".into(),
+        read_only: false,
+        no_copy: false,
+        propagation: None,
+        create_host_path: false,
+        tmpfs_size: None,
+    }];
+    e.security_opt = vec!["seccomp=unconfined".into()];
+    e.exposed_ports = vec![tuxpilot_docker::ContainerPort::tcp(80)];
+    e.port_bindings = vec![tuxpilot_docker::PortBinding {
+        container_port: tuxpilot_docker::ContainerPort::tcp(80),
+        host_ip: None,
+        host_port: Some(80),
+    }];
+    e.restart_policy = Some(tuxpilot_docker::RestartPolicy::OnFailure { max_retries: 10 });
+    e.ipc_mode = Some("host".into());
+    e.uts_mode = Some("host".into());
+    engine.create_container(e).await.unwrap();
+    let mut d = spec(&sshd);
+    d.command = Some(vec![
+        "sh".into(),
+        "-c".into(),
+        "printf '#!/bin/sh\\nsleep 600\\n' > /tmp/sshd && chmod +x /tmp/sshd && exec /tmp/sshd".into(),
+    ]);
+    let sc = engine.create_container(d).await.unwrap();
+    engine.start_container(&sc.id).await.unwrap();
+
     let ids = |r: &tuxpilot_security::Report| r.findings.iter().map(|f| f.id.clone()).collect::<BTreeSet<String>>();
     let p = scan_container(&engine, &privileged).await.unwrap();
     assert!(ids(&p).contains("CIS-5.5"));
@@ -208,6 +241,21 @@ async fn runtime_checks_on_risky_and_hardened_containers() {
     // No limits on the risky ones.
     for want in ["CIS-5.11", "CIS-5.12", "CIS-5.13", "CIS-5.26", "CIS-5.29", "CIS-5.27", "CIS-4.1"] {
         assert!(ids(&p).contains(want), "{want} on the privileged container");
+    }
+
+    let x = ids(&scan_container(&engine, &extras).await.unwrap());
+    for want in ["CIS-5.6", "CIS-5.8", "CIS-5.14", "CIS-5.15", "CIS-5.17", "CIS-5.21", "CIS-5.22"] {
+        assert!(x.contains(want), "{want} on the extras container: {x:?}");
+    }
+    // The sshd script becomes `/bin/sh /tmp/sshd` after exec: found through `top`, no exec.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let r = scan_container(&engine, &sshd).await.unwrap();
+        if r.findings.iter().any(|f| f.id == "CIS-5.7") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "sshd never seen: {:#?}", r.checks);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 
     let hard = scan_container(&engine, &hardened).await.unwrap();

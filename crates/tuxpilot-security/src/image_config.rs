@@ -181,3 +181,99 @@ pub fn check_image(target: &str, img: &ImageDetails, history: &[ImageHistoryEntr
     findings.extend(rest);
     (findings, checks)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(user: &str, env: &[&str], ports: &[u16], health: bool) -> ImageDetails {
+        serde_json::from_value(serde_json::json!({
+            "id": "sha256:abc", "repo_tags": ["app:1"], "repo_digests": [], "created": null,
+            "architecture": "amd64", "os": "linux", "size": 1, "user": user,
+            "env": env, "cmd": [], "entrypoint": [], "working_dir": "",
+            "exposed_ports": ports.iter().map(|p| serde_json::json!({"port": p, "protocol": "tcp"})).collect::<Vec<_>>(),
+            "volumes": [], "labels": {},
+            "healthcheck": if health { serde_json::json!({"test": ["CMD", "true"], "interval": null, "timeout": null, "retries": null, "start_period": null, "start_interval": null}) } else { serde_json::Value::Null },
+            "layers": [],
+        }))
+        .unwrap()
+    }
+
+    fn history(cmds: &[&str]) -> Vec<ImageHistoryEntry> {
+        // Newest first, as the engine returns it.
+        cmds.iter()
+            .rev()
+            .map(|c| ImageHistoryEntry {
+                id: "<missing>".into(),
+                created: chrono::Utc::now(),
+                created_by: (*c).into(),
+                size: 0,
+                comment: String::new(),
+            })
+            .collect()
+    }
+
+    fn ids(f: &[Finding]) -> Vec<&str> {
+        let mut v: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn a_clean_image_passes() {
+        let (f, checks) = check_image(
+            "app:1",
+            &image("10001", &["PATH=/usr/bin", "GPG_KEY=ABCDEF0123456789"], &[8080], true),
+            &history(&["/bin/sh -c #(nop) ADD file:abc in / ", "/bin/sh -c apt-get update && apt-get install -y curl"]),
+        );
+        assert!(f.is_empty(), "{f:#?}");
+        assert!(checks.iter().all(|c| c.passed));
+    }
+
+    #[test]
+    fn root_no_health_add_update_alone_env_secrets_and_ssh_port() {
+        let (f, _) = check_image(
+            "app:1",
+            &image(
+                "root:root",
+                &[
+                    "DB_PASSWORD=s3cr3t-Pa55w0rd-xyz",
+                    "GITHUB_TOKEN=ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5",
+                    "APP_SECRET=changeme",
+                    "EMPTY_TOKEN=",
+                ],
+                &[22, 80],
+                false,
+            ),
+            &history(&[
+                "/bin/sh -c #(nop) ADD file:base in / ",
+                "/bin/sh -c apt-get update",
+                "/bin/sh -c #(nop) ADD app.tar.gz /srv/ ",
+                "COPY . /app # buildkit",
+            ]),
+        );
+        assert_eq!(
+            ids(&f),
+            [
+                "CIS-4.1",
+                "CIS-4.10",
+                "CIS-4.6",
+                "CIS-4.7",
+                "CIS-4.9",
+                "IMG-EXPOSE-22",
+                "secret/generic-credential",
+                "secret/github-pat"
+            ],
+            "{f:#?}"
+        );
+        let token = f.iter().find(|x| x.id == "secret/github-pat").unwrap();
+        assert_eq!(token.category, Category::Secret);
+        assert!(!token.evidence.value.contains("aB3dE5fG7hI9"), "masked: {}", token.evidence.value);
+        let add = f.iter().find(|x| x.id == "CIS-4.9").unwrap();
+        assert!(add.evidence.value.contains("app.tar.gz"), "the base layer's ADD is not counted");
+        // A value that looks random is a secret by value; a placeholder under a secret-looking
+        // name is still flagged by its name.
+        assert!(f.iter().find(|x| x.id == "secret/generic-credential").unwrap().title.contains("DB_PASSWORD"));
+        assert!(f.iter().find(|x| x.id == "CIS-4.10").unwrap().title.contains("APP_SECRET"));
+    }
+}

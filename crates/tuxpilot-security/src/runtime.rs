@@ -171,7 +171,8 @@ pub fn check_container(c: &ContainerDetails, processes: Option<&ProcessList>) ->
             .processes
             .iter()
             .filter_map(|row| row.get(cmd_col).map(String::as_str))
-            .filter(|cmd| cmd.split_whitespace().next().is_some_and(|exe| exe.rsplit('/').next() == Some("sshd")))
+            // The executable, or the script an interpreter runs (`/bin/sh /usr/sbin/sshd`).
+            .filter(|cmd| cmd.split_whitespace().take(2).any(|word| word.rsplit('/').next() == Some("sshd")))
             .collect();
         out.check(&R5_7, !sshd.is_empty(), "top: CMD", || sshd.join("; "));
     }

@@ -156,3 +156,36 @@ fn a_huge_sparse_file_is_skipped_without_reading_it() {
     assert_eq!(c.secrets.len(), 1, "the small file is still scanned");
     assert_eq!(c.secrets[0].path, "data/creds.env");
 }
+
+#[test]
+fn distroless_status_d_and_alpine_databases_are_read() {
+    // Distroless images keep one dpkg status file per package under status.d/.
+    let distroless = layer(&[
+        ("usr/lib/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Distroless\"\n"),
+        (
+            "var/lib/dpkg/status.d/libc6",
+            "Package: libc6\nVersion: 2.36-9+deb12u4\nArchitecture: amd64\nSource: glibc\n",
+        ),
+        ("var/lib/dpkg/status.d/openssl", "Package: libssl3\nVersion: 3.0.11-1~deb12u1\nSource: openssl\n"),
+    ]);
+    let c = scan_archive(Cursor::new(image(&[distroless])), Limits::default()).unwrap();
+    assert_eq!(c.os.as_ref().and_then(|o| o.ecosystem()).as_deref(), Some("Debian:12"));
+    let names: Vec<(&str, &str)> = c.packages.iter().map(|p| (p.name.as_str(), p.source_name.as_str())).collect();
+    assert_eq!(names, [("libc6", "glibc"), ("libssl3", "openssl")]);
+
+    let alpine = layer(&[
+        ("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n"),
+        (
+            "lib/apk/db/installed",
+            "P:musl\nV:1.2.4_git20230717-r4\no:musl\nL:MIT\n\nP:libcrypto3\nV:3.1.4-r1\no:openssl\n",
+        ),
+    ]);
+    let c = scan_archive(Cursor::new(image(&[alpine])), Limits::default()).unwrap();
+    assert_eq!(c.os.as_ref().and_then(|o| o.ecosystem()).as_deref(), Some("Alpine:v3.19"));
+    assert_eq!(c.packages.len(), 2);
+    let db = tuxpilot_security::VulnDb::open(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/osv"))
+        .unwrap();
+    let hits: Vec<String> =
+        c.packages.iter().flat_map(|p| db.matches("Alpine:v3.19", p)).map(|m| m.record.id.clone()).collect();
+    assert_eq!(hits, ["TEST-2026-0006"], "libcrypto3 3.1.4-r1 (origin openssl) < 3.1.4-r5");
+}
