@@ -1,0 +1,128 @@
+//! `containers monitor --real-time` on a real pseudo-terminal: it draws the live view, answers
+//! keys (sort, logs, quit) and gives the terminal back.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tuxpilot_docker::{ContainerSpec, Engine};
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, engine, unique_name};
+
+/// A pseudo-terminal pair of `cols`×`rows`: (master, slave).
+fn pty(cols: u16, rows: u16) -> (std::fs::File, OwnedFd) {
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave: OwnedFd = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(std::path::Path::new(std::ffi::OsStr::from_bytes_compat(name.as_bytes())))
+        .unwrap()
+        .into();
+    rustix::termios::tcsetwinsize(
+        &slave,
+        rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 },
+    )
+    .unwrap();
+    (std::fs::File::from(master), slave)
+}
+
+trait FromBytes {
+    fn from_bytes_compat(b: &[u8]) -> &std::ffi::OsStr;
+}
+
+impl FromBytes for std::ffi::OsStr {
+    fn from_bytes_compat(b: &[u8]) -> &std::ffi::OsStr {
+        use std::os::unix::ffi::OsStrExt;
+        std::ffi::OsStr::from_bytes(b)
+    }
+}
+
+#[tokio::test]
+async fn live_view_draws_sorts_shows_logs_and_quits_on_a_terminal() {
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let name = unique_name("tty");
+    cleanup.container(&name);
+    let c = engine
+        .create_container(ContainerSpec {
+            name: Some(name.clone()),
+            image: TEST_IMAGE.into(),
+            command: Some(vec!["sh".into(), "-c".into(), "echo ready-for-logs; exec sleep 600".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    engine.start_container(&c.id).await.unwrap();
+
+    let (mut master, slave) = pty(140, 30);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
+        .env("TUXPILOT_CONFIG", "/dev/null")
+        .env("TERM", "xterm")
+        .args(["containers", "monitor", "--real-time", "--interval", "300ms", "--count", "100"])
+        .args(["--filter", &format!("id={}", c.id)])
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .unwrap();
+
+    // Read the screen on a thread; drive keys from here.
+    let mut reader = master.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    // A terminal emulator keeps the screen as a user would see it.
+    let (rows, cols) = (std::num::NonZeroU16::new(30).unwrap(), std::num::NonZeroU16::new(140).unwrap());
+    let mut term = vt100::Parser::new(rows, cols, 0);
+    let mut raw = Vec::new();
+    let mut wait_for = |term: &mut vt100::Parser, what: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !term.screen().contents().contains(what) {
+            assert!(Instant::now() < deadline, "{what:?} never drawn:\n{}", term.screen().contents());
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+                term.process(&chunk);
+                raw.extend(chunk);
+            }
+        }
+    };
+    wait_for(&mut term, "tuxpilot monitor  1 containers  sort: Cpu");
+    wait_for(&mut term, &name);
+    wait_for(&mut term, "MEM USAGE / LIMIT");
+    wait_for(&mut term, "image   tuxpilot-test/busybox:latest");
+    master.write_all(b"s").unwrap(); // CPU → memory
+    wait_for(&mut term, "sort: Memory");
+    master.write_all(b"l").unwrap(); // logs of the selected container
+    wait_for(&mut term, "ready-for-logs");
+    wait_for(&mut term, "1 log lines");
+    master.write_all(b"q").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "q did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success());
+    // The alternate screen was left and the cursor shown again.
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_millis(300)) {
+        term.process(&chunk);
+        raw.extend(chunk);
+    }
+    assert!(!term.screen().alternate_screen(), "alternate screen left");
+    assert!(!term.screen().hide_cursor(), "cursor shown again");
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.contains("\x1b[?1049l"));
+}
