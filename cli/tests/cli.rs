@@ -299,6 +299,43 @@ async fn monitor_json_ticks_and_optimize_apply_through_the_cli() {
         assert!(l["timestamp"].is_string());
     }
 
+    // Not a terminal: --real-time falls back to one line per container per tick.
+    let out = tuxpilot()
+        .args(["containers", "monitor", "--real-time", "--interval", "300ms", "--count", "2", "--filter", &filter])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines.iter().all(|l| l.contains(&name) && l.contains("cpu=") && l.contains("pids=1")), "{text}");
+
+    // --prometheus on port 0: the bound address is printed; a scrape lists the container.
+    let mut server = StdCommand::new(env!("CARGO_BIN_EXE_tuxpilot"))
+        .env("TUXPILOT_CONFIG", "/dev/null")
+        .args(["containers", "monitor", "--prometheus", "127.0.0.1:0", "--filter", &filter])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stderr.take().unwrap()), &mut first).unwrap();
+    let addr = first
+        .trim()
+        .trim_start_matches("serving Prometheus metrics on http://")
+        .trim_end_matches("/metrics")
+        .to_string();
+    let body = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{first}: {e}"));
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut t = String::new();
+        s.read_to_string(&mut t).unwrap();
+        t
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(body.contains(&format!("container_memory_working_set_bytes{{id=\"/docker/{}\"", c.id)), "{body}");
+
     let out = tuxpilot()
         .args(["--format", "json", "containers", "optimize", &name, "--window", "2s", "--interval", "500ms", "--apply"])
         .output()
