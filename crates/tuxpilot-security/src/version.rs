@@ -153,6 +153,40 @@ mod tests {
         assert_eq!(apk_compare("1.2.3-r0", "1.2.3-r0"), Ordering::Equal);
     }
 
+    /// Orderings apk-tools defines (its documented behaviour, including the odd corners:
+    /// leading zeros, letters, stacked suffixes, huge suffix numbers).
+    #[test]
+    fn alpine_ordering_corner_cases() {
+        let cases = "2.34 > 0.1.0_alpha|23_foo > 4_beta|1.0 < 1.0bc|0.1.0_alpha2 > 0.1.0_alpha|1.1 > 1.1_alpha1|\
+            1.2.1 > 1.2|1.0.4-r4 < 1.6|2.3.0b-r1 < 2.3.0b-r2|0.12.3 > 0.12|1.2.11 < 1.2.12.1|1.06-r6 < 006|\
+            006 > 1.0.0|2.59 < 20050718-r1|3.9.8-r5 > 2.01.01_alpha10|1.0 > 0.99.3.20040818|1.02 < 1.03-r1|\
+            4.2.52_p2-r1 < 4.2.52_p4-r2|1.02.07 < 1.02.10-r1|2.18.3-r10 > 1.05-r18|20060720 > 3.0.20060720|\
+            0.7.18-r2 < 0.17-r6|2.5.1-r8 < 2.5.1a-r1|20040401 > 2.0.0_rc3-r1|3.0.0-r2 < 021109-r3|\
+            0.9.16-r1 < 3.9_pre20060124|1.1.7 < 6b-r7|0.10.0-r1 > 0.10.0|0.10.0 < 0.10.1_rc1|2.0.2 > 1.1a|\
+            1.0-r1 > 0.15.1b|0.15.1b-r2 > 0.15.1b|22.7-r1 < 22.7.3-r1|22.7.3-r1 > 22.7|22.7 > 2.1_pre20|\
+            2.10.1 > 02.08.01b|3.81 > 1.6d|1.6d > 1.2.07.8|1.2.07.8 < 1.2.12.04|1.2.12.04 < 1.2.12.05|\
+            1.07-r1 < 1.07.5|1.07.5 > 1.07|0.1_pre20060810 < 0.1_pre20060817|0.59s-r11 < 0.65|\
+            4.20 > 0.20070118|0.20070118 < 0.20070207_rc1|0.20070207_rc1 < 1.0|2.3.30-r2 < 3.7_p1|\
+            4.3_p2-r5 < 4.4_p1-r6|4.5_p1-r1 > 4.5_p1|0.9.8c-r1 < 0.9.8d|2.2.3-r2 < 013|013 < 014-r1|\
+            0.3.1_rc8 < 22.2|5.7-r3 > 5.1_p4|1.7 < 1.7b|1.8.5 < 1.8.5_p2|\
+            2.9.11_pre20051101-r3 > 2.9.11_pre20051101|1.6.8_p12-r1 > 1.6.8_p9-r2|0.9.28-r2 < 0.9.28.1|\
+            0.9.28.1 < 087-r1|104-r11 > 104-r9|5.52-r1 > 1.2.5_rc2|2.12r-r4 < 2.12r-r5|7.0.17 < 7.0.174|\
+            1.3-r0 < 1.3.1-r0|1.3_pre1-r1 < 1.3.2|1.0_p10-r0 > 1.0_p9-r0|0.1.0_alpha_pre2 < 0.1.0_alpha|\
+            1.0.0_pre20191002222144-r0 < 1.0.0_pre20210530193627-r0|1.2.9.1-r1 > 1.2.9.1|1.0.2-r6 > 1.0.2|\
+            2.0.6 = 2.0.6|0.2.0-r1 = 0.2.0-r1";
+        for case in cases.split('|') {
+            let mut f = case.split_whitespace();
+            let (a, op, b) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
+            let want = match op {
+                "<" => Ordering::Less,
+                ">" => Ordering::Greater,
+                _ => Ordering::Equal,
+            };
+            assert_eq!(apk_compare(a, b), want, "{case}");
+            assert_eq!(apk_compare(b, a), want.reverse(), "{case} (reversed)");
+        }
+    }
+
     fn deb_version() -> impl Strategy<Value = String> {
         ("[0-2]", "[0-9]{1,3}(\\.[0-9]{1,3}){0,2}(~rc[0-9])?", "[0-9]{1,2}(\\+deb[0-9]{1,2}u[0-9])?")
             .prop_map(|(e, u, r)| format!("{e}:{u}-{r}"))
