@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use comfy_table::{Cell, Color};
 use tuxpilot_docker::{Engine, ListContainersOptions};
 use tuxpilot_security::{
-    IgnoreList, ImageScanOptions, Report, SecurityConfig, Severity, VulnDb, cyclonedx, sarif, scan_container,
-    scan_image,
+    IgnoreList, ImageScanOptions, Report, SecurityConfig, Severity, cyclonedx, sarif, scan_container, scan_image,
 };
 
 use crate::args::{DbCommand, Format, ScanArgs, ScanDbCommand};
@@ -90,20 +89,17 @@ pub async fn scan(engine: &dyn Engine, ui: &mut Ui<'_>, a: &ScanArgs, config: &C
         }
         None => None,
     };
-    let db = if a.images.is_empty() {
-        None
-    } else {
-        match a.db_dir.as_ref().or(sec.vulnerability_db.as_ref()) {
-            Some(dir) => {
-                let db = VulnDb::open(dir)?;
-                for e in db.errors.iter().take(3) {
-                    writeln!(ui.err, "warning: skipped {e}")?;
-                }
-                Some(db)
-            }
-            None => None,
-        }
-    };
+    // Only the ecosystem each image needs is loaded, once its contents are known.
+    let db_dir = a.db_dir.as_ref().or(sec.vulnerability_db.as_ref());
+    if let Some(dir) = db_dir
+        && !a.images.is_empty()
+        && !dir.is_dir()
+    {
+        anyhow::bail!(
+            "vulnerability database {} is not a directory (import one with `containers scan db import`)",
+            dir.display()
+        );
+    }
 
     let bar = if !ui.json() && std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new((containers.len() + a.images.len()) as u64);
@@ -123,7 +119,10 @@ pub async fn scan(engine: &dyn Engine, ui: &mut Ui<'_>, a: &ScanArgs, config: &C
     }
     for i in &a.images {
         bar.set_message(i.clone());
-        reports.push(scan_image(engine, i, &ImageScanOptions { db: db.as_ref(), ..Default::default() }).await?);
+        reports.push(
+            scan_image(engine, i, &ImageScanOptions { db_dir: db_dir.map(|d| d.as_path()), ..Default::default() })
+                .await?,
+        );
         bar.inc(1);
     }
     bar.finish_and_clear();

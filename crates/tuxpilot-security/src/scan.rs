@@ -33,6 +33,9 @@ pub enum ScanError {
     /// The scanning task failed.
     #[error("scan of {0} was interrupted")]
     Interrupted(String),
+    /// The vulnerability database could not be read.
+    #[error("{0}")]
+    Db(String),
 }
 
 /// Runtime checks of one container (created or running).
@@ -51,8 +54,11 @@ pub async fn scan_container(engine: &dyn Engine, name: &str) -> Result<Report, S
 /// Image scan options.
 #[derive(Debug, Default)]
 pub struct ImageScanOptions<'a> {
-    /// Vulnerability database; no vulnerability matching without one.
+    /// A loaded vulnerability database.
     pub db: Option<&'a VulnDb>,
+    /// Or a database directory, of which only the image's ecosystem is loaded once the
+    /// contents say which it is. No vulnerability matching without either.
+    pub db_dir: Option<&'a std::path::Path>,
     /// Read bounds.
     pub limits: Limits,
 }
@@ -117,7 +123,15 @@ pub async fn scan_image(
         });
     }
     let mut notes = contents.skipped.clone();
-    match (&contents.os, opts.db) {
+    // A directory is opened now, for the one ecosystem this image needs.
+    let scoped = match (opts.db, opts.db_dir, contents.os.as_ref().and_then(|o| o.ecosystem())) {
+        (None, Some(dir), Some(eco)) => {
+            Some(VulnDb::open_ecosystem(dir, &eco).map_err(|e| ScanError::Db(e.to_string()))?)
+        }
+        _ => None,
+    };
+    let have_db = opts.db.is_some() || opts.db_dir.is_some();
+    match (&contents.os, opts.db.or(scoped.as_ref())) {
         (Some(os), Some(db)) => match os.ecosystem() {
             Some(eco) => {
                 for p in &contents.packages {
@@ -160,10 +174,11 @@ pub async fn scan_image(
             }
             None => notes.push(format!("no vulnerability data for {} (ecosystem unknown)", os.id)),
         },
-        (None, Some(_)) => notes.push("no /etc/os-release: operating system unknown, packages not matched".into()),
-        (_, None) => {
-            notes.push("no vulnerability database given (--db or [containers.security] vulnerability_db)".into())
+        (None, _) if have_db => {
+            notes.push("no /etc/os-release: operating system unknown, packages not matched".into());
         }
+        (Some(os), None) if have_db => notes.push(format!("no vulnerability data for {} (ecosystem unknown)", os.id)),
+        (_, _) => notes.push("no vulnerability database given (--db or [containers.security] vulnerability_db)".into()),
     }
     Ok(Report::new(reference.to_string(), "image", contents.os, findings, checks, contents.packages, notes))
 }
@@ -210,10 +225,11 @@ pub async fn pre_deploy_hook(
     if !(config.scan_images || (pulled && config.scan_on_pull)) {
         return Ok(Vec::new());
     }
-    let db = match &config.vulnerability_db {
-        Some(dir) => Some(VulnDb::open(dir).map_err(|e| HookError::Db(e.to_string()))?),
-        None => None,
-    };
+    if let Some(dir) = &config.vulnerability_db
+        && !dir.is_dir()
+    {
+        return Err(HookError::Db(format!("vulnerability database {} is not a directory", dir.display())));
+    }
     let ignore = match &config.ignore_file {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| HookError::Db(format!("{}: {e}", p.display())))?;
@@ -224,7 +240,8 @@ pub async fn pre_deploy_hook(
     let level = config.fail_on.unwrap_or(Severity::Critical);
     let mut reports = Vec::new();
     for image in images {
-        let mut r = scan_image(engine, image, &ImageScanOptions { db: db.as_ref(), limits: Limits::default() }).await?;
+        let opts = ImageScanOptions { db_dir: config.vulnerability_db.as_deref(), ..Default::default() };
+        let mut r = scan_image(engine, image, &opts).await?;
         if let Some(i) = &ignore {
             r.apply_ignores(i, chrono::Utc::now().date_naive());
         }

@@ -273,6 +273,17 @@ impl VulnDb {
         Ok(db)
     }
 
+    /// Loads only the records of `ecosystem`: its directory as `db import` lays it out
+    /// (`<dir>/Debian_12/`) when there is one, else every file under `dir`, keeping that
+    /// ecosystem's records. Scanning one image needs one ecosystem, and a full OSV mirror holds
+    /// hundreds of thousands of records.
+    pub fn open_ecosystem(dir: &Path, ecosystem: &str) -> Result<Self, DbError> {
+        let sub = dir.join(sanitize(ecosystem));
+        let mut db = if sub.is_dir() { Self::open(&sub)? } else { Self::open(dir)? };
+        db.index.retain(|(eco, _), _| eco == ecosystem);
+        Ok(db)
+    }
+
     /// The records matching `pkg` in `ecosystem` (source name first, then binary name; one
     /// match per record).
     pub fn matches(&self, ecosystem: &str, pkg: &Package) -> Vec<VulnMatch> {
@@ -505,8 +516,14 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].fixed_version.as_deref(), Some("3.1.4-r5"));
         assert!(db.matches("Alpine:v3.18", &pkg).is_empty(), "other release");
-        let fixed = Package { version: "3.1.4-r5".into(), source_version: "3.1.4-r5".into(), ..pkg };
+        let fixed = Package { version: "3.1.4-r5".into(), source_version: "3.1.4-r5".into(), ..pkg.clone() };
         assert!(db.matches("Alpine:v3.19", &fixed).is_empty(), "the fixed version");
+        // Scoped to one ecosystem: only its records are loaded.
+        let alpine = VulnDb::open_ecosystem(&db_dir, "Alpine:v3.19").unwrap();
+        assert_eq!(alpine.records, 1);
+        assert_eq!(alpine.matches("Alpine:v3.19", &pkg).len(), 1);
+        let flat = VulnDb::open_ecosystem(&dir.path().join("db/Debian_12"), "Debian:12").unwrap();
+        assert_eq!(flat.records, 1, "a directory without ecosystem subdirectories is filtered instead");
         let err = import(&dir.path().join("nope.zip"), &db_dir).unwrap_err().to_string();
         assert!(err.contains("nope.zip"), "{err}");
     }
