@@ -260,3 +260,45 @@ async fn monitoring_survives_an_engine_restart() {
     assert_eq!(back.observations.len(), 1, "the same monitor reconnects");
     assert_eq!(back.observations[0].metrics.name, name);
 }
+
+#[tokio::test]
+async fn the_cgroup_path_follows_a_container_restart() {
+    use std::sync::Arc;
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let name = unique_name("cg-restart");
+    cleanup.container(&name);
+    let c = engine
+        .create_container(ContainerSpec {
+            name: Some(name.clone()),
+            image: TEST_IMAGE.into(),
+            command: Some(vec!["sleep".into(), "600".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    engine.start_container(&c.id).await.unwrap();
+    let shared: Arc<dyn Engine> = Arc::new(engine);
+    let opts = tuxpilot_monitor::CollectorOptions {
+        source: tuxpilot_monitor::Source::Cgroup,
+        filters: Filters::new().with("id", &c.id),
+        concurrency: 4,
+    };
+    let mut collector = tuxpilot_monitor::Collector::new(shared.clone(), opts);
+    let before = collector.sweep().await.unwrap();
+    assert_eq!(before.len(), 1);
+    let pid_before = shared.inspect_container(&c.id).await.unwrap().state.pid;
+    shared.restart_container(&c.id, Some(Duration::from_secs(1))).await.unwrap();
+    assert_ne!(shared.inspect_container(&c.id).await.unwrap().state.pid, pid_before);
+    // At most one sweep may miss it while its old pid is dropped; then it is back, by cgroup.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let obs = collector.sweep().await.unwrap();
+        if let Some(o) = obs.first() {
+            assert_eq!(o.source, tuxpilot_monitor::Source::Cgroup);
+            assert_eq!(o.metrics.pids, 1);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never seen again after the restart");
+    }
+}

@@ -219,6 +219,20 @@ impl CgroupFs {
             .ok_or_else(|| CgroupError::Parse { path, detail: "no MemTotal".into() })
     }
 
+    /// Network counters of container `id`'s namespace through its process `pid`, all
+    /// interfaces but `lo` (as the engine's sandbox counters). A pid that no longer belongs to
+    /// the container (it restarted and the number was reused) counts as gone.
+    pub fn container_network(&self, id: &str, pid: i64) -> Result<BTreeMap<String, NetworkCounters>> {
+        let cgroup = self.proc_root.join(pid.to_string()).join("cgroup");
+        if !read(&cgroup)?.contains(id) {
+            return Err(CgroupError::Read {
+                path: cgroup,
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "the process left the container"),
+            });
+        }
+        self.network(pid)
+    }
+
     /// Network counters of the process's namespace, all interfaces but `lo` (as the engine's
     /// sandbox counters).
     pub fn network(&self, pid: i64) -> Result<BTreeMap<String, NetworkCounters>> {
@@ -301,7 +315,7 @@ impl CgroupFs {
                 s.blkio = entries;
                 s.pids_current = Some(read_u64(&pids.join("pids.current"))?);
                 s.pids_limit = read_limit(&pids.join("pids.max")).ok().flatten();
-                s.networks = self.network(*pid)?;
+                s.networks = self.container_network(id, *pid)?;
             }
             CgroupPaths::V2 { dir, pid } => {
                 let stat = read_flat_keyed(&dir.join("cpu.stat"))?;
@@ -332,7 +346,7 @@ impl CgroupFs {
                 s.blkio = read(&dir.join("io.stat")).map(|t| parse_io_stat(&t)).unwrap_or_default();
                 s.pids_current = Some(read_u64(&dir.join("pids.current"))?);
                 s.pids_limit = read_limit(&dir.join("pids.max")).ok().flatten();
-                s.networks = self.network(*pid)?;
+                s.networks = self.container_network(id, *pid)?;
             }
         }
         Ok(s)
@@ -448,6 +462,11 @@ mod tests {
         assert_eq!((m.net_rx_bytes, m.net_tx_bytes), (250, 370), "all interfaces but lo");
         assert_eq!(m.pids, 3);
         assert_eq!(s.pids_limit, None);
+
+        // The container restarted and pid 42 now belongs to someone else: gone, not misread.
+        write(r, "proc/42/cgroup", "4:memory:/user.slice\n");
+        let err = fs.read(&paths, ID, "web", host).unwrap_err();
+        assert!(err.is_gone(), "{err}");
     }
 
     #[test]
