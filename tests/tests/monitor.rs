@@ -302,3 +302,52 @@ async fn the_cgroup_path_follows_a_container_restart() {
         assert!(tokio::time::Instant::now() < deadline, "never seen again after the restart");
     }
 }
+
+#[tokio::test]
+async fn the_cgroup_path_sees_new_and_stopped_containers_through_events() {
+    use std::sync::Arc;
+    let Some(engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let marker = unique_name("evt");
+    let spec = |name: &str| ContainerSpec {
+        name: Some(name.to_string()),
+        image: TEST_IMAGE.into(),
+        command: Some(vec!["sleep".into(), "600".into()]),
+        labels: BTreeMap::from([("io.tuxpilot.test.evt".to_string(), marker.clone())]),
+        ..Default::default()
+    };
+    let first = unique_name("evt-a");
+    cleanup.container(&first);
+    let a = engine.create_container(spec(&first)).await.unwrap();
+    engine.start_container(&a.id).await.unwrap();
+    let shared: Arc<dyn Engine> = Arc::new(engine);
+    let opts = tuxpilot_monitor::CollectorOptions {
+        source: tuxpilot_monitor::Source::Cgroup,
+        filters: Filters::new().label(format!("io.tuxpilot.test.evt={marker}")),
+        concurrency: 4,
+    };
+    let mut collector = tuxpilot_monitor::Collector::new(shared.clone(), opts);
+    assert_eq!(collector.sweep().await.unwrap().len(), 1);
+
+    // Well inside the 15 s the cached list is otherwise trusted: only the event can tell.
+    let second = unique_name("evt-b");
+    cleanup.container(&second);
+    let b = shared.create_container(spec(&second)).await.unwrap();
+    shared.start_container(&b.id).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while collector.sweep().await.unwrap().len() != 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the started container never showed up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    shared.stop_container(&a.id, Some(Duration::from_secs(1))).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let obs = collector.sweep().await.unwrap();
+        if obs.len() == 1 {
+            assert_eq!(obs[0].metrics.name, second);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the stopped container never left");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

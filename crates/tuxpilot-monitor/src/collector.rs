@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::Serialize;
-use tuxpilot_docker::{ContainerState, Engine, EngineError, Filters, ListContainersOptions, StatsSample};
+use tuxpilot_docker::{ContainerState, Engine, EngineError, EventFilter, Filters, ListContainersOptions, StatsSample};
 
 use crate::cgroup::{CgroupError, CgroupFs, CgroupPaths};
 use crate::metrics::{Metrics, metrics};
@@ -113,6 +114,50 @@ enum Route {
     Api,
 }
 
+/// How long a container list is trusted without an event saying it changed.
+const LIST_MAX_AGE: Duration = Duration::from_secs(15);
+
+/// Follows the engine's container events so the cgroup path need not list containers every
+/// sweep: the list is asked for again only after a start/stop-like event, when the event
+/// stream broke (engine restart), or after [`LIST_MAX_AGE`].
+struct EventWatch {
+    dirty: Arc<AtomicBool>,
+    alive: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EventWatch {
+    fn start(engine: &Arc<dyn Engine>) -> Self {
+        let dirty = Arc::new(AtomicBool::new(true));
+        let alive = Arc::new(AtomicBool::new(true));
+        let mut events =
+            engine.events(EventFilter { since: None, until: None, filters: Filters::new().with("type", "container") });
+        let (d, a) = (dirty.clone(), alive.clone());
+        let task = tokio::spawn(async move {
+            while let Some(e) = events.next().await {
+                match e {
+                    Ok(e) if CHANGES.iter().any(|c| e.action.starts_with(c)) => d.store(true, Ordering::SeqCst),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            d.store(true, Ordering::SeqCst);
+            a.store(false, Ordering::SeqCst);
+        });
+        Self { dirty, alive, task }
+    }
+}
+
+impl Drop for EventWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Container events after which the running set may differ.
+const CHANGES: &[&str] =
+    &["start", "die", "destroy", "pause", "unpause", "restart", "rename", "update", "kill", "stop"];
+
 /// Samples all running containers at once, remembering what it needs between sweeps.
 pub struct Collector {
     engine: Arc<dyn Engine>,
@@ -121,6 +166,8 @@ pub struct Collector {
     routes: HashMap<String, Route>,
     previous: HashMap<String, StatsSample>,
     host_memory: Option<u64>,
+    watch: Option<EventWatch>,
+    listed: Option<(tokio::time::Instant, Vec<tuxpilot_docker::ContainerSummary>)>,
 }
 
 impl fmt::Debug for Collector {
@@ -138,7 +185,16 @@ impl Collector {
     /// A collector reading cgroup files from `fs`.
     pub fn with_fs(engine: Arc<dyn Engine>, opts: CollectorOptions, fs: CgroupFs) -> Self {
         let host_memory = fs.host_memory().ok();
-        Self { engine, opts, fs, routes: HashMap::new(), previous: HashMap::new(), host_memory }
+        Self {
+            engine,
+            opts,
+            fs,
+            routes: HashMap::new(),
+            previous: HashMap::new(),
+            host_memory,
+            watch: None,
+            listed: None,
+        }
     }
 
     /// The engine this collector samples.
@@ -150,11 +206,7 @@ impl Collector {
     /// cgroup sample of a container has no CPU figure yet (as the first record of
     /// `docker stats`); containers that stop or vanish mid-sweep are left out.
     pub async fn sweep(&mut self) -> Result<Vec<Observation>, CollectError> {
-        let list = self
-            .engine
-            .list_containers(ListContainersOptions { all: false, filters: self.opts.filters.clone() })
-            .await?;
-        let running: Vec<_> = list.into_iter().filter(|c| c.state == ContainerState::Running).collect();
+        let running = self.running().await?;
         self.routes.retain(|id, _| running.iter().any(|c| &c.id == id));
         self.previous.retain(|id, _| running.iter().any(|c| &c.id == id));
 
@@ -273,6 +325,34 @@ impl Collector {
         }
         out.sort_by(|a, b| a.metrics.name.cmp(&b.metrics.name));
         Ok(out)
+    }
+
+    /// The running containers: listed when the cgroup path has no reason to trust its last
+    /// list (first sweep, an event, a broken event stream, or age); every sweep on the API path.
+    async fn running(&mut self) -> Result<Vec<tuxpilot_docker::ContainerSummary>, CollectError> {
+        if self.opts.source != Source::Api {
+            if self.watch.as_ref().is_none_or(|w| !w.alive.load(Ordering::SeqCst)) {
+                self.watch = Some(EventWatch::start(&self.engine));
+            }
+            let changed = self.watch.as_ref().is_some_and(|w| w.dirty.swap(false, Ordering::SeqCst));
+            if let Some((at, list)) = &self.listed
+                && !changed
+                && at.elapsed() < LIST_MAX_AGE
+            {
+                return Ok(list.clone());
+            }
+        }
+        let list = self
+            .engine
+            .list_containers(ListContainersOptions { all: false, filters: self.opts.filters.clone() })
+            .await
+            .inspect_err(|_| {
+                // Ask again next time; the event stream may be gone with the engine.
+                self.listed = None;
+            })?;
+        let running: Vec<_> = list.into_iter().filter(|c| c.state == ContainerState::Running).collect();
+        self.listed = Some((tokio::time::Instant::now(), running.clone()));
+        Ok(running)
     }
 
     /// A snapshot with CPU figures: one sweep, and when any container came from cgroup files
