@@ -218,6 +218,13 @@ mod tests {
         }
 
         #[test]
+        fn any_input_compares_without_panicking(a in "\\PC{0,24}", b in "\\PC{0,24}") {
+            let _ = apk_compare(&a, &b);
+            let _ = compare(PackageKind::Deb, &a, &b);
+            prop_assert_eq!(apk_compare(&a, &a), Ordering::Equal);
+        }
+
+        #[test]
         fn apk_revision_bumps_order(base in "[1-9](\\.[0-9]){0,2}", r in 0u32..50) {
             let a = format!("{base}-r{r}");
             let b = format!("{base}-r{}", r + 1);
