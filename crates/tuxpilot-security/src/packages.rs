@@ -24,7 +24,14 @@ impl OsInfo {
                 let mut parts = self.version_id.split('.');
                 Some(format!("Alpine:v{}.{}", parts.next()?, parts.next()?))
             }
-            "ubuntu" => Some(format!("Ubuntu:{}", self.version_id)),
+            // OSV names Ubuntu's long-term releases (even years, April) `Ubuntu:22.04:LTS`.
+            "ubuntu" => {
+                let lts = self
+                    .version_id
+                    .split_once('.')
+                    .is_some_and(|(y, m)| m == "04" && y.parse::<u32>().is_ok_and(|y| y % 2 == 0));
+                Some(format!("Ubuntu:{}{}", self.version_id, if lts { ":LTS" } else { "" }))
+            }
             _ => None,
         }
     }
@@ -169,5 +176,9 @@ mod tests {
         assert_eq!(os.ecosystem().as_deref(), Some("Alpine:v3.19"));
         let os = parse_os_release("ID=debian\nVERSION_ID=\"12\"\n").unwrap();
         assert_eq!(os.ecosystem().as_deref(), Some("Debian:12"));
+        let os = parse_os_release("ID=ubuntu\nVERSION_ID=\"22.04\"\n").unwrap();
+        assert_eq!(os.ecosystem().as_deref(), Some("Ubuntu:22.04:LTS"));
+        let os = parse_os_release("ID=ubuntu\nVERSION_ID=\"23.10\"\n").unwrap();
+        assert_eq!(os.ecosystem().as_deref(), Some("Ubuntu:23.10"));
     }
 }
