@@ -206,6 +206,21 @@ async fn runtime_checks_on_risky_and_hardened_containers() {
         create_host_path: false,
         tmpfs_size: None,
     }];
+    e.mounts.push(tuxpilot_docker::MountSpec {
+        kind: tuxpilot_docker::MountKind::Bind,
+        source: Some(std::env::temp_dir().display().to_string()),
+        target: "/host-tmp".into(),
+        read_only: false,
+        no_copy: false,
+        propagation: Some("rshared".into()),
+        create_host_path: false,
+        tmpfs_size: None,
+    });
+    e.devices = vec![tuxpilot_docker::DeviceMapping {
+        host_path: "/dev/null".into(),
+        container_path: "/dev/xnull".into(),
+        permissions: "rwm".into(),
+    }];
     e.security_opt = vec!["seccomp=unconfined".into()];
     e.exposed_ports = vec![tuxpilot_docker::ContainerPort::tcp(80)];
     e.port_bindings = vec![tuxpilot_docker::PortBinding {
@@ -244,7 +259,9 @@ async fn runtime_checks_on_risky_and_hardened_containers() {
     }
 
     let x = ids(&scan_container(&engine, &extras).await.unwrap());
-    for want in ["CIS-5.6", "CIS-5.8", "CIS-5.14", "CIS-5.15", "CIS-5.17", "CIS-5.21", "CIS-5.22"] {
+    for want in
+        ["CIS-5.6", "CIS-5.8", "CIS-5.14", "CIS-5.15", "CIS-5.17", "CIS-5.18", "CIS-5.20", "CIS-5.21", "CIS-5.22"]
+    {
         assert!(x.contains(want), "{want} on the extras container: {x:?}");
     }
     // The sshd script becomes `/bin/sh /tmp/sshd` after exec: found through `top`, no exec.
