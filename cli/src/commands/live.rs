@@ -424,6 +424,7 @@ mod tests {
             image: "img".into(),
             raw: StatsSample::default(),
             source: Source::Api,
+            memory_limited: true,
         }
     }
 

@@ -80,6 +80,9 @@ pub struct Observation {
     pub raw: StatsSample,
     /// Where they came from (`api` or `cgroup`).
     pub source: Source,
+    /// Whether the container has a memory limit below the host's memory (the engine reports
+    /// the host's memory as the limit of unlimited containers; cAdvisor reports 0).
+    pub memory_limited: bool,
 }
 
 /// A failure of a sweep.
@@ -166,6 +169,7 @@ pub struct Collector {
     routes: HashMap<String, Route>,
     previous: HashMap<String, StatsSample>,
     host_memory: Option<u64>,
+    engine_memory: Option<u64>,
     watch: Option<EventWatch>,
     listed: Option<(tokio::time::Instant, Vec<tuxpilot_docker::ContainerSummary>)>,
 }
@@ -192,6 +196,7 @@ impl Collector {
             routes: HashMap::new(),
             previous: HashMap::new(),
             host_memory,
+            engine_memory: None,
             watch: None,
             listed: None,
         }
@@ -280,6 +285,7 @@ impl Collector {
                                 image: c.image.clone(),
                                 raw: s,
                                 source: Source::Cgroup,
+                                memory_limited: true,
                             });
                         }
                         Err(e) if e.is_gone() => {
@@ -308,7 +314,13 @@ impl Collector {
                             if s.name.is_empty() {
                                 s.name = name;
                             }
-                            Ok(Some(Observation { metrics: metrics(&s), image, raw: s, source: Source::Api }))
+                            Ok(Some(Observation {
+                                metrics: metrics(&s),
+                                image,
+                                raw: s,
+                                source: Source::Api,
+                                memory_limited: true,
+                            }))
                         }
                         Err(e) if e.is_not_found() || e.is_conflict() => Ok(None),
                         Err(e) => Err(e),
@@ -318,10 +330,20 @@ impl Collector {
             .buffer_unordered(self.opts.concurrency.max(1))
             .collect()
             .await;
+        let mut from_api = false;
         for r in results {
             if let Some(o) = r? {
+                from_api = true;
                 out.push(o);
             }
+        }
+        if from_api && self.engine_memory.is_none() {
+            self.engine_memory = self.engine.info().await.ok().and_then(|i| u64::try_from(i.mem_total).ok());
+        }
+        for o in &mut out {
+            let total = if o.source == Source::Cgroup { self.host_memory } else { self.engine_memory };
+            let limit = o.metrics.memory_limit_bytes;
+            o.memory_limited = limit > 0 && total.is_none_or(|t| limit < t);
         }
         out.sort_by(|a, b| a.metrics.name.cmp(&b.metrics.name));
         Ok(out)
@@ -406,6 +428,7 @@ mod tests {
             }
         });
         engine.expect_stats_once().returning(|id| Ok(StatsSample { id: id.into(), ..Default::default() }));
+        engine.expect_info().returning(|| Ok(Default::default()));
         let opts = CollectorOptions { source: Source::Api, ..Default::default() };
         let mut c = Collector::new(Arc::new(engine), opts);
         assert_eq!(c.sweep().await.unwrap().len(), 1);
@@ -429,6 +452,7 @@ mod tests {
                 Ok(StatsSample { id: id.into(), ..Default::default() })
             }
         });
+        engine.expect_info().returning(|| Ok(Default::default()));
         let mut c = Collector::new(Arc::new(engine), CollectorOptions { source: Source::Api, ..Default::default() });
         let got = c.sweep().await.unwrap();
         assert_eq!(got.len(), 1);

@@ -65,7 +65,8 @@ const FAMILIES: &[Family] = &[
         name: "container_spec_memory_limit_bytes",
         help: "Memory limit for the container.",
         kind: "gauge",
-        value: |o| Some(o.metrics.memory_limit_bytes as f64),
+        // As cAdvisor: 0 for a container without a limit.
+        value: |o| Some(if o.memory_limited { o.metrics.memory_limit_bytes as f64 } else { 0.0 }),
     },
     Family {
         name: "container_fs_reads_bytes_total",

@@ -49,8 +49,15 @@ fn busy(id: &str) -> StatsSample {
 fn engine() -> Arc<MockEngine> {
     let mut e = MockEngine::new();
     e.expect_list_containers().returning(|_| Ok(vec![summary("aaa", "web"), summary("bbb", "we\"ird\\name")]));
-    e.expect_stats_once().returning(|id| Ok(busy(id)));
+    e.expect_stats_once().returning(|id| {
+        let mut s = busy(id);
+        if id == "bbb" {
+            s.memory.limit = Some(2 << 30); // no limit: the engine reports the host's memory
+        }
+        Ok(s)
+    });
     e.expect_container_size().returning(|_| Ok(4096));
+    e.expect_info().returning(|| Ok(tuxpilot_docker::EngineInfo { mem_total: 2 << 30, ..Default::default() }));
     Arc::new(e)
 }
 
@@ -95,6 +102,16 @@ async fn metrics_endpoint_serves_parseable_cadvisor_names() {
         find("container_memory_working_set_bytes", "web").value,
         prometheus_parse::Value::Gauge((512u64 << 20) as f64)
     );
+    assert_eq!(
+        find("container_spec_memory_limit_bytes", "web").value,
+        prometheus_parse::Value::Gauge((1u64 << 30) as f64)
+    );
+    let unlimited = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "container_spec_memory_limit_bytes" && s.labels.get("id") == Some("/docker/bbb"))
+        .unwrap();
+    assert_eq!(unlimited.value, prometheus_parse::Value::Gauge(0.0), "0 without a limit, as cAdvisor");
     let rx = find("container_network_receive_bytes_total", "web");
     assert_eq!(rx.labels.get("interface"), Some("eth0"));
     assert_eq!(rx.value, prometheus_parse::Value::Counter(1234.0));
