@@ -95,25 +95,39 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 impl Config {
-    /// `[containers.monitoring]`: alert thresholds, interval and sinks. `file` names the
-    /// config file in errors.
-    pub fn monitoring(&self) -> anyhow::Result<tuxpilot_monitor::MonitoringConfig> {
-        let Some(section) = self.containers.other.get("monitoring") else {
-            return Ok(tuxpilot_monitor::MonitoringConfig::default());
-        };
-        section.clone().try_into().map_err(|e: toml::de::Error| {
-            anyhow::anyhow!("invalid [containers.monitoring] in the config file: {}", e.message().trim())
-        })
+    /// `[containers.monitoring]`: alert thresholds, interval and sinks, with warnings for keys
+    /// it does not know (a misspelt threshold would otherwise silently disable an alert).
+    pub fn monitoring(&self) -> anyhow::Result<(tuxpilot_monitor::MonitoringConfig, Vec<String>)> {
+        self.section("monitoring", tuxpilot_monitor::MonitoringConfig::KEYS)
     }
 
-    /// `[containers.security]`: vulnerability database, scan hook settings.
-    pub fn security(&self) -> anyhow::Result<tuxpilot_security::SecurityConfig> {
-        let Some(section) = self.containers.other.get("security") else {
-            return Ok(tuxpilot_security::SecurityConfig::default());
+    /// `[containers.security]`: vulnerability database, scan hook settings, with warnings for
+    /// unknown keys.
+    pub fn security(&self) -> anyhow::Result<(tuxpilot_security::SecurityConfig, Vec<String>)> {
+        self.section("security", tuxpilot_security::SecurityConfig::KEYS)
+    }
+
+    fn section<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        name: &str,
+        known: &[&str],
+    ) -> anyhow::Result<(T, Vec<String>)> {
+        let Some(section) = self.containers.other.get(name) else {
+            return Ok((T::default(), Vec::new()));
         };
-        section.clone().try_into().map_err(|e: toml::de::Error| {
-            anyhow::anyhow!("invalid [containers.security] in the config file: {}", e.message().trim())
-        })
+        let warnings = section
+            .as_table()
+            .map(|t| {
+                t.keys()
+                    .filter(|k| !known.contains(&k.as_str()))
+                    .map(|k| format!("unknown key `{k}` in [containers.{name}] ignored (known: {})", known.join(", ")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let value = section.clone().try_into().map_err(|e: toml::de::Error| {
+            anyhow::anyhow!("invalid [containers.{name}] in the config file: {}", e.message().trim())
+        })?;
+        Ok((value, warnings))
     }
 
     /// The configured default output format.
@@ -139,18 +153,22 @@ mod tests {
         assert_eq!(c.containers.docker_socket.as_deref(), Some(Path::new("/run/docker.sock")));
         assert!(c.containers.other.contains_key("monitoring"));
         assert_eq!(c.containers.timeout, 120);
-        assert_eq!(c.monitoring().unwrap().cpu_alert_threshold, Some(80.0));
+        assert_eq!(c.monitoring().unwrap().0.cpu_alert_threshold, Some(80.0));
     }
 
     #[test]
-    fn bad_monitoring_section_names_the_field() {
-        let c: Config = toml::from_str(
-            "[containers.monitoring]
-cpu_alert_treshold = 80.0\n",
-        )
-        .unwrap();
+    fn unknown_monitoring_keys_are_named_in_a_warning_and_bad_values_are_errors() {
+        let c: Config = toml::from_str("[containers.monitoring]\ncpu_alert_treshold = 80.0\n").unwrap();
+        let (m, warnings) = c.monitoring().unwrap();
+        assert_eq!(m.cpu_alert_threshold, None);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("cpu_alert_treshold") && warnings[0].contains("cpu_alert_threshold"),
+            "{warnings:?}"
+        );
+        let c: Config = toml::from_str("[containers.monitoring]\ninterval = \"soon\"\n").unwrap();
         let err = c.monitoring().unwrap_err().to_string();
-        assert!(err.contains("[containers.monitoring]") && err.contains("cpu_alert_treshold"), "{err}");
+        assert!(err.contains("[containers.monitoring]") && err.contains("30s"), "{err}");
     }
 
     #[test]

@@ -112,7 +112,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Compose(args) => {
-            let security = config.security()?;
+            let (security, warnings) = config.security()?;
+            for w in warnings {
+                writeln!(ui.err, "warning: {w}")?;
+            }
             commands::compose::run(&args, format_flag, &connection, &security, &mut ui).await
         }
         Command::Engine(EngineCommand::Info) => {

@@ -36,8 +36,11 @@ async fn local_data_root(engine: &dyn Engine, address: &str) -> Option<PathBuf> 
 }
 
 /// The monitoring config: the file's `[containers.monitoring]`, then flags.
-fn monitoring_config(config: &Config, a: &MonitorArgs) -> anyhow::Result<MonitoringConfig> {
-    let mut m = config.monitoring()?;
+fn monitoring_config(config: &Config, a: &MonitorArgs, ui: &mut Ui<'_>) -> anyhow::Result<MonitoringConfig> {
+    let (mut m, warnings) = config.monitoring()?;
+    for w in warnings {
+        writeln!(ui.err, "warning: {w}")?;
+    }
     m.cpu_alert_threshold = a.cpu_alert.or(m.cpu_alert_threshold);
     m.memory_alert_threshold = a.memory_alert.or(m.memory_alert_threshold);
     m.disk_alert_threshold = a.disk_alert.or(m.disk_alert_threshold);
@@ -80,7 +83,7 @@ pub async fn monitor(
     a: &MonitorArgs,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let mconf = monitoring_config(config, a)?;
+    let mconf = monitoring_config(config, a, ui)?;
     let opts = CollectorOptions { source: a.source, filters: filters(&a.filter)?, concurrency: a.concurrency };
     let rules = mconf.rules();
     if a.alerts && rules.is_empty() {

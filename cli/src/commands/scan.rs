@@ -48,7 +48,10 @@ fn db_dir(flag: Option<&PathBuf>, config: &SecurityConfig) -> anyhow::Result<Pat
 
 /// `containers scan db import|info`.
 pub fn db_command(ui: &mut Ui<'_>, cmd: &ScanDbCommand, config: &Config) -> anyhow::Result<()> {
-    let sec = config.security()?;
+    let (sec, warnings) = config.security()?;
+    for w in warnings {
+        writeln!(ui.err, "warning: {w}")?;
+    }
     let ScanDbCommand::Db(cmd) = cmd;
     let info = match cmd {
         DbCommand::Import { source, db_dir: dir } => {
@@ -69,7 +72,10 @@ pub fn db_command(ui: &mut Ui<'_>, cmd: &ScanDbCommand, config: &Config) -> anyh
 
 /// `containers scan`.
 pub async fn scan(engine: &dyn Engine, ui: &mut Ui<'_>, a: &ScanArgs, config: &Config) -> anyhow::Result<ScanOutcome> {
-    let sec = config.security()?;
+    let (sec, warnings) = config.security()?;
+    for w in warnings {
+        writeln!(ui.err, "warning: {w}")?;
+    }
     let mut containers = a.containers.clone();
     if a.all {
         let list = engine.list_containers(ListContainersOptions { all: true, ..Default::default() }).await?;

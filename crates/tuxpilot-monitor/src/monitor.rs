@@ -15,7 +15,7 @@ use crate::sinks::{AlertSink, SinkError};
 
 /// `[containers.monitoring]` in the config file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct MonitoringConfig {
     /// CPU alert above this percentage (100 = one core); absent = no CPU alert.
     pub cpu_alert_threshold: Option<f64>,
@@ -61,6 +61,18 @@ mod humantime_serde_opt {
 }
 
 impl MonitoringConfig {
+    /// The keys this section understands (others are reported and ignored).
+    pub const KEYS: &'static [&'static str] = &[
+        "cpu_alert_threshold",
+        "memory_alert_threshold",
+        "disk_alert_threshold",
+        "interval",
+        "for",
+        "webhook",
+        "command",
+        "json_log",
+    ];
+
     /// The alert rules this config asks for.
     pub fn rules(&self) -> Vec<AlertRule> {
         let for_duration = self.for_duration.unwrap_or(Duration::ZERO);

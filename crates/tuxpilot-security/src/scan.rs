@@ -185,7 +185,7 @@ pub async fn scan_image(
 
 /// `[containers.security]` in the config file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct SecurityConfig {
     /// Directory of OSV records.
     pub vulnerability_db: Option<PathBuf>,
@@ -197,6 +197,12 @@ pub struct SecurityConfig {
     pub fail_on: Option<Severity>,
     /// Ignore file applied to hook scans.
     pub ignore_file: Option<PathBuf>,
+}
+
+impl SecurityConfig {
+    /// The keys this section understands (others are reported and ignored).
+    pub const KEYS: &'static [&'static str] =
+        &["vulnerability_db", "scan_on_pull", "scan_images", "fail_on", "ignore_file"];
 }
 
 /// A deploy blocked by the scan hook.
