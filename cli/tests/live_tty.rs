@@ -1,5 +1,5 @@
 //! `containers monitor --real-time` on a real pseudo-terminal: it draws the live view, answers
-//! keys (sort, logs, quit) and gives the terminal back.
+//! keys (sort, logs, restart, quit) and gives the terminal back.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -59,6 +59,7 @@ async fn live_view_draws_sorts_shows_logs_and_quits_on_a_terminal() {
         .await
         .unwrap();
     engine.start_container(&c.id).await.unwrap();
+    let started = engine.inspect_container(&c.id).await.unwrap().state.started_at;
 
     let (mut master, slave) = pty(140, 30);
     let mut child = Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
@@ -106,6 +107,10 @@ async fn live_view_draws_sorts_shows_logs_and_quits_on_a_terminal() {
     master.write_all(b"l").unwrap(); // logs of the selected container
     wait_for(&mut term, "ready-for-logs");
     wait_for(&mut term, "1 log lines");
+    master.write_all(b"R").unwrap(); // restart it through the engine
+    wait_for(&mut term, &format!("restarted {}", &c.id[..12]));
+    let restarted = engine.inspect_container(&c.id).await.unwrap().state.started_at;
+    assert!(restarted > started, "the engine restarted it: {started:?} → {restarted:?}");
     master.write_all(b"q").unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
