@@ -269,10 +269,21 @@ pub fn scan_archive<R: Read>(reader: R, limits: Limits) -> Result<ImageContents,
         }
         head.truncate(got);
         let is_tar = got == 512 && &head[257..262] == b"ustar";
-        if !is_tar && path.starts_with("blobs/") {
-            continue;
-        }
-        let scan = scan_layer(io::Cursor::new(head).chain(&mut entry), &path, limits)?;
+        let stream = io::Cursor::new(head.clone()).chain(&mut entry);
+        // An image store that keeps layers as pulled (containerd) exports them compressed.
+        let scan = if head.starts_with(&[0x1f, 0x8b]) {
+            scan_layer(flate2::read::GzDecoder::new(stream), &path, limits)?
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            let decoder = ruzstd::decoding::StreamingDecoder::new(stream).map_err(|e| ArchiveError::Corrupt {
+                layer: Some(path.clone()),
+                source: io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")),
+            })?;
+            scan_layer(decoder, &path, limits)?
+        } else if is_tar || !path.starts_with("blobs/") {
+            scan_layer(stream, &path, limits)?
+        } else {
+            continue; // a config or manifest blob
+        };
         layers.insert(path, scan);
     }
     let order = manifest.ok_or(ArchiveError::NoManifest)?;

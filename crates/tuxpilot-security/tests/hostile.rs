@@ -189,3 +189,39 @@ fn distroless_status_d_and_alpine_databases_are_read() {
         c.packages.iter().flat_map(|p| db.matches("Alpine:v3.19", p)).map(|m| m.record.id.clone()).collect();
     assert_eq!(hits, ["TEST-2026-0006"], "libcrypto3 3.1.4-r1 (origin openssl) < 3.1.4-r5");
 }
+
+#[test]
+fn oci_layout_with_gzip_and_zstd_layers_and_config_blobs() {
+    use std::io::Write;
+    let base = layer(&[("etc/os-release", "ID=debian\nVERSION_ID=12\n"), ("app/key.pem", KEY)]);
+    let top = layer(&[("app/.wh.key.pem", ""), ("srv/creds.env", "AWS_ACCESS_KEY_ID=AKIAZ7QWERTYUIOPLKJH\n")]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&base).unwrap();
+    let gz = gz.finish().unwrap();
+    let zst = ruzstd::encoding::compress_to_vec(top.as_slice(), ruzstd::encoding::CompressionLevel::Fastest);
+    let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec();
+    let mut b = tar::Builder::new(Vec::new());
+    let blobs = [("blobs/sha256/aaa", gz), ("blobs/sha256/ccc", config), ("blobs/sha256/bbb", zst)];
+    for (name, body) in &blobs {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, body.as_slice()).unwrap();
+    }
+    let manifest =
+        br#"[{"Config":"blobs/sha256/ccc","RepoTags":["x:1"],"Layers":["blobs/sha256/aaa","blobs/sha256/bbb"]}]"#;
+    let mut h = tar::Header::new_gnu();
+    h.set_size(manifest.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "manifest.json", manifest.as_slice()).unwrap();
+    let c = scan_archive(Cursor::new(b.into_inner().unwrap()), Limits::default()).unwrap();
+    assert_eq!(c.layers.len(), 2, "{:?}", c.skipped);
+    assert_eq!(c.os.as_ref().map(|o| o.id.as_str()), Some("debian"));
+    let paths: Vec<&str> = c.secrets.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, ["srv/creds.env"], "the gzip layer's key is whited out by the zstd layer");
+    // Diff ids are digests of the uncompressed layers.
+    use sha2::Digest;
+    assert_eq!(c.layers[0], format!("sha256:{:x}", sha2::Sha256::digest(&base)));
+}
