@@ -222,18 +222,7 @@ async fn monitoring_survives_an_engine_restart() {
     use std::sync::Arc;
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
-    let name = unique_name("restart");
-    cleanup.container(&name);
-    let c = engine
-        .create_container(ContainerSpec {
-            name: Some(name.clone()),
-            image: TEST_IMAGE.into(),
-            command: Some(vec!["sleep".into(), "600".into()]),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    engine.start_container(&c.id).await.unwrap();
+    let (name, id) = start_sleeper(&engine, &cleanup, "restart", BTreeMap::new()).await;
 
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("engine.sock");
@@ -246,7 +235,7 @@ async fn monitoring_survives_an_engine_restart() {
     let via_proxy: Arc<dyn Engine> = Arc::new(tuxpilot_docker::BollardEngine::connect(&config).await.unwrap());
     let opts = tuxpilot_monitor::CollectorOptions {
         source: tuxpilot_monitor::Source::Api,
-        filters: Filters::new().with("id", &c.id),
+        filters: Filters::new().with("id", &id),
         concurrency: 4,
     };
     let mut monitor =
@@ -266,30 +255,19 @@ async fn the_cgroup_path_follows_a_container_restart() {
     use std::sync::Arc;
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
-    let name = unique_name("cg-restart");
-    cleanup.container(&name);
-    let c = engine
-        .create_container(ContainerSpec {
-            name: Some(name.clone()),
-            image: TEST_IMAGE.into(),
-            command: Some(vec!["sleep".into(), "600".into()]),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    engine.start_container(&c.id).await.unwrap();
+    let (_, id) = start_sleeper(&engine, &cleanup, "cg-restart", BTreeMap::new()).await;
     let shared: Arc<dyn Engine> = Arc::new(engine);
     let opts = tuxpilot_monitor::CollectorOptions {
         source: tuxpilot_monitor::Source::Cgroup,
-        filters: Filters::new().with("id", &c.id),
+        filters: Filters::new().with("id", &id),
         concurrency: 4,
     };
     let mut collector = tuxpilot_monitor::Collector::new(shared.clone(), opts);
     let before = collector.sweep().await.unwrap();
     assert_eq!(before.len(), 1);
-    let pid_before = shared.inspect_container(&c.id).await.unwrap().state.pid;
-    shared.restart_container(&c.id, Some(Duration::from_secs(1))).await.unwrap();
-    assert_ne!(shared.inspect_container(&c.id).await.unwrap().state.pid, pid_before);
+    let pid_before = shared.inspect_container(&id).await.unwrap().state.pid;
+    shared.restart_container(&id, Some(Duration::from_secs(1))).await.unwrap();
+    assert_ne!(shared.inspect_container(&id).await.unwrap().state.pid, pid_before);
     // At most one sweep may miss it while its old pid is dropped; then it is back, by cgroup.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -309,17 +287,8 @@ async fn the_cgroup_path_sees_new_and_stopped_containers_through_events() {
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let marker = unique_name("evt");
-    let spec = |name: &str| ContainerSpec {
-        name: Some(name.to_string()),
-        image: TEST_IMAGE.into(),
-        command: Some(vec!["sleep".into(), "600".into()]),
-        labels: BTreeMap::from([("io.tuxpilot.test.evt".to_string(), marker.clone())]),
-        ..Default::default()
-    };
-    let first = unique_name("evt-a");
-    cleanup.container(&first);
-    let a = engine.create_container(spec(&first)).await.unwrap();
-    engine.start_container(&a.id).await.unwrap();
+    let labels = BTreeMap::from([("io.tuxpilot.test.evt".to_string(), marker.clone())]);
+    let (_, a) = start_sleeper(&engine, &cleanup, "evt-a", labels.clone()).await;
     let shared: Arc<dyn Engine> = Arc::new(engine);
     let opts = tuxpilot_monitor::CollectorOptions {
         source: tuxpilot_monitor::Source::Cgroup,
@@ -330,16 +299,13 @@ async fn the_cgroup_path_sees_new_and_stopped_containers_through_events() {
     assert_eq!(collector.sweep().await.unwrap().len(), 1);
 
     // Well inside the 15 s the cached list is otherwise trusted: only the event can tell.
-    let second = unique_name("evt-b");
-    cleanup.container(&second);
-    let b = shared.create_container(spec(&second)).await.unwrap();
-    shared.start_container(&b.id).await.unwrap();
+    let (second, _) = start_sleeper(shared.as_ref(), &cleanup, "evt-b", labels).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while collector.sweep().await.unwrap().len() != 2 {
         assert!(tokio::time::Instant::now() < deadline, "the started container never showed up");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    shared.stop_container(&a.id, Some(Duration::from_secs(1))).await.unwrap();
+    shared.stop_container(&a, Some(Duration::from_secs(1))).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
         let obs = collector.sweep().await.unwrap();
@@ -350,4 +316,25 @@ async fn the_cgroup_path_sees_new_and_stopped_containers_through_events() {
         assert!(tokio::time::Instant::now() < deadline, "the stopped container never left");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Starts a `sleep 600` test container with `labels`, registered for clean-up: (name, id).
+async fn start_sleeper(
+    engine: &dyn Engine,
+    cleanup: &Cleanup,
+    prefix: &str,
+    labels: BTreeMap<String, String>,
+) -> (String, String) {
+    let name = unique_name(prefix);
+    cleanup.container(&name);
+    let spec = ContainerSpec {
+        name: Some(name.clone()),
+        image: TEST_IMAGE.into(),
+        command: Some(vec!["sleep".into(), "600".into()]),
+        labels,
+        ..Default::default()
+    };
+    let c = engine.create_container(spec).await.unwrap();
+    engine.start_container(&c.id).await.unwrap();
+    (name, c.id)
 }

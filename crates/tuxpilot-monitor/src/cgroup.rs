@@ -51,7 +51,11 @@ pub enum CgroupError {
 impl CgroupError {
     /// True when the files vanished (the container stopped between listing and reading).
     pub fn is_gone(&self) -> bool {
-        matches!(self, CgroupError::Read { source, .. } if matches!(source.kind(), std::io::ErrorKind::NotFound) || source.raw_os_error() == Some(19) || source.raw_os_error() == Some(3))
+        // ENODEV and ESRCH: the cgroup or the process went away while the file was open.
+        const ENODEV: i32 = 19;
+        const ESRCH: i32 = 3;
+        matches!(self, CgroupError::Read { source, .. }
+            if source.kind() == std::io::ErrorKind::NotFound || matches!(source.raw_os_error(), Some(ENODEV | ESRCH)))
     }
 }
 
@@ -266,10 +270,17 @@ impl CgroupFs {
         Ok(out)
     }
 
-    /// One sample of the container's counters. `precpu` is left empty: the caller pairs it
-    /// with the previous sample.
-    pub fn read(&self, paths: &CgroupPaths, id: &str, name: &str, host_memory: u64) -> Result<StatsSample> {
-        let (system, online) = self.host_cpu()?;
+    /// One sample of the container's counters, with `host_cpu` from [`CgroupFs::host_cpu`]
+    /// (read once per sweep). `precpu` is left empty: the caller pairs it with the previous
+    /// sample.
+    pub fn read(
+        &self,
+        paths: &CgroupPaths,
+        id: &str,
+        name: &str,
+        (system, online): (u64, u32),
+        host_memory: u64,
+    ) -> Result<StatsSample> {
         let mut s =
             StatsSample { id: id.to_string(), name: name.to_string(), read: Some(Utc::now()), ..Default::default() };
         match paths {
@@ -449,7 +460,7 @@ mod tests {
         assert!(matches!(paths, CgroupPaths::V1 { .. }));
         let host = fs.host_memory().unwrap();
         assert_eq!(host, 2048000 * 1024);
-        let s = fs.read(&paths, ID, "web", host).unwrap();
+        let s = fs.read(&paths, ID, "web", fs.host_cpu().unwrap(), host).unwrap();
         assert_eq!(s.cpu.total_usage, 123456789);
         assert_eq!(s.cpu.percpu_usage.len(), 2);
         assert_eq!(s.cpu.online_cpus, Some(2));
@@ -465,7 +476,7 @@ mod tests {
 
         // The container restarted and pid 42 now belongs to someone else: gone, not misread.
         write(r, "proc/42/cgroup", "4:memory:/user.slice\n");
-        let err = fs.read(&paths, ID, "web", host).unwrap_err();
+        let err = fs.read(&paths, ID, "web", fs.host_cpu().unwrap(), host).unwrap_err();
         assert!(err.is_gone(), "{err}");
     }
 
@@ -493,7 +504,7 @@ mod tests {
         let fs = CgroupFs::with_roots(r.join("sys"), r.join("proc"));
         let paths = fs.locate(ID, 42).unwrap();
         assert_eq!(paths, CgroupPaths::V2 { dir: r.join("sys").join(cg.trim_start_matches('/')), pid: 42 });
-        let s = fs.read(&paths, ID, "web", fs.host_memory().unwrap()).unwrap();
+        let s = fs.read(&paths, ID, "web", fs.host_cpu().unwrap(), fs.host_memory().unwrap()).unwrap();
         assert_eq!(s.cpu.total_usage, 5_000_000);
         assert_eq!(s.memory.limit, Some(104857600));
         let m = crate::metrics(&s);

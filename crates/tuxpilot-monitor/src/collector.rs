@@ -2,16 +2,19 @@
 //! engine API otherwise, keeping the previous sample of each container so CPU % and rates come
 //! from two samples as `docker stats` computes them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
-use tuxpilot_docker::{ContainerState, Engine, EngineError, EventFilter, Filters, ListContainersOptions, StatsSample};
+use tuxpilot_docker::{
+    ContainerState, CpuCounters, Engine, EngineError, EventFilter, Filters, ListContainersOptions, StatsSample,
+};
 
 use crate::cgroup::{CgroupError, CgroupFs, CgroupPaths};
 use crate::metrics::{Metrics, metrics};
@@ -167,7 +170,8 @@ pub struct Collector {
     opts: CollectorOptions,
     fs: CgroupFs,
     routes: HashMap<String, Route>,
-    previous: HashMap<String, StatsSample>,
+    /// Each cgroup-read container's last CPU counters and read time, its next `precpu`.
+    previous: HashMap<String, (CpuCounters, Option<DateTime<Utc>>)>,
     host_memory: Option<u64>,
     engine_memory: Option<u64>,
     watch: Option<EventWatch>,
@@ -212,8 +216,9 @@ impl Collector {
     /// `docker stats`); containers that stop or vanish mid-sweep are left out.
     pub async fn sweep(&mut self) -> Result<Vec<Observation>, CollectError> {
         let running = self.running().await?;
-        self.routes.retain(|id, _| running.iter().any(|c| &c.id == id));
-        self.previous.retain(|id, _| running.iter().any(|c| &c.id == id));
+        let ids: HashSet<&str> = running.iter().map(|c| c.id.as_str()).collect();
+        self.routes.retain(|id, _| ids.contains(id.as_str()));
+        self.previous.retain(|id, _| ids.contains(id.as_str()));
 
         // Route new containers: inspect for the pid, then find its cgroup.
         let new: Vec<(String, String)> = running
@@ -251,15 +256,11 @@ impl Collector {
                     Err(source) => return Err(CollectError::Cgroup { name, source }),
                 }
             }
-            if self.opts.source == Source::Cgroup {
-                if let Err(source) = self.fs.host_cpu() {
-                    let name = running.first().map(|c| c.name.clone()).unwrap_or_default();
-                    return Err(CollectError::Cgroup { name, source });
-                }
-                // Every process missing here while the engine runs them: a remote engine.
-                if let Some(e) = first_gone.filter(|_| !running.is_empty() && self.routes.is_empty()) {
-                    return Err(e);
-                }
+            // Every process missing here while the engine runs them: a remote engine.
+            if self.opts.source == Source::Cgroup
+                && let Some(e) = first_gone.filter(|_| !running.is_empty() && self.routes.is_empty())
+            {
+                return Err(e);
             }
         } else {
             for (id, _) in new {
@@ -269,37 +270,49 @@ impl Collector {
 
         let mut out = Vec::with_capacity(running.len());
         let mut api = Vec::new();
+        // Host CPU time once per sweep: the same figure for every container, as the engine's
+        // collector uses one reading per tick.
+        let mut host = (0, 0);
+        if self.routes.values().any(|r| matches!(r, Route::Cgroup(_))) {
+            match self.fs.host_cpu() {
+                Ok(h) => host = h,
+                Err(source) if self.opts.source == Source::Cgroup => {
+                    let name = running.first().map(|c| c.name.clone()).unwrap_or_default();
+                    return Err(CollectError::Cgroup { name, source });
+                }
+                // No readable /proc/stat: every container through the API.
+                Err(_) => self.routes.values_mut().for_each(|r| *r = Route::Api),
+            }
+        }
+        let host_memory = self.host_memory.unwrap_or(u64::MAX);
         for c in &running {
             match self.routes.get(&c.id) {
-                Some(Route::Cgroup(paths)) => {
-                    let host_memory = self.host_memory.unwrap_or(u64::MAX);
-                    match self.fs.read(paths, &c.id, &c.name, host_memory) {
-                        Ok(mut s) => {
-                            if let Some(prev) = self.previous.get(&c.id) {
-                                s.precpu = prev.cpu.clone();
-                                s.preread = prev.read;
-                            }
-                            self.previous.insert(c.id.clone(), s.clone());
-                            out.push(Observation {
-                                metrics: metrics(&s),
-                                image: c.image.clone(),
-                                raw: s,
-                                source: Source::Cgroup,
-                                memory_limited: true,
-                            });
+                Some(Route::Cgroup(paths)) => match self.fs.read(paths, &c.id, &c.name, host, host_memory) {
+                    Ok(mut s) => {
+                        if let Some((cpu, read)) = self.previous.get(&c.id) {
+                            s.precpu = cpu.clone();
+                            s.preread = *read;
                         }
-                        Err(e) if e.is_gone() => {
-                            self.routes.remove(&c.id);
-                        }
-                        Err(source) if self.opts.source == Source::Cgroup => {
-                            return Err(CollectError::Cgroup { name: c.name.clone(), source });
-                        }
-                        Err(_) => {
-                            self.routes.insert(c.id.clone(), Route::Api);
-                            api.push((c.id.clone(), c.name.clone(), c.image.clone()));
-                        }
+                        self.previous.insert(c.id.clone(), (s.cpu.clone(), s.read));
+                        out.push(Observation {
+                            metrics: metrics(&s),
+                            image: c.image.clone(),
+                            raw: s,
+                            source: Source::Cgroup,
+                            memory_limited: true,
+                        });
                     }
-                }
+                    Err(e) if e.is_gone() => {
+                        self.routes.remove(&c.id);
+                    }
+                    Err(source) if self.opts.source == Source::Cgroup => {
+                        return Err(CollectError::Cgroup { name: c.name.clone(), source });
+                    }
+                    Err(_) => {
+                        self.routes.insert(c.id.clone(), Route::Api);
+                        api.push((c.id.clone(), c.name.clone(), c.image.clone()));
+                    }
+                },
                 Some(Route::Api) => api.push((c.id.clone(), c.name.clone(), c.image.clone())),
                 None => {}
             }

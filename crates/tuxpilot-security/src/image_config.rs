@@ -1,7 +1,6 @@
 //! CIS §4 checks that image inspect and history decide, and image lints: root user, no
 //! HEALTHCHECK, `ADD` in history, `apt-get update` alone, secret-looking ENV, exposed port 22.
 
-use regex::Regex;
 use tuxpilot_docker::{ImageDetails, ImageHistoryEntry};
 
 use crate::finding::{Category, Check, Evidence, Finding, Severity};
@@ -29,9 +28,10 @@ fn finding(
     }
 }
 
-/// ENV/ARG names that look like they hold secrets (Dockle CIS-DI-0010), minus GPG key ids.
-fn secret_name() -> Option<Regex> {
-    Regex::new(r"(?i)(PASS|PASSWD|PASSWORD|SECRET|KEY|ACCESS|TOKEN)").ok()
+/// Whether an ENV/ARG name looks like it holds a secret (Dockle CIS-DI-0010's words, any case).
+fn secret_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["PASS", "SECRET", "KEY", "ACCESS", "TOKEN"].iter().any(|w| upper.contains(w))
 }
 
 /// The image checks; `history` newest first, as the engine returns it.
@@ -126,37 +126,35 @@ pub fn check_image(target: &str, img: &ImageDetails, history: &[ImageHistoryEntr
     );
     // Secret-looking ENV: names (Dockle) and values (secret rules).
     let mut env_findings = Vec::new();
-    if let Some(names) = secret_name() {
-        for e in &img.env {
-            let Some((k, v)) = e.split_once('=') else { continue };
-            if v.is_empty() || k == "GPG_KEY" || k == "GPG_KEYS" {
-                continue;
-            }
-            let by_value = scan_text(&format!("{k}={v}"));
-            if let Some(hit) = by_value.first() {
-                env_findings.push(Finding {
-                    category: Category::Secret,
-                    ..finding(
-                        target,
-                        &format!("secret/{}", hit.rule),
-                        &format!("{} in ENV {k}", hit.title),
-                        hit.severity,
-                        "Config.Env",
-                        format!("{k}={}", mask(v)),
-                        "pass secrets at run time (--env-file, secrets), not in the image",
-                    )
-                });
-            } else if names.is_match(k) {
-                env_findings.push(finding(
+    for e in &img.env {
+        let Some((k, v)) = e.split_once('=') else { continue };
+        if v.is_empty() || k == "GPG_KEY" || k == "GPG_KEYS" {
+            continue;
+        }
+        let by_value = scan_text(&format!("{k}={v}"));
+        if let Some(hit) = by_value.first() {
+            env_findings.push(Finding {
+                category: Category::Secret,
+                ..finding(
                     target,
-                    "CIS-4.10",
-                    &format!("Secret-looking ENV name {k}"),
-                    Severity::High,
+                    &format!("secret/{}", hit.rule),
+                    &format!("{} in ENV {k}", hit.title),
+                    hit.severity,
                     "Config.Env",
                     format!("{k}={}", mask(v)),
                     "pass secrets at run time (--env-file, secrets), not in the image",
-                ));
-            }
+                )
+            });
+        } else if secret_name(k) {
+            env_findings.push(finding(
+                target,
+                "CIS-4.10",
+                &format!("Secret-looking ENV name {k}"),
+                Severity::High,
+                "Config.Env",
+                format!("{k}={}", mask(v)),
+                "pass secrets at run time (--env-file, secrets), not in the image",
+            ));
         }
     }
     let mut env_iter = env_findings.into_iter();

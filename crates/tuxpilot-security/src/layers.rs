@@ -84,10 +84,8 @@ pub struct ImageContents {
     pub layers: Vec<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 enum Record {
-    #[default]
-    None,
     OsRelease(String),
     Dpkg(String),
     Apk(String),
@@ -269,11 +267,12 @@ pub fn scan_archive<R: Read>(reader: R, limits: Limits) -> Result<ImageContents,
         }
         head.truncate(got);
         let is_tar = got == 512 && &head[257..262] == b"ustar";
-        let stream = io::Cursor::new(head.clone()).chain(&mut entry);
+        let (gzip, zstd) = (head.starts_with(&[0x1f, 0x8b]), head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]));
+        let stream = io::Cursor::new(head).chain(&mut entry);
         // An image store that keeps layers as pulled (containerd) exports them compressed.
-        let scan = if head.starts_with(&[0x1f, 0x8b]) {
+        let scan = if gzip {
             scan_layer(flate2::read::GzDecoder::new(stream), &path, limits)?
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        } else if zstd {
             let decoder = ruzstd::decoding::StreamingDecoder::new(stream).map_err(|e| ArchiveError::Corrupt {
                 layer: Some(path.clone()),
                 source: io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")),
@@ -336,7 +335,6 @@ fn merge(order: Vec<String>, mut layers: HashMap<String, LayerScan>, mut skipped
             }
             Record::Dpkg(t) => out.packages.extend(parse_dpkg_status(t, path)),
             Record::Apk(t) => out.packages.extend(parse_apk_installed(t, path)),
-            Record::None => {}
         }
     }
     out.packages.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));

@@ -74,15 +74,13 @@ pub fn score(findings: &[Finding]) -> u32 {
     (s * 100.0).round().clamp(0.0, 100.0) as u32
 }
 
-/// NIST SP 800-190 countermeasure areas each category falls under.
-const NIST_AREAS: &[(&str, &str, Category)] = &[
-    ("4.1.1", "Image vulnerabilities", Category::Vulnerability),
-    ("4.1.2", "Image configuration defects", Category::ImageConfig),
-    ("4.1.4", "Embedded clear text secrets", Category::Secret),
-    ("4.4.4", "Insecure container runtime configurations", Category::Runtime),
-    ("4.1.2", "Image configuration defects (setuid files)", Category::File),
+/// NIST SP 800-190 countermeasure areas, and the finding categories that fail each.
+const NIST_AREAS: &[(&str, &str, &[Category])] = &[
+    ("4.1.1", "Image vulnerabilities", &[Category::Vulnerability]),
+    ("4.1.2", "Image configuration defects", &[Category::ImageConfig, Category::File]),
+    ("4.1.4", "Embedded clear text secrets", &[Category::Secret]),
+    ("4.4.4", "Insecure container runtime configurations", &[Category::Runtime]),
 ];
-
 impl Report {
     /// Builds the report: sorts findings, scores, and derives compliance and advice.
     pub fn new(
@@ -140,22 +138,14 @@ impl Report {
             status: if failed.is_empty() { "compliant" } else { "non-compliant" },
             failed_controls: failed,
         }];
-        let mut nist_failed: Vec<String> = Vec::new();
-        let mut areas: Vec<&str> = Vec::new();
-        for (id, title, cat) in NIST_AREAS {
-            if !areas.contains(id) {
-                areas.push(id);
-            }
-            if self.findings.iter().any(|f| f.category == *cat) {
-                let label = format!("{id} {title}");
-                if !nist_failed.iter().any(|l| l.starts_with(id)) {
-                    nist_failed.push(label);
-                }
-            }
-        }
+        let nist_failed: Vec<String> = NIST_AREAS
+            .iter()
+            .filter(|(_, _, cats)| self.findings.iter().any(|f| cats.contains(&f.category)))
+            .map(|(id, title, _)| format!("{id} {title}"))
+            .collect();
         compliance.push(Compliance {
             framework: "NIST SP 800-190",
-            passed: areas.len() - nist_failed.len(),
+            passed: NIST_AREAS.len() - nist_failed.len(),
             failed: nist_failed.len(),
             status: if nist_failed.is_empty() { "compliant" } else { "non-compliant" },
             failed_controls: nist_failed,

@@ -160,7 +160,7 @@ pub fn check_container(c: &ContainerDetails, processes: Option<&ProcessList>) ->
     let sensitive: Vec<String> = c
         .mounts
         .iter()
-        .filter(|m| m.rw && SENSITIVE.contains(&m.source.trim_end_matches('/').to_string().as_str().max_root()))
+        .filter(|m| m.rw && SENSITIVE.contains(&host_dir(&m.source)))
         .map(|m| format!("{}:{}", m.source, m.destination))
         .collect();
     out.check(&R5_6, !sensitive.is_empty(), "Mounts[].Source (RW)", || sensitive.join(", "));
@@ -176,20 +176,25 @@ pub fn check_container(c: &ContainerDetails, processes: Option<&ProcessList>) ->
             .collect();
         out.check(&R5_7, !sshd.is_empty(), "top: CMD", || sshd.join("; "));
     }
-    let ports = &c.ports;
-    let low: Vec<String> = ports
-        .iter()
-        .filter(|p| p.host_port.is_some_and(|hp| hp < 1025))
-        .map(|p| format!("{:?}->{}", p.host_port, p.container_port))
-        .collect();
-    let bound_low: Vec<String> = h
-        .port_bindings
-        .iter()
-        .filter(|b| b.host_port.is_some_and(|hp| hp > 0 && hp < 1025))
-        .map(|b| format!("{}->{}", b.host_port.unwrap_or(0), b.container_port.port))
-        .collect();
-    let low_all = if low.is_empty() { bound_low } else { low };
-    out.check(&R5_8, !low_all.is_empty(), "NetworkSettings.Ports[].HostPort", || low_all.join(", "));
+    // Published ports as mapped (running), else as configured (created; host port 0 = the
+    // engine will pick one): (host address, host port, container port).
+    let published: Vec<(&str, u16, u16)> = if c.ports.is_empty() {
+        h.port_bindings
+            .iter()
+            .map(|b| {
+                let ip = b.host_ip.as_deref().filter(|ip| !ip.is_empty()).unwrap_or("0.0.0.0");
+                (ip, b.host_port.unwrap_or(0), b.container_port.port)
+            })
+            .collect()
+    } else {
+        c.ports
+            .iter()
+            .filter_map(|p| Some((p.host_ip.as_deref().unwrap_or("0.0.0.0"), p.host_port?, p.container_port)))
+            .collect()
+    };
+    let low: Vec<String> =
+        published.iter().filter(|(_, hp, _)| *hp > 0 && *hp < 1025).map(|(_, hp, cp)| format!("{hp}->{cp}")).collect();
+    out.check(&R5_8, !low.is_empty(), "NetworkSettings.Ports[].HostPort", || low.join(", "));
     out.check(&R5_10, h.network_mode == "host", "HostConfig.NetworkMode", || h.network_mode.clone());
     out.check(&R5_11, h.memory == 0, "HostConfig.Memory", || "0".into());
     out.check(
@@ -199,26 +204,11 @@ pub fn check_container(c: &ContainerDetails, processes: Option<&ProcessList>) ->
         || "0".into(),
     );
     out.check(&R5_13, !h.readonly_rootfs, "HostConfig.ReadonlyRootfs", || "false".into());
-    let any_ip: Vec<String> = if ports.is_empty() {
-        h.port_bindings
-            .iter()
-            .filter(|b| b.host_ip.as_deref().is_none_or(|ip| ip.is_empty() || ip == "0.0.0.0" || ip == "::"))
-            .map(|b| format!("0.0.0.0:{}->{}", b.host_port.unwrap_or(0), b.container_port.port))
-            .collect()
-    } else {
-        ports
-            .iter()
-            .filter(|p| p.host_port.is_some() && matches!(p.host_ip.as_deref(), Some("0.0.0.0" | "::") | None))
-            .map(|p| {
-                format!(
-                    "{}:{}->{}",
-                    p.host_ip.as_deref().unwrap_or("0.0.0.0"),
-                    p.host_port.unwrap_or(0),
-                    p.container_port
-                )
-            })
-            .collect()
-    };
+    let any_ip: Vec<String> = published
+        .iter()
+        .filter(|(ip, _, _)| *ip == "0.0.0.0" || *ip == "::")
+        .map(|(ip, hp, cp)| format!("{ip}:{hp}->{cp}"))
+        .collect();
     out.check(&R5_14, !any_ip.is_empty(), "NetworkSettings.Ports[].HostIp", || any_ip.join(", "));
     let retries = match h.restart_policy {
         tuxpilot_docker::RestartPolicy::OnFailure { max_retries } => i64::from(max_retries),
@@ -261,15 +251,10 @@ pub fn check_container(c: &ContainerDetails, processes: Option<&ProcessList>) ->
     (out.findings, out.checks)
 }
 
-trait MaxRoot {
-    fn max_root(&self) -> &str;
-}
-
-impl MaxRoot for str {
-    /// `""` (from trimming `/`) is the root itself.
-    fn max_root(&self) -> &str {
-        if self.is_empty() { "/" } else { self }
-    }
+/// A host path without trailing slashes (`/` stays `/`).
+fn host_dir(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() { "/" } else { trimmed }
 }
 
 struct Runner {

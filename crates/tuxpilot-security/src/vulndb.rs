@@ -7,7 +7,7 @@
 //! the ecosystem's own version ordering. Nothing here uses the network.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -392,16 +392,15 @@ pub fn import(source: &Path, db_dir: &Path) -> Result<DbInfo, DbError> {
 /// What a database directory holds.
 pub fn info(db_dir: &Path) -> Result<DbInfo, DbError> {
     let db = VulnDb::open(db_dir)?;
+    // A record counts once per ecosystem it names, whatever its number of packages.
+    let pairs: BTreeSet<(&str, &str)> = db
+        .index
+        .iter()
+        .flat_map(|((eco, _), list)| list.iter().map(move |(rec, _)| (eco.as_str(), rec.id.as_str())))
+        .collect();
     let mut ecosystems = BTreeMap::new();
-    for (eco, _) in db.index.keys() {
-        ecosystems.entry(eco.clone()).or_insert(0usize);
-    }
-    for list in db.index.values() {
-        for (rec, i) in list {
-            if *i == 0 || rec.affected[..*i].iter().all(|a| a.package.ecosystem != rec.affected[*i].package.ecosystem) {
-                *ecosystems.entry(rec.affected[*i].package.ecosystem.clone()).or_default() += 1;
-            }
-        }
+    for (eco, _) in pairs {
+        *ecosystems.entry(eco.to_string()).or_insert(0usize) += 1;
     }
     let meta: Option<DbInfo> =
         std::fs::read(db_dir.join("metadata.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
