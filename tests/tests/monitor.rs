@@ -21,8 +21,9 @@ fn docker_stats_cpu(names: &[&str]) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// The busy-loop tests take a whole core each; this machine may have two. One at a time, so
-/// "≈ one core" measures the code rather than the neighbours.
+/// The busy-loop tests take a whole core each, and the restart tests keep the engine busy; this
+/// machine may have two cores. Every test here runs alone, so "≈ one core" and "within a few
+/// points of `docker stats`" measure the code rather than the neighbours.
 static CPU_HOG: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The busy / idle / 64 MiB trio through a `Collector` with the given source.
@@ -220,6 +221,7 @@ impl Drop for Proxy {
 #[tokio::test]
 async fn monitoring_survives_an_engine_restart() {
     use std::sync::Arc;
+    let _one_at_a_time = CPU_HOG.lock().await;
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let (name, id) = start_sleeper(&engine, &cleanup, "restart", BTreeMap::new()).await;
@@ -253,6 +255,7 @@ async fn monitoring_survives_an_engine_restart() {
 #[tokio::test]
 async fn the_cgroup_path_follows_a_container_restart() {
     use std::sync::Arc;
+    let _one_at_a_time = CPU_HOG.lock().await;
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let (_, id) = start_sleeper(&engine, &cleanup, "cg-restart", BTreeMap::new()).await;
@@ -284,6 +287,7 @@ async fn the_cgroup_path_follows_a_container_restart() {
 #[tokio::test]
 async fn the_cgroup_path_sees_new_and_stopped_containers_through_events() {
     use std::sync::Arc;
+    let _one_at_a_time = CPU_HOG.lock().await;
     let Some(engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let marker = unique_name("evt");
