@@ -29,6 +29,7 @@ mod normalize;
 mod paths;
 pub mod runtime;
 mod validate;
+pub mod yaml;
 
 pub use de::{Bytes, GoDuration, format_go_duration, parse_bytes, parse_go_duration};
 pub use error::{Error, ErrorKind, Location, Result};

@@ -744,21 +744,7 @@ fn typed(merged: &Node) -> Result<Project> {
             }
         }
     }
-    let mut project: Project = serde_path_to_error::deserialize(json).map_err(|e| {
-        let path = e.path().to_string();
-        let mut path = if path == "." { String::new() } else { path };
-        let mut message = schema_message(&e.inner().to_string());
-        // List deserializers name the failing element as "[i] message".
-        if let Some(rest) = message.strip_prefix('[')
-            && let Some((idx, msg)) = rest.split_once("] ")
-            && idx.parse::<usize>().is_ok()
-        {
-            path = format!("{path}[{idx}]");
-            message = msg.to_string();
-        }
-        let loc = merged.locate(&path);
-        Error::new(ErrorKind::Schema, message).at(loc).path(path)
-    })?;
+    let mut project: Project = deserialize_located(json, merged)?;
     project.extensions = top_ext;
     for (name, ext) in svc_ext {
         if let Some(s) = project.services.get_mut(&name) {
@@ -777,6 +763,27 @@ fn typed(merged: &Node) -> Result<Project> {
         }
     }
     Ok(project)
+}
+
+/// Deserializes `json` (made from `source`) with errors located in `source`: the key path, its
+/// file:line:column, and compose's wording ("additional property `x` is not allowed (did you mean
+/// `y`?)").
+pub(crate) fn deserialize_located<T: serde::de::DeserializeOwned>(json: serde_json::Value, source: &Node) -> Result<T> {
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let mut path = if path == "." { String::new() } else { path };
+        let mut message = schema_message(&e.inner().to_string());
+        // List deserializers name the failing element as "[i] message".
+        if let Some(rest) = message.strip_prefix('[')
+            && let Some((idx, msg)) = rest.split_once("] ")
+            && idx.parse::<usize>().is_ok()
+        {
+            path = format!("{path}[{idx}]");
+            message = msg.to_string();
+        }
+        let loc = source.locate(&path);
+        Error::new(ErrorKind::Schema, message).at(loc).path(path)
+    })
 }
 
 /// `x-*` keys are allowed anywhere inside objects; the typed model only keeps them at the
@@ -816,7 +823,7 @@ fn schema_message(m: &str) -> String {
 }
 
 /// Levenshtein distance, for "did you mean".
-fn strsim(a: &str, b: &str) -> usize {
+pub(crate) fn strsim(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -124,7 +124,15 @@ pub fn container_spec(
     let mut port_bindings = Vec::new();
     for p in &service.ports {
         let protocol: Protocol = p.protocol.parse().unwrap_or_default();
-        let host_port = p.published.as_deref().and_then(|s| s.split('-').next()).and_then(|s| s.parse().ok());
+        // A range gives each replica its own port (replica n the n-th), so replicas never
+        // compete for one; past the end of the range the engine refuses the last port taken.
+        let host_port = p.published.as_deref().and_then(|s| match s.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u16, u16) = (a.parse().ok()?, b.parse().ok()?);
+                Some(a.saturating_add(u16::try_from(number.saturating_sub(1)).unwrap_or(u16::MAX)).min(b))
+            }
+            None => s.parse().ok(),
+        });
         port_bindings.push(PortBinding {
             container_port: ContainerPort { port: p.target, protocol },
             host_ip: p.host_ip.clone(),

@@ -1,0 +1,444 @@
+//! The `up` executor: networks and volumes first, then one task per service that waits only for
+//! its own dependencies (`service_started`, `service_healthy`, `service_completed_successfully`),
+//! and the container steps (create, start, recreate, remove) it is made of.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Semaphore, watch};
+use tuxpilot_docker::{ContainerState, HealthStatus, NetworkSpec, RemoveOptions, VolumeSpec};
+
+use super::{Action, COMPOSE_VERSION, ComposeRuntime, Plan, RunError, UpOptions, container_spec, labels, now_ms, spec};
+
+impl ComposeRuntime {
+    /// `docker compose up -d`: converge the engine on the project.
+    pub async fn up(&self, options: &UpOptions) -> Result<Plan, RunError> {
+        let selected = self.selection(&options.services, options.no_deps)?;
+        self.ensure_images(&selected, options.pull, options.build).await?;
+        let plan = self.plan(options).await?;
+        let permits =
+            Arc::new(Semaphore::new(if options.parallel == 0 { Semaphore::MAX_PERMITS } else { options.parallel }));
+        // Networks and volumes first, all at once.
+        let mut creates = tokio::task::JoinSet::new();
+        for a in plan.resources.clone() {
+            let this = self.clone();
+            creates.spawn(async move { this.create_resource(a).await });
+        }
+        while let Some(r) = creates.join_next().await {
+            r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}")))??;
+        }
+        for a in &plan.orphans {
+            self.run_action(a.clone(), options).await?;
+        }
+
+        // One task per service, each waiting only for its own dependencies.
+        let selected: BTreeSet<String> = plan.services.keys().cloned().collect();
+        let mut done: BTreeMap<String, watch::Sender<Option<bool>>> = BTreeMap::new();
+        let mut receivers: BTreeMap<String, watch::Receiver<Option<bool>>> = BTreeMap::new();
+        for s in &selected {
+            let (tx, rx) = watch::channel(None);
+            done.insert(s.clone(), tx);
+            receivers.insert(s.clone(), rx);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (service, actions) in plan.services.clone() {
+            let this = self.clone();
+            let options = options.clone();
+            let permits = permits.clone();
+            let deps: Vec<(String, crate::model::Dependency, watch::Receiver<Option<bool>>)> = self.project.services
+                [&service]
+                .depends_on
+                .iter()
+                .filter_map(|(d, dep)| receivers.get(d).map(|rx| (d.clone(), dep.clone(), rx.clone())))
+                .collect();
+            let Some(tx) = done.remove(&service) else { continue };
+            tasks.spawn(async move {
+                let result = this.run_service(&service, actions, deps, &options, permits).await;
+                let _ = tx.send(Some(result.is_ok()));
+                result
+            });
+        }
+        let mut first_error = None;
+        while let Some(r) = tasks.join_next().await {
+            let r = r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}")))?;
+            if let Err(e) = r {
+                // A dependency failure is a consequence; report the cause first.
+                let is_consequence = matches!(e, RunError::DependencyFailed { .. });
+                if first_error
+                    .as_ref()
+                    .is_none_or(|f: &RunError| matches!(f, RunError::DependencyFailed { .. }) && !is_consequence)
+                {
+                    first_error = Some(e);
+                }
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        if options.wait {
+            self.wait_all(&selected, options.wait_timeout).await?;
+        }
+        Ok(plan)
+    }
+
+    /// Creates one network or volume of the plan, with the project's labels.
+    pub async fn create_resource(&self, a: Action) -> Result<(), RunError> {
+        let start = Instant::now();
+        match a {
+            Action::CreateNetwork { key, name } => {
+                let n = self.project.networks.get(&key).cloned().unwrap_or_default();
+                self.emit("Network", &name, "Creating", None, None);
+                let mut labels: BTreeMap<String, String> = spec::flatten(&n.labels);
+                labels.insert(labels::PROJECT.into(), self.project.name.clone());
+                labels.insert(labels::NETWORK.into(), key.clone());
+                labels.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
+                let spec = NetworkSpec {
+                    name: name.clone(),
+                    driver: n.driver.clone(),
+                    options: spec::flatten(&n.driver_opts),
+                    labels,
+                    internal: n.internal.unwrap_or(false),
+                    attachable: n.attachable.unwrap_or(false),
+                    enable_ipv6: n.enable_ipv6.unwrap_or(false),
+                    subnets: n
+                        .ipam
+                        .as_ref()
+                        .map(|i| i.config.iter().filter_map(|c| c.subnet.clone()).collect())
+                        .unwrap_or_default(),
+                };
+                match self.engine.create_network(spec).await {
+                    Ok(_) => {}
+                    // Another `up` made it meanwhile.
+                    Err(e) if e.is_conflict() => {}
+                    Err(e) => return Err(e.into()),
+                }
+                self.emit("Network", &name, "Created", now_ms(start), None);
+            }
+            Action::CreateVolume { key, name } => {
+                let v = self.project.volumes.get(&key).cloned().unwrap_or_default();
+                self.emit("Volume", &name, "Creating", None, None);
+                let mut labels: BTreeMap<String, String> = spec::flatten(&v.labels);
+                labels.insert(labels::PROJECT.into(), self.project.name.clone());
+                labels.insert(labels::VOLUME.into(), key.clone());
+                labels.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
+                let spec = VolumeSpec {
+                    name: Some(name.clone()),
+                    driver: v.driver.clone(),
+                    driver_opts: v
+                        .driver_opts
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+                        .collect(),
+                    labels,
+                };
+                self.engine.create_volume(spec).await?;
+                self.emit("Volume", &name, "Created", now_ms(start), None);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn run_service(
+        &self,
+        service: &str,
+        actions: Vec<Action>,
+        deps: Vec<(String, crate::model::Dependency, watch::Receiver<Option<bool>>)>,
+        options: &UpOptions,
+        permits: Arc<Semaphore>,
+    ) -> Result<(), RunError> {
+        // Creating does not depend on the dependencies' state, only starting does: create new
+        // replicas right away, as compose's create phase does, and start them once the
+        // dependencies are ready. (`network_mode: service:x` needs x's container first.)
+        let early = self
+            .project
+            .services
+            .get(service)
+            .is_some_and(|s| !s.network_mode.as_deref().is_some_and(|m| m.starts_with("service:")));
+        let mut created: BTreeMap<u32, (String, String)> = BTreeMap::new();
+        if early {
+            for a in &actions {
+                if let Action::Create { number, .. } = a {
+                    let _permit = permits.acquire().await.map_err(|e| RunError::Timeout(e.to_string()))?;
+                    created.insert(*number, self.create(service, *number, None).await?);
+                }
+            }
+        }
+        for (dep, d, mut rx) in deps {
+            let ok = loop {
+                if let Some(ok) = *rx.borrow() {
+                    break ok;
+                }
+                if rx.changed().await.is_err() {
+                    break false;
+                }
+            };
+            if !ok {
+                if d.required {
+                    return Err(RunError::DependencyFailed { service: service.into(), dependency: dep });
+                }
+                continue;
+            }
+            let waited = match d.condition.as_str() {
+                "service_healthy" => self.wait_healthy(&dep, options.wait_timeout).await,
+                "service_completed_successfully" => self.wait_completed(&dep, options.wait_timeout).await,
+                _ => Ok(()),
+            };
+            if let Err(e) = waited
+                && d.required
+            {
+                return Err(e);
+            }
+        }
+        for a in actions {
+            let _permit = permits.acquire().await.map_err(|e| RunError::Timeout(e.to_string()))?;
+            match a {
+                Action::Create { number, .. } if created.contains_key(&number) => {
+                    if let Some((id, name)) = created.remove(&number) {
+                        self.start(service, &id, &name).await?;
+                    }
+                }
+                other => self.run_action(other, options).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until every replica of `service` is healthy; fails at once when one exits or turns
+    /// unhealthy, with its health log and last log lines.
+    pub async fn wait_healthy(&self, service: &str, timeout: Duration) -> Result<(), RunError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut all_healthy = true;
+            for c in self.service_containers(service).await? {
+                let d = self.engine.inspect_container(&c.id).await?;
+                let fail = |message: String| RunError::ServiceFailed {
+                    service: service.into(),
+                    container: d.name.clone(),
+                    message,
+                    logs: Vec::new(),
+                };
+                match (d.state.status, d.state.health) {
+                    (_, None) if d.healthcheck.is_none() => {
+                        return Err(fail(format!(
+                            "dependency failed to start: container {} has no healthcheck configured",
+                            d.name
+                        )));
+                    }
+                    (ContainerState::Exited | ContainerState::Dead, _) => {
+                        let mut e = fail(format!(
+                            "dependency failed to start: container {} exited ({})",
+                            d.name, d.state.exit_code
+                        ));
+                        if let RunError::ServiceFailed { logs, .. } = &mut e {
+                            *logs = self.last_logs(&d.id).await;
+                        }
+                        return Err(e);
+                    }
+                    (_, Some(HealthStatus::Unhealthy)) => {
+                        let mut e = fail(format!("dependency failed to start: container {} is unhealthy", d.name));
+                        if let RunError::ServiceFailed { logs, .. } = &mut e {
+                            *logs = self.last_logs(&d.id).await;
+                            logs.extend(d.state.health_log.iter().map(|l| format!("healthcheck: {}", l.trim_end())));
+                        }
+                        return Err(e);
+                    }
+                    (_, Some(HealthStatus::Healthy)) => {
+                        self.emit("Container", &d.name, "Healthy", None, None);
+                    }
+                    _ => all_healthy = false,
+                }
+            }
+            if all_healthy {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(RunError::Timeout(format!(
+                    "timeout waiting for service \"{service}\" to be healthy after {}s",
+                    timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    async fn wait_completed(&self, service: &str, timeout: Duration) -> Result<(), RunError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let mut done = true;
+            for c in self.service_containers(service).await? {
+                let d = self.engine.inspect_container(&c.id).await?;
+                match d.state.status {
+                    ContainerState::Exited | ContainerState::Dead if d.state.exit_code == 0 => {}
+                    ContainerState::Exited | ContainerState::Dead => {
+                        return Err(RunError::ServiceFailed {
+                            service: service.into(),
+                            container: d.name.clone(),
+                            message: format!(
+                                "service \"{service}\" didn't complete successfully: exit {}",
+                                d.state.exit_code
+                            ),
+                            logs: self.last_logs(&d.id).await,
+                        });
+                    }
+                    _ => done = false,
+                }
+            }
+            if done {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(RunError::Timeout(format!("timeout waiting for service \"{service}\" to complete")));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// `--wait`: every selected service running, and healthy when it has a health check.
+    async fn wait_all(&self, services: &BTreeSet<String>, timeout: Duration) -> Result<(), RunError> {
+        let deadline = Instant::now() + timeout;
+        for s in services {
+            loop {
+                let mut ready = true;
+                for c in self.service_containers(s).await? {
+                    let d = self.engine.inspect_container(&c.id).await?;
+                    match (d.state.status, d.state.health) {
+                        (ContainerState::Running, None | Some(HealthStatus::Healthy | HealthStatus::None)) => {}
+                        (_, Some(HealthStatus::Unhealthy)) | (ContainerState::Exited | ContainerState::Dead, _) => {
+                            return Err(RunError::ServiceFailed {
+                                service: s.clone(),
+                                container: d.name.clone(),
+                                message: format!(
+                                    "container {} is {}",
+                                    d.name,
+                                    if d.state.health == Some(HealthStatus::Unhealthy) {
+                                        "unhealthy".to_string()
+                                    } else {
+                                        format!("exited ({})", d.state.exit_code)
+                                    }
+                                ),
+                                logs: self.last_logs(&d.id).await,
+                            });
+                        }
+                        _ => ready = false,
+                    }
+                }
+                if ready {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(RunError::Timeout(format!("application not healthy after {}s", timeout.as_secs())));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a container of `service` (starts that publish ports go one at a time).
+    pub async fn start(&self, service: &str, id: &str, name: &str) -> Result<(), RunError> {
+        let start = Instant::now();
+        self.emit("Container", name, "Starting", None, None);
+        // Only starts that publish ports need to wait for each other.
+        let publishes = self.project.services.get(service).is_some_and(|s| !s.ports.is_empty());
+        let r = if publishes {
+            let _guard = self.start_lock.lock().await;
+            self.engine.start_container(id).await
+        } else {
+            self.engine.start_container(id).await
+        };
+        if let Err(e) = r {
+            self.emit("Container", name, "Error", now_ms(start), Some(e.to_string()));
+            return Err(RunError::ServiceFailed {
+                service: service.into(),
+                container: name.into(),
+                message: format!("service \"{service}\" failed to start: {e}"),
+                logs: self.last_logs(id).await,
+            });
+        }
+        self.emit("Container", name, "Started", now_ms(start), None);
+        Ok(())
+    }
+
+    /// The create spec of replica `number` of `service`, with the runtime's extra labels.
+    pub async fn container_spec_for(
+        &self,
+        service: &str,
+        number: u32,
+    ) -> Result<tuxpilot_docker::ContainerSpec, RunError> {
+        let svc = self.project.services.get(service).ok_or_else(|| RunError::NoSuchService(service.into()))?;
+        let hash = crate::service_hash(svc);
+        let net_container = match svc.network_mode.as_deref().and_then(|m| m.strip_prefix("service:")) {
+            Some(other) => self.service_containers(other).await?.first().map(|c| c.id.clone()),
+            None => None,
+        };
+        let mut spec = container_spec(&self.project, &self.meta, service, svc, number, &hash, net_container.as_deref());
+        spec.labels.extend(self.extra_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(spec)
+    }
+
+    /// Creates replica `number` of `service` (under `temp_name` when given); returns its id and
+    /// its final name.
+    pub async fn create(
+        &self,
+        service: &str,
+        number: u32,
+        temp_name: Option<String>,
+    ) -> Result<(String, String), RunError> {
+        let mut spec = self.container_spec_for(service, number).await?;
+        let final_name = spec.name.clone().unwrap_or_default();
+        if let Some(t) = temp_name {
+            spec.name = Some(t);
+        }
+        let start = Instant::now();
+        self.emit("Container", &final_name, "Creating", None, None);
+        let created = self.engine.create_container(spec).await?;
+        self.emit("Container", &final_name, "Created", now_ms(start), None);
+        Ok((created.id, final_name))
+    }
+
+    /// Stops (within `timeout`) and removes a container; a container already gone is fine.
+    pub async fn remove(&self, id: &str, name: &str, timeout: Option<Duration>) -> Result<(), RunError> {
+        let start = Instant::now();
+        self.emit("Container", name, "Stopping", None, None);
+        match self.engine.stop_container(id, timeout).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        self.emit("Container", name, "Stopped", now_ms(start), None);
+        self.emit("Container", name, "Removing", None, None);
+        match self.engine.remove_container(id, RemoveOptions { force: true, volumes: false }).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.emit("Container", name, "Removed", now_ms(start), None);
+        Ok(())
+    }
+
+    async fn run_action(&self, a: Action, options: &UpOptions) -> Result<(), RunError> {
+        match a {
+            Action::Create { service, number } => {
+                let (id, name) = self.create(&service, number, None).await?;
+                self.start(&service, &id, &name).await
+            }
+            Action::Recreate { service, number, id, name } => {
+                // As compose: create the replacement under a temporary name, then swap, so a
+                // failed create leaves the old container running.
+                let short = id.get(..12).unwrap_or(&id);
+                self.emit("Container", &name, "Recreate", None, None);
+                let start = Instant::now();
+                let (new_id, final_name) = self.create(&service, number, Some(format!("{short}_{name}"))).await?;
+                self.remove(&id, &name, options.stop_timeout).await?;
+                self.engine.rename_container(&new_id, &final_name).await?;
+                self.emit("Container", &final_name, "Recreated", now_ms(start), None);
+                self.start(&service, &new_id, &final_name).await
+            }
+            Action::Start { service, id, name } => self.start(&service, &id, &name).await,
+            Action::Remove { id, name, .. } => self.remove(&id, &name, options.stop_timeout).await,
+            Action::CreateNetwork { .. } | Action::CreateVolume { .. } => self.create_resource(a).await,
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! `tuxpilot-orchestrator` deploys applications on a Docker Engine the way people reach for
+//! docker-rollout, Swarm or Kubernetes to do it, on one engine:
+//!
+//! - an app spec ([`ApplicationDeployment`], `app.yaml`) or a compose file, checked before
+//!   anything is created ([`load`]), lowered onto a compose project so `docker compose -p APP ps`
+//!   sees the app ([`lower`]);
+//! - a pure rollout planner ([`rollout::plan`]): which services changed, in dependency waves,
+//!   batches, start-first or stop-first;
+//! - the [`Orchestrator`]: first deploys in dependency order (dependents start only after their
+//!   dependencies are healthy), health-gated rolling updates of only what changed, drains
+//!   (off the network, then stop), automatic rollback, history kept in the engine where every
+//!   tuxpilot process sees it, scale, undeploy, and `max_concurrent_deployments` across
+//!   processes.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tuxpilot_docker::{BollardEngine, ConnectionConfig};
+//! use tuxpilot_orchestrator::{DeployOptions, LoadAppOptions, OrchestrationConfig, Orchestrator};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Arc::new(BollardEngine::connect(&ConnectionConfig::from_env()).await?);
+//! let app = tuxpilot_orchestrator::load(std::path::Path::new("app.yaml"), &LoadAppOptions::from_env())?;
+//! let orchestrator = Orchestrator::new(engine, OrchestrationConfig::default(), Arc::new(|e| eprintln!("{e:?}")));
+//! let result = orchestrator.deploy(&app, &DeployOptions::default()).await?;
+//! println!("{} {} {}", result.name, result.version, result.status);
+//! # Ok(()) }
+//! ```
+
+mod deploy;
+mod error;
+mod load;
+pub mod lower;
+mod ops;
+mod replicas;
+pub mod rollout;
+pub mod spec;
+mod store;
+mod supervise;
+mod validate;
+
+pub use deploy::{
+    APP_LABEL, ContainerStatus, DEPLOYMENT_LABEL, DeployOptions, DeploymentResult, OrchestrationConfig, Orchestrator,
+    VERSION_LABEL, project_hash,
+};
+pub use error::{Error, Result};
+pub use load::{LoadAppOptions, LoadedApp, SourceFormat, load};
+pub use ops::{DeploymentSummary, ScalingResult, ServiceStatus, UndeployResult};
+pub use replicas::{DRAIN, Failure};
+pub use spec::{ApplicationDeployment, ContainerDeploymentConfig, ResourceLimits};
+pub use store::{DeploymentRecord, HISTORY_LABEL, LOCK_IMAGE, Outcome, Store};
+pub use supervise::{SupervisorEvent, SupervisorOptions};

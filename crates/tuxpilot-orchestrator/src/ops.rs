@@ -1,0 +1,409 @@
+//! Operations on deployed apps: history, rollback, scale, the list of deployments, undeploy.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tuxpilot_compose::Project;
+use tuxpilot_compose::runtime::{ComposeRuntime, DownOptions, ProjectMeta, labels};
+use tuxpilot_docker::{ContainerState, Filters, ListContainersOptions};
+
+use crate::deploy::{Attempt, ContainerStatus, DeploymentResult, Orchestrator, container_status, new_deployment_id};
+use crate::error::{Error, Result};
+use crate::replicas::{self, StepError, StepLimits};
+use crate::rollout::{self, PlanInputs, ServiceAction};
+use crate::store::{DeploymentRecord, Outcome};
+
+/// The seed's `ScalingResult`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScalingResult {
+    /// App (compose project).
+    pub app: String,
+    /// Service.
+    pub service: String,
+    /// Replicas before.
+    pub previous_replicas: u32,
+    /// Replicas asked for.
+    pub requested_replicas: u32,
+    /// Replicas running now.
+    pub current_replicas: u32,
+    /// `success` or `failed`.
+    pub status: String,
+    /// The service's containers afterwards.
+    pub containers: Vec<ContainerStatus>,
+    /// What went wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// One service of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceStatus {
+    /// Service.
+    pub service: String,
+    /// Replicas running.
+    pub running: u32,
+    /// Replicas wanted.
+    pub desired: u32,
+}
+
+/// One app in `containers deployments`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeploymentSummary {
+    /// App.
+    pub name: String,
+    /// The version running (last successful deployment).
+    pub version: String,
+    /// `running`, `degraded` (replicas missing), `stopped`, or the last attempt's outcome when it
+    /// did not succeed (`rolled_back`, `paused`, `failed`, `interrupted`, `in_progress`).
+    pub status: String,
+    /// The last attempt.
+    pub last_deployment: String,
+    /// When it started.
+    pub updated_at: String,
+    /// Services.
+    pub services: Vec<ServiceStatus>,
+}
+
+/// What `undeploy` removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UndeployResult {
+    /// App.
+    pub name: String,
+    /// Containers removed.
+    pub containers: usize,
+    /// Volumes removed (with `volumes`).
+    pub volumes: usize,
+    /// History records removed.
+    pub history_records: usize,
+}
+
+fn project_of(r: &DeploymentRecord) -> Result<Project> {
+    serde_json::from_value(r.project.clone())
+        .map_err(|e| Error::Corrupt(format!("history record {} of {} cannot be read: {e}", r.seq, r.app)))
+}
+
+impl Orchestrator {
+    /// Every deployment attempt of `app`, oldest first.
+    pub async fn history(&self, app: &str) -> Result<Vec<DeploymentRecord>> {
+        let records = self.store.records(Some(app)).await?;
+        if records.is_empty() {
+            return Err(Error::NotFound(format!("no deployment history for app \"{app}\"")));
+        }
+        Ok(records)
+    }
+
+    /// Returns `app` to version `to`, or by default to the last good version before the current.
+    pub async fn rollback(&self, app: &str, to: Option<&str>) -> Result<DeploymentResult> {
+        let records = self.history(app).await?;
+        let good: Vec<&DeploymentRecord> = records.iter().filter(|r| r.outcome == Outcome::Success).collect();
+        let target = match to {
+            Some(v) => good.iter().rev().find(|r| r.version == v).copied().ok_or_else(|| {
+                let known: Vec<&str> = good.iter().map(|r| r.version.as_str()).collect();
+                Error::NotFound(format!(
+                    "app \"{app}\" has no successful deployment of version \"{v}\" (good versions: {})",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                ))
+            })?,
+            None => {
+                let current =
+                    good.last().ok_or_else(|| Error::NotFound(format!("app \"{app}\" has no good version")))?;
+                good.iter()
+                    .rev()
+                    .skip(1)
+                    .find(|r| r.config_hash != current.config_hash || r.version != current.version)
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::NotFound(format!("app \"{app}\" has no good version before {}", current.version))
+                    })?
+            }
+        };
+        let project = project_of(target)?;
+        let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: target.version.clone() };
+        let dir = PathBuf::from(&target.file).parent().map(PathBuf::from).unwrap_or_default();
+        let runtime = self.runtime(project, ProjectMeta::new(&dir, &[PathBuf::from(&target.file)]), &attempt);
+        self.locked(&attempt, runtime, "rollback", &target.file, Vec::new()).await
+    }
+
+    /// Finds the app of `service` (`APP/SERVICE`, or a service unique among the deployments).
+    pub async fn resolve_service(&self, service: &str, app: Option<&str>) -> Result<(String, String)> {
+        if let Some((a, s)) = service.split_once('/') {
+            return Ok((a.to_string(), s.to_string()));
+        }
+        if let Some(a) = app {
+            return Ok((a.to_string(), service.to_string()));
+        }
+        let mut apps: Vec<String> = Vec::new();
+        for r in self.store.records(None).await? {
+            if apps.contains(&r.app) {
+                continue;
+            }
+            if project_of(&r).is_ok_and(|p| p.services.contains_key(service)) {
+                apps.push(r.app.clone());
+            }
+        }
+        match apps.as_slice() {
+            [one] => Ok((one.clone(), service.to_string())),
+            [] => Err(Error::NotFound(format!("no deployed app has a service \"{service}\""))),
+            many => Err(Error::Ambiguous(format!(
+                "service \"{service}\" is in several apps ({}); name it APP/{service} or pass --app",
+                many.join(", ")
+            ))),
+        }
+    }
+
+    /// Sets `service` of the app's last good version to `replicas` (highest numbers removed
+    /// first). A scale is not a new version; it persists through redeploys that keep the
+    /// spec's replica count.
+    pub async fn scale(&self, app: &str, service: &str, replicas: u32) -> Result<ScalingResult> {
+        let record = self
+            .store
+            .last_good(app)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("app \"{app}\" has no successful deployment to scale")))?;
+        let project = project_of(&record)?;
+        let dir = PathBuf::from(&record.file).parent().map(PathBuf::from).unwrap_or_default();
+        let meta = ProjectMeta::new(&dir, &[PathBuf::from(&record.file)]);
+        let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: record.version.clone() };
+        let runtime = self.runtime(project, meta, &attempt);
+        self.scale_runtime(&runtime, &attempt, service, replicas).await
+    }
+
+    /// Scales a service of a compose project (found through its containers' labels).
+    pub async fn scale_project(&self, project: &str, service: &str, replicas: u32) -> Result<ScalingResult> {
+        let filters = Filters::new().label(format!("{}={project}", labels::PROJECT));
+        let any = self
+            .engine
+            .list_containers(ListContainersOptions { all: true, filters })
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("no containers of compose project \"{project}\"")))?;
+        let dir = any.labels.get(labels::WORKING_DIR).cloned().unwrap_or_default();
+        let files: Vec<PathBuf> = any
+            .labels
+            .get(labels::CONFIG_FILES)
+            .map(|f| f.split(',').filter(|s| !s.is_empty()).map(PathBuf::from).collect())
+            .unwrap_or_default();
+        let mut o = tuxpilot_compose::LoadOptions::new(&dir);
+        o.files = files.iter().map(tuxpilot_compose::ConfigFile::path).collect();
+        o.project_name = Some(project.to_string());
+        let loaded = tuxpilot_compose::load(&o)?;
+        let meta = ProjectMeta::new(&loaded.working_dir, &loaded.config_files);
+        let attempt = Attempt { id: new_deployment_id(), name: project.to_string(), version: String::new() };
+        let runtime = ComposeRuntime::new(self.engine.clone(), loaded.project, meta, self.progress.clone());
+        self.scale_runtime(&runtime, &attempt, service, replicas).await
+    }
+
+    async fn scale_runtime(
+        &self,
+        runtime: &ComposeRuntime,
+        attempt: &Attempt,
+        service: &str,
+        replicas: u32,
+    ) -> Result<ScalingResult> {
+        if !runtime.project().services.contains_key(service) {
+            let known: Vec<&str> = runtime.project().services.keys().map(String::as_str).collect();
+            return Err(Error::NotFound(format!(
+                "app \"{}\" has no service \"{service}\" (it has: {})",
+                attempt.name,
+                known.join(", ")
+            )));
+        }
+        let progress = self.progress.clone();
+        let name = attempt.name.clone();
+        let waiting = move |m: String| {
+            progress(tuxpilot_compose::runtime::ProgressEvent {
+                kind: "Deployment",
+                name: name.clone(),
+                status: "Waiting",
+                elapsed_ms: None,
+                message: Some(m),
+            })
+        };
+        let guard = self
+            .store
+            .acquire(&attempt.name, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
+            .await?;
+        let r = self.scale_locked(runtime, attempt, service, replicas).await;
+        self.store.release(guard).await;
+        r
+    }
+
+    async fn scale_locked(
+        &self,
+        runtime: &ComposeRuntime,
+        attempt: &Attempt,
+        service: &str,
+        replicas: u32,
+    ) -> Result<ScalingResult> {
+        let observed = replicas::observe(runtime).await?;
+        let previous = observed.iter().filter(|r| r.service == service).count() as u32;
+        let mut project = runtime.project().clone();
+        if let Some(s) = project.services.get_mut(service) {
+            let d = s.deploy.get_or_insert_with(Default::default);
+            d.replicas = Some(i64::from(replicas));
+            s.scale = None;
+        }
+        let hashes = project.services.iter().map(|(n, s)| (n.clone(), tuxpilot_compose::service_hash(s))).collect();
+        let plan = rollout::plan(&project, &observed, &PlanInputs { hashes, previous_replicas: BTreeMap::new() });
+        let mut message = None;
+        if let Some(sp) = plan.services().find(|s| s.service == service) {
+            // A scale never updates: replicas of an older configuration stay as they are.
+            let mut sp = sp.clone();
+            sp.replace.clear();
+            sp.batches.clear();
+            if sp.action == ServiceAction::Update {
+                sp.action = ServiceAction::Scale;
+            }
+            if sp.action == ServiceAction::Create {
+                sp.action = ServiceAction::Scale;
+            }
+            let limits = StepLimits { health_check_timeout: self.config.health_check_timeout.0, rollback: false };
+            match replicas::run_service(runtime, &sp, limits).await {
+                Ok(()) => {}
+                Err(StepError::Failed(f, _)) => message = Some(f.to_string()),
+                Err(StepError::Run(e)) => return Err(e.into()),
+            }
+        }
+        let containers: Vec<ContainerStatus> = runtime
+            .service_containers(service)
+            .await?
+            .into_iter()
+            .map(|c| ContainerStatus {
+                service: service.to_string(),
+                status: container_status(&c),
+                name: c.name,
+                id: c.id,
+            })
+            .collect();
+        let current =
+            runtime.service_containers(service).await?.iter().filter(|c| c.state == ContainerState::Running).count()
+                as u32;
+        Ok(ScalingResult {
+            app: attempt.name.clone(),
+            service: service.to_string(),
+            previous_replicas: previous,
+            requested_replicas: replicas,
+            current_replicas: current,
+            status: if message.is_none() && current == replicas { "success".into() } else { "failed".into() },
+            containers,
+            message,
+        })
+    }
+
+    /// Every app with a history, its version, status and services.
+    pub async fn deployments(&self) -> Result<Vec<DeploymentSummary>> {
+        let records = self.store.records(None).await?;
+        let mut last: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
+        let mut good: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
+        for r in &records {
+            last.insert(r.app.clone(), r);
+            if r.outcome == Outcome::Success {
+                good.insert(r.app.clone(), r);
+            }
+        }
+        let mut out = Vec::new();
+        for (app, latest) in last {
+            let reference = good.get(&app).copied().unwrap_or(latest);
+            let project = project_of(reference).unwrap_or_default();
+            let filters = Filters::new().label(format!("{}={app}", labels::PROJECT));
+            let containers = self.engine.list_containers(ListContainersOptions { all: true, filters }).await?;
+            let mut services: BTreeMap<String, ServiceStatus> = BTreeMap::new();
+            for (n, s) in &project.services {
+                services.insert(
+                    n.clone(),
+                    ServiceStatus {
+                        service: n.clone(),
+                        running: 0,
+                        desired: u32::try_from(s.replicas().max(0)).unwrap_or(1),
+                    },
+                );
+            }
+            let mut counted: BTreeMap<String, u32> = BTreeMap::new();
+            for c in containers.iter().filter(|c| c.labels.get(labels::ONEOFF).is_none_or(|v| v != "True")) {
+                let Some(svc) = c.labels.get(labels::SERVICE) else { continue };
+                *counted.entry(svc.clone()).or_default() += 1;
+                let e = services.entry(svc.clone()).or_insert(ServiceStatus {
+                    service: svc.clone(),
+                    running: 0,
+                    desired: 0,
+                });
+                if c.state == ContainerState::Running {
+                    e.running += 1;
+                }
+            }
+            // A scale since the deployment is what is wanted now.
+            for (svc, n) in counted {
+                if let Some(e) = services.get_mut(&svc) {
+                    e.desired = n;
+                }
+            }
+            let services: Vec<ServiceStatus> = services.into_values().collect();
+            let status = if latest.outcome != Outcome::Success {
+                latest.outcome.as_str().to_string()
+            } else if services.iter().all(|s| s.running == 0) {
+                "stopped".into()
+            } else if services.iter().any(|s| s.running < s.desired) {
+                "degraded".into()
+            } else {
+                "running".into()
+            };
+            out.push(DeploymentSummary {
+                name: app.clone(),
+                version: reference.version.clone(),
+                status,
+                last_deployment: latest.deployment_id.clone(),
+                updated_at: latest.started_at.to_rfc3339(),
+                services,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes the app: its containers and networks, with `volumes` its volumes, and its
+    /// history.
+    pub async fn undeploy(&self, app: &str, volumes: bool) -> Result<UndeployResult> {
+        let project = match self.store.last_good(app).await? {
+            Some(r) => project_of(&r).unwrap_or_default(),
+            None => Project::default(),
+        };
+        let project = Project { name: app.to_string(), ..project };
+        let filters = Filters::new().label(format!("{}={app}", labels::PROJECT));
+        let before = self.engine.list_containers(ListContainersOptions { all: true, filters: filters.clone() }).await?;
+        let vols = if volumes { self.engine.list_volumes(filters).await?.len() } else { 0 };
+        let records = self.store.records(Some(app)).await?.len();
+        if before.is_empty() && records == 0 {
+            return Err(Error::NotFound(format!("no app \"{app}\" on this engine")));
+        }
+        let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: String::new() };
+        let runtime = self.runtime(project, ProjectMeta::new(std::path::Path::new("."), &[]), &attempt);
+        let progress = self.progress.clone();
+        let name = app.to_string();
+        let waiting = move |m: String| {
+            progress(tuxpilot_compose::runtime::ProgressEvent {
+                kind: "Deployment",
+                name: name.clone(),
+                status: "Waiting",
+                elapsed_ms: None,
+                message: Some(m),
+            })
+        };
+        let guard = self
+            .store
+            .acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
+            .await?;
+        let r = runtime.down(&DownOptions { volumes, remove_orphans: true, timeout: None, parallel: 0 }).await;
+        let forgotten = match r {
+            Ok(()) => self.store.forget(app).await,
+            Err(e) => Err(e.into()),
+        };
+        self.store.release(guard).await;
+        Ok(UndeployResult {
+            name: app.to_string(),
+            containers: before.len(),
+            volumes: vols,
+            history_records: forgotten?,
+        })
+    }
+}

@@ -1,0 +1,369 @@
+//! State every tuxpilot process on the same engine shares, kept in the engine itself:
+//!
+//! - **history**: one record per deployment attempt, as labels of a (never mounted) volume
+//!   `tuxpilot-history-<app>-<seq>`; an attempt under way is `…-<seq>-pending` until it ends, so an
+//!   attempt cut short (kill -9, engine restart) shows as `interrupted`. Volumes survive
+//!   `docker system prune` and container clean-ups, and need no image; see docs/orchestrator.md.
+//! - **locks**: containers named `tuxpilot-lock-app-<app>` (one deployment per app) and
+//!   `tuxpilot-lock-slot-<i>` (`max_concurrent_deployments`), created from a tiny empty image and
+//!   never started. Creating a container under a taken name fails atomically in the engine, so
+//!   the locks hold across processes and machines. A lock whose process is gone, or older than
+//!   its deadline, is taken over.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tuxpilot_docker::{ContainerSpec, Engine, Filters, ImportSpec, RemoveOptions, VolumeSpec};
+
+use crate::error::{Error, Result};
+
+/// Label on history volumes: the app.
+pub const HISTORY_LABEL: &str = "io.tuxpilot.history.app";
+const RECORD_LABEL: &str = "io.tuxpilot.history.record";
+const SEQ_LABEL: &str = "io.tuxpilot.history.seq";
+/// Label on lock containers.
+pub const LOCK_LABEL: &str = "io.tuxpilot.lock";
+/// The image lock containers are made from.
+pub const LOCK_IMAGE: &str = "tuxpilot/lock:1";
+
+/// How a deployment attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Still running (as far as the record knows).
+    InProgress,
+    /// Converged.
+    Success,
+    /// Failed and returned to the previous version.
+    RolledBack,
+    /// Stopped where it failed (`failure_action: pause`).
+    Paused,
+    /// Failed; nothing to return to, or the rollback failed too.
+    Failed,
+    /// Cut short (the process was killed, or the engine went away) before it could record.
+    Interrupted,
+}
+
+impl Outcome {
+    /// As written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "in_progress",
+            Self::Success => "success",
+            Self::RolledBack => "rolled_back",
+            Self::Paused => "paused",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// One deployment attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentRecord {
+    /// Unique id.
+    pub deployment_id: String,
+    /// App.
+    pub app: String,
+    /// Sequence number within the app (1, 2, …).
+    pub seq: u64,
+    /// Version.
+    pub version: String,
+    /// `deploy` or `rollback`.
+    pub kind: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Hash of the whole configuration (the services' config hashes).
+    pub config_hash: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// What went wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The file deployed.
+    #[serde(default)]
+    pub file: String,
+    /// The compose project deployed (what a rollback to this version redeploys).
+    pub project: serde_json::Value,
+}
+
+/// The engine-side store.
+#[derive(Clone)]
+pub struct Store {
+    engine: Arc<dyn Engine>,
+}
+
+/// A held lock; give it back with [`Store::release`].
+#[derive(Debug)]
+pub struct LockGuard {
+    names: Vec<String>,
+}
+
+fn history_volume(app: &str, seq: u64, pending: bool) -> String {
+    format!("tuxpilot-history-{app}-{seq:06}{}", if pending { "-pending" } else { "" })
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+impl Store {
+    /// The store on `engine`.
+    pub fn new(engine: Arc<dyn Engine>) -> Self {
+        Self { engine }
+    }
+
+    /// Every record (of `app`, or all), oldest first. A pending record of an attempt that no
+    /// process holds the lock of any more is reported `interrupted`.
+    pub async fn records(&self, app: Option<&str>) -> Result<Vec<DeploymentRecord>> {
+        let filter = match app {
+            Some(a) => Filters::new().label(format!("{HISTORY_LABEL}={a}")),
+            None => Filters::new().label(HISTORY_LABEL),
+        };
+        let volumes = self.engine.list_volumes(filter).await?;
+        let mut by_key: BTreeMap<(String, u64), DeploymentRecord> = BTreeMap::new();
+        for v in volumes {
+            let Some(r) = v.labels.get(RECORD_LABEL).and_then(|j| serde_json::from_str::<DeploymentRecord>(j).ok())
+            else {
+                continue;
+            };
+            let key = (r.app.clone(), r.seq);
+            // The final record wins over the pending one.
+            match by_key.get(&key) {
+                Some(existing) if existing.outcome != Outcome::InProgress => {}
+                _ => {
+                    by_key.insert(key, r);
+                }
+            }
+        }
+        let mut out: Vec<DeploymentRecord> = by_key.into_values().collect();
+        let held: Vec<String> = self.held_app_locks().await?;
+        for r in &mut out {
+            if r.outcome == Outcome::InProgress && !held.contains(&r.app) {
+                r.outcome = Outcome::Interrupted;
+            }
+        }
+        out.sort_by(|a, b| (a.app.as_str(), a.seq).cmp(&(b.app.as_str(), b.seq)));
+        Ok(out)
+    }
+
+    /// The last record that succeeded.
+    pub async fn last_good(&self, app: &str) -> Result<Option<DeploymentRecord>> {
+        Ok(self.records(Some(app)).await?.into_iter().rev().find(|r| r.outcome == Outcome::Success))
+    }
+
+    /// Writes `record` as pending (it gets the next sequence number).
+    pub async fn begin(&self, record: &mut DeploymentRecord) -> Result<()> {
+        let next = self.records(Some(&record.app)).await?.iter().map(|r| r.seq).max().unwrap_or(0) + 1;
+        record.seq = next;
+        self.write(record, true).await
+    }
+
+    /// Writes the final `record` and drops its pending one.
+    pub async fn finish(&self, record: &DeploymentRecord) -> Result<()> {
+        self.write(record, false).await?;
+        match self.engine.remove_volume(&history_volume(&record.app, record.seq, true), true).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn write(&self, record: &DeploymentRecord, pending: bool) -> Result<()> {
+        let json = serde_json::to_string(record)
+            .map_err(|e| Error::Corrupt(format!("cannot encode a history record: {e}")))?;
+        let labels = BTreeMap::from([
+            (HISTORY_LABEL.to_string(), record.app.clone()),
+            (SEQ_LABEL.to_string(), record.seq.to_string()),
+            (RECORD_LABEL.to_string(), json),
+        ]);
+        self.engine
+            .create_volume(VolumeSpec {
+                name: Some(history_volume(&record.app, record.seq, pending)),
+                driver: None,
+                driver_opts: BTreeMap::new(),
+                labels,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Removes every record of `app`.
+    pub async fn forget(&self, app: &str) -> Result<usize> {
+        let volumes = self.engine.list_volumes(Filters::new().label(format!("{HISTORY_LABEL}={app}"))).await?;
+        let n = volumes.len();
+        for v in volumes {
+            match self.engine.remove_volume(&v.name, true).await {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(n)
+    }
+
+    /// True while a deployment of `app` holds its lock.
+    pub async fn deployment_under_way(&self, app: &str) -> Result<bool> {
+        Ok(self.held_app_locks().await?.iter().any(|a| a == app))
+    }
+
+    async fn held_app_locks(&self) -> Result<Vec<String>> {
+        let opts = tuxpilot_docker::ListContainersOptions {
+            all: true,
+            filters: Filters::new().label(format!("{LOCK_LABEL}=app")),
+        };
+        Ok(self
+            .engine
+            .list_containers(opts)
+            .await?
+            .into_iter()
+            .filter_map(|c| c.labels.get("io.tuxpilot.lock.app").cloned())
+            .collect())
+    }
+
+    async fn ensure_lock_image(&self) -> Result<()> {
+        match self.engine.inspect_image(LOCK_IMAGE).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+        // An empty tar: two zero blocks.
+        let tar = bytes::Bytes::from(vec![0u8; 1024]);
+        let stream: tuxpilot_docker::ByteStream =
+            Box::pin(futures_util::stream::once(async move { Ok::<_, std::io::Error>(tar) }));
+        let (repo, tag) = LOCK_IMAGE.split_once(':').unwrap_or((LOCK_IMAGE, "latest"));
+        self.engine
+            .import_image(
+                ImportSpec {
+                    repo: repo.to_string(),
+                    tag: Some(tag.to_string()),
+                    message: Some("tuxpilot deployment locks: never run".into()),
+                    changes: vec!["LABEL io.tuxpilot.lock=image".into()],
+                },
+                stream,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Takes one lock by name; `Ok(false)` when another live holder has it.
+    async fn try_lock(&self, name: &str, kind: &str, app: &str, stale_after: Duration) -> Result<bool> {
+        let labels = BTreeMap::from([
+            (LOCK_LABEL.to_string(), kind.to_string()),
+            ("io.tuxpilot.lock.app".to_string(), app.to_string()),
+            ("io.tuxpilot.lock.pid".to_string(), std::process::id().to_string()),
+            ("io.tuxpilot.lock.host".to_string(), hostname()),
+            ("io.tuxpilot.lock.since".to_string(), Utc::now().timestamp().to_string()),
+            ("io.tuxpilot.lock.stale_after".to_string(), stale_after.as_secs().to_string()),
+        ]);
+        let spec = ContainerSpec {
+            name: Some(name.to_string()),
+            image: LOCK_IMAGE.to_string(),
+            command: Some(vec!["/tuxpilot-lock".into()]),
+            labels,
+            network_mode: Some("none".into()),
+            ..Default::default()
+        };
+        match self.engine.create_container(spec.clone()).await {
+            Ok(_) => return Ok(true),
+            Err(e) if e.is_conflict() => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Taken: by a live holder, or by one that died without letting go?
+        let holder = match self.engine.inspect_container(name).await {
+            Ok(h) => h,
+            Err(e) if e.is_not_found() => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let l = &holder.labels;
+        let since: i64 = l.get("io.tuxpilot.lock.since").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let limit: i64 = l.get("io.tuxpilot.lock.stale_after").and_then(|s| s.parse().ok()).unwrap_or(3600);
+        let same_host = l.get("io.tuxpilot.lock.host").is_some_and(|h| *h == hostname() && !h.is_empty());
+        let pid_gone = l
+            .get("io.tuxpilot.lock.pid")
+            .and_then(|p| p.parse::<u32>().ok())
+            .is_some_and(|p| p != std::process::id() && !std::path::Path::new(&format!("/proc/{p}")).exists());
+        let expired = Utc::now().timestamp() > since + limit;
+        if (same_host && pid_gone) || expired {
+            tracing::warn!(lock = name, "taking over a lock whose holder is gone");
+            match self.engine.remove_container(&holder.id, RemoveOptions { force: true, volumes: false }).await {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+            return match self.engine.create_container(spec).await {
+                Ok(_) => Ok(true),
+                Err(e) if e.is_conflict() => Ok(false),
+                Err(e) => Err(e.into()),
+            };
+        }
+        Ok(false)
+    }
+
+    /// Takes the app's lock and one of `slots` deployment slots, waiting up to `wait`.
+    /// `waiting` is told once what it waits for.
+    pub async fn acquire(
+        &self,
+        app: &str,
+        slots: u32,
+        wait: Duration,
+        waiting: &(dyn Fn(String) + Send + Sync),
+    ) -> Result<LockGuard> {
+        self.ensure_lock_image().await?;
+        let deadline = tokio::time::Instant::now() + wait;
+        let app_lock = format!("tuxpilot-lock-app-{app}");
+        let mut told = false;
+        while !self.try_lock(&app_lock, "app", app, wait).await? {
+            if !told {
+                waiting(format!("another deployment of {app} is under way; waiting for it"));
+                told = true;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(Error::LockTimeout(format!(
+                    "after {}s waiting for the deployment lock of {app}",
+                    wait.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let mut told = false;
+        loop {
+            for i in 0..slots.max(1) {
+                let name = format!("tuxpilot-lock-slot-{i}");
+                match self.try_lock(&name, "slot", app, wait).await {
+                    Ok(true) => return Ok(LockGuard { names: vec![name, app_lock] }),
+                    Ok(false) => {}
+                    Err(e) => {
+                        self.release(LockGuard { names: vec![app_lock] }).await;
+                        return Err(e);
+                    }
+                }
+            }
+            if !told {
+                waiting(format!("all {slots} deployment slot(s) are taken (max_concurrent_deployments); waiting"));
+                told = true;
+            }
+            if tokio::time::Instant::now() > deadline {
+                self.release(LockGuard { names: vec![app_lock] }).await;
+                return Err(Error::LockTimeout(format!(
+                    "after {}s waiting for a deployment slot (max_concurrent_deployments = {slots})",
+                    wait.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Gives the locks back (best effort: a lock left behind is taken over later).
+    pub async fn release(&self, guard: LockGuard) {
+        for n in guard.names {
+            let _ = self.engine.remove_container(&n, RemoveOptions { force: true, volumes: false }).await;
+        }
+    }
+}
