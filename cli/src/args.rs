@@ -395,6 +395,118 @@ pub enum ContainersCommand {
     /// Security scan of containers (CIS §5) and images (CIS §4, secrets, setuid files,
     /// vulnerabilities); `scan db import|info` manages the vulnerability database.
     Scan(Box<ScanArgs>),
+    /// Deploy an app (app.yaml or a compose file): dependency order on the first deploy,
+    /// health-gated rolling updates of what changed after, automatic rollback.
+    Deploy(Box<DeployArgs>),
+    /// Set a deployed service's replica count (SERVICE is APP/SERVICE or a unique service name).
+    Scale(ScaleArgs),
+    /// Return an app to an earlier version (default: the last good one before the current).
+    Rollback {
+        /// The app.
+        app: String,
+        /// The version to return to.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+        /// Progress output: auto, plain, json, quiet.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressMode,
+    },
+    /// Every deployment attempt of an app: version, outcome, time.
+    History {
+        /// The app.
+        app: String,
+    },
+    /// Every deployed app: version, status, replicas running/desired per service.
+    Deployments,
+    /// Remove an app: its containers, networks and history (with --volumes its volumes).
+    Undeploy {
+        /// The app.
+        app: String,
+        /// Also remove the app's volumes.
+        #[arg(long)]
+        volumes: bool,
+        /// Progress output: auto, plain, json, quiet.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressMode,
+    },
+    /// Restart replicas of deployed apps that die, with exponential backoff (auto_restart_failed).
+    Supervise(SuperviseArgs),
+}
+
+/// `[containers.orchestration]` settings a flag can override.
+#[derive(Debug, Clone, Args)]
+pub struct OrchestrationFlags {
+    /// Deployments at once on this engine, across processes (default 5).
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_deployments: Option<u32>,
+    /// Longest a whole deployment may take (default 10m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deployment_timeout: Option<Duration>,
+    /// Longest one replica may take to become healthy (default 2m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub health_check_timeout: Option<Duration>,
+}
+
+/// `containers deploy` arguments.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The app file: app.yaml, or a compose file.
+    #[arg(short = 'f', long = "file", value_name = "FILE", default_value = "app.yaml")]
+    pub file: PathBuf,
+    /// Override the app's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Override the app's version.
+    #[arg(long = "app-version", value_name = "VERSION")]
+    pub app_version: Option<String>,
+    /// Print the plan (create/update/remove per service) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Deploy even when the security gate blocks an image (and say so).
+    #[arg(long)]
+    pub force: bool,
+    /// Progress output: auto, plain, json, quiet.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+    /// Policies.
+    #[command(flatten)]
+    pub policy: OrchestrationFlags,
+}
+
+/// `containers scale` arguments.
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// APP/SERVICE, or a service name unique among the deployments.
+    pub service: String,
+    /// Replicas wanted.
+    #[arg(long, value_name = "N")]
+    pub replicas: u32,
+    /// The app (instead of APP/SERVICE).
+    #[arg(long, value_name = "APP", conflicts_with = "project")]
+    pub app: Option<String>,
+    /// Scale a compose project's service instead of an app's.
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Progress output: auto, plain, json, quiet.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
+}
+
+/// `containers supervise` arguments.
+#[derive(Debug, Args)]
+pub struct SuperviseArgs {
+    /// Only this app (default: every deployed app).
+    pub app: Option<String>,
+    /// Restarts of one container before giving up.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_restarts: u32,
+    /// The first wait before a restart; it doubles each time.
+    #[arg(long, default_value = "1s", value_name = "DURATION", value_parser = parse_duration)]
+    pub backoff: Duration,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    tuxpilot_compose::parse_go_duration(s).map_err(|_| format!("invalid duration `{s}`: use 30s, 2m, 1h30m"))
 }
 
 /// `containers scan` arguments.

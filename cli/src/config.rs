@@ -107,6 +107,11 @@ impl Config {
         self.section("security", tuxpilot_security::SecurityConfig::KEYS)
     }
 
+    /// `[containers.orchestration]`: deployment policies, with warnings for unknown keys.
+    pub fn orchestration(&self) -> anyhow::Result<(tuxpilot_orchestrator::OrchestrationConfig, Vec<String>)> {
+        self.section("orchestration", tuxpilot_orchestrator::OrchestrationConfig::KEYS)
+    }
+
     fn section<T: serde::de::DeserializeOwned + Default>(
         &self,
         name: &str,

@@ -62,6 +62,18 @@ pub fn report(err: &anyhow::Error) -> Report {
     {
         return Report { message, hint: e.hint(), code: engine_code(e) };
     }
+    if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<tuxpilot_orchestrator::Error>()) {
+        use tuxpilot_orchestrator::Error as O;
+        let code = match e {
+            O::Spec(_) => code::USAGE,
+            O::Engine(inner) | O::Run(tuxpilot_compose::runtime::RunError::Engine(inner)) => engine_code(inner),
+            O::NotFound(_) => code::NOT_FOUND,
+            O::Ambiguous(_) => code::USAGE,
+            O::LockTimeout(_) => code::TIMEOUT,
+            _ => code::FAILURE,
+        };
+        return Report { message, hint: e.hint(), code };
+    }
     if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<tuxpilot_compose::Error>()) {
         // A compose file the loader rejects is bad input, like a bad flag.
         return Report { message, hint: e.hint.clone(), code: code::USAGE };

@@ -38,6 +38,10 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // `scan --exit-code N`: the report is printed; only the code is left to give.
+            if let Some(failed) = err.downcast_ref::<commands::deploy::DeploymentFailed>() {
+                let _ = writeln!(std::io::stderr(), "error: {failed}");
+                return ExitCode::from(u8::try_from(failed.code).unwrap_or(1));
+            }
             if let Some(remain) = err.downcast_ref::<commands::scan::FindingsRemain>() {
                 let _ = writeln!(std::io::stderr(), "{remain}");
                 return ExitCode::from(u8::try_from(remain.code).unwrap_or(1));
@@ -142,6 +146,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Containers(
+            cmd @ (ContainersCommand::Deploy(_)
+            | ContainersCommand::Scale(_)
+            | ContainersCommand::Rollback { .. }
+            | ContainersCommand::History { .. }
+            | ContainersCommand::Deployments
+            | ContainersCommand::Undeploy { .. }
+            | ContainersCommand::Supervise(_)),
+        ) => {
+            if let ContainersCommand::Deploy(a) = &cmd {
+                // A bad file is reported as such, engine or not.
+                let mut o = tuxpilot_orchestrator::LoadAppOptions::from_env();
+                o.name = a.name.clone();
+                tuxpilot_orchestrator::load(&a.file, &o)?;
+            }
+            let engine = BollardEngine::connect(&connection).await?;
+            commands::deploy::run(std::sync::Arc::new(engine), &cmd, &config, &mut ui).await
+        }
         Command::Containers(cmd) => {
             let engine = BollardEngine::connect(&connection).await?;
             use commands::containers as c;
@@ -154,9 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,
                 ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,
                 ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
-                ContainersCommand::Monitor(_) | ContainersCommand::Optimize(_) | ContainersCommand::Scan(_) => {
-                    unreachable!("handled above")
-                }
+                _ => unreachable!("handled above"),
             }
         }
     }

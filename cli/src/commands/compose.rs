@@ -245,7 +245,8 @@ fn parse_scales(pairs: &[String]) -> anyhow::Result<BTreeMap<String, u32>> {
         .collect()
 }
 
-fn progress_printer(mode: ProgressMode) -> ProgressFn {
+/// Progress lines on stderr as `docker compose` prints them (in place on a terminal).
+pub fn progress_printer(mode: ProgressMode) -> ProgressFn {
     use std::io::IsTerminal;
     let tty = mode == ProgressMode::Auto && std::io::stderr().is_terminal();
     if tty {
@@ -262,7 +263,19 @@ fn progress_printer(mode: ProgressMode) -> ProgressFn {
 }
 
 fn is_done(status: &str) -> bool {
-    matches!(status, "Created" | "Started" | "Healthy" | "Stopped" | "Removed" | "Recreated" | "Built" | "Pulled")
+    matches!(
+        status,
+        "Created"
+            | "Started"
+            | "Healthy"
+            | "Stopped"
+            | "Removed"
+            | "Recreated"
+            | "Built"
+            | "Pulled"
+            | "Ready"
+            | "Updated"
+    )
 }
 
 fn plain_line(e: &ProgressEvent) -> String {
@@ -303,7 +316,7 @@ fn tty_progress() -> ProgressFn {
             bar.set_style(done_style.clone());
             bar.set_message(format!("{mark} {key}  {}{elapsed}{msg}", e.status));
             bar.tick();
-            if matches!(e.status, "Started" | "Removed" | "Error" | "Healthy" | "Built" | "Pulled") {
+            if matches!(e.status, "Started" | "Removed" | "Error" | "Healthy" | "Built" | "Pulled" | "Updated") {
                 bar.finish();
             }
         } else {

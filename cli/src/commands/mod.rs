@@ -2,6 +2,7 @@
 
 pub mod compose;
 pub mod containers;
+pub mod deploy;
 pub mod engine;
 pub mod live;
 pub mod monitor;

@@ -27,7 +27,7 @@ pub const DEPLOYMENT_LABEL: &str = "io.tuxpilot.deployment";
 
 /// `[containers.orchestration]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct OrchestrationConfig {
     /// Deployments at once on one engine, across processes.
     pub max_concurrent_deployments: u32,

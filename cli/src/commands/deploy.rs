@@ -1,0 +1,341 @@
+//! `tuxpilot containers deploy|scale|rollback|history|deployments|undeploy|supervise`.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use comfy_table::Cell;
+use tuxpilot_docker::Engine;
+use tuxpilot_orchestrator::{
+    DeployOptions, DeploymentResult, LoadAppOptions, OrchestrationConfig, Orchestrator, SupervisorOptions,
+};
+
+use crate::args::{ContainersCommand, OrchestrationFlags, ProgressMode};
+use crate::commands::compose::progress_printer;
+use crate::config::Config;
+use crate::output::{Ui, short_id};
+
+/// A deployment that did not converge: the result is printed; this carries the exit code.
+#[derive(Debug)]
+pub struct DeploymentFailed {
+    /// Exit code (see docs/orchestrator.md).
+    pub code: i32,
+    /// One line for stderr.
+    pub message: String,
+}
+
+impl std::fmt::Display for DeploymentFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DeploymentFailed {}
+
+/// Exit code of a rolled-back deployment.
+pub const ROLLED_BACK: i32 = 8;
+/// Exit code of a paused deployment.
+pub const PAUSED: i32 = 9;
+
+fn settings(
+    config: &Config,
+    flags: Option<&OrchestrationFlags>,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<OrchestrationConfig> {
+    let (mut c, warnings) = config.orchestration()?;
+    for w in warnings {
+        writeln!(ui.err, "warning: {w}")?;
+    }
+    if let Some(f) = flags {
+        if let Some(n) = f.max_concurrent_deployments {
+            c.max_concurrent_deployments = n;
+        }
+        if let Some(d) = f.deployment_timeout {
+            c.deployment_timeout.0 = d;
+        }
+        if let Some(d) = f.health_check_timeout {
+            c.health_check_timeout.0 = d;
+        }
+    }
+    if c.max_concurrent_deployments == 0 {
+        anyhow::bail!(crate::error::UsageError("max_concurrent_deployments must be at least 1".into()));
+    }
+    Ok(c)
+}
+
+fn progress(mode: ProgressMode, ui: &Ui<'_>) -> tuxpilot_compose::runtime::ProgressFn {
+    // With --format json, stdout carries the result; progress stays on stderr as plain lines.
+    let mode = if ui.json() && mode == ProgressMode::Auto { ProgressMode::Plain } else { mode };
+    progress_printer(mode)
+}
+
+/// Runs one of the deployment commands.
+pub async fn run(
+    engine: Arc<dyn Engine>,
+    cmd: &ContainersCommand,
+    config: &Config,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<()> {
+    match cmd {
+        ContainersCommand::Deploy(a) => {
+            let settings = settings(config, Some(&a.policy), ui)?;
+            let (security, warnings) = config.security()?;
+            for w in warnings {
+                writeln!(ui.err, "warning: {w}")?;
+            }
+            let mut o = LoadAppOptions::from_env();
+            o.name = a.name.clone();
+            o.version = a.app_version.clone();
+            let app = tuxpilot_orchestrator::load(&a.file, &o)?;
+            for w in &app.warnings {
+                writeln!(ui.err, "warning: {w}")?;
+            }
+            let orch = Orchestrator::new(engine, settings, progress(a.progress, ui));
+            let options = DeployOptions { dry_run: a.dry_run, force: a.force, security };
+            let result = tokio::select! {
+                r = orch.deploy(&app, &options) => r.map_err(|e| with_rerun(e, "deploy"))?,
+                _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; run `tuxpilot containers deploy` again to converge"),
+            };
+            show_result(&result, ui)
+        }
+        ContainersCommand::Rollback { app, to, progress: p } => {
+            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress(*p, ui));
+            let result = orch.rollback(app, to.as_deref()).await.map_err(|e| with_rerun(e, "rollback"))?;
+            show_result(&result, ui)
+        }
+        ContainersCommand::Scale(a) => {
+            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress(a.progress, ui));
+            let r = match &a.project {
+                Some(p) => orch.scale_project(p, &a.service, a.replicas).await?,
+                None => {
+                    let (app, service) = orch.resolve_service(&a.service, a.app.as_deref()).await?;
+                    orch.scale(&app, &service, a.replicas).await?
+                }
+            };
+            if ui.json() {
+                ui.print_json(&r)?;
+            } else {
+                writeln!(
+                    ui.out,
+                    "{}/{}: {} -> {} replicas ({} running)",
+                    r.app, r.service, r.previous_replicas, r.requested_replicas, r.current_replicas
+                )?;
+                let rows = r
+                    .containers
+                    .iter()
+                    .map(|c| vec![Cell::new(&c.name), Cell::new(short_id(&c.id)), ui.state_cell(&c.status)])
+                    .collect();
+                ui.print_table(&["CONTAINER", "ID", "STATUS"], rows)?;
+            }
+            if r.status != "success" {
+                return Err(DeploymentFailed {
+                    code: crate::error::code::FAILURE,
+                    message: r.message.clone().unwrap_or_else(|| "the scale did not converge".into()),
+                }
+                .into());
+            }
+            Ok(())
+        }
+        ContainersCommand::History { app } => {
+            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress_printer(ProgressMode::Quiet));
+            let records = orch.history(app).await?;
+            if ui.json() {
+                let view: Vec<serde_json::Value> = records
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "seq": r.seq, "deployment_id": r.deployment_id, "app": r.app, "version": r.version,
+                            "kind": r.kind, "outcome": r.outcome, "config_hash": r.config_hash,
+                            "started_at": r.started_at, "finished_at": r.finished_at, "message": r.message,
+                            "file": r.file, "spec": r.project,
+                        })
+                    })
+                    .collect();
+                return ui.print_json(&view);
+            }
+            let rows = records
+                .iter()
+                .map(|r| {
+                    let took = r
+                        .finished_at
+                        .map(|f| format!("{:.1}s", (f - r.started_at).num_milliseconds() as f64 / 1000.0))
+                        .unwrap_or_else(|| "-".into());
+                    vec![
+                        Cell::new(r.seq),
+                        Cell::new(&r.version),
+                        Cell::new(&r.kind),
+                        outcome_cell(ui, r.outcome.as_str()),
+                        Cell::new(r.started_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+                        Cell::new(took),
+                        Cell::new(&r.config_hash),
+                        Cell::new(&r.deployment_id),
+                    ]
+                })
+                .collect();
+            ui.print_table(&["#", "VERSION", "KIND", "OUTCOME", "STARTED", "TOOK", "CONFIG", "DEPLOYMENT"], rows)
+        }
+        ContainersCommand::Deployments => {
+            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress_printer(ProgressMode::Quiet));
+            let list = orch.deployments().await?;
+            if ui.json() {
+                return ui.print_json(&list);
+            }
+            let rows = list
+                .iter()
+                .map(|d| {
+                    let services: Vec<String> =
+                        d.services.iter().map(|s| format!("{} {}/{}", s.service, s.running, s.desired)).collect();
+                    vec![
+                        Cell::new(&d.name),
+                        Cell::new(&d.version),
+                        outcome_cell(ui, &d.status),
+                        Cell::new(services.join(", ")),
+                        Cell::new(&d.updated_at),
+                    ]
+                })
+                .collect();
+            ui.print_table(&["APP", "VERSION", "STATUS", "SERVICES (RUNNING/DESIRED)", "UPDATED"], rows)
+        }
+        ContainersCommand::Undeploy { app, volumes, progress: p } => {
+            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress(*p, ui));
+            let r = orch.undeploy(app, *volumes).await?;
+            if ui.json() {
+                return ui.print_json(&r);
+            }
+            writeln!(
+                ui.out,
+                "removed {}: {} container(s), {} volume(s), {} history record(s)",
+                r.name, r.containers, r.volumes, r.history_records
+            )?;
+            Ok(())
+        }
+        ContainersCommand::Supervise(a) => {
+            let settings = settings(config, None, ui)?;
+            if !settings.auto_restart_failed {
+                anyhow::bail!(crate::error::UsageError(
+                    "[containers.orchestration] auto_restart_failed = false: supervision is turned off".into()
+                ));
+            }
+            let orch = Orchestrator::new(engine, settings, progress_printer(ProgressMode::Quiet));
+            let options = SupervisorOptions {
+                app: a.app.clone(),
+                max_restarts: a.max_restarts,
+                initial_backoff: a.backoff,
+                ..Default::default()
+            };
+            let json = ui.json();
+            writeln!(
+                ui.err,
+                "supervising {} (Ctrl-C to stop)",
+                a.app.as_deref().map(|a| format!("app {a}")).unwrap_or_else(|| "every deployed app".into())
+            )?;
+            let print = move |e: tuxpilot_orchestrator::SupervisorEvent| {
+                let line = if json {
+                    serde_json::to_string(&e).unwrap_or_default()
+                } else {
+                    format!(
+                        "{} {}/{} {}{}{}",
+                        e.action,
+                        e.app,
+                        e.service,
+                        e.container,
+                        e.exit_code.map(|c| format!(" (exit {c})")).unwrap_or_default(),
+                        e.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+                    )
+                };
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            };
+            tokio::select! {
+                r = orch.supervise(&options, &print) => r?,
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn with_rerun(e: tuxpilot_orchestrator::Error, verb: &str) -> anyhow::Error {
+    if e.is_unavailable() {
+        let hint = e.hint();
+        return anyhow::Error::new(e).context(format!(
+            "the engine went away during the {verb}; nothing is lost: run `tuxpilot containers {verb}` again once it is back, and it converges{}",
+            hint.map(|h| format!(" ({h})")).unwrap_or_default()
+        ));
+    }
+    e.into()
+}
+
+fn outcome_cell(ui: &Ui<'_>, s: &str) -> Cell {
+    let cell = Cell::new(s);
+    if !ui.color {
+        return cell;
+    }
+    match s {
+        "success" | "running" => cell.fg(comfy_table::Color::Green),
+        "rolled_back" | "failed" | "interrupted" => cell.fg(comfy_table::Color::Red),
+        _ => cell.fg(comfy_table::Color::Yellow),
+    }
+}
+
+fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    if ui.json() {
+        ui.print_json(r)?;
+    } else {
+        writeln!(ui.out, "app {} version {}: {} (deployment {})", r.name, r.version, r.status, r.deployment_id)?;
+        for n in &r.notes {
+            writeln!(ui.out, "note: {n}")?;
+        }
+        let rows = r
+            .plan
+            .services()
+            .map(|s| {
+                let what = match s.action {
+                    tuxpilot_orchestrator::rollout::ServiceAction::Create => format!("create {}", s.create.len()),
+                    tuxpilot_orchestrator::rollout::ServiceAction::Update => format!(
+                        "update {} ({}, {} at a time)",
+                        s.replace.len(),
+                        s.policy.order.as_str(),
+                        if s.policy.parallelism == 0 { "all".to_string() } else { s.policy.parallelism.to_string() }
+                    ),
+                    tuxpilot_orchestrator::rollout::ServiceAction::Scale => {
+                        format!("scale {} -> {}", s.current, s.desired)
+                    }
+                    tuxpilot_orchestrator::rollout::ServiceAction::Unchanged => "unchanged".into(),
+                    tuxpilot_orchestrator::rollout::ServiceAction::Remove => format!("remove {}", s.remove.len()),
+                };
+                vec![Cell::new(&s.service), Cell::new(what), Cell::new(format!("{} -> {}", s.current, s.desired))]
+            })
+            .collect();
+        ui.print_table(&["SERVICE", if r.status == "planned" { "PLAN" } else { "DONE" }, "REPLICAS"], rows)?;
+        if r.status != "planned" {
+            writeln!(ui.out)?;
+            let rows = r
+                .containers
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::new(&c.name),
+                        Cell::new(&c.service),
+                        Cell::new(short_id(&c.id)),
+                        ui.state_cell(&c.status),
+                    ]
+                })
+                .collect();
+            ui.print_table(&["CONTAINER", "SERVICE", "ID", "STATUS"], rows)?;
+        }
+    }
+    let code = match r.status.as_str() {
+        "success" | "planned" => return Ok(()),
+        "rolled_back" => ROLLED_BACK,
+        "paused" => PAUSED,
+        _ => crate::error::code::FAILURE,
+    };
+    let why = r.failure.as_ref().map(|f| f.to_string()).unwrap_or_else(|| r.notes.join("; "));
+    Err(DeploymentFailed {
+        code,
+        message: format!("deployment of {} {} {}: {why}", r.name, r.requested_version, r.status),
+    }
+    .into())
+}
