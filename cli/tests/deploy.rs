@@ -647,3 +647,47 @@ async fn a_dry_run_prints_the_plan_and_touches_nothing() {
     assert!(app.names().is_empty());
     assert!(docker(&["network", "ls", "-q", "--filter", &format!("name={}", app.name)]).is_empty());
 }
+
+#[tokio::test]
+async fn supervise_restarts_a_dead_replica_with_backoff() {
+    use std::io::BufRead;
+    let Some(_engine) = engine().await else { return };
+    let app = App::new("sup");
+    app.write("1", "v1", HEALTHY);
+    let out = app.deploy(&[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mut sup = tuxpilot()
+        .args(["--format", "json", "containers", "supervise", &app.name, "--backoff", "200ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = sup.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    let victim = app.ids("db")[0].clone();
+    // The supervisor subscribes to events as it starts; kill until it has seen one.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e: &Value| e["action"] == "restarted") {
+        assert!(Instant::now() < deadline, "no restart reported: {seen:?}");
+        if inspect(&victim)["State"]["Running"] == true {
+            docker(&["kill", &victim]);
+        }
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(500)) {
+            seen.push(e);
+        }
+    }
+    let _ = sup.kill();
+    let _ = sup.wait();
+    let died = seen.iter().find(|e| e["action"] == "died").expect("died first");
+    assert_eq!(died["service"], "db");
+    assert_eq!(died["app"], app.name.as_str());
+    wait_until("the replica running again", || inspect(&victim)["State"]["Running"] == true);
+}
