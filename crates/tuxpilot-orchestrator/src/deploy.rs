@@ -237,17 +237,10 @@ impl Orchestrator {
         self.locked(&attempt, runtime, "deploy", &file, notes).await
     }
 
-    /// Under the app's lock and a deployment slot: record, roll out, roll back on failure.
-    pub(crate) async fn locked(
-        &self,
-        attempt: &Attempt,
-        runtime: ComposeRuntime,
-        kind: &str,
-        file: &str,
-        notes: Vec<String>,
-    ) -> Result<DeploymentResult> {
+    /// Takes the app's lock and a deployment slot, saying so when it has to wait.
+    pub(crate) async fn lock(&self, app: &str) -> Result<crate::store::LockGuard> {
         let progress = self.progress.clone();
-        let name = attempt.name.clone();
+        let name = app.to_string();
         let waiting = move |m: String| {
             progress(tuxpilot_compose::runtime::ProgressEvent {
                 kind: "Deployment",
@@ -257,10 +250,21 @@ impl Orchestrator {
                 message: Some(m),
             })
         };
-        let guard = self
-            .store
-            .acquire(&attempt.name, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
-            .await?;
+        self.store
+            .acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
+            .await
+    }
+
+    /// Under the app's lock and a deployment slot: record, roll out, roll back on failure.
+    pub(crate) async fn locked(
+        &self,
+        attempt: &Attempt,
+        runtime: ComposeRuntime,
+        kind: &str,
+        file: &str,
+        notes: Vec<String>,
+    ) -> Result<DeploymentResult> {
+        let guard = self.lock(&attempt.name).await?;
         let r = self.recorded(attempt, runtime, kind, file, notes).await;
         self.store.release(guard).await;
         r

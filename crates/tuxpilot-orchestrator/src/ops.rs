@@ -210,21 +210,7 @@ impl Orchestrator {
                 known.join(", ")
             )));
         }
-        let progress = self.progress.clone();
-        let name = attempt.name.clone();
-        let waiting = move |m: String| {
-            progress(tuxpilot_compose::runtime::ProgressEvent {
-                kind: "Deployment",
-                name: name.clone(),
-                status: "Waiting",
-                elapsed_ms: None,
-                message: Some(m),
-            })
-        };
-        let guard = self
-            .store
-            .acquire(&attempt.name, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
-            .await?;
+        let guard = self.lock(&attempt.name).await?;
         let r = self.scale_locked(runtime, attempt, service, replicas).await;
         self.store.release(guard).await;
         r
@@ -378,21 +364,7 @@ impl Orchestrator {
         }
         let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: String::new() };
         let runtime = self.runtime(project, ProjectMeta::new(std::path::Path::new("."), &[]), &attempt);
-        let progress = self.progress.clone();
-        let name = app.to_string();
-        let waiting = move |m: String| {
-            progress(tuxpilot_compose::runtime::ProgressEvent {
-                kind: "Deployment",
-                name: name.clone(),
-                status: "Waiting",
-                elapsed_ms: None,
-                message: Some(m),
-            })
-        };
-        let guard = self
-            .store
-            .acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
-            .await?;
+        let guard = self.lock(app).await?;
         let r = runtime.down(&DownOptions { volumes, remove_orphans: true, timeout: None, parallel: 0 }).await;
         let forgotten = match r {
             Ok(()) => self.store.forget(app).await,

@@ -413,21 +413,5 @@ pub async fn wait_ready(
 
 /// The app's replica containers (one-off ones excluded).
 pub async fn observe(runtime: &ComposeRuntime) -> Result<Vec<Replica>, RunError> {
-    use tuxpilot_compose::runtime::labels;
-    Ok(runtime
-        .containers(true)
-        .await?
-        .into_iter()
-        .filter(|c| c.labels.get(labels::ONEOFF).is_none_or(|v| v != "True"))
-        .filter_map(|c| {
-            Some(Replica {
-                service: c.labels.get(labels::SERVICE)?.clone(),
-                number: c.labels.get(labels::NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
-                config_hash: c.labels.get(labels::CONFIG_HASH).cloned().unwrap_or_default(),
-                running: matches!(c.state, ContainerState::Running | ContainerState::Restarting),
-                id: c.id,
-                name: c.name,
-            })
-        })
-        .collect())
+    Ok(runtime.observe().await?.containers)
 }

@@ -11,22 +11,8 @@ use tuxpilot_compose::runtime::container_name;
 
 use crate::spec::{FailureAction, UpdateOrder};
 
-/// One replica container the engine has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Replica {
-    /// Container id.
-    pub id: String,
-    /// Container name.
-    pub name: String,
-    /// Service.
-    pub service: String,
-    /// Replica number.
-    pub number: u32,
-    /// Its config hash.
-    pub config_hash: String,
-    /// Running (or restarting).
-    pub running: bool,
-}
+/// One replica container the engine has: the compose planner's view of it.
+pub use tuxpilot_compose::runtime::ObservedContainer as Replica;
 
 /// How one service's replicas are replaced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
