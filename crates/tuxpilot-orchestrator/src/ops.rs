@@ -252,9 +252,9 @@ impl Orchestrator {
                 Err(StepError::Run(e)) => return Err(e.into()),
             }
         }
-        let containers: Vec<ContainerStatus> = runtime
-            .service_containers(service)
-            .await?
+        let after = runtime.service_containers(service).await?;
+        let current = after.iter().filter(|c| c.state == ContainerState::Running).count() as u32;
+        let containers: Vec<ContainerStatus> = after
             .into_iter()
             .map(|c| ContainerStatus {
                 service: service.to_string(),
@@ -263,9 +263,6 @@ impl Orchestrator {
                 id: c.id,
             })
             .collect();
-        let current =
-            runtime.service_containers(service).await?.iter().filter(|c| c.state == ContainerState::Running).count()
-                as u32;
         Ok(ScalingResult {
             app: attempt.name.clone(),
             service: service.to_string(),
