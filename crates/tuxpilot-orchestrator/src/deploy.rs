@@ -191,7 +191,7 @@ impl Orchestrator {
 
     async fn plan_on(&self, runtime: &ComposeRuntime, previous: Option<&DeploymentRecord>) -> Result<RolloutPlan> {
         let project = runtime.project();
-        let observed = replicas::observe(runtime).await?;
+        let observed = runtime.observe().await?.containers;
         let hashes = project.services.iter().map(|(n, s)| (n.clone(), tuxpilot_compose::service_hash(s))).collect();
         let previous_replicas = previous
             .and_then(|r| serde_json::from_value::<Project>(r.project.clone()).ok())
@@ -208,7 +208,8 @@ impl Orchestrator {
         let attempt = Attempt { id: new_deployment_id(), name: app.name.clone(), version: app.version.clone() };
         let runtime = self.runtime(app.project.clone(), meta(app), &attempt);
         if options.dry_run {
-            let plan = self.plan(app).await?;
+            let previous = self.store.last_good(&app.name).await?;
+            let plan = self.plan_on(&runtime, previous.as_ref()).await?;
             return self.result(&runtime, &attempt, &attempt.version, "planned", plan, None, Vec::new()).await;
         }
         let mut notes = Vec::new();

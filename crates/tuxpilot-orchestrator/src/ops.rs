@@ -223,7 +223,7 @@ impl Orchestrator {
         service: &str,
         replicas: u32,
     ) -> Result<ScalingResult> {
-        let observed = replicas::observe(runtime).await?;
+        let observed = runtime.observe().await?.containers;
         let previous = observed.iter().filter(|r| r.service == service).count() as u32;
         let mut project = runtime.project().clone();
         if let Some(s) = project.services.get_mut(service) {

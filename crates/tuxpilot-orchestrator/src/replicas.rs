@@ -410,8 +410,3 @@ pub async fn wait_ready(
         }
     }
 }
-
-/// The app's replica containers (one-off ones excluded).
-pub async fn observe(runtime: &ComposeRuntime) -> Result<Vec<Replica>, RunError> {
-    Ok(runtime.observe().await?.containers)
-}
