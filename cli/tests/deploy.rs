@@ -157,7 +157,7 @@ struct Client {
 impl Client {
     fn start(app: &App) -> Self {
         let name = format!("{}-client", app.name);
-        let script = "while :; do if timeout 2 wget -q -O - http://api:8080/ > /tmp/out 2>/dev/null; then echo \"OK $(cat /tmp/out)\"; else echo FAIL; fi; sleep 0.1; done";
+        let script = "while :; do if timeout 5 wget -q -O - http://api:8080/ > /tmp/out 2>/tmp/err; then echo \"OK $(cat /tmp/out)\"; else echo \"FAIL $? $(date +%T) $(cat /tmp/err)\"; fi; sleep 0.1; done";
         let id = docker(&[
             "run",
             "-d",
@@ -184,6 +184,12 @@ impl Client {
         let failed = logs.lines().filter(|l| l.starts_with("FAIL")).count();
         let last = logs.lines().rev().find(|l| l.starts_with("OK")).unwrap_or_default().to_string();
         (ok, failed, last)
+    }
+
+    /// The failed requests' lines: exit code, time and wget's message.
+    fn failures(&self) -> String {
+        let out = Command::new("docker").args(["logs", &self.name]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("FAIL")).collect::<Vec<_>>().join("\n")
     }
 
     fn wait_for(&self, n: usize) {
@@ -268,7 +274,7 @@ async fn a_three_tier_app_deploys_in_order_updates_without_failed_requests_and_r
     let before = client.counts().0;
     client.wait_for(before + 5);
     let (ok, failed, last) = client.counts();
-    assert_eq!(failed, 0, "{failed} failed requests of {}", ok + failed);
+    assert_eq!(failed, 0, "{failed} failed requests of {}:\n{}", ok + failed, client.failures());
     assert!(last.ends_with("v2"), "{last}");
     assert_eq!(
         app.names(),
@@ -300,7 +306,7 @@ async fn a_three_tier_app_deploys_in_order_updates_without_failed_requests_and_r
     let before = client.counts().0;
     client.wait_for(before + 5);
     let (ok, failed, last) = client.counts();
-    assert_eq!(failed, 0, "{failed} failed requests of {}", ok + failed);
+    assert_eq!(failed, 0, "{failed} failed requests of {}:\n{}", ok + failed, client.failures());
     assert!(last.ends_with("v2"), "{last}");
     drop(client);
 
