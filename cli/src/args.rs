@@ -212,6 +212,9 @@ pub enum ComposeCommand {
         /// Services (default: all).
         services: Vec<String>,
     },
+    /// Convert the project to Kubernetes manifests (kompose's conversion, plus depends_on as init
+    /// containers and a report of what is not converted).
+    Export(ComposeExportArgs),
     /// List the projects on this engine.
     Ls {
         /// Also projects with no running container.
@@ -431,6 +434,60 @@ pub enum ContainersCommand {
     },
     /// Restart replicas of deployed apps that die, with exponential backoff (auto_restart_failed).
     Supervise(SuperviseArgs),
+    /// Convert an app (app.yaml or a compose file) to Kubernetes manifests.
+    Export(ContainersExportArgs),
+}
+
+/// What `export` converts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// Kubernetes manifests (Deployments, Services, PersistentVolumeClaims, ConfigMaps, Secrets…).
+    Kubernetes,
+}
+
+/// `export` options shared by `compose export` and `containers export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The target platform.
+    #[arg(long, value_enum)]
+    pub to: ExportTarget,
+    /// Write one file per object into DIR (`<name>-<kind>.yaml`) instead of YAML on stdout.
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Put every object in this namespace (and emit the Namespace).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Fail, writing nothing, when anything cannot be converted.
+    #[arg(long)]
+    pub strict: bool,
+    /// Image of the init containers that wait for dependencies.
+    #[arg(long, value_name = "IMAGE", default_value = "busybox:1.36")]
+    pub wait_image: String,
+}
+
+/// `compose export` arguments.
+#[derive(Debug, Args)]
+pub struct ComposeExportArgs {
+    /// Keep `${VAR}` as written instead of substituting it.
+    #[arg(long)]
+    pub no_interpolate: bool,
+    /// Conversion options.
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+/// `containers export` arguments.
+#[derive(Debug, Args)]
+pub struct ContainersExportArgs {
+    /// The app file: app.yaml, or a compose file.
+    #[arg(short = 'f', long = "file", value_name = "FILE", default_value = "app.yaml")]
+    pub file: PathBuf,
+    /// Override the app's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Conversion options.
+    #[command(flatten)]
+    pub export: ExportArgs,
 }
 
 /// `[containers.orchestration]` settings a flag can override.

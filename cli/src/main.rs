@@ -146,6 +146,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Containers(ContainersCommand::Export(a)) => {
+            let mut o = tuxpilot_orchestrator::LoadAppOptions::from_env();
+            o.name = a.name.clone();
+            let app = tuxpilot_orchestrator::load(&a.file, &o)?;
+            for w in &app.warnings {
+                writeln!(ui.err, "warning: {w}")?;
+            }
+            commands::export::export(&app.project, &app.working_dir, &a.export, &mut ui)
+        }
         Command::Containers(
             cmd @ (ContainersCommand::Deploy(_)
             | ContainersCommand::Scale(_)

@@ -53,6 +53,13 @@ pub async fn run(
     if let ComposeCommand::Config(c) = &args.command {
         return config(args, c, format, ui);
     }
+    if let ComposeCommand::Export(e) = &args.command {
+        let loaded = load(args, !e.no_interpolate, true)?;
+        for w in &loaded.warnings {
+            writeln!(ui.err, "warning: {w}")?;
+        }
+        return super::export::export(&loaded.project, &loaded.working_dir, &e.export, ui);
+    }
     let engine: Arc<dyn Engine> = Arc::new(BollardEngine::connect(connection).await?);
     if let ComposeCommand::Ls { all } = &args.command {
         return ls(engine.as_ref(), *all, ui).await;
@@ -230,7 +237,7 @@ pub async fn run(
             runtime.rm(services, *force || *stop).await?;
             Ok(())
         }
-        ComposeCommand::Config(_) | ComposeCommand::Ls { .. } => Ok(()),
+        ComposeCommand::Config(_) | ComposeCommand::Export(_) | ComposeCommand::Ls { .. } => Ok(()),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod compose;
 pub mod containers;
 pub mod deploy;
 pub mod engine;
+pub mod export;
 pub mod live;
 pub mod monitor;
 pub mod scan;

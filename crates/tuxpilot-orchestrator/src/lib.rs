@@ -28,6 +28,8 @@
 
 mod deploy;
 mod error;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 mod load;
 pub mod lower;
 mod ops;

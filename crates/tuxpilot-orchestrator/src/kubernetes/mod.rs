@@ -1,0 +1,381 @@
+//! Kubernetes manifests from a compose [`Project`] (and so from an app.yaml, lowered onto one),
+//! converted the way kompose converts them, and past it.
+//!
+//! - One workload per service: a Deployment; a DaemonSet for `deploy.mode: global`; a Job for
+//!   `deploy.mode: replicated-job`/`global-job`; a Pod for `restart: no|on-failure` (as kompose
+//!   does), or a CronJob with the `kompose.cronjob.schedule` label. `kompose.controller.type`
+//!   (`deployment`, `daemonset`, `statefulset`) overrides.
+//! - A Service for each service with `ports` or `expose`; a PersistentVolumeClaim for each
+//!   volume (100Mi unless `kompose.volume.size`); a ConfigMap for each `env_file`, each config
+//!   and each bind mount of an existing file or directory; a Secret for each file secret.
+//! - Probes from `healthcheck`, resources from `deploy.resources`, replicas, rolling-update
+//!   strategy from `update_config`, restart policy, security context, compose labels as
+//!   annotations, kompose's labels (`io.kompose.service`, `kompose.service.type`, …).
+//! - Past kompose: `depends_on` becomes init containers that wait until each dependency's
+//!   Service answers; everything that is not converted is reported as a [`ExportWarning`], so
+//!   `--strict` can refuse it.
+//!
+//! The conversion is pure: it reads only the files the project names (env files, secrets,
+//! configs, bind-mounted config files), never the engine.
+//!
+//! Building this module needs one k8s-openapi version feature (`v1_33`…) enabled by the final
+//! binary, as k8s-openapi requires; the `tuxpilot` CLI enables one.
+
+mod names;
+mod objects;
+mod pod;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Pod, PodSpec, Secret, Service};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use tuxpilot_compose::Project;
+
+pub use names::{is_dns_label, resource_name, service_name};
+
+/// The label kompose selects pods by; TuxPilot uses the same.
+pub const SELECTOR: &str = "io.kompose.service";
+/// Default PVC size when neither the volume nor the service has `kompose.volume.size` (kompose's).
+pub const DEFAULT_VOLUME_SIZE: &str = "100Mi";
+/// Image of the init containers that wait for dependencies (`nc` from busybox).
+pub const DEFAULT_WAIT_IMAGE: &str = "busybox:1.36";
+
+/// How to convert.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Put every object in this namespace, and emit the Namespace too.
+    pub namespace: Option<String>,
+    /// The project directory: env files are named relative to it, as kompose names them.
+    pub working_dir: PathBuf,
+    /// Image for the init containers that wait for dependencies.
+    pub wait_image: String,
+}
+
+impl ExportOptions {
+    /// Options for a project in `working_dir`.
+    pub fn new(working_dir: impl Into<PathBuf>) -> Self {
+        Self { namespace: None, working_dir: working_dir.into(), wait_image: DEFAULT_WAIT_IMAGE.into() }
+    }
+}
+
+/// Something the conversion could not carry over, or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportWarning {
+    /// The service it concerns, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The compose key path (`services.web.devices`).
+    pub field: String,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl std::fmt::Display for ExportWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// A converted object, typed.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Object {
+    /// A Namespace (`--namespace`).
+    Namespace(Namespace),
+    /// A Service.
+    Service(Service),
+    /// A Deployment.
+    Deployment(Deployment),
+    /// A DaemonSet.
+    DaemonSet(DaemonSet),
+    /// A StatefulSet.
+    StatefulSet(StatefulSet),
+    /// A Job.
+    Job(Job),
+    /// A CronJob.
+    CronJob(CronJob),
+    /// A bare Pod (kompose's conversion of `restart: no`).
+    Pod(Pod),
+    /// A PersistentVolumeClaim.
+    PersistentVolumeClaim(PersistentVolumeClaim),
+    /// A ConfigMap.
+    ConfigMap(ConfigMap),
+    /// A Secret.
+    Secret(Secret),
+    /// An Ingress (`kompose.service.expose`).
+    Ingress(Ingress),
+    /// A HorizontalPodAutoscaler (`kompose.hpa.*`).
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+}
+
+macro_rules! each {
+    ($self:ident, $o:ident => $e:expr) => {
+        match $self {
+            Object::Namespace($o) => $e,
+            Object::Service($o) => $e,
+            Object::Deployment($o) => $e,
+            Object::DaemonSet($o) => $e,
+            Object::StatefulSet($o) => $e,
+            Object::Job($o) => $e,
+            Object::CronJob($o) => $e,
+            Object::Pod($o) => $e,
+            Object::PersistentVolumeClaim($o) => $e,
+            Object::ConfigMap($o) => $e,
+            Object::Secret($o) => $e,
+            Object::Ingress($o) => $e,
+            Object::HorizontalPodAutoscaler($o) => $e,
+        }
+    };
+}
+
+impl Object {
+    /// The kind (`Deployment`, …).
+    pub fn kind(&self) -> &'static str {
+        use k8s_openapi::Resource;
+        fn kind<T: Resource>(_: &T) -> &'static str {
+            T::KIND
+        }
+        each!(self, o => kind(o))
+    }
+
+    /// `metadata.name`.
+    pub fn name(&self) -> &str {
+        each!(self, o => o.metadata.name.as_deref().unwrap_or_default())
+    }
+
+    /// The pod spec of a workload.
+    pub fn pod_spec_mut(&mut self) -> Option<&mut PodSpec> {
+        match self {
+            Object::Deployment(o) => o.spec.as_mut()?.template.spec.as_mut(),
+            Object::DaemonSet(o) => o.spec.as_mut()?.template.spec.as_mut(),
+            Object::StatefulSet(o) => o.spec.as_mut()?.template.spec.as_mut(),
+            Object::Job(o) => o.spec.as_mut()?.template.spec.as_mut(),
+            Object::CronJob(o) => o.spec.as_mut()?.job_template.spec.as_mut()?.template.spec.as_mut(),
+            Object::Pod(o) => o.spec.as_mut(),
+            _ => None,
+        }
+    }
+
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        each!(self, o => &mut o.metadata)
+    }
+
+    /// The object as JSON, `apiVersion` and `kind` first.
+    pub fn to_json(&self) -> serde_json::Value {
+        each!(self, o => serde_json::to_value(o).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// The file kompose would write it to with `-o DIR`: `<name>-<kind>.yaml`.
+    pub fn file_name(&self) -> String {
+        format!("{}-{}.yaml", self.name(), self.kind().to_ascii_lowercase())
+    }
+}
+
+/// The result: the objects in the order to apply them (Services first, as kompose orders them)
+/// and what was not converted.
+#[derive(Debug, Clone, Default)]
+pub struct Manifests {
+    /// The objects.
+    pub objects: Vec<Object>,
+    /// What could not be converted.
+    pub warnings: Vec<ExportWarning>,
+}
+
+impl Manifests {
+    /// Multi-document YAML (`---` before each document), as `kubectl apply -f` takes it.
+    pub fn to_yaml(&self) -> Result<String, ExportError> {
+        let mut out = String::new();
+        for o in &self.objects {
+            out.push_str("---\n");
+            out.push_str(&object_yaml(o)?);
+        }
+        Ok(out)
+    }
+
+    /// A `v1` `List` holding every object, for `--format json`.
+    pub fn to_json_list(&self) -> serde_json::Value {
+        serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "List",
+            "items": self.objects.iter().map(Object::to_json).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Writes one file per object into `dir` (created if missing) and returns the paths.
+    pub fn write_dir(&self, dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
+        std::fs::create_dir_all(dir).map_err(|e| ExportError::Io(dir.to_path_buf(), e.to_string()))?;
+        let mut written = Vec::new();
+        for o in &self.objects {
+            let path = dir.join(o.file_name());
+            std::fs::write(&path, object_yaml(o)?).map_err(|e| ExportError::Io(path.clone(), e.to_string()))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// One object as YAML.
+pub fn object_yaml(o: &Object) -> Result<String, ExportError> {
+    serde_saphyr::to_string(&o.to_json()).map_err(|e| ExportError::Yaml(e.to_string()))
+}
+
+/// Why a conversion failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// A value Kubernetes cannot take, with the field and the fix.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The compose key path.
+        field: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A file the project names could not be read or written.
+    #[error("{0}: {1}")]
+    Io(PathBuf, String),
+    /// YAML output failed.
+    #[error("cannot write YAML: {0}")]
+    Yaml(String),
+    /// `--strict` and there were warnings.
+    #[error("{} thing(s) could not be converted (--strict):\n{}", .0.len(), .0.iter().map(|w| format!("  {w}")).collect::<Vec<_>>().join("\n"))]
+    Strict(Vec<ExportWarning>),
+}
+
+/// Converts `project` to Kubernetes objects.
+pub fn convert(project: &Project, options: &ExportOptions) -> Result<Manifests, ExportError> {
+    let mut services = Vec::new();
+    let mut others = Vec::new();
+    let mut warnings = Vec::new();
+    if let Some(ns) = &options.namespace
+        && !is_dns_label(ns)
+    {
+        return Err(ExportError::Invalid {
+            field: "--namespace".into(),
+            message: format!("{ns:?} is not a valid namespace: use lower-case letters, digits and '-', at most 63"),
+        });
+    }
+    objects::secrets(project, &mut others, &mut warnings)?;
+    let ctx = pod::Ctx::new(project, options);
+    // `network_mode: service:X` shares X's network namespace: in Kubernetes, a container in X's
+    // pod (kompose's conversion).
+    let mut guests: BTreeMap<String, Vec<k8s_openapi::api::core::v1::Container>> = BTreeMap::new();
+    for (name, service) in &project.services {
+        let mut converted = pod::service(&ctx, name, service, &mut warnings)?;
+        let host = service
+            .network_mode
+            .as_deref()
+            .and_then(|m| m.strip_prefix("service:"))
+            .filter(|h| project.services.contains_key(*h));
+        if let Some(host) = host {
+            let host_name = service_name(host);
+            if let Some(pod) = converted.workload.pod_spec_mut() {
+                guests.entry(host_name.clone()).or_default().append(&mut pod.containers);
+            }
+            for mut svc in converted.services {
+                if let Some(spec) = svc.spec.as_mut() {
+                    spec.selector = Some(BTreeMap::from([(SELECTOR.to_string(), host_name.clone())]));
+                }
+                services.push(Object::Service(svc));
+            }
+            others.extend(converted.extra);
+            continue;
+        }
+        services.extend(converted.services.into_iter().map(Object::Service));
+        others.push(converted.workload);
+        others.extend(converted.extra);
+    }
+    for o in &mut others {
+        let name = o.name().to_string();
+        if let (Some(extra), Some(pod)) = (guests.get_mut(&name), o.pod_spec_mut()) {
+            pod.containers.append(extra);
+        }
+    }
+    project_level_warnings(project, &mut warnings);
+
+    let mut objects = Vec::new();
+    if let Some(ns) = &options.namespace {
+        objects.push(Object::Namespace(Namespace {
+            metadata: ObjectMeta { name: Some(ns.clone()), ..Default::default() },
+            ..Default::default()
+        }));
+    }
+    objects.extend(services);
+    // A named volume or env file shared by services is one object (kompose's RemoveDupObjects).
+    let mut seen = std::collections::BTreeSet::new();
+    for o in others {
+        if seen.insert((o.kind(), o.name().to_string())) {
+            objects.push(o);
+        }
+    }
+    if let Some(ns) = &options.namespace {
+        for o in objects.iter_mut().filter(|o| !matches!(o, Object::Namespace(_))) {
+            o.metadata_mut().namespace = Some(ns.clone());
+        }
+    }
+    Ok(Manifests { objects, warnings })
+}
+
+/// Like [`convert`], but any warning is an error ([`ExportError::Strict`]).
+pub fn convert_strict(project: &Project, options: &ExportOptions) -> Result<Manifests, ExportError> {
+    let m = convert(project, options)?;
+    if m.warnings.is_empty() { Ok(m) } else { Err(ExportError::Strict(m.warnings)) }
+}
+
+fn project_level_warnings(project: &Project, warnings: &mut Vec<ExportWarning>) {
+    for (name, n) in &project.networks {
+        let custom = n.driver.is_some() || n.internal == Some(true) || n.ipam.is_some() || n.external == Some(true);
+        if custom {
+            warnings.push(ExportWarning {
+                service: None,
+                field: format!("networks.{name}"),
+                message: "network settings are not converted: every pod shares the cluster network; use \
+                          NetworkPolicies to isolate"
+                    .into(),
+            });
+        }
+    }
+    for (name, v) in &project.volumes {
+        if v.external == Some(true) {
+            warnings.push(ExportWarning {
+                service: None,
+                field: format!("volumes.{name}"),
+                message: "an external volume becomes a new PersistentVolumeClaim; bind it to the existing \
+                          PersistentVolume yourself"
+                    .into(),
+            });
+        }
+        if v.driver.is_some() || !v.driver_opts.is_empty() {
+            warnings.push(ExportWarning {
+                service: None,
+                field: format!("volumes.{name}.driver"),
+                message: "volume drivers are not converted; set a StorageClass with the \
+                          kompose.volume.storage-class-name label"
+                    .into(),
+            });
+        }
+    }
+    for (name, c) in &project.configs {
+        if c.external == Some(true) {
+            warnings.push(ExportWarning {
+                service: None,
+                field: format!("configs.{name}"),
+                message: "an external config is not converted; create the ConfigMap yourself".into(),
+            });
+        }
+    }
+}
+
+/// Objects by kind, for tests and reports.
+pub fn count_by_kind(objects: &[Object]) -> BTreeMap<&'static str, usize> {
+    let mut m = BTreeMap::new();
+    for o in objects {
+        *m.entry(o.kind()).or_insert(0) += 1;
+    }
+    m
+}
