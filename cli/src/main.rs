@@ -153,7 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for w in &app.warnings {
                 writeln!(ui.err, "warning: {w}")?;
             }
-            commands::export::export(&app.project, &app.working_dir, &a.export, &mut ui)
+            commands::export::export(&app.project, &app.working_dir, None, &a.export, &mut ui)
         }
         Command::Containers(
             cmd @ (ContainersCommand::Deploy(_)

@@ -58,7 +58,7 @@ pub async fn run(
         for w in &loaded.warnings {
             writeln!(ui.err, "warning: {w}")?;
         }
-        return super::export::export(&loaded.project, &loaded.working_dir, &e.export, ui);
+        return super::export::export(&loaded.project, &loaded.working_dir, Some(&loaded.environment), &e.export, ui);
     }
     let engine: Arc<dyn Engine> = Arc::new(BollardEngine::connect(connection).await?);
     if let ComposeCommand::Ls { all } = &args.command {

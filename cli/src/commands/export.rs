@@ -24,13 +24,22 @@ struct Report<'a> {
 }
 
 /// Converts `project` (from `working_dir`) and writes it as `args` ask.
-pub fn export(project: &Project, working_dir: &Path, args: &ExportArgs, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+pub fn export(
+    project: &Project,
+    working_dir: &Path,
+    environment: Option<&std::collections::BTreeMap<String, String>>,
+    args: &ExportArgs,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<()> {
     match args.to {
         ExportTarget::Kubernetes => {}
     }
     let mut options = ExportOptions::new(working_dir);
     options.namespace = args.namespace.clone();
     options.wait_image = args.wait_image.clone();
+    if let Some(env) = environment {
+        options.environment = env.clone();
+    }
     let manifests: Manifests = if args.strict {
         kubernetes::convert_strict(project, &options)?
     } else {

@@ -55,12 +55,20 @@ pub struct ExportOptions {
     pub working_dir: PathBuf,
     /// Image for the init containers that wait for dependencies.
     pub wait_image: String,
+    /// The environment for `environment:` secrets and configs and `KEY` lines of env files
+    /// (the project's interpolation environment; the process environment by default).
+    pub environment: BTreeMap<String, String>,
 }
 
 impl ExportOptions {
     /// Options for a project in `working_dir`.
     pub fn new(working_dir: impl Into<PathBuf>) -> Self {
-        Self { namespace: None, working_dir: working_dir.into(), wait_image: DEFAULT_WAIT_IMAGE.into() }
+        Self {
+            namespace: None,
+            working_dir: working_dir.into(),
+            wait_image: DEFAULT_WAIT_IMAGE.into(),
+            environment: std::env::vars().collect(),
+        }
     }
 }
 
@@ -260,7 +268,7 @@ pub fn convert(project: &Project, options: &ExportOptions) -> Result<Manifests, 
             message: format!("{ns:?} is not a valid namespace: use lower-case letters, digits and '-', at most 63"),
         });
     }
-    objects::secrets(project, &mut others, &mut warnings)?;
+    objects::secrets(project, options, &mut others, &mut warnings)?;
     let ctx = pod::Ctx::new(project, options);
     // `network_mode: service:X` shares X's network namespace: in Kubernetes, a container in X's
     // pod (kompose's conversion).

@@ -150,8 +150,9 @@ pub(super) fn services(
     if headless && !ports.is_empty() {
         type_ = Some("ClusterIP".into());
     }
+    // No ports, no Service (kompose's rule). Nothing is lost: a dependent that needs to reach
+    // it is warned about where it waits for it.
     if ports.is_empty() && !headless {
-        r.warn("ports", format!("no ports: no Service is made for {name}, so other pods cannot reach it by name"));
         return Ok((Vec::new(), None));
     }
     let node_port = labels
@@ -364,7 +365,7 @@ pub(super) fn environment(
             Err(_) if !f.required => continue,
             Err(e) => return Err(ExportError::Io(path, e.to_string())),
         };
-        let vars = tuxpilot_compose::parse_env_file(&text, &path, &|k| std::env::var(k).ok())
+        let vars = tuxpilot_compose::parse_env_file(&text, &path, &|k| ctx.options.environment.get(k).cloned())
             .map_err(|e| ExportError::Invalid { field: format!("services.{key}.env_file"), message: e.to_string() })?;
         let cm_name = env_file_name(&relative(ctx, &f.path), name);
         let data: BTreeMap<String, String> = vars.into_iter().collect();
@@ -652,7 +653,7 @@ pub(super) fn volumes(
         let content = match (&top.content, &top.file, &top.environment) {
             (Some(c), _, _) => c.clone(),
             (None, Some(file), _) => read(Path::new(file))?,
-            (None, None, Some(var)) => std::env::var(var).unwrap_or_default(),
+            (None, None, Some(var)) => ctx.options.environment.get(var).cloned().unwrap_or_default(),
             _ => continue,
         };
         let target = f.target.clone().unwrap_or_else(|| format!("/{}", f.source));
@@ -729,13 +730,14 @@ fn shared_claims(ctx: &Ctx<'_>, s: &Service, r: &mut Report<'_>) {
 /// under its own name (kompose's layout).
 pub(super) fn secrets(
     project: &Project,
+    options: &super::ExportOptions,
     out: &mut Vec<Object>,
     warnings: &mut Vec<ExportWarning>,
 ) -> Result<(), ExportError> {
     for (name, s) in &project.secrets {
         let content = match (&s.file, &s.environment) {
             (Some(f), _) => std::fs::read(f).map_err(|e| ExportError::Io(PathBuf::from(f), e.to_string()))?,
-            (None, Some(var)) => std::env::var(var).unwrap_or_default().into_bytes(),
+            (None, Some(var)) => options.environment.get(var).cloned().unwrap_or_default().into_bytes(),
             _ => {
                 warnings.push(ExportWarning {
                     service: None,
