@@ -11,7 +11,8 @@
 #   4. builds the local test image `tuxpilot-test/busybox:latest` from the host's static busybox
 #      with `docker import` (no registry is reachable here: nothing is pulled);
 #   5. starts Debian's docker-registry on 127.0.0.1:5000 (no auth, scripts/registry-config.yml)
-#      and pushes the test image there as `127.0.0.1:5000/tuxpilot-test/busybox:latest`.
+#      and pushes the test image there as `127.0.0.1:5000/tuxpilot-test/busybox:latest`;
+#   6. installs PyPI's kubernetes-validate (Kubernetes' schemas, offline) for the export tests.
 #
 # Every step says what it did. Exit code 0 means the engine answers and the test image exists.
 set -euo pipefail
@@ -138,8 +139,23 @@ start_registry() {
   fi
 }
 
+install_peers() {
+  if command -v kubernetes-validate >/dev/null 2>&1; then
+    say "kubernetes-validate present ($(kubernetes-validate --version 2>&1 | tail -1))"
+    return
+  fi
+  command -v python3 >/dev/null 2>&1 || die "python3 missing; kubernetes-validate needs it"
+  say "installing kubernetes-validate from PyPI"
+  python3 -m pip install --quiet kubernetes-validate >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --break-system-packages kubernetes-validate >/dev/null \
+    || die "cannot install kubernetes-validate (python3 -m pip install kubernetes-validate)"
+  command -v kubernetes-validate >/dev/null 2>&1 || die "kubernetes-validate installed but not on PATH"
+  say "installed kubernetes-validate"
+}
+
 install_packages
 start_daemon
 build_test_image
 start_registry
+install_peers
 status
