@@ -85,8 +85,10 @@ fn out_dir_gets_one_file_per_object_named_as_kompose_names_them() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let files: Vec<&str> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(files.len(), 6, "{report}");
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir.path().join("k8s")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("k8s"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     names.sort();
     assert_eq!(
         names,
@@ -99,25 +101,38 @@ fn out_dir_gets_one_file_per_object_named_as_kompose_names_them() {
             "web-service.yaml"
         ]
     );
-    let svc: Value = serde_saphyr::from_str(&std::fs::read_to_string(dir.path().join("k8s/web-service.yaml")).unwrap()).unwrap();
+    let svc: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.path().join("k8s/web-service.yaml")).unwrap()).unwrap();
     assert_eq!(svc["metadata"]["namespace"], "shop");
     assert_eq!(svc["spec"]["ports"][0]["port"], 8080);
     // The human form is a table of what was written.
     let out = tuxpilot(dir.path()).args(["compose", "export", "--to", "kubernetes", "-o", "k8s2"]).output().unwrap();
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.trim_start().starts_with("KIND") && table.contains("Deployment") && table.contains("k8s2/web-deployment.yaml"), "{table}");
+    assert!(
+        table.trim_start().starts_with("KIND")
+            && table.contains("Deployment")
+            && table.contains("k8s2/web-deployment.yaml"),
+        "{table}"
+    );
 }
 
 #[test]
 fn strict_refuses_what_cannot_be_converted_and_writes_nothing() {
-    let dir = project("services:\n  app:\n    image: busybox\n    devices: [\"/dev/fuse\"]\n    ports: [\"127.0.0.1:80:80\"]\n");
+    let dir = project(
+        "services:\n  app:\n    image: busybox\n    devices: [\"/dev/fuse\"]\n    ports: [\"127.0.0.1:80:80\"]\n",
+    );
     let out = tuxpilot(dir.path())
         .args(["compose", "export", "--to", "kubernetes", "--strict", "-o", "out"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("services.app.devices") && err.contains("services.app.ports[0].host_ip") && err.contains("--strict"), "{err}");
+    assert!(
+        err.contains("services.app.devices")
+            && err.contains("services.app.ports[0].host_ip")
+            && err.contains("--strict"),
+        "{err}"
+    );
     assert!(!dir.path().join("out").exists(), "nothing written");
     // Without --strict the same file converts, with the warnings on stderr.
     let out = tuxpilot(dir.path()).args(["compose", "export", "--to", "kubernetes"]).output().unwrap();
@@ -150,7 +165,10 @@ fn containers_export_converts_an_app_yaml() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let items = v["items"].as_array().unwrap();
     let find = |kind: &str, name: &str| {
-        items.iter().find(|i| i["kind"] == kind && i["metadata"]["name"] == name).unwrap_or_else(|| panic!("{kind} {name}: {v}"))
+        items
+            .iter()
+            .find(|i| i["kind"] == kind && i["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name}: {v}"))
     };
     let api = find("Deployment", "api");
     assert_eq!(api["spec"]["replicas"], 2);
@@ -164,7 +182,11 @@ fn containers_export_converts_an_app_yaml() {
     find("PersistentVolumeClaim", "dbdata");
     // A bad app file is refused with its location, before anything is converted.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("app.yaml"), "name: x\ncontainers:\n  a:\n    image: busybox\n    depends_on: [nope]\n").unwrap();
+    std::fs::write(
+        dir.path().join("app.yaml"),
+        "name: x\ncontainers:\n  a:\n    image: busybox\n    depends_on: [nope]\n",
+    )
+    .unwrap();
     let out = tuxpilot(dir.path()).args(["containers", "export", "--to", "kubernetes"]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope"), "{}", text(&out));

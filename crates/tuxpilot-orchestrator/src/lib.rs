@@ -10,7 +10,9 @@
 //!   dependencies are healthy), health-gated rolling updates of only what changed, drains
 //!   (off the network, then stop), automatic rollback, history kept in the engine where every
 //!   tuxpilot process sees it, scale, undeploy, and `max_concurrent_deployments` across
-//!   processes.
+//!   processes;
+//! - with the `kubernetes` feature, [`kubernetes::convert`]: the same project as Kubernetes
+//!   manifests, converted as kompose converts them, `depends_on` included.
 //!
 //! ```no_run
 //! use std::sync::Arc;

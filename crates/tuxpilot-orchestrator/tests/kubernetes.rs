@@ -55,11 +55,7 @@ fn validate(yaml: &str, version: &str) -> Result<bool, String> {
         Err(_) => return Ok(false),
     };
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    if out.status.success() && !text.contains("ERROR") && !text.contains("WARN") {
-        Ok(true)
-    } else {
-        Err(text)
-    }
+    if out.status.success() && !text.contains("ERROR") && !text.contains("WARN") { Ok(true) } else { Err(text) }
 }
 
 const CASES: [&str; 5] = ["shop", "labels", "controllers", "files", "network-mode"];
@@ -82,7 +78,9 @@ fn every_document_is_valid_against_the_kubernetes_schemas() {
             match validate(&yaml, version) {
                 Ok(true) => {}
                 Ok(false) if required => {
-                    panic!("kubernetes-validate is not installed (pip install kubernetes-validate; scripts/dev-engine.sh does)")
+                    panic!(
+                        "kubernetes-validate is not installed (pip install kubernetes-validate; scripts/dev-engine.sh does)"
+                    )
                 }
                 Ok(false) => {
                     eprintln!("skipping: kubernetes-validate is not installed (pip install kubernetes-validate)");
@@ -95,11 +93,9 @@ fn every_document_is_valid_against_the_kubernetes_schemas() {
 }
 
 fn find(m: &Manifests, kind: &str, name: &str) -> Value {
-    m.objects
-        .iter()
-        .find(|o| o.kind() == kind && o.name() == name)
-        .map(Object::to_json)
-        .unwrap_or_else(|| panic!("no {kind} {name} in {:?}", m.objects.iter().map(|o| (o.kind(), o.name())).collect::<Vec<_>>()))
+    m.objects.iter().find(|o| o.kind() == kind && o.name() == name).map(Object::to_json).unwrap_or_else(|| {
+        panic!("no {kind} {name} in {:?}", m.objects.iter().map(|o| (o.kind(), o.name())).collect::<Vec<_>>())
+    })
 }
 
 fn container(workload: &Value) -> &Value {
@@ -137,7 +133,10 @@ fn a_three_tier_app_converts_as_kompose_does_and_waits_for_its_dependencies() {
     assert_eq!(c["command"], serde_json::json!(["/app/api"]), "entrypoint → command");
     // command → args; $DB_NAME is in the environment so Kubernetes expands it; $LEVEL is not.
     assert_eq!(c["args"], serde_json::json!(["--db", "postgres://db:5432/$(DB_NAME)", "--log", "$LEVEL"]));
-    assert_eq!(c["livenessProbe"]["exec"]["command"], serde_json::json!(["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health"]));
+    assert_eq!(
+        c["livenessProbe"]["exec"]["command"],
+        serde_json::json!(["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/health"])
+    );
     assert_eq!(c["livenessProbe"]["periodSeconds"], 10);
     assert_eq!(c["securityContext"]["runAsUser"], 1000);
     assert_eq!(c["securityContext"]["runAsGroup"], 1000);
@@ -163,14 +162,20 @@ fn a_three_tier_app_converts_as_kompose_does_and_waits_for_its_dependencies() {
         (&probe["periodSeconds"], &probe["timeoutSeconds"], &probe["failureThreshold"], &probe["initialDelaySeconds"]),
         (&Value::from(5), &Value::from(3), &Value::from(5), &Value::from(10))
     );
-    assert_eq!(c["env"], serde_json::json!([{"name": "POSTGRES_DB", "value": "shop"}, {"name": "POSTGRES_PASSWORD", "value": "example"}]));
+    assert_eq!(
+        c["env"],
+        serde_json::json!([{"name": "POSTGRES_DB", "value": "shop"}, {"name": "POSTGRES_PASSWORD", "value": "example"}])
+    );
     let pvc = find(&m, "PersistentVolumeClaim", "db-data");
     assert_eq!(pvc["spec"]["resources"]["requests"]["storage"], "2Gi", "kompose.volume.size on the volume");
     assert_eq!(pvc["spec"]["accessModes"], serde_json::json!(["ReadWriteOnce"]));
 
     let web = find(&m, "Deployment", "web");
     assert_eq!(web["spec"]["strategy"]["rollingUpdate"], serde_json::json!({"maxSurge": 0, "maxUnavailable": 2}));
-    assert_eq!(web["spec"]["template"]["spec"]["hostAliases"], serde_json::json!([{"ip": "10.0.0.5", "hostnames": ["legacy.internal"]}]));
+    assert_eq!(
+        web["spec"]["template"]["spec"]["hostAliases"],
+        serde_json::json!([{"ip": "10.0.0.5", "hostnames": ["legacy.internal"]}])
+    );
     assert!(m.warnings.is_empty(), "{:?}", m.warnings);
 }
 
@@ -183,7 +188,10 @@ fn kompose_labels_choose_service_types_ingress_autoscaling_and_probes() {
     let ing = find(&m, "Ingress", "front");
     assert_eq!(ing["spec"]["rules"][0]["host"], "shop.example.com");
     assert_eq!(ing["spec"]["rules"][1]["http"]["paths"][0]["path"], "/admin");
-    assert_eq!(ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"], serde_json::json!({"name": "front", "port": {"number": 80}}));
+    assert_eq!(
+        ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"],
+        serde_json::json!({"name": "front", "port": {"number": 80}})
+    );
     assert_eq!(ing["spec"]["tls"][0]["secretName"], "shop-tls");
     let hpa = find(&m, "HorizontalPodAutoscaler", "front");
     assert_eq!((&hpa["spec"]["minReplicas"], &hpa["spec"]["maxReplicas"]), (&Value::from(2), &Value::from(10)));
@@ -191,7 +199,10 @@ fn kompose_labels_choose_service_types_ingress_autoscaling_and_probes() {
     assert_eq!(hpa["spec"]["metrics"][1]["resource"]["target"]["averageUtilization"], 70, "kompose's memory default");
     assert_eq!(container(&find(&m, "Deployment", "front"))["imagePullPolicy"], "Always");
     // A LoadBalancer cannot mix protocols: split in two, as kompose does.
-    assert_eq!(find(&m, "Service", "dns-tcp")["spec"]["ports"], serde_json::json!([{"name": "53", "port": 53, "targetPort": 53}]));
+    assert_eq!(
+        find(&m, "Service", "dns-tcp")["spec"]["ports"],
+        serde_json::json!([{"name": "53", "port": 53, "targetPort": 53}])
+    );
     assert_eq!(
         find(&m, "Service", "dns-udp")["spec"]["ports"],
         serde_json::json!([{"name": "53", "port": 53, "protocol": "UDP", "targetPort": 53}])
@@ -231,8 +242,14 @@ fn env_files_configs_secrets_and_bind_mounts_become_config_maps_and_secrets() {
     let c = container(&app);
     assert_eq!(c["envFrom"], serde_json::json!([{"configMapRef": {"name": "env-app-env"}}]));
     // environment overrides the env file (compose's rule), so MODE stays in env.
-    assert_eq!(c["env"], serde_json::json!([{"name": "LOG_LEVEL", "value": "debug"}, {"name": "MODE", "value": "production"}]));
-    assert_eq!(find(&m, "ConfigMap", "env-app-env")["data"], serde_json::json!({"FEATURE_X": "on", "MODE": "development"}));
+    assert_eq!(
+        c["env"],
+        serde_json::json!([{"name": "LOG_LEVEL", "value": "debug"}, {"name": "MODE", "value": "production"}])
+    );
+    assert_eq!(
+        find(&m, "ConfigMap", "env-app-env")["data"],
+        serde_json::json!({"FEATURE_X": "on", "MODE": "development"})
+    );
     assert_eq!(find(&m, "ConfigMap", "app-config")["data"], serde_json::json!({"config.toml": "listen = \":3000\"\n"}));
     assert_eq!(find(&m, "ConfigMap", "app-cm0")["data"], serde_json::json!({"app.conf": "workers = 4\n"}));
     assert_eq!(find(&m, "Secret", "db-password")["data"]["db-password"], "aHVudGVyMgo=");
@@ -255,7 +272,14 @@ fn env_files_configs_secrets_and_bind_mounts_become_config_maps_and_secrets() {
         assert!(mounts.contains(&(name.to_string(), path.to_string())), "{name} at {path} in {mounts:?}");
     }
     let w = warnings_text("files", &m);
-    for expected in ["ports[0].host_ip", "ports[1]: host port range 4000-4001", "volumes[1]: the host path", "devices", "sysctls", "logging"] {
+    for expected in [
+        "ports[0].host_ip",
+        "ports[1]: host port range 4000-4001",
+        "volumes[1]: the host path",
+        "devices",
+        "sysctls",
+        "logging",
+    ] {
         assert!(w.contains(expected), "{expected:?} missing from the warnings:\n{w}");
     }
 }
@@ -280,8 +304,12 @@ fn strict_turns_warnings_into_an_error_listing_them() {
 fn a_network_mode_service_joins_the_pod_of_its_host() {
     let m = convert("network-mode");
     let app = find(&m, "Deployment", "app");
-    let names: Vec<&str> =
-        app["spec"]["template"]["spec"]["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = app["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["app", "sidecar"]);
     assert!(!m.objects.iter().any(|o| o.name() == "sidecar"), "no workload of its own");
 }
