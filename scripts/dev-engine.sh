@@ -12,7 +12,12 @@
 #      with `docker import` (no registry is reachable here: nothing is pulled);
 #   5. starts Debian's docker-registry on 127.0.0.1:5000 (no auth, scripts/registry-config.yml)
 #      and pushes the test image there as `127.0.0.1:5000/tuxpilot-test/busybox:latest`;
-#   6. installs PyPI's kubernetes-validate (Kubernetes' schemas, offline) for the export tests.
+#   6. installs PyPI's kubernetes-validate (Kubernetes' schemas, offline) for the export tests;
+#   7. installs Docker Compose v2 (the Go one) as the docker CLI plugin, from Debian trixie's
+#      `docker-compose` package: a separate sources file with its own lists and cache (the
+#      system's apt sources are left as they are), the archive URI taken from the system's own
+#      sources, `apt-get download`, `dpkg-deb -x`, and the plugin copied to
+#      /usr/local/lib/docker/cli-plugins/. docker-compose 1.29 (bookworm's) stays as it is.
 #
 # Every step says what it did. Exit code 0 means the engine answers and the test image exists.
 set -euo pipefail
@@ -153,9 +158,52 @@ install_peers() {
   say "installed kubernetes-validate"
 }
 
+COMPOSE_V2_DIR=/var/cache/tuxpilot-compose-v2
+COMPOSE_V2_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
+
+# The Debian archive URI from the system's own apt sources (deb822 or one-line form).
+debian_uri() {
+  local uri=""
+  if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
+    uri=$(grep -h '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | grep '/debian/\?$' | head -1)
+  fi
+  if [[ -z "$uri" && -f /etc/apt/sources.list ]]; then
+    uri=$(awk '$1 == "deb" && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list)
+  fi
+  printf '%s' "$uri"
+}
+
+install_compose_v2() {
+  if docker compose version >/dev/null 2>&1; then
+    say "docker compose v2 present ($(docker compose version 2>/dev/null))"
+    return
+  fi
+  [[ $(id -u) -eq 0 ]] || die "docker compose v2 missing; run this script as root to install it"
+  local uri
+  uri=$(debian_uri)
+  [[ -n "$uri" ]] || die "no Debian archive in the system's apt sources; cannot fetch trixie's docker-compose"
+  say "installing docker compose v2 from trixie's docker-compose package ($uri)"
+  local d=$COMPOSE_V2_DIR
+  rm -rf "$d/x" "$d"/*.deb
+  mkdir -p "$d/parts" "$d/lists/partial" "$d/cache/archives/partial" "$d/x"
+  printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$uri" >"$d/parts/trixie.sources"
+  local opts=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$d/parts"
+    -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o "APT::Sandbox::User=root")
+  apt-get "${opts[@]}" update -qq >/dev/null || die "apt-get update of the trixie sources failed"
+  (cd "$d" && apt-get "${opts[@]}" download -qq docker-compose >/dev/null) || die "apt-get download docker-compose (trixie) failed"
+  dpkg-deb -x "$d"/docker-compose_*.deb "$d/x"
+  [[ -x "$d/x/usr/libexec/docker/cli-plugins/docker-compose" ]] || die "the trixie package holds no cli-plugins/docker-compose"
+  mkdir -p "$(dirname "$COMPOSE_V2_PLUGIN")"
+  install -m 0755 "$d/x/usr/libexec/docker/cli-plugins/docker-compose" "$COMPOSE_V2_PLUGIN"
+  docker compose version >/dev/null 2>&1 || die "docker compose does not run after installing $COMPOSE_V2_PLUGIN"
+  say "installed $(docker compose version) at $COMPOSE_V2_PLUGIN"
+}
+
 install_packages
 start_daemon
 build_test_image
 start_registry
 install_peers
+install_compose_v2
 status

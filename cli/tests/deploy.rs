@@ -678,22 +678,24 @@ async fn supervise_restarts_a_dead_replica_with_backoff() {
         }
     });
     let victim = app.ids("db")[0].clone();
-    // The supervisor subscribes to events as it starts; kill until it has seen one.
+    // The supervisor subscribes to events as it starts; kill until it has seen a death, then
+    // leave the replica alone so its restart is the supervisor's last word.
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = Vec::new();
     while !seen.iter().any(|e: &Value| e["action"] == "restarted") {
         assert!(Instant::now() < deadline, "no restart reported: {seen:?}");
-        if inspect(&victim)["State"]["Running"] == true {
+        let noticed = seen.iter().any(|e: &Value| e["action"] == "died");
+        if !noticed && inspect(&victim)["State"]["Running"] == true {
             docker(&["kill", &victim]);
         }
         if let Ok(e) = rx.recv_timeout(Duration::from_millis(500)) {
             seen.push(e);
         }
     }
+    wait_until("the replica running again", || inspect(&victim)["State"]["Running"] == true);
     let _ = sup.kill();
     let _ = sup.wait();
     let died = seen.iter().find(|e| e["action"] == "died").expect("died first");
     assert_eq!(died["service"], "db");
     assert_eq!(died["app"], app.name.as_str());
-    wait_until("the replica running again", || inspect(&victim)["State"]["Running"] == true);
 }
