@@ -78,7 +78,8 @@ impl Parser<'_, '_> {
                     let name = self.name();
                     out.push_str(&self.value_of(&name));
                 }
-                _ => return Err(SubstitutionError::InvalidFormat),
+                // compose-go leaves a `$` that starts no variable as it is (`$(date)`, `$1`, `$ `).
+                _ => out.push('$'),
             }
         }
         if stop_at_brace.is_some() {
@@ -239,8 +240,15 @@ mod tests {
 
     #[test]
     fn invalid() {
-        for t in ["$", "a $ b", "${", "${}", "${FOO", "${1A}", "${FOO:x}", "$1", "${FOO:-${BAR}"] {
+        for t in ["${", "${}", "${FOO", "${1A}", "${FOO:x}", "${FOO:-${BAR}"] {
             assert_eq!(sub(t), Err(SubstitutionError::InvalidFormat), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_dollar_that_starts_no_variable_stays() {
+        for t in ["$", "a $ b", "$1", "echo $(date)", "50$", "$-x"] {
+            assert_eq!(sub(t), Ok(t.to_string()), "{t}");
         }
     }
 

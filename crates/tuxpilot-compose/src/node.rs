@@ -218,6 +218,21 @@ struct Builder<'f> {
     file: &'f Arc<Path>,
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
+    /// Keys and indexes from the document root to the node being built (for messages).
+    path: Vec<String>,
+}
+
+impl Builder<'_> {
+    fn path_text(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.path {
+            if !out.is_empty() && !seg.starts_with('[') {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+        out
+    }
 }
 
 type Events<'i> = Parser<'i, serde_saphyr::granit_parser::StrInput<'i>>;
@@ -293,7 +308,10 @@ impl Builder<'_> {
                     if matches!(ev, Event::SequenceEnd) {
                         break;
                     }
-                    items.push(self.node(ev, sp, events, depth + 1)?);
+                    self.path.push(format!("[{}]", items.len()));
+                    let item = self.node(ev, sp, events, depth + 1);
+                    self.path.pop();
+                    items.push(item?);
                 }
                 let node = Node { value: Value::Seq(items), tag, loc };
                 self.remember(anchor, &node);
@@ -343,11 +361,26 @@ impl Builder<'_> {
                 Value::Map(_) | Value::Seq(_) => {
                     return Err(Error::new(ErrorKind::Yaml, "mapping keys must be scalars").at(key_node.loc));
                 }
-                Value::Null => "null".to_string(),
+                // compose-go's words: keys are strings (quote `"1": x` to make one).
+                Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+                    let text = if key_node.value == Value::Null {
+                        "<nil>".to_string()
+                    } else {
+                        key_node.scalar_text().unwrap_or_default()
+                    };
+                    let at = self.path_text();
+                    let place = if at.is_empty() { "at top level".to_string() } else { format!("in {at}") };
+                    return Err(Error::new(ErrorKind::Yaml, format!("non-string key {place}: {text}"))
+                        .at(key_node.loc)
+                        .hint(format!("quote the key: \"{text}\"")));
+                }
                 _ => key_node.scalar_text().unwrap_or_default(),
             };
             let (vev, vspan) = self.next(events)?;
-            let value = self.node(vev, vspan, events, depth + 1)?;
+            self.path.push(name.clone());
+            let value = self.node(vev, vspan, events, depth + 1);
+            self.path.pop();
+            let value = value?;
             if is_merge {
                 let sources = match value.value {
                     Value::Map(_) => vec![value],
@@ -467,7 +500,7 @@ pub fn parse(text: &str, file: &Arc<Path>) -> Result<Vec<Node>, Error> {
     let mut options = serde_saphyr::granit_parser::Options::default();
     options.emit_comments = false;
     let mut events: Events<'_> = Parser::new_from_str_with_options(text, options);
-    let mut b = Builder { file, anchors: HashMap::new(), alias_nodes: 0 };
+    let mut b = Builder { file, anchors: HashMap::new(), alias_nodes: 0, path: Vec::new() };
     let mut docs = Vec::new();
     while let Some(item) = events.next() {
         let (ev, span) = item.map_err(|e| b.scan_error(&e))?;

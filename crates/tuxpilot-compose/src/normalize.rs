@@ -37,6 +37,7 @@ pub fn normalize(
     let mut uses_default_network = false;
     for (name, service) in project.services.iter_mut() {
         load_env_files(name, service, merged, env)?;
+        compose_go_forms(name, service, merged)?;
         // A bare key takes its value from the environment; absent ones stay unset.
         let bare: Vec<String> =
             service.environment.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.clone()).collect();
@@ -193,4 +194,176 @@ fn dedupe(service: &mut Service) {
         by_key(list, |s| s.clone());
     }
     by_key(&mut service.env_file, |e| e.path.clone());
+}
+
+/// Cleans a container path as Go's `path.Clean` does: `/data/` → `/data`, `/a//b/./c` → `/a/b/c`.
+fn clean_path(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// A device request with compose-go's defaults: no `count` and no `device_ids` means all;
+/// `count: all` is -1; a numeric string is a number.
+fn device_request(d: &mut serde_json::Value, at: &str, merged: &Node, need_capabilities: bool) -> Result<()> {
+    use serde_json::Value as J;
+    let err = |path: String, msg: String| Error::new(ErrorKind::Schema, msg).at(merged.locate(&path)).path(path);
+    let Some(m) = d.as_object_mut() else {
+        return Err(err(at.to_string(), format!("{at}: a device request must be a mapping")));
+    };
+    if need_capabilities && !m.contains_key("capabilities") {
+        return Err(err(at.to_string(), format!("{at}: capabilities is required")).hint("add `capabilities: [gpu]`"));
+    }
+    if m.contains_key("count") && m.contains_key("device_ids") {
+        return Err(err(at.to_string(), format!("{at}: \"count\" and \"device_ids\" attributes are exclusive")));
+    }
+    match m.get("count").cloned() {
+        None if !m.contains_key("device_ids") => {
+            m.insert("count".into(), J::from(-1));
+        }
+        Some(J::String(c)) => {
+            let n = if c.eq_ignore_ascii_case("all") {
+                -1
+            } else {
+                c.trim().parse::<i64>().map_err(|_| {
+                    err(
+                        format!("{at}.count"),
+                        format!("{at}.count: invalid value {c:?}, the only value allowed is 'all' or a number"),
+                    )
+                })?
+            };
+            m.insert("count".into(), J::from(n));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The forms compose-go normalizes to: clean volume targets, default secret targets, device
+/// requests (`gpus: all`, `count: all` → -1), `""` for empty labels and sysctls, extra hosts
+/// grouped by host; and the shapes it refuses (a bind without source, a negative tmpfs size,
+/// `build.ssh` that is not a list or mapping, a watch rule without action, a list
+/// environment entry whose name ends in a space).
+fn compose_go_forms(name: &str, service: &mut Service, merged: &Node) -> Result<()> {
+    let err = |path: String, msg: String| Error::new(ErrorKind::Schema, msg).at(merged.locate(&path)).path(path);
+    for (i, v) in service.volumes.iter_mut().enumerate() {
+        if v.kind == "bind" && v.source.as_deref().is_none_or(str::is_empty) {
+            return Err(err(
+                format!("services.{name}.volumes[{i}]"),
+                "invalid mount config for type \"bind\": field Source must not be empty".into(),
+            )
+            .hint("give the host path: `source: ./dir`"));
+        }
+        if v.tmpfs.as_ref().and_then(|t| t.size).is_some_and(|s| s.0 < 0) {
+            return Err(err(
+                format!("services.{name}.volumes[{i}].tmpfs.size"),
+                format!("services.{name}.volumes[{i}].tmpfs.size must be greater than or equal to 0"),
+            ));
+        }
+        if v.target.starts_with('/') {
+            v.target = clean_path(&v.target);
+        }
+    }
+    for f in &mut service.secrets {
+        if f.target.is_none() {
+            f.target = Some(format!("/run/secrets/{}", f.source));
+        }
+    }
+    if let Some(g) = &mut service.gpus {
+        if g.is_string() {
+            *g = serde_json::json!([{"count": -1}]);
+        } else if let Some(items) = g.as_array_mut() {
+            for (i, d) in items.iter_mut().enumerate() {
+                device_request(d, &format!("services.{name}.gpus[{i}]"), merged, false)?;
+            }
+        }
+    }
+    if let Some(devices) = service
+        .deploy
+        .as_mut()
+        .and_then(|d| d.resources.as_mut())
+        .and_then(|r| r.reservations.as_mut())
+        .and_then(|r| r.devices.as_mut())
+        .and_then(|d| d.as_array_mut())
+    {
+        for (i, d) in devices.iter_mut().enumerate() {
+            device_request(d, &format!("services.{name}.deploy.resources.reservations.devices[{i}]"), merged, true)?;
+        }
+    }
+    for map in [&mut service.labels, &mut service.sysctls, &mut service.annotations] {
+        for v in map.values_mut() {
+            v.get_or_insert_with(String::new);
+        }
+    }
+    if let Some(d) = &mut service.deploy {
+        for v in d.labels.values_mut() {
+            v.get_or_insert_with(String::new);
+        }
+    }
+    service.extra_hosts = group_hosts(&service.extra_hosts);
+    if let Some(b) = &mut service.build {
+        b.extra_hosts = group_hosts(&b.extra_hosts);
+        for v in b.labels.values_mut() {
+            v.get_or_insert_with(String::new);
+        }
+    }
+    let node = merged.get("services").and_then(|s| s.get(name));
+    if let Some(ssh) = node.and_then(|n| n.get("build")).and_then(|b| b.get("ssh"))
+        && !matches!(ssh.value, crate::node::Value::Seq(_) | crate::node::Value::Map(_) | crate::node::Value::Null)
+    {
+        return Err(err(format!("services.{name}.build.ssh"), format!("services.{name}.build.ssh must be a mapping"))
+            .hint("write `ssh: [default]` or `ssh: {default: /path/to/key}`"));
+    }
+    if let Some(watch) = service.develop.as_ref().and_then(|d| d.get("watch")).and_then(|w| w.as_array()) {
+        for (i, w) in watch.iter().enumerate() {
+            if w.get("action").is_none() {
+                return Err(err(
+                    format!("services.{name}.develop.watch[{i}]"),
+                    format!("services.{name}.develop.watch[{i}] action is required"),
+                )
+                .hint("add `action: sync`, `rebuild`, `restart`, `sync+restart` or `sync+exec`"));
+            }
+        }
+    }
+    if let Some(crate::node::Value::Seq(items)) = node.and_then(|n| n.get("environment")).map(|e| &e.value) {
+        for (i, item) in items.iter().enumerate() {
+            if let Some(text) = item.scalar_text() {
+                let key = text.split_once('=').map_or(text.as_str(), |(k, _)| k);
+                if key.ends_with(char::is_whitespace) {
+                    return Err(err(
+                        format!("services.{name}.environment[{i}]"),
+                        format!("environment variable {key} is declared with a trailing space"),
+                    )
+                    .hint("remove the space before `=`"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `extra_hosts` as compose-go keeps them: grouped by host, several addresses split on `,`,
+/// brackets taken off IPv6 addresses, sorted `host=ip` entries.
+fn group_hosts(entries: &[String]) -> Vec<String> {
+    if entries.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for e in entries {
+        let (host, ips) = e.split_once('=').unwrap_or((e.as_str(), ""));
+        for ip in ips.split(',') {
+            let ip = ip.strip_prefix('[').and_then(|i| i.strip_suffix(']')).unwrap_or(ip);
+            out.push(format!("{host}={ip}"));
+        }
+    }
+    out.sort();
+    out
 }

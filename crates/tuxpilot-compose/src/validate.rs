@@ -17,6 +17,49 @@ fn valid_restart(r: &str) -> bool {
     }
 }
 
+/// compose-go's rules for external resources: an external volume takes only `name` (and
+/// `x-*`); `name` and a legacy `external.name` must agree.
+fn external_conflicts(merged: &Node) -> Result<()> {
+    use crate::node::Value;
+    for section in ["volumes", "networks", "secrets", "configs"] {
+        let Some(entries) = merged.get(section).and_then(Node::as_map) else { continue };
+        for (key, node) in entries {
+            let Some(ext) = node.get("external") else { continue };
+            let external = matches!(ext.value, Value::Bool(true) | Value::Map(_))
+                || matches!(&ext.value, Value::Str(s) if s == "true");
+            if let (Some(ext_name), Some(name)) =
+                (ext.get("name").and_then(Node::scalar_text), node.get("name").and_then(Node::scalar_text))
+                && ext_name != name
+            {
+                return Err(at(
+                    merged,
+                    ErrorKind::Conflict,
+                    format!("{section}.{}.name", key.name),
+                    format!("{section}.{}: name and external.name conflict; only use name", key.name),
+                ));
+            }
+            if section != "volumes" || !external {
+                continue;
+            }
+            if let Some((k, _)) = node
+                .as_map()
+                .into_iter()
+                .flatten()
+                .find(|(k, _)| k.name != "name" && k.name != "external" && !k.name.starts_with("x-"))
+            {
+                return Err(at(
+                    merged,
+                    ErrorKind::Conflict,
+                    format!("{section}.{}.{}", key.name, k.name),
+                    format!("{section}.{}: conflicting parameters \"external\" and \"{}\" specified", key.name, k.name),
+                )
+                .hint("an external volume is only named: remove the other keys, or drop `external`"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks references, dependency cycles and contradictory settings.
 pub fn validate(project: &Project, merged: &Node) -> Result<()> {
     if project.services.is_empty() && project.disabled_services.is_empty() && merged.get("services").is_none() {
@@ -24,7 +67,7 @@ pub fn validate(project: &Project, merged: &Node) -> Result<()> {
     }
     for (name, s) in &project.services {
         let p = |k: &str| format!("services.{name}.{k}");
-        if s.image.is_none() && s.build.is_none() {
+        if s.image.is_none() && s.build.is_none() && s.provider.is_none() {
             return Err(at(
                 merged,
                 ErrorKind::Schema,
@@ -143,16 +186,7 @@ pub fn validate(project: &Project, merged: &Node) -> Result<()> {
             }
         }
     }
-    for (key, v) in &project.volumes {
-        if v.external == Some(true) && v.driver.is_some() {
-            return Err(at(
-                merged,
-                ErrorKind::Conflict,
-                format!("volumes.{key}"),
-                format!("volumes.{key}: conflicting parameters \"external\" and \"driver\" specified"),
-            ));
-        }
-    }
+    external_conflicts(merged)?;
     for (key, n) in &project.networks {
         if n.external == Some(true) && n.driver.is_some() {
             return Err(at(

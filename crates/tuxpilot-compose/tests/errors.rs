@@ -171,12 +171,12 @@ fn interpolation_errors_name_the_key() {
     let e = err("services:\n  web:\n    image: \"nginx:${TAG:?set TAG first}\"\n");
     assert_eq!(e.kind, ErrorKind::Interpolation);
     assert_at(&e, 3, Some("services.web.image"), "required variable TAG is missing a value: set TAG first");
-    let e = err("services:\n  web:\n    image: nginx\n    command: echo $ 1\n");
+    let e = err("services:\n  web:\n    image: nginx\n    command: echo ${1}\n");
     assert_at(
         &e,
         4,
         Some("services.web.command"),
-        "invalid interpolation format for services.web.command.\nYou may need to escape any $ with another $.\necho $ 1",
+        "invalid interpolation format for services.web.command.\nYou may need to escape any $ with another $.\necho ${1}",
     );
 }
 

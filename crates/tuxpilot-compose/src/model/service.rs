@@ -50,6 +50,9 @@ pub struct BuildConfig {
     /// Do not use the cache.
     #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub no_cache: Option<bool>,
+    /// Stages built without the cache.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "de::string_or_list")]
+    pub no_cache_filter: Vec<String>,
     /// Extra build contexts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
     pub additional_contexts: Labels,
@@ -89,12 +92,12 @@ pub struct BuildConfig {
     /// Entitlements.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entitlements: Vec<String>,
-    /// Provenance attestation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provenance: Option<Json>,
-    /// SBOM attestation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sbom: Option<Json>,
+    /// Provenance attestation (`true`, `false` or buildx's `mode=max`…; a string, as compose-go types it).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    pub provenance: Option<String>,
+    /// SBOM attestation (a string, as compose-go types it).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    pub sbom: Option<String>,
 }
 
 fn build<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<BuildConfig>, D::Error> {
@@ -699,8 +702,8 @@ pub struct Service {
     /// Image.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
     pub image: Option<String>,
-    /// Run an init.
-    #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
+    /// Run an init (`false` is kept, as compose-go keeps it).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_bool")]
     pub init: Option<bool>,
     /// IPC namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -765,6 +768,12 @@ pub struct Service {
     /// Lifecycle hooks, passed through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_start: Option<Json>,
+    /// Lifecycle hooks, passed through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_stop: Option<Json>,
+    /// Lifecycle hooks (run before the container starts), passed through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_start: Option<Json>,
     /// Lifecycle hooks, passed through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_stop: Option<Json>,

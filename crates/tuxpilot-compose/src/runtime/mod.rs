@@ -54,6 +54,9 @@ pub enum RunError {
     /// Waiting took longer than allowed.
     #[error("{0}")]
     Timeout(String),
+    /// The project asks for something this runtime does not do (provider services).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// A progress report, one line per resource like `docker compose`.

@@ -15,6 +15,16 @@ impl ComposeRuntime {
     /// `docker compose up -d`: converge the engine on the project.
     pub async fn up(&self, options: &UpOptions) -> Result<Plan, RunError> {
         let selected = self.selection(&options.services, options.no_deps)?;
+        if let Some((name, p)) = selected
+            .iter()
+            .find_map(|s| self.project.services.get(s).and_then(|svc| svc.provider.as_ref().map(|p| (s, p))))
+        {
+            let kind = p.get("type").and_then(|t| t.as_str()).unwrap_or("?");
+            return Err(RunError::Unsupported(format!(
+                "service \"{name}\" is a provider service (provider.type: {kind}); TuxPilot does not run provider plugins: \
+                 start it with `docker compose up`, or leave it out of the selection"
+            )));
+        }
         self.ensure_images(&selected, options.pull, options.build).await?;
         let plan = self.plan(options).await?;
         let permits =

@@ -795,6 +795,10 @@ fn unsupported(s: &Service, r: &mut Report<'_>) {
         "deploy.rollback_config",
         "rollback_config is not converted (kubectl rollout undo)",
     );
-    note(s.post_start.is_some() || s.pre_stop.is_some(), "post_start", "lifecycle hooks are not converted");
+    note(
+        s.post_start.is_some() || s.pre_stop.is_some() || s.pre_start.is_some() || s.post_stop.is_some(),
+        "post_start",
+        "lifecycle hooks are not converted",
+    );
     note(s.provider.is_some(), "provider", "provider services are not converted");
 }
