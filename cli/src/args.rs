@@ -73,8 +73,8 @@ pub struct ComposeArgs {
     /// Compose file (repeatable; `-` reads standard input). Default: compose.yaml… searched upward.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<std::path::PathBuf>,
-    /// Project name.
-    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    /// Project name (`--project` is the same).
+    #[arg(short = 'p', long = "project-name", visible_alias = "project", value_name = "NAME")]
     pub project_name: Option<String>,
     /// Project directory (default: the first file's directory).
     #[arg(long, value_name = "DIR")]

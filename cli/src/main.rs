@@ -2,6 +2,7 @@
 //! connects to the engine and renders what the library crates return. No business logic here.
 
 mod args;
+mod argv;
 mod commands;
 mod config;
 mod error;
@@ -17,7 +18,7 @@ use crate::args::{Cli, Command, ConfigCommand, ContainersCommand, EngineCommand,
 use crate::output::Ui;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(argv::normalize(std::env::args_os().collect()));
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,

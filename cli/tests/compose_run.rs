@@ -162,3 +162,49 @@ async fn up_refuses_images_the_scan_hook_blocks() {
     assert_eq!(p.ps().len(), 1);
     p.run(&["down"]);
 }
+
+/// The seed's forms, as written: project options after the verb, `--project`, `--file`,
+/// `logs --follow`, `scale web=3`.
+#[tokio::test]
+async fn the_seed_forms_work_as_written() {
+    let Some(_engine) = engine().await else { return };
+    let p = Project::new(
+        "seed",
+        "services:\n  web:\n    image: IMAGE\n    command: [sh, -c, 'echo up $$HOSTNAME; exec sleep 3600']\n    stop_grace_period: 1s\n",
+    );
+    std::fs::rename(p.dir.path().join("compose.yaml"), p.dir.path().join("docker-compose.yml")).unwrap();
+    let bare = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
+            .current_dir(p.dir.path())
+            .env("TUXPILOT_CONFIG", "/dev/null")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    bare(&["compose", "up", "--file", "docker-compose.yml", "-d", "--project", &p.name]);
+    assert_eq!(p.ps().len(), 1);
+    bare(&["compose", "--project", &p.name, "scale", "web=3"]);
+    assert_eq!(p.ps().len(), 3);
+    // logs --follow streams (and keeps streaming) the three replicas' output.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
+        .current_dir(p.dir.path())
+        .env("TUXPILOT_CONFIG", "/dev/null")
+        .args(["compose", "logs", "--follow", "--project", &p.name])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = 0;
+    while seen < 3 {
+        let line = lines.next().expect("logs --follow ended early").unwrap();
+        if line.contains("up ") {
+            seen += 1;
+        }
+    }
+    kill(child);
+    bare(&["compose", "down", "--project", &p.name]);
+    assert!(p.ps().is_empty());
+}
