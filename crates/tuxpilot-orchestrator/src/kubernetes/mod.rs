@@ -21,9 +21,11 @@
 //! Building this module needs one k8s-openapi version feature (`v1_33`…) enabled by the final
 //! binary, as k8s-openapi requires; the `tuxpilot` CLI enables one.
 
+mod container;
 mod names;
 mod objects;
 mod pod;
+mod services;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
