@@ -391,8 +391,10 @@ impl Orchestrator {
         runtime.ensure_images(&all, None, false).await?;
         let resources = runtime.plan(&UpOptions::default()).await?;
         for a in resources.resources {
-            if matches!(a, Action::CreateNetwork { .. } | Action::CreateVolume { .. }) {
-                runtime.create_resource(a).await?;
+            match a {
+                Action::CreateNetwork { key, name } => crate::network::create(runtime, &key, &name).await?,
+                Action::CreateVolume { .. } => runtime.create_resource(a).await?,
+                _ => {}
             }
         }
         for r in &plan.repairs.remove {

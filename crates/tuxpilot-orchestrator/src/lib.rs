@@ -34,6 +34,7 @@ mod error;
 pub mod kubernetes;
 mod load;
 pub mod lower;
+mod network;
 mod ops;
 mod replicas;
 pub mod rollout;

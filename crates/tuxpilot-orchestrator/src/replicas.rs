@@ -238,33 +238,34 @@ fn short_suffix() -> String {
     format!("{:06x}", (nanos ^ std::process::id().rotate_left(16)) & 0xff_ffff)
 }
 
-/// Takes `old` off the app's networks, so DNS stops naming it.
+/// Takes `old` off the app's networks' DNS; requests already on their way to it still finish
+/// (see [`crate::network`]).
 async fn disconnect(runtime: &ComposeRuntime, old: &Replica) {
-    let networks: Vec<String> = match runtime.engine().inspect_container(&old.id).await {
-        Ok(_) => runtime
-            .project()
-            .services
-            .get(&old.service)
-            .map(|s| {
-                s.networks
-                    .keys()
-                    .map(|k| {
-                        runtime
-                            .project()
-                            .networks
-                            .get(k)
-                            .and_then(|n| n.name.clone())
-                            .unwrap_or_else(|| format!("{}_{k}", runtime.project().name))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+    let details = match runtime.engine().inspect_container(&old.id).await {
+        Ok(d) => d,
         Err(_) => return,
     };
+    let networks: Vec<String> = runtime
+        .project()
+        .services
+        .get(&old.service)
+        .map(|s| {
+            s.networks
+                .keys()
+                .map(|k| {
+                    runtime
+                        .project()
+                        .networks
+                        .get(k)
+                        .and_then(|n| n.name.clone())
+                        .unwrap_or_else(|| format!("{}_{k}", runtime.project().name))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     for n in networks {
-        if let Err(e) = runtime.engine().disconnect_network(&n, &old.id, false).await {
-            tracing::debug!(container = %old.name, network = %n, error = %e, "disconnect failed");
-        }
+        let address = details.networks.get(&n).and_then(|e| e.ip_address.clone());
+        crate::network::leave_dns(runtime.engine().as_ref(), &old.id, &n, address).await;
     }
     runtime.emit("Container", &old.name, "Draining", None, None);
 }

@@ -92,31 +92,37 @@ impl ComposeRuntime {
         Ok(plan)
     }
 
+    /// What `up` creates for the project's network `key` under the engine name `name`: driver,
+    /// options, IPAM subnets and the compose labels.
+    pub fn network_spec(&self, key: &str, name: &str) -> NetworkSpec {
+        let n = self.project.networks.get(key).cloned().unwrap_or_default();
+        let mut labels: BTreeMap<String, String> = spec::flatten(&n.labels);
+        labels.insert(labels::PROJECT.into(), self.project.name.clone());
+        labels.insert(labels::NETWORK.into(), key.to_string());
+        labels.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
+        NetworkSpec {
+            name: name.to_string(),
+            driver: n.driver.clone(),
+            options: spec::flatten(&n.driver_opts),
+            labels,
+            internal: n.internal.unwrap_or(false),
+            attachable: n.attachable.unwrap_or(false),
+            enable_ipv6: n.enable_ipv6.unwrap_or(false),
+            subnets: n
+                .ipam
+                .as_ref()
+                .map(|i| i.config.iter().filter_map(|c| c.subnet.clone()).collect())
+                .unwrap_or_default(),
+        }
+    }
+
     /// Creates one network or volume of the plan, with the project's labels.
     pub async fn create_resource(&self, a: Action) -> Result<(), RunError> {
         let start = Instant::now();
         match a {
             Action::CreateNetwork { key, name } => {
-                let n = self.project.networks.get(&key).cloned().unwrap_or_default();
                 self.emit("Network", &name, "Creating", None, None);
-                let mut labels: BTreeMap<String, String> = spec::flatten(&n.labels);
-                labels.insert(labels::PROJECT.into(), self.project.name.clone());
-                labels.insert(labels::NETWORK.into(), key.clone());
-                labels.insert(labels::VERSION.into(), COMPOSE_VERSION.into());
-                let spec = NetworkSpec {
-                    name: name.clone(),
-                    driver: n.driver.clone(),
-                    options: spec::flatten(&n.driver_opts),
-                    labels,
-                    internal: n.internal.unwrap_or(false),
-                    attachable: n.attachable.unwrap_or(false),
-                    enable_ipv6: n.enable_ipv6.unwrap_or(false),
-                    subnets: n
-                        .ipam
-                        .as_ref()
-                        .map(|i| i.config.iter().filter_map(|c| c.subnet.clone()).collect())
-                        .unwrap_or_default(),
-                };
+                let spec = self.network_spec(&key, &name);
                 match self.engine.create_network(spec).await {
                     Ok(_) => {}
                     // Another `up` made it meanwhile.

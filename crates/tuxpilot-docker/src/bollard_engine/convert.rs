@@ -657,6 +657,7 @@ pub(super) fn network_info(n: bm::Network) -> NetworkInfo {
         options: btree(n.options),
         created: parse_time(n.created.as_deref()),
         containers: BTreeMap::new(),
+        subnets: subnets(n.ipam.as_ref()),
     }
 }
 
@@ -677,7 +678,14 @@ pub(super) fn network_inspect(n: bm::NetworkInspect) -> NetworkInfo {
             .into_iter()
             .map(|(id, c)| (id, c.name.unwrap_or_default()))
             .collect(),
+        subnets: subnets(n.ipam.as_ref()),
     }
+}
+
+fn subnets(ipam: Option<&bm::Ipam>) -> Vec<String> {
+    ipam.and_then(|i| i.config.as_ref())
+        .map(|c| c.iter().filter_map(|p| p.subnet.clone()).collect())
+        .unwrap_or_default()
 }
 
 pub(super) fn volume_info(v: bm::Volume) -> VolumeInfo {

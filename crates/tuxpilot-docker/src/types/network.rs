@@ -50,6 +50,9 @@ pub struct NetworkInfo {
     pub created: Option<DateTime<Utc>>,
     /// Attached containers by id → name (inspect only; empty from list).
     pub containers: BTreeMap<String, String>,
+    /// IPAM subnets (CIDR), chosen by the engine or given at creation.
+    #[serde(default)]
+    pub subnets: Vec<String>,
 }
 
 /// What to create as a volume.
