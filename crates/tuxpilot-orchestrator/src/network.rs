@@ -23,10 +23,21 @@ pub(crate) async fn create(runtime: &ComposeRuntime, key: &str, name: &str) -> R
         spec.subnets = vec![subnet];
     }
     runtime.emit("Network", name, "Creating", None, None);
+    let pinned = !spec.subnets.is_empty() && runtime.network_spec(key, name).subnets.is_empty();
+    let fallback = NetworkSpec { subnets: Vec::new(), ..spec.clone() };
     match runtime.engine().create_network(spec).await {
         Ok(_) => {}
         // Another deploy made it meanwhile.
         Err(e) if e.is_conflict() => {}
+        // Someone took the subnet between the probe and now: let the engine choose.
+        Err(e) if pinned => {
+            tracing::debug!(network = name, error = %e, "pinned subnet refused; the engine chooses");
+            match runtime.engine().create_network(fallback).await {
+                Ok(_) => {}
+                Err(e) if e.is_conflict() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         Err(e) => return Err(e.into()),
     }
     runtime.emit("Network", name, "Created", None, None);
