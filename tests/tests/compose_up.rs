@@ -389,8 +389,15 @@ async fn build_contexts_go_to_the_engine_and_exec_runs_in_the_service() {
         "services:\n  app:\n    build:\n      context: ./app\n      args: {GREETING: hi}\n    stop_grace_period: 1s\n",
     );
     std::fs::create_dir_all(p.dir.path().join("app")).unwrap();
-    std::fs::write(p.dir.path().join("app/Dockerfile"), format!("FROM {TEST_IMAGE}\nARG GREETING\nCOPY msg.txt /msg.txt\nRUN echo \"$GREETING\" > /greeting\nCMD [\"sleep\", \"3600\"]\n")).unwrap();
+    std::fs::write(p.dir.path().join("app/Dockerfile"), format!("FROM {TEST_IMAGE}\nARG GREETING\nCOPY msg.txt /msg.txt\nCOPY . /ctx/\nRUN echo \"$GREETING\" > /greeting\nCMD [\"sleep\", \"3600\"]\n")).unwrap();
     std::fs::write(p.dir.path().join("app/msg.txt"), "from the context\n").unwrap();
+    // .dockerignore keeps these out of the context the engine receives.
+    std::fs::write(p.dir.path().join("app/.dockerignore"), "secret.txt\n*.log\ncache/\n!cache/keep\n").unwrap();
+    std::fs::write(p.dir.path().join("app/secret.txt"), "s3cret\n").unwrap();
+    std::fs::write(p.dir.path().join("app/debug.log"), "x\n").unwrap();
+    std::fs::create_dir_all(p.dir.path().join("app/cache")).unwrap();
+    std::fs::write(p.dir.path().join("app/cache/blob"), "x\n").unwrap();
+    std::fs::write(p.dir.path().join("app/cache/keep"), "x\n").unwrap();
     let rt = p.runtime(&engine, &[]);
     let image = format!("{}-app", p.name);
     rt.up(&UpOptions::default()).await.unwrap();
@@ -412,6 +419,24 @@ async fn build_contexts_go_to_the_engine_and_exec_runs_in_the_service() {
     };
     assert_eq!(text(tuxpilot_docker::LogStream::Stdout), "from the context\nhi\n");
     assert_eq!(text(tuxpilot_docker::LogStream::Stderr), "oops\n");
+    let ls = rt
+        .exec(
+            "app",
+            1,
+            tuxpilot_docker::ExecSpec {
+                command: vec!["sh".into(), "-c".into(), "cd /ctx && find . -type f | sort".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let files: String = ls
+        .output
+        .iter()
+        .filter(|c| c.stream == tuxpilot_docker::LogStream::Stdout)
+        .map(|c| c.message.clone())
+        .collect();
+    assert_eq!(files, "./.dockerignore\n./Dockerfile\n./cache/keep\n./msg.txt\n", "the ignored files stayed out");
     rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
     rt.remove_images(true).await.unwrap();
     assert!(engine.inspect_image(&image).await.unwrap_err().is_not_found(), "down --rmi local removed it");

@@ -56,11 +56,14 @@ impl ComposeRuntime {
             let context = build.context.clone().unwrap_or_else(|| ".".into());
             let start = Instant::now();
             self.emit("Image", &image, "Building", None, None);
-            let tar = tar_context(std::path::Path::new(&context)).map_err(|e| RunError::ServiceFailed {
-                service: name.clone(),
-                container: image.clone(),
-                message: format!("cannot read the build context {context}: {e}"),
-                logs: Vec::new(),
+            let dockerfile = build.dockerfile.clone().unwrap_or_else(|| "Dockerfile".into());
+            let tar = super::context::tar_context(std::path::Path::new(&context), &dockerfile).map_err(|e| {
+                RunError::ServiceFailed {
+                    service: name.clone(),
+                    container: image.clone(),
+                    message: format!("cannot read the build context {context}: {e}"),
+                    logs: Vec::new(),
+                }
             })?;
             let mut labels: BTreeMap<String, String> = spec::flatten(&build.labels);
             labels.insert(labels::PROJECT.into(), self.project.name.clone());
@@ -160,13 +163,4 @@ impl ComposeRuntime {
         }
         Ok(())
     }
-}
-
-/// The build context as a tar, entries relative to the context directory. Symlinks are stored
-/// as links, never followed out of the context.
-fn tar_context(dir: &std::path::Path) -> std::io::Result<bytes::Bytes> {
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.follow_symlinks(false);
-    builder.append_dir_all(".", dir)?;
-    Ok(bytes::Bytes::from(builder.into_inner()?))
 }
