@@ -259,6 +259,18 @@ pub struct ComposeUpArgs {
     /// Pull images: always, missing (default), never.
     #[arg(long, value_parser = ["always", "missing", "never"])]
     pub pull: Option<String>,
+    /// Create the containers, start none.
+    #[arg(long, conflicts_with_all = ["wait", "abort_on_container_exit", "exit_code_from"])]
+    pub no_start: bool,
+    /// Attached: show only these services' output (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Attached: stop every container as soon as one exits, and exit with its code.
+    #[arg(long, conflicts_with = "detach")]
+    pub abort_on_container_exit: bool,
+    /// Attached: exit with the exit code of SERVICE's container (implies --abort-on-container-exit).
+    #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
+    pub exit_code_from: Option<String>,
     /// Services (default: all).
     pub services: Vec<String>,
 }

@@ -208,3 +208,28 @@ async fn the_seed_forms_work_as_written() {
     bare(&["compose", "down", "--project", &p.name]);
     assert!(p.ps().is_empty());
 }
+
+/// `up --no-start` creates and starts nothing; attached `up --exit-code-from` stops the project
+/// when a container exits and passes its code on; `--attach` picks whose output is shown.
+#[tokio::test]
+async fn up_no_start_abort_on_exit_exit_code_from_and_attach() {
+    let Some(_engine) = engine().await else { return };
+    let p = Project::new(
+        "abort",
+        "services:\n  job:\n    image: IMAGE\n    command: [sh, -c, 'sleep 1; echo job done; exit 3']\n  web:\n    image: IMAGE\n    command: [sh, -c, 'echo web says hi; exec sleep 3600']\n    stop_grace_period: 1s\n",
+    );
+    p.run(&["up", "--no-start"]);
+    let ps = p.ps();
+    assert_eq!(ps.len(), 2, "{ps:?}");
+    assert!(ps.iter().all(|c| c["state"] == "created"), "nothing started: {ps:?}");
+
+    let out = p.cmd(&["up", "--attach", "job", "--exit-code-from", "job"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stdout.contains("job done"), "{stdout}");
+    assert!(!stdout.contains("web says hi"), "only job's output is attached: {stdout}");
+    assert!(stderr.contains("exited with code 3") && stderr.contains("Aborting on container exit"), "{stderr}");
+    let web = p.ps().into_iter().find(|c| c["service"] == "web").unwrap();
+    assert_eq!(web["state"], "exited", "the project was stopped: {web}");
+}

@@ -94,6 +94,7 @@ pub async fn run(
                     None => None,
                 },
                 build: u.build,
+                no_start: u.no_start,
             };
             if security.scan_images || (security.scan_on_pull && options.pull.is_some()) {
                 // `[containers.security]`: images are scanned before any container is made.
@@ -111,24 +112,49 @@ pub async fn run(
                     plan.orphans_kept.join(", ")
                 ).as_bytes())?;
             }
-            if u.detach {
+            if u.detach || u.no_start {
                 return Ok(());
             }
-            // Attached: show every container's output until Ctrl-C, then stop, as compose does.
+            // Attached: show every container's output until Ctrl-C (or, with
+            // --abort-on-container-exit, until one exits), then stop, as compose does.
             let follow = crate::args::ComposeLogsArgs {
                 follow: true,
                 tail: None,
                 timestamps: false,
-                services: u.services.clone(),
+                services: if u.attach.is_empty() { u.services.clone() } else { u.attach.clone() },
             };
+            let abort = u.abort_on_container_exit || u.exit_code_from.is_some();
+            let mut exited: Option<(String, String, i64)> = None;
             tokio::select! {
-                r = logs(engine.as_ref(), &runtime, &follow, ui) => r?,
+                r = logs(engine.as_ref(), &runtime, &follow, ui) => {
+                    r?;
+                    // The attached output ended because its containers exited.
+                    if abort {
+                        exited = Some(first_exit(engine.clone(), &runtime, &u.services).await?);
+                    }
+                }
+                first = first_exit(engine.clone(), &runtime, &u.services), if abort => exited = Some(first?),
                 _ = tokio::signal::ctrl_c() => {}
             }
-            ui.err.write_all(b"Gracefully stopping... (press Ctrl+C again to force)\n")?;
+            if let Some((_, name, code)) = &exited {
+                ui.err
+                    .write_all(format!("{name} exited with code {code}\nAborting on container exit...\n").as_bytes())?;
+            }
+            if exited.is_none() {
+                ui.err.write_all(b"Gracefully stopping... (press Ctrl+C again to force)\n")?;
+            }
             tokio::select! {
                 r = runtime.stop(&u.services, u.timeout.map(Duration::from_secs)) => r?,
                 _ = tokio::signal::ctrl_c() => anyhow::bail!("stop interrupted; containers may still be running"),
+            }
+            let code = match (&u.exit_code_from, &exited) {
+                (Some(from), _) => exit_code_of(engine.as_ref(), &runtime, from).await?,
+                (None, Some((_, _, code))) => *code,
+                (None, None) => 0,
+            };
+            if code != 0 {
+                ui.out.flush()?;
+                std::process::exit(i32::try_from(code).unwrap_or(1));
             }
             Ok(())
         }
@@ -524,6 +550,40 @@ async fn ls(engine: &dyn Engine, all: bool, ui: &mut Ui<'_>) -> anyhow::Result<(
     let rows =
         views.iter().map(|v| vec![Cell::new(&v.name), Cell::new(&v.status), Cell::new(&v.config_files)]).collect();
     ui.print_table(&["NAME", "STATUS", "CONFIG FILES"], rows)
+}
+
+/// The first of the selected services' containers to exit: (service, container, exit code).
+async fn first_exit(
+    engine: Arc<dyn Engine>,
+    runtime: &ComposeRuntime,
+    services: &[String],
+) -> anyhow::Result<(String, String, i64)> {
+    let mut waits = tokio::task::JoinSet::new();
+    for service in runtime.selection(services, false)? {
+        for c in runtime.service_containers(&service).await? {
+            let name = if c.name.is_empty() { c.id.clone() } else { c.name.clone() };
+            let service = service.clone();
+            let engine = engine.clone();
+            waits.spawn(async move {
+                let status = engine.wait_container(&c.id).await;
+                (service, name, status)
+            });
+        }
+    }
+    match waits.join_next().await {
+        Some(Ok((service, name, Ok(status)))) => Ok((service, name, status.code)),
+        Some(Ok((_, name, Err(e)))) => anyhow::bail!("cannot wait for {name}: {e}"),
+        Some(Err(e)) => anyhow::bail!("internal task failed: {e}"),
+        None => anyhow::bail!("no container to wait for"),
+    }
+}
+
+/// `--exit-code-from`: the exit code of SERVICE's (first) container.
+async fn exit_code_of(engine: &dyn Engine, runtime: &ComposeRuntime, service: &str) -> anyhow::Result<i64> {
+    let Some(c) = runtime.service_containers(service).await?.into_iter().next() else {
+        anyhow::bail!("--exit-code-from {service}: the service has no container");
+    };
+    Ok(engine.inspect_container(&c.id).await?.state.exit_code)
 }
 
 /// Loads the project the compose options describe.

@@ -102,6 +102,8 @@ pub struct UpOptions {
     pub pull: Option<PullPolicy>,
     /// `--build`: build images before starting.
     pub build: bool,
+    /// `--no-start`: create what is missing or changed, start nothing.
+    pub no_start: bool,
 }
 
 impl Default for UpOptions {
@@ -116,6 +118,7 @@ impl Default for UpOptions {
             stop_timeout: None,
             pull: None,
             build: false,
+            no_start: false,
         }
     }
 }

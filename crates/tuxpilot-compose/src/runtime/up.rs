@@ -181,6 +181,8 @@ impl ComposeRuntime {
                 }
             }
         }
+        // With `--no-start` nothing runs, so there is no state of a dependency to wait for.
+        let deps = if options.no_start { Vec::new() } else { deps };
         for (dep, d, mut rx) in deps {
             let ok = loop {
                 if let Some(ok) = *rx.borrow() {
@@ -211,7 +213,9 @@ impl ComposeRuntime {
             let _permit = permits.acquire().await.map_err(|e| RunError::Timeout(e.to_string()))?;
             match a {
                 Action::Create { number, .. } if created.contains_key(&number) => {
-                    if let Some((id, name)) = created.remove(&number) {
+                    if let Some((id, name)) = created.remove(&number)
+                        && !options.no_start
+                    {
                         self.start(service, &id, &name).await?;
                     }
                 }
@@ -438,6 +442,9 @@ impl ComposeRuntime {
         match a {
             Action::Create { service, number } => {
                 let (id, name) = self.create(&service, number, None).await?;
+                if options.no_start {
+                    return Ok(());
+                }
                 self.start(&service, &id, &name).await
             }
             Action::Recreate { service, number, id, name } => {
@@ -450,8 +457,12 @@ impl ComposeRuntime {
                 self.remove(&id, &name, options.stop_timeout).await?;
                 self.engine.rename_container(&new_id, &final_name).await?;
                 self.emit("Container", &final_name, "Recreated", now_ms(start), None);
+                if options.no_start {
+                    return Ok(());
+                }
                 self.start(&service, &new_id, &final_name).await
             }
+            Action::Start { .. } if options.no_start => Ok(()),
             Action::Start { service, id, name } => self.start(&service, &id, &name).await,
             Action::Remove { id, name, .. } => self.remove(&id, &name, options.stop_timeout).await,
             Action::CreateNetwork { .. } | Action::CreateVolume { .. } => self.create_resource(a).await,
