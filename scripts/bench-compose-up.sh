@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `tuxpilot compose` against Debian's docker-compose 1.29 and a floor of raw parallel
+# `tuxpilot compose` against `docker compose` v2 (when the plugin is installed), Debian's
+# docker-compose 1.29 and a floor of raw parallel
 # create+start calls, on a generated 30-service project (dependency depth 3, processes that
 # ignore SIGTERM), all in one run. Prints a Markdown table of medians.
 #
@@ -15,7 +16,7 @@ tp="$PWD/target/release/tuxpilot"
 floor="$PWD/target/release/examples/parallel_floor"
 
 dir=$(mktemp -d)
-trap 'cd "$dir" && "$tp" compose -p benchtp --progress quiet down -t 1 >/dev/null 2>&1; docker-compose -p benchdc down -t 1 >/dev/null 2>&1; rm -rf "$dir"' EXIT
+trap 'cd "$dir" && "$tp" compose -p benchtp --progress quiet down -t 1 >/dev/null 2>&1; docker-compose -p benchdc down -t 1 >/dev/null 2>&1; docker compose -p benchv2 down -t 1 >/dev/null 2>&1; rm -rf "$dir"' EXIT
 {
   echo "services:"
   for i in $(seq 0 29); do
@@ -31,6 +32,8 @@ cd "$dir"
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A r
+have_v2=0
+docker compose version >/dev/null 2>&1 && have_v2=1
 for _ in $(seq "$runs"); do
   r[floor]+="$("$floor" 30 "$image") "
   r[tp_up]+="$(ms "$tp" compose -p benchtp --progress quiet up -d) "
@@ -41,14 +44,27 @@ for _ in $(seq "$runs"); do
   r[dc_noop]+="$(ms docker-compose -p benchdc up -d) "
   r[dc_ps]+="$(ms docker-compose -p benchdc ps) "
   r[dc_down]+="$(ms docker-compose -p benchdc down) "
+  if ((have_v2)); then
+    r[v2_up]+="$(ms docker compose -p benchv2 up -d) "
+    r[v2_noop]+="$(ms docker compose -p benchv2 up -d) "
+    r[v2_ps]+="$(ms docker compose -p benchv2 ps) "
+    r[v2_down]+="$(ms docker compose -p benchv2 down) "
+  fi
 done
 med() { echo "${r[$1]}" | tr ' ' '\n' | grep -v '^$' | median; }
-echo "| operation (30 services) | tuxpilot ms | docker-compose 1.29.2 ms | floor ms | tuxpilot / floor | docker-compose / tuxpilot |"
-echo "|---|---|---|---|---|---|"
+v2_head=""; v2_sep=""
+if ((have_v2)); then v2_head=" docker compose $(docker compose version --short) ms | v2 / tuxpilot |"; v2_sep="---|---|"; fi
+echo "| operation (30 services) | tuxpilot ms | docker-compose 1.29.2 ms | floor ms | tuxpilot / floor | docker-compose / tuxpilot |$v2_head"
+echo "|---|---|---|---|---|---|$v2_sep"
 f=$(med floor)
 for op in up noop ps down; do
   a=$(med "tp_$op"); b=$(med "dc_$op")
   fl="-"; ratio_f="-"
   if [[ $op == up ]]; then fl=$f; ratio_f=$(awk -v a="$a" -v f="$f" 'BEGIN{printf "%.2f", a/f}'); fi
-  echo "| $op | $a (${r[tp_$op]% }) | $b (${r[dc_$op]% }) | $fl | $ratio_f | $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.1f", b/a}') |"
+  v2_cols=""
+  if ((have_v2)); then
+    c=$(med "v2_$op")
+    v2_cols=" $c (${r[v2_$op]% }) | $(awk -v a="$a" -v c="$c" 'BEGIN{printf "%.1f", c/a}') |"
+  fi
+  echo "| $op | $a (${r[tp_$op]% }) | $b (${r[dc_$op]% }) | $fl | $ratio_f | $(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.1f", b/a}') |$v2_cols"
 done
