@@ -413,9 +413,25 @@ impl ComposeRuntime {
         }
         let start = Instant::now();
         self.emit("Container", &final_name, "Creating", None, None);
-        let created = self.engine.create_container(spec).await?;
+        let adoptable = spec.name.as_deref() == Some(final_name.as_str());
+        let wanted: Vec<(String, Option<String>)> =
+            [labels::PROJECT, labels::SERVICE, labels::NUMBER, labels::CONFIG_HASH]
+                .iter()
+                .map(|k| (k.to_string(), spec.labels.get(*k).cloned()))
+                .collect();
+        let created = match self.engine.create_container(spec).await {
+            Ok(c) => c.id,
+            // The same replica, made meanwhile by a run that was interrupted after sending its
+            // create (or by a concurrent `up`): the same project, service, number and config
+            // hash, so it is the container this call would have made.
+            Err(e) if e.is_conflict() && adoptable => match self.engine.inspect_container(&final_name).await {
+                Ok(existing) if wanted.iter().all(|(k, v)| existing.labels.get(k) == v.as_ref()) => existing.id,
+                _ => return Err(e.into()),
+            },
+            Err(e) => return Err(e.into()),
+        };
         self.emit("Container", &final_name, "Created", now_ms(start), None);
-        Ok((created.id, final_name))
+        Ok((created, final_name))
     }
 
     /// Stops (within `timeout`) and removes a container; a container already gone is fine.
