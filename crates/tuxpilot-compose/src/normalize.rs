@@ -196,21 +196,6 @@ fn dedupe(service: &mut Service) {
     by_key(&mut service.env_file, |e| e.path.clone());
 }
 
-/// Cleans a container path as Go's `path.Clean` does: `/data/` → `/data`, `/a//b/./c` → `/a/b/c`.
-fn clean_path(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
 /// A device request with compose-go's defaults: no `count` and no `device_ids` means all;
 /// `count: all` is -1; a numeric string is a number.
 fn device_request(d: &mut serde_json::Value, at: &str, merged: &Node, need_capabilities: bool) -> Result<()> {
@@ -269,7 +254,7 @@ fn compose_go_forms(name: &str, service: &mut Service, merged: &Node) -> Result<
             ));
         }
         if v.target.starts_with('/') {
-            v.target = clean_path(&v.target);
+            v.target = crate::paths::clean(Path::new(&v.target)).to_string_lossy().into_owned();
         }
     }
     for f in &mut service.secrets {

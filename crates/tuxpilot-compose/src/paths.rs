@@ -27,7 +27,8 @@ pub fn clean(p: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                // `..` above the root is the root, as in Go.
+                if !out.pop() && !out.has_root() {
                     out.push("..");
                 }
             }

@@ -15,16 +15,17 @@ use tuxpilot_docker::{Engine, NetworkAttachment, NetworkSpec};
 /// Creates the project network `key` as `up` would, with its subnet fixed.
 pub(crate) async fn create(runtime: &ComposeRuntime, key: &str, name: &str) -> Result<(), RunError> {
     let mut spec = runtime.network_spec(key, name);
+    let fallback = spec.clone();
     let bridge = spec.driver.as_deref().is_none_or(|d| d == "bridge");
+    let mut pinned = false;
     if spec.subnets.is_empty()
         && bridge
         && let Some(subnet) = free_subnet(runtime.engine().as_ref(), name).await
     {
         spec.subnets = vec![subnet];
+        pinned = true;
     }
     runtime.emit("Network", name, "Creating", None, None);
-    let pinned = !spec.subnets.is_empty() && runtime.network_spec(key, name).subnets.is_empty();
-    let fallback = NetworkSpec { subnets: Vec::new(), ..spec.clone() };
     match runtime.engine().create_network(spec).await {
         Ok(_) => {}
         // Another deploy made it meanwhile.

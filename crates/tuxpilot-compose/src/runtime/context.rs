@@ -74,19 +74,13 @@ fn to_regex(pattern: &str) -> Option<Regex> {
     Regex::new(&re).ok()
 }
 
-/// `path.Clean` for a relative pattern: no `./`, no `//`, `..` resolved, no leading `/`.
+/// A pattern or path as patternmatcher cleans it (Go's `filepath.Clean`), without a leading `/`.
 fn clean(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
+    let cleaned = crate::paths::clean(Path::new(p)).to_string_lossy().into_owned();
+    match cleaned.trim_start_matches('/') {
+        "." => String::new(),
+        rest => rest.to_string(),
     }
-    parts.join("/")
 }
 
 impl IgnoreRules {
