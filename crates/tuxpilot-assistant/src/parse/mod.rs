@@ -1,0 +1,343 @@
+//! The offline parser: English requests into intents, deterministically, with no model.
+//!
+//! A request is cleaned into words ([`text`]), checked for what is refused, classified by the
+//! first rule whose cues it has (the rules' order settles overlaps: "show the logs" is logs, not
+//! list; "check the security" is a scan), and its arguments are read by that intent's
+//! extractor ([`args`]). Names are resolved against the engine's [`Inventory`]; a pronoun refers
+//! to what the [`Conversation`] last talked about.
+
+mod args;
+pub mod text;
+
+use crate::intent::*;
+use crate::inventory::{Conversation, Inventory};
+use text::Word;
+
+/// Parses one request.
+pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) -> Intent {
+    let mut words = text::words(request);
+    if let Some(reason) = refusal(&words, request) {
+        return Intent::Refuse(RefuseArgs { reason });
+    }
+    text::strip_fillers(&mut words);
+    let known = |w: &str| inventory.knows(w);
+    text::correct_typos(&mut words, &known);
+    let p = Parser { w: &words, inv: inventory, conv: conversation };
+    let intent = p.classify();
+    // An intent whose arguments do not validate is a question, never a guess.
+    match intent.validate() {
+        Ok(()) => intent,
+        Err(e) => Intent::Clarify(ClarifyArgs { question: format!("I could not use that: {e}. Could you rephrase?") }),
+    }
+}
+
+pub(crate) struct Parser<'a> {
+    pub(crate) w: &'a [Word],
+    pub(crate) inv: &'a Inventory,
+    pub(crate) conv: &'a Conversation,
+}
+
+impl Parser<'_> {
+    pub(crate) fn has(&self, word: &str) -> bool {
+        self.w.iter().any(|w| w.low == word)
+    }
+
+    pub(crate) fn has_any(&self, words: &[&str]) -> bool {
+        self.w.iter().any(|w| words.contains(&w.low.as_str()))
+    }
+
+    /// A phrase of consecutive words.
+    pub(crate) fn phrase(&self, phrase: &str) -> bool {
+        self.phrase_at(phrase).is_some()
+    }
+
+    pub(crate) fn phrase_at(&self, phrase: &str) -> Option<usize> {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        if p.len() > self.w.len() {
+            return None;
+        }
+        (0..=self.w.len() - p.len()).find(|&i| p.iter().enumerate().all(|(j, x)| self.w[i + j].low == *x))
+    }
+
+    pub(crate) fn any_phrase(&self, phrases: &[&str]) -> bool {
+        phrases.iter().any(|p| self.phrase(p))
+    }
+
+    fn first(&self) -> &str {
+        self.w.first().map(|w| w.low.as_str()).unwrap_or("")
+    }
+
+    fn classify(&self) -> Intent {
+        if self.w.is_empty() {
+            return help_or_unknown(true);
+        }
+        if self.is_help() {
+            return Intent::Help(NoArgs {});
+        }
+        let first = self.first();
+        let deploy_verb = self.has_any(&["deploy", "redeploy"]);
+        if !deploy_verb && self.is_compose() {
+            return if self.has_any(&["down", "stop", "teardown", "destroy", "remove", "delete", "kill"])
+                || self.any_phrase(&["tear down", "take down", "shut down", "clean up"])
+            {
+                self.compose_down()
+            } else {
+                self.compose_up()
+            };
+        }
+        if self.has_any(&["rollback", "revert", "downgrade", "undo"])
+            || self.any_phrase(&["roll back", "roll it back", "go back to", "back to version", "back to the previous"])
+        {
+            return self.rollback();
+        }
+        if self.has_any(&["history", "revisions", "versions"])
+            || self.any_phrase(&["previous deployments", "past deployments", "deployment log", "which version", "what version"])
+        {
+            return self.history();
+        }
+        if self.is_scale() {
+            return self.scale();
+        }
+        let lifecycle_first =
+            matches!(first, "start" | "stop" | "restart" | "reboot" | "remove" | "delete" | "rm" | "kill" | "halt");
+        if !lifecycle_first && self.is_scan() {
+            return self.scan();
+        }
+        if !lifecycle_first && self.is_optimize() {
+            return Intent::Optimize(ScopeArgs { target: self.scope() });
+        }
+        if !lifecycle_first && self.is_monitor() {
+            return self.monitor();
+        }
+        if !lifecycle_first && self.is_diagnose() {
+            return self.with_target("diagnose", |target| Intent::Diagnose(TargetArgs { target }));
+        }
+        if !lifecycle_first && self.is_logs() {
+            return self.logs();
+        }
+        if deploy_verb || self.is_deploy() {
+            return self.deploy();
+        }
+        if let Some(i) = self.lifecycle() {
+            return i;
+        }
+        if self.is_inspect() {
+            return self.with_target("inspect", |target| Intent::Inspect(TargetArgs { target }));
+        }
+        if self.is_list() {
+            return Intent::List(ListArgs { all: self.list_all() });
+        }
+        help_or_unknown(false)
+    }
+
+    fn is_help(&self) -> bool {
+        let short = self.w.len() <= 6;
+        (short && self.has_any(&["help", "commands", "manual"]) && !self.has_any(&["cpu", "memory", "disk"]))
+            || self.any_phrase(&["what can you do", "what do you do", "how do i use you", "what can i ask", "how does this work", "what are your commands"])
+            || (self.w.len() == 1 && matches!(self.first(), "?" | "h" | "menu"))
+    }
+
+    fn is_compose(&self) -> bool {
+        self.has_any(&["compose", "docker-compose", "compose.yaml", "compose.yml"])
+            || self.w.iter().any(|w| {
+                let f = w.low.rsplit('/').next().unwrap_or("");
+                f.ends_with("compose.yml") || f.ends_with("compose.yaml")
+            }) && self.has_any(&["up", "down", "start", "run", "stop", "bring", "launch", "teardown"])
+    }
+
+    fn is_scale(&self) -> bool {
+        self.has_any(&["scale", "scaled", "rescale", "autoscale", "replicas", "replica", "instances", "copies"])
+            || self.w.iter().any(|w| args::service_equals(&w.raw).is_some())
+            || self.any_phrase(&["more traffic", "handle more", "more load", "less traffic", "heavy load", "high load", "scale out", "scale in", "more capacity"])
+                && !self.has_any(&["deploy", "launch"])
+    }
+
+    fn is_scan(&self) -> bool {
+        self.has_any(&[
+            "scan", "scans", "scanning", "security", "secure", "insecure", "vulnerabilities", "vulnerability",
+            "vulnerable", "cve", "cves", "audit", "cis", "compliance", "compliant", "harden", "hardening",
+            "misconfiguration", "misconfigurations", "safe", "exploit", "exploits", "trivy",
+        ]) || self.phrase("security issues")
+    }
+
+    fn is_optimize(&self) -> bool {
+        self.has_any(&["optimize", "optimise", "optimization", "optimisation", "rightsize", "right-size", "right-sizing", "rightsizing", "tune", "overprovisioned", "wasting", "waste"])
+            || (self.has_any(&["reduce", "lower", "improve", "efficient", "efficiency", "save", "cut", "trim", "recommend", "recommendations", "suggest"])
+                && self.has_any(&["resource", "resources", "usage", "memory", "cpu", "limits", "costs", "cost", "footprint"]))
+            || self.any_phrase(&["right size", "resource limits", "too much memory", "too many resources"])
+                && !self.has_any(&["alert", "monitor", "notify"])
+    }
+
+    fn is_monitor(&self) -> bool {
+        self.has_any(&[
+            "monitor", "monitoring", "monitored", "stats", "statistics", "metrics", "alert", "alerts", "alerting",
+            "notify", "dashboard", "top", "usage", "utilization", "utilisation", "consumption", "consuming", "hogging",
+            "hogs", "hog", "observe",
+        ]) || (self.has_any(&["cpu", "memory", "ram", "mem", "load"]) && !self.has_any(&["limit", "limits"]))
+            || self.phrase("keep an eye")
+            || (self.has("watch") && !self.has_any(&["logs", "log"]))
+    }
+
+    fn is_diagnose(&self) -> bool {
+        self.has_any(&[
+            "diagnose", "diagnosis", "wrong", "crash", "crashing", "crashed", "crashes", "failing", "failed",
+            "broken", "debug", "troubleshoot", "unhealthy", "died", "dying", "dead", "oom", "oomkilled", "exited",
+            "exiting", "problem", "problems", "issue", "issues", "error", "errors", "fix", "investigate", "restarting",
+            "crashloop", "flapping",
+        ]) || self.any_phrase(&["is down", "went down", "goes down", "keeps dying", "not working", "does not work", "not starting", "will not start", "keeps restarting", "why is", "why did", "why does", "what happened", "exit code", "not responding", "keep restarting"])
+    }
+
+    fn is_logs(&self) -> bool {
+        self.has_any(&["logs", "log", "logfile", "stdout", "stderr", "output"])
+            || (self.first() == "tail" && self.w.len() > 1)
+    }
+
+    fn is_deploy(&self) -> bool {
+        let verb = self.has_any(&["launch", "install", "provision", "spin"])
+            || self.any_phrase(&["set up", "setup", "bring up", "stand up", "get me", "give me", "spin up", "create a", "create an", "run a", "run an", "start a", "start an", "i need a", "i need an"]);
+        let templ = self.w.iter().any(|w| args::template_word(&w.low).is_some());
+        let file = self.w.iter().any(|w| args::is_app_file(&w.raw));
+        (verb && (templ || file || self.has_any(&["application", "app", "stack", "site", "website", "database", "cache", "blog"])))
+            || (templ && self.has_any(&["with", "using", "application", "app", "stack", "website", "site"]) && !self.has_any(&["container", "containers"]))
+            || (matches!(self.first(), "run" | "create" | "start" | "add") && templ && !self.targets_known())
+    }
+
+    /// A word after the verb names a container the engine has.
+    fn targets_known(&self) -> bool {
+        self.w.iter().skip(1).any(|w| self.inv.containers.iter().any(|c| c.name == w.raw))
+    }
+
+    fn is_inspect(&self) -> bool {
+        self.has_any(&["inspect", "details", "detail", "describe", "info", "information", "configuration", "config", "status", "state", "ip", "address", "ports", "env", "environment"])
+            || self.any_phrase(&["tell me about", "what about", "look at", "is it running", "is running"])
+                && self.explicit_target().is_some()
+    }
+
+    fn is_list(&self) -> bool {
+        self.has_any(&["list", "ls", "ps", "containers", "running", "stopped", "exited"])
+            || self.any_phrase(&["what is running", "what is up", "what do i have", "show everything", "show all"])
+    }
+
+    fn list_all(&self) -> bool {
+        self.has_any(&["all", "every", "everything", "stopped", "exited", "dead", "including", "inactive", "-a", "--all"])
+            && !self.phrase("all running")
+    }
+
+    fn lifecycle(&self) -> Option<Intent> {
+        let verbs: &[(&[&str], &str)] = &[
+            (&["restart", "reboot", "bounce", "recycle", "reload"], "restart"),
+            (&["remove", "delete", "rm", "destroy", "erase", "purge"], "remove"),
+            (&["stop", "halt", "kill", "terminate", "pause"], "stop"),
+            (&["start", "boot", "resume", "unpause", "up"], "start"),
+        ];
+        let first = self.first();
+        // The first verb in the request decides ("stop web and restart it" is a stop).
+        let mut found: Option<(usize, &str)> = None;
+        for (i, w) in self.w.iter().enumerate() {
+            if let Some((_, name)) = verbs.iter().find(|(vs, _)| vs.contains(&w.low.as_str())) {
+                found = Some((i, name));
+                break;
+            }
+        }
+        let mut name = found.map(|(_, n)| n);
+        if self.any_phrase(&["shut down", "turn off", "switch off", "bring down", "take down"]) {
+            name = Some("stop");
+        }
+        if self.any_phrase(&["get rid of", "clean up", "throw away"]) {
+            name = Some("remove");
+        }
+        let name = name?;
+        if first == "up" && self.w.len() == 1 {
+            return None;
+        }
+        let make = |target: String| match name {
+            "restart" => Intent::Restart(TargetArgs { target }),
+            "remove" => Intent::Remove(TargetArgs { target }),
+            "stop" => Intent::Stop(TargetArgs { target }),
+            _ => Intent::Start(TargetArgs { target }),
+        };
+        Some(self.with_target(name, make))
+    }
+}
+
+/// Requests that are declined, whatever else they say: shells, exec, arbitrary commands,
+/// privileged containers, the host.
+fn refusal(words: &[Word], request: &str) -> Option<String> {
+    let low = request.to_lowercase();
+    let has = |w: &str| words.iter().any(|x| x.low == w);
+    let shell = ["shell", "bash", "zsh", "sh", "powershell", "exec", "nsenter", "chroot", "sudo", "ssh", "telnet", "netcat", "nc", "tty", "terminal"];
+    let command_phrase = [
+        "run command", "run a command", "run the command", "run this command", "execute command", "execute a command",
+        "execute the command", "execute this", "rm -rf", "| sh", "| bash", "|sh", "|bash", "mkfs", "dd if=", ":(){", "eval ",
+        "curl ", "wget ", "chmod ", "chown ", "apt-get", "apt install", "pip install", "docker run", "docker exec",
+        "/bin/", "&&", "$(",
+    ];
+    if shell.iter().any(|w| has(w)) || low.contains("docker exec") || low.contains(" -it ") {
+        return Some(
+            "I don't open shells or run commands inside containers: I only carry out the operations I can check and \
+             plan (list, logs, deploy, scale, scans, diagnose…). For a shell, run `docker exec -it NAME sh` yourself."
+                .into(),
+        );
+    }
+    if command_phrase.iter().any(|p| low.contains(p)) || words.iter().any(|w| w.quoted && w.raw.contains(' ')) {
+        return Some(
+            "I don't run arbitrary commands. Tell me what you want done (for example \"show the logs of web\", \
+             \"restart web\", \"diagnose db\") and I'll plan it with TuxPilot's own operations."
+                .into(),
+        );
+    }
+    let privileged = ["privileged", "--privileged", "cap-add", "cap_add", "--cap-add", "sys_admin", "cap_sys_admin", "capabilities", "apparmor=unconfined", "seccomp=unconfined"];
+    if privileged.iter().any(|p| has(p) || low.contains(p)) && !has("list") && !has("scan") && !has("check") && !has("audit") {
+        return Some(
+            "I don't create privileged containers or add capabilities: that hands the container the host. Add only the \
+             capability you need in your app.yaml or compose file and deploy that; a scan (\"check the security of my \
+             containers\") reports what is privileged today."
+                .into(),
+        );
+    }
+    if low.contains("docker socket") || low.contains("docker.sock") {
+        return Some(
+            "I don't hand a container the Docker socket: whoever holds it controls the host. If a tool needs the engine, \
+             give it a read-only proxy of the API instead."
+                .into(),
+        );
+    }
+    let host_danger = ["filesystem", "file system", "root", "shell", "pid namespace", "namespace", "escape", "breakout", "docker.sock", "/etc", "/var/run", "/proc", "/dev"];
+    if (low.contains("host") && host_danger.iter().any(|d| low.contains(d)))
+        || low.contains("docker.sock")
+        || low.contains("/var/run/docker")
+        || low.contains("/etc/shadow")
+        || low.contains("/etc/passwd")
+    {
+        return Some(
+            "I don't give containers access to the host (its root filesystem, its Docker socket, its namespaces). Declare \
+             the specific volume you need in an app.yaml or compose file and deploy that instead."
+                .into(),
+        );
+    }
+    None
+}
+
+fn help_or_unknown(help: bool) -> Intent {
+    if help {
+        return Intent::Help(NoArgs {});
+    }
+    Intent::Unknown(UnknownArgs {
+        suggestions: [
+            "list my containers",
+            "show the logs of web",
+            "deploy nginx and redis",
+            "scale web to 3",
+            "diagnose db",
+            "check the security of my running containers",
+            "optimize container resource usage",
+            "set up monitoring for my containers",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests;
