@@ -336,7 +336,7 @@ pub const INTENTS: &[IntentInfo] = &[
     ),
     info(
         "monitor",
-        "Resource use of containers now, with CPU/memory alert thresholds.",
+        "Resource use of containers now; with cpu_threshold/memory_threshold it also writes those alert settings.",
         Access::Read,
         false,
         true,
@@ -433,7 +433,11 @@ impl Intent {
 
     /// Read or write: decided by the intent's kind, whoever proposed it.
     pub fn access(&self) -> Access {
-        self.info().access
+        match self {
+            // Alert thresholds are written to the config file.
+            Intent::Monitor(a) if a.cpu_threshold.is_some() || a.memory_threshold.is_some() => Access::Write,
+            _ => self.info().access,
+        }
     }
 
     /// The arguments as a JSON object.

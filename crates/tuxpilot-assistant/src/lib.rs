@@ -23,10 +23,18 @@
 //! assert_eq!(intent.arguments()["replicas"], 3);
 //! ```
 
+mod compose;
+pub mod diagnose;
+pub mod exec;
 pub mod intent;
 pub mod inventory;
 pub mod parse;
+pub mod plan;
+pub mod safety;
+pub mod templates;
 
+pub use exec::{ExecError, ExecSettings, Executor, Handoff, Offer, Outcome, Prepared};
 pub use intent::{Access, INTENTS, Intent, IntentInfo, InvalidIntent, arguments_schema};
+pub use plan::{Plan, plan};
 pub use inventory::{Conversation, Inventory, KnownApp, KnownContainer};
 pub use parse::parse;

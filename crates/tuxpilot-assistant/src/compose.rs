@@ -1,0 +1,75 @@
+//! `compose_up` / `compose_down` with tuxpilot-compose, as `tuxpilot compose up -d` / `down`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::json;
+use tuxpilot_compose::runtime::{ComposeRuntime, DownOptions, ProgressFn, ProjectMeta, UpOptions};
+use tuxpilot_compose::{ConfigFile, LoadOptions};
+use tuxpilot_docker::Engine;
+
+use crate::exec::{ExecError, Outcome};
+use crate::intent::{ComposeDownArgs, ComposeUpArgs};
+
+fn options(path: Option<&str>, project: Option<&str>) -> Result<LoadOptions, ExecError> {
+    let cwd = std::env::current_dir().map_err(|e| ExecError::Other(format!("cannot read the current directory: {e}")))?;
+    let mut o = match path.map(PathBuf::from) {
+        Some(p) if p.is_dir() => {
+            let dir = if p.is_absolute() { p } else { cwd.join(p) };
+            LoadOptions::new(dir)
+        }
+        Some(p) => {
+            let mut o = LoadOptions::new(cwd);
+            o.files.push(ConfigFile::path(&p));
+            o
+        }
+        None => LoadOptions::new(cwd),
+    };
+    o.project_name = project.map(|p| p.to_string());
+    Ok(o)
+}
+
+fn runtime(engine: Arc<dyn Engine>, o: &LoadOptions, progress: ProgressFn) -> Result<ComposeRuntime, ExecError> {
+    let loaded = tuxpilot_compose::load(o).map_err(|e| ExecError::Other(e.to_string()))?;
+    let meta = ProjectMeta::new(&loaded.working_dir, &loaded.config_files);
+    Ok(ComposeRuntime::new(engine, loaded.project, meta, progress))
+}
+
+/// `compose up -d`.
+pub async fn up(engine: Arc<dyn Engine>, a: &ComposeUpArgs, progress: ProgressFn) -> Result<Outcome, ExecError> {
+    let o = options(a.path.as_deref(), a.project.as_deref())?;
+    let rt = runtime(engine, &o, progress)?;
+    let name = rt.project().name.clone();
+    rt.up(&UpOptions::default()).await.map_err(|e| ExecError::Other(e.to_string()))?;
+    let ps = rt.containers(true).await.map_err(|e| ExecError::Other(e.to_string()))?;
+    let names: Vec<String> = ps.iter().map(|c| c.name.trim_start_matches('/').to_string()).collect();
+    Ok(Outcome {
+        reply: format!("Project {name} is up: {}.", names.join(", ")),
+        data: json!({ "project": name, "containers": names }),
+        handoff: None,
+        offer: None,
+    })
+}
+
+/// `compose down`: with a file, as the file says; with only a project name, everything the
+/// engine has labelled with that project.
+pub async fn down(engine: Arc<dyn Engine>, a: &ComposeDownArgs, progress: ProgressFn) -> Result<Outcome, ExecError> {
+    let mut o = options(a.path.as_deref(), a.project.as_deref())?;
+    let has_file = a.path.is_some() || tuxpilot_compose::discover(&o.working_dir, &mut Vec::new()).is_ok_and(|f| !f.is_empty());
+    if !has_file {
+        let Some(p) = &a.project else {
+            return Err(ExecError::Other("no compose file here: name the project or the file".into()));
+        };
+        o.files = vec![ConfigFile { path: Path::new("compose.yaml").to_path_buf(), content: Some("services: {}\n".into()) }];
+        o.project_name = Some(p.clone());
+    }
+    let rt = runtime(engine, &o, progress)?;
+    let name = rt.project().name.clone();
+    rt.down(&DownOptions { remove_orphans: true, ..Default::default() }).await.map_err(|e| ExecError::Other(e.to_string()))?;
+    Ok(Outcome {
+        reply: format!("Project {name} is down (volumes kept)."),
+        data: json!({ "project": name }),
+        handoff: None,
+        offer: None,
+    })
+}

@@ -1,0 +1,667 @@
+//! Running intents with the TuxPilot libraries: the same calls the CLI's commands make. No
+//! shell, ever. An intent is first *prepared* (its plan completed from what the engine says:
+//! the replica count proposed, the app.yaml generated), then *executed* once confirmed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tuxpilot_docker::{Engine, ListContainersOptions, LogOptions, RemoveOptions};
+use tuxpilot_orchestrator::{DeployOptions, LoadAppOptions, OrchestrationConfig, Orchestrator};
+
+use crate::diagnose::{diagnose, human_bytes};
+use crate::intent::*;
+use crate::inventory::{Inventory, KnownApp, KnownContainer};
+use crate::plan::{Plan, plan};
+use crate::templates::{GeneratedApp, app_for};
+
+/// Why an intent could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The engine refused or failed.
+    #[error(transparent)]
+    Engine(#[from] tuxpilot_docker::EngineError),
+    /// The orchestrator refused or failed.
+    #[error(transparent)]
+    Orchestrator(#[from] tuxpilot_orchestrator::Error),
+    /// A file that does not load (it names the file, line and key).
+    #[error(transparent)]
+    Load(#[from] tuxpilot_compose::Error),
+    /// Anything else, said plainly.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Settings of an [`Executor`].
+#[derive(Clone)]
+pub struct ExecSettings {
+    /// `[containers.orchestration]`.
+    pub orchestration: OrchestrationConfig,
+    /// `[containers.security]`: the vulnerability database for image scans.
+    pub security: tuxpilot_security::SecurityConfig,
+    /// Where generated app.yaml files are saved.
+    pub workdir: PathBuf,
+    /// The config file alert thresholds are written to (`None`: not written, only reported).
+    pub config_file: Option<PathBuf>,
+    /// How long `optimize` observes.
+    pub optimize_window: Duration,
+    /// Progress of deployments and compose runs.
+    pub progress: tuxpilot_compose::runtime::ProgressFn,
+}
+
+impl Default for ExecSettings {
+    fn default() -> Self {
+        Self {
+            orchestration: OrchestrationConfig::default(),
+            security: tuxpilot_security::SecurityConfig::default(),
+            workdir: PathBuf::from("."),
+            config_file: None,
+            optimize_window: Duration::from_secs(10),
+            progress: Arc::new(|_| {}),
+        }
+    }
+}
+
+/// What a front end must take over: the live monitor view, or following logs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Handoff {
+    /// Open the live view (the CLI's `containers monitor`).
+    LiveMonitor {
+        /// `all` or a container.
+        target: String,
+        /// Sort order.
+        sort: Option<Sort>,
+    },
+    /// Keep streaming a container's logs.
+    FollowLogs {
+        /// The container.
+        target: String,
+    },
+}
+
+/// A change offered after a read (optimize's recommendations): confirmed on its own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Offer {
+    /// What applying it does.
+    pub description: String,
+    /// The recommendations to apply.
+    #[serde(skip)]
+    pub recommendations: Vec<tuxpilot_monitor::optimize::Recommendation>,
+}
+
+/// An intent ready to run: its completed plan, and what was worked out for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prepared {
+    /// The intent.
+    #[serde(flatten)]
+    pub intent: Intent,
+    /// Its plan.
+    pub plan: Plan,
+    /// The app generated for a deploy of images.
+    #[serde(skip)]
+    pub generated: Option<GeneratedApp>,
+    /// Where the generated app.yaml will be saved.
+    #[serde(skip)]
+    pub app_file: Option<PathBuf>,
+    /// For scale: app, service, from, to.
+    #[serde(skip)]
+    pub scale: Option<(String, String, u32, u32)>,
+}
+
+/// What running an intent gave.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// Plain words for the user.
+    pub reply: String,
+    /// The data, with a stable shape per intent.
+    pub data: Value,
+    /// What the front end must take over, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<Handoff>,
+    /// A further change to offer (optimize: apply the limits).
+    #[serde(skip)]
+    pub offer: Option<Offer>,
+}
+
+impl Outcome {
+    fn text(reply: impl Into<String>, data: Value) -> Self {
+        Self { reply: reply.into(), data, handoff: None, offer: None }
+    }
+}
+
+/// Runs intents on an engine.
+#[derive(Clone)]
+pub struct Executor {
+    engine: Arc<dyn Engine>,
+    settings: ExecSettings,
+}
+
+impl Executor {
+    /// An executor over an engine.
+    pub fn new(engine: Arc<dyn Engine>, settings: ExecSettings) -> Self {
+        Self { engine, settings }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
+    fn orchestrator(&self) -> Orchestrator {
+        Orchestrator::new(self.engine.clone(), self.settings.orchestration.clone(), self.settings.progress.clone())
+    }
+
+    /// What the engine has, for name resolution.
+    pub async fn inventory(&self) -> Result<Inventory, ExecError> {
+        let list = self.engine.list_containers(ListContainersOptions { all: true, ..Default::default() }).await?;
+        let containers = list
+            .into_iter()
+            .map(|c| KnownContainer {
+                name: c.name.trim_start_matches('/').to_string(),
+                id: c.id,
+                image: c.image,
+                service: c.labels.get("com.docker.compose.service").cloned(),
+                project: c.labels.get("com.docker.compose.project").cloned(),
+                running: c.state == tuxpilot_docker::ContainerState::Running,
+            })
+            .collect();
+        let apps = match self.orchestrator().deployments().await {
+            Ok(d) => d
+                .into_iter()
+                .map(|d| KnownApp { name: d.name, services: d.services.into_iter().map(|s| s.service).collect() })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        Ok(Inventory { containers, apps })
+    }
+
+    /// Completes an intent's plan from what the engine says. Changes nothing.
+    pub async fn prepare(&self, intent: &Intent) -> Result<Prepared, ExecError> {
+        intent.validate().map_err(|e| ExecError::Other(e.0))?;
+        let mut p = Prepared { intent: intent.clone(), plan: plan(intent), generated: None, app_file: None, scale: None };
+        match intent {
+            Intent::Deploy(DeployArgs { images: Some(images), .. }) => {
+                let app = app_for(images, &mut port_free);
+                let file = unused_path(&self.settings.workdir, &app.name);
+                p.plan.steps = vec![
+                    format!("save this app.yaml as {}:\n{}", file.display(), indent(&app.yaml)),
+                    format!("deploy app {}: dependencies first, each service health-gated, rolled back on failure", app.name),
+                ];
+                p.plan.steps.extend(app.notes.iter().map(|n| format!("note: {n}")));
+                p.plan.commands = vec![format!("tuxpilot containers deploy --file {}", file.display())];
+                p.generated = Some(app);
+                p.app_file = Some(file);
+            }
+            Intent::Scale(a) => {
+                let orch = self.orchestrator();
+                let (app, service) = orch.resolve_service(&a.service, None).await?;
+                let current = self.replicas_of(&app, &service).await?;
+                let (to, reason) = match (a.replicas, a.delta, a.direction) {
+                    (Some(r), _, _) => (r, String::new()),
+                    (_, Some(d), _) => ((i64::from(current) + d).max(0) as u32, String::new()),
+                    (_, _, Some(dir)) => self.propose(&app, &service, current, dir).await?,
+                    _ => return Err(ExecError::Other("scale needs replicas, delta or direction".into())),
+                };
+                p.plan.summary = format!("scale {app}/{service} from {current} to {to} replicas");
+                p.plan.steps = vec![format!(
+                    "{app}/{service}: {current} → {to} replicas{}",
+                    if reason.is_empty() { String::new() } else { format!(" ({reason})") }
+                )];
+                p.plan.commands = vec![format!("tuxpilot containers scale {service} {to} --app {app}")];
+                p.scale = Some((app, service, current, to));
+            }
+            Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) if a.target == "all" => {
+                let running = !matches!(intent, Intent::Start(_));
+                let names = self.names(running).await?;
+                p.plan.steps = names.iter().map(|n| format!("{} {n}", intent.name())).collect();
+                if names.is_empty() {
+                    p.plan.steps.push("(no container to act on)".into());
+                }
+            }
+            _ => {}
+        }
+        Ok(p)
+    }
+
+    async fn names(&self, running: bool) -> Result<Vec<String>, ExecError> {
+        let list = self.engine.list_containers(ListContainersOptions { all: !running, ..Default::default() }).await?;
+        Ok(list
+            .into_iter()
+            .filter(|c| !running || c.state == tuxpilot_docker::ContainerState::Running)
+            .filter(|c| running || c.state != tuxpilot_docker::ContainerState::Running)
+            .map(|c| c.name.trim_start_matches('/').to_string())
+            .collect())
+    }
+
+    async fn replicas_of(&self, app: &str, service: &str) -> Result<u32, ExecError> {
+        let d = self.orchestrator().deployments().await?;
+        Ok(d.iter()
+            .find(|d| d.name == app)
+            .and_then(|d| d.services.iter().find(|s| s.service == service))
+            .map(|s| s.desired)
+            .unwrap_or(1))
+    }
+
+    /// "More traffic": a replica count from the service's observed CPU.
+    async fn propose(&self, app: &str, service: &str, current: u32, dir: Direction) -> Result<(u32, String), ExecError> {
+        let mut filters = tuxpilot_docker::Filters::default();
+        filters.0.insert("label".into(), vec![format!("com.docker.compose.project={app}"), format!("com.docker.compose.service={service}")]);
+        let list = self.engine.list_containers(ListContainersOptions { all: false, filters }).await?;
+        let mut cpu = Vec::new();
+        for c in &list {
+            if let Ok(sample) = self.engine.stats_once(&c.id).await {
+                let details = self.engine.inspect_container(&c.id).await.ok();
+                let limit = details.map(|d| d.host_config.nano_cpus as f64 / 1e9).filter(|l| *l > 0.0);
+                // Percent of its own CPU limit when it has one, else of one CPU.
+                cpu.push(tuxpilot_monitor::cpu_percent(&sample) / limit.unwrap_or(1.0));
+            }
+        }
+        let current = current.max(1);
+        if cpu.is_empty() {
+            let to = if dir == Direction::Up { current + 1 } else { current.saturating_sub(1).max(1) };
+            return Ok((to, "no CPU figures yet, so one step".into()));
+        }
+        let avg = cpu.iter().sum::<f64>() / cpu.len() as f64;
+        // Aim at 60 % of the limit per replica after the change.
+        let needed = ((f64::from(current) * avg / 60.0).ceil() as u32).max(1);
+        let to = match dir {
+            Direction::Up => needed.max(current + 1).min(current * 4),
+            Direction::Down => needed.min(current.saturating_sub(1)).max(1),
+        };
+        Ok((to, format!("replicas average {avg:.0} % CPU of their limit; {to} keeps each near 60 %")))
+    }
+
+    /// Runs a prepared intent. Writes must have been confirmed by the caller.
+    pub async fn execute(&self, p: &Prepared) -> Result<Outcome, ExecError> {
+        let e = self.engine.as_ref();
+        match &p.intent {
+            Intent::List(a) => {
+                let list = e.list_containers(ListContainersOptions { all: a.all, ..Default::default() }).await?;
+                let rows: Vec<Value> = list
+                    .iter()
+                    .map(|c| {
+                        json!({"name": c.name.trim_start_matches('/'), "id": short(&c.id), "image": c.image,
+                               "state": format!("{:?}", c.state).to_lowercase(), "status": c.status})
+                    })
+                    .collect();
+                let mut reply = if list.is_empty() {
+                    format!("No {}containers.", if a.all { "" } else { "running " })
+                } else {
+                    format!("{} container{}:\n", list.len(), if list.len() == 1 { "" } else { "s" })
+                };
+                for c in &list {
+                    reply.push_str(&format!("  {:<24} {:<28} {}\n", c.name.trim_start_matches('/'), c.image, c.status));
+                }
+                Ok(Outcome::text(reply.trim_end(), json!({ "containers": rows })))
+            }
+            Intent::Inspect(a) => {
+                let d = e.inspect_container(&a.target).await?;
+                let reply = format!(
+                    "{} ({}), image {}: {}{}; restarts {}; memory limit {}; ports {}",
+                    d.name.trim_start_matches('/'),
+                    short(&d.id),
+                    d.image,
+                    format!("{:?}", d.state.status).to_lowercase(),
+                    d.state.health.as_ref().map(|h| format!(" ({})", format!("{h:?}").to_lowercase())).unwrap_or_default(),
+                    d.restart_count,
+                    if d.host_config.memory > 0 { human_bytes(d.host_config.memory) } else { "none".into() },
+                    if d.exposed_ports.is_empty() { "none".to_string() } else { d.exposed_ports.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ") }
+                );
+                let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
+                crate::safety::mask_env(&mut v);
+                Ok(Outcome::text(reply, v))
+            }
+            Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) => {
+                let names = if a.target == "all" {
+                    self.names(!matches!(p.intent, Intent::Start(_))).await?
+                } else {
+                    vec![a.target.clone()]
+                };
+                let mut done = Vec::new();
+                let mut failed = Vec::new();
+                for n in &names {
+                    let r = match p.intent {
+                        Intent::Start(_) => e.start_container(n).await,
+                        Intent::Stop(_) => e.stop_container(n, None).await,
+                        _ => e.restart_container(n, None).await,
+                    };
+                    match r {
+                        Ok(()) => done.push(n.clone()),
+                        Err(err) => failed.push(format!("{n}: {err}")),
+                    }
+                }
+                let past = match p.intent {
+                    Intent::Start(_) => "Started",
+                    Intent::Stop(_) => "Stopped",
+                    _ => "Restarted",
+                };
+                if names.len() == 1 && !failed.is_empty() {
+                    return Err(ExecError::Other(failed.remove(0)));
+                }
+                let mut reply = if done.is_empty() { "Nothing changed.".to_string() } else { format!("{past} {}.", done.join(", ")) };
+                if !failed.is_empty() {
+                    reply.push_str(&format!("\nFailed: {}", failed.join("; ")));
+                }
+                Ok(Outcome::text(reply, json!({ "done": done, "failed": failed })))
+            }
+            Intent::Remove(a) => {
+                e.remove_container(&a.target, RemoveOptions { force: true, volumes: false }).await?;
+                Ok(Outcome::text(format!("Removed {}.", a.target), json!({ "removed": a.target })))
+            }
+            Intent::Logs(a) => {
+                let lines = self.log_lines(&a.target, a.tail.unwrap_or(100)).await?;
+                let reply = if lines.is_empty() { format!("{} has logged nothing.", a.target) } else { lines.join("\n") };
+                let mut o = Outcome::text(reply, json!({ "target": a.target, "lines": lines }));
+                if a.follow {
+                    o.handoff = Some(Handoff::FollowLogs { target: a.target.clone() });
+                }
+                Ok(o)
+            }
+            Intent::Deploy(a) => {
+                let file = match (&p.generated, &p.app_file, &a.file) {
+                    (Some(app), Some(path), _) => {
+                        std::fs::write(path, &app.yaml)
+                            .map_err(|err| ExecError::Other(format!("cannot save {}: {err}", path.display())))?;
+                        path.clone()
+                    }
+                    (_, _, Some(f)) => PathBuf::from(f),
+                    _ => return Err(ExecError::Other("nothing to deploy".into())),
+                };
+                let app = tuxpilot_orchestrator::load(&file, &LoadAppOptions::from_env())?;
+                let result = self
+                    .orchestrator()
+                    .deploy(&app, &DeployOptions { security: self.settings.security.clone(), ..Default::default() })
+                    .await?;
+                let mut reply = format!("App {} version {}: {}.", result.name, result.version, result.status);
+                if let Some(app) = &p.generated {
+                    reply.push_str(&format!(" Saved as {}.", file.display()));
+                    for n in &app.notes {
+                        reply.push_str(&format!("\n  {n}"));
+                    }
+                }
+                if let Some(f) = &result.failure {
+                    reply.push_str(&format!("\n  {}", serde_json::to_string(f).unwrap_or_default()));
+                }
+                let data = json!({ "file": file, "result": result });
+                if !result.succeeded() {
+                    return Err(ExecError::Other(reply));
+                }
+                Ok(Outcome::text(reply, data))
+            }
+            Intent::Scale(_) => {
+                let Some((app, service, _, to)) = &p.scale else {
+                    return Err(ExecError::Other("scale was not prepared".into()));
+                };
+                let r = self.orchestrator().scale(app, service, *to).await?;
+                let reply = format!(
+                    "{}/{}: {} → {} replicas ({} running){}",
+                    r.app,
+                    r.service,
+                    r.previous_replicas,
+                    r.requested_replicas,
+                    r.current_replicas,
+                    r.message.as_ref().map(|m| format!("; {m}")).unwrap_or_default()
+                );
+                let ok = r.status == "success";
+                let data = serde_json::to_value(&r).unwrap_or(Value::Null);
+                if !ok {
+                    return Err(ExecError::Other(reply));
+                }
+                Ok(Outcome::text(reply, data))
+            }
+            Intent::Rollback(a) => {
+                let r = self.orchestrator().rollback(&a.app, a.to.as_deref()).await?;
+                let reply = format!("App {} is at version {}: {}.", r.name, r.version, r.status);
+                Ok(Outcome::text(reply, serde_json::to_value(&r).unwrap_or(Value::Null)))
+            }
+            Intent::History(a) => {
+                let records = self.orchestrator().history(&a.app).await?;
+                let mut reply = format!("{} has {} recorded deployment(s):", a.app, records.len());
+                for r in &records {
+                    reply.push_str(&format!("\n  {}", serde_json::to_string(r).unwrap_or_default()));
+                }
+                Ok(Outcome::text(reply, json!({ "app": a.app, "history": records })))
+            }
+            Intent::ScanRuntime(a) => {
+                let names = if a.target == "all" { self.names(true).await? } else { vec![a.target.clone()] };
+                let mut reports = Vec::new();
+                let mut reply = String::new();
+                for n in &names {
+                    let r = tuxpilot_security::scan_container(e, n).await.map_err(|err| ExecError::Other(err.to_string()))?;
+                    reply.push_str(&format!("{}: score {}/100, {} finding(s)\n", r.target, r.score, r.findings.len()));
+                    for f in r.findings.iter().take(5) {
+                        reply.push_str(&format!("  [{:?}] {} — {}\n", f.severity, f.title, f.remediation));
+                    }
+                    reports.push(r);
+                }
+                if names.is_empty() {
+                    reply = "No running containers to check.".into();
+                }
+                Ok(Outcome::text(reply.trim_end(), json!({ "reports": reports })))
+            }
+            Intent::ScanImage(a) => {
+                let db = self.settings.security.vulnerability_db.clone().filter(|d| d.is_dir());
+                let r = tuxpilot_security::scan_image(
+                    e,
+                    &a.image,
+                    &tuxpilot_security::ImageScanOptions { db_dir: db.as_deref(), ..Default::default() },
+                )
+                .await
+                .map_err(|err| ExecError::Other(err.to_string()))?;
+                let mut reply = format!("{}: score {}/100, {} finding(s)", r.target, r.score, r.findings.len());
+                for f in r.findings.iter().take(8) {
+                    reply.push_str(&format!("\n  [{:?}] {}", f.severity, f.title));
+                }
+                if db.is_none() {
+                    reply.push_str("\n  (no vulnerability database configured: only configuration and secrets were checked)");
+                }
+                Ok(Outcome::text(reply, serde_json::to_value(&r).unwrap_or(Value::Null)))
+            }
+            Intent::Optimize(a) => self.optimize(&a.target).await,
+            Intent::Monitor(a) => self.monitor(a).await,
+            Intent::Diagnose(a) => {
+                let d = e.inspect_container(&a.target).await?;
+                let logs = self.log_lines(&a.target, 20).await.unwrap_or_default();
+                let diagnosis = diagnose(&d, &logs);
+                let mut reply = diagnosis.explain();
+                if !logs.is_empty() {
+                    reply.push_str("\nLast log lines:\n");
+                    for l in logs.iter().rev().take(5).rev() {
+                        reply.push_str(&format!("  | {l}\n"));
+                    }
+                }
+                Ok(Outcome::text(reply.trim_end(), serde_json::to_value(&diagnosis).unwrap_or(Value::Null)))
+            }
+            Intent::ComposeUp(a) => crate::compose::up(self.engine.clone(), a, self.settings.progress.clone()).await,
+            Intent::ComposeDown(a) => crate::compose::down(self.engine.clone(), a, self.settings.progress.clone()).await,
+            Intent::Help(_) => Ok(Outcome::text(help_text(), json!({ "intents": INTENTS.iter().filter(|i| i.tool).map(|i| i.name).collect::<Vec<_>>() }))),
+            Intent::Clarify(a) => Ok(Outcome::text(a.question.clone(), json!({}))),
+            Intent::Refuse(a) => Ok(Outcome::text(a.reason.clone(), json!({}))),
+            Intent::Unknown(a) => Ok(Outcome::text(
+                format!("I did not understand that. Try:\n  {}", a.suggestions.join("\n  ")),
+                json!({}),
+            )),
+        }
+    }
+
+    /// The last `tail` log lines of a container, stdout and stderr.
+    pub async fn log_lines(&self, target: &str, tail: u64) -> Result<Vec<String>, ExecError> {
+        let mut stream =
+            self.engine.logs(target, LogOptions { tail: Some(tail), stdout: true, stderr: true, ..Default::default() });
+        let mut text = String::new();
+        while let Some(chunk) = stream.next().await {
+            text.push_str(&chunk?.message);
+        }
+        Ok(text.lines().map(|l| l.to_string()).collect())
+    }
+
+    async fn optimize(&self, target: &str) -> Result<Outcome, ExecError> {
+        use tuxpilot_monitor::optimize::{UsageHistory, recommend};
+        let wanted = if target == "all" { None } else { Some(self.engine.inspect_container(target).await?.id) };
+        let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
+        let mut history = UsageHistory::default();
+        let started = tokio::time::Instant::now();
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            ticker.tick().await;
+            let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+            if let Some(id) = &wanted {
+                obs.retain(|o| &o.metrics.id == id);
+            }
+            history.record(&obs);
+            if started.elapsed() >= self.settings.optimize_window {
+                break;
+            }
+        }
+        if history.containers.is_empty() {
+            return Ok(Outcome::text("No running containers to size.", json!({ "recommendations": [] })));
+        }
+        let mut recs = Vec::new();
+        for (id, h) in &history.containers {
+            let details = self.engine.inspect_container(id).await.ok();
+            let mut r = recommend(id, h, details.as_ref().is_some_and(|d| d.state.oom_killed));
+            if let Some(d) = &details {
+                r.current_cpus = (d.host_config.nano_cpus > 0).then(|| d.host_config.nano_cpus as f64 / 1e9);
+                r.current_memory_bytes = (d.host_config.memory > 0).then_some(d.host_config.memory as u64);
+            }
+            recs.push(r);
+        }
+        let mut reply = format!("Observed {} container(s) for {}s:\n", recs.len(), self.settings.optimize_window.as_secs());
+        for r in &recs {
+            reply.push_str(&format!(
+                "  {}: CPU p90 {:.3} → {:.2} cpus; memory peak {} → limit {} ({:?} confidence)\n    {}\n",
+                r.name,
+                r.cpu_p90,
+                r.cpus,
+                human_bytes(r.memory_peak_bytes as i64),
+                human_bytes(r.memory_bytes as i64),
+                r.confidence,
+                r.docker_update()
+            ));
+        }
+        let data = json!({ "recommendations": recs });
+        let mut o = Outcome::text(reply.trim_end(), data);
+        o.offer = Some(Offer { description: format!("apply these limits to {} container(s)", recs.len()), recommendations: recs });
+        Ok(o)
+    }
+
+    /// Applies optimize's recommendations (after their own confirmation).
+    pub async fn apply(&self, offer: &Offer) -> Result<Outcome, ExecError> {
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
+        for r in &offer.recommendations {
+            match r.apply(self.engine.as_ref()).await {
+                Ok(()) => done.push(r.name.clone()),
+                Err(e) => failed.push(format!("{}: {e}", r.name)),
+            }
+        }
+        let reply = format!(
+            "Applied limits to {}.{}",
+            if done.is_empty() { "nothing".to_string() } else { done.join(", ") },
+            if failed.is_empty() { String::new() } else { format!(" Failed: {}", failed.join("; ")) }
+        );
+        Ok(Outcome::text(reply, json!({ "applied": done, "failed": failed })))
+    }
+
+    async fn monitor(&self, a: &MonitorArgs) -> Result<Outcome, ExecError> {
+        let mut written = Vec::new();
+        if a.cpu_threshold.is_some() || a.memory_threshold.is_some() {
+            match &self.settings.config_file {
+                Some(path) => {
+                    crate::safety::write_thresholds(path, a.cpu_threshold, a.memory_threshold).map_err(ExecError::Other)?;
+                    written.push(path.display().to_string());
+                }
+                None => {}
+            }
+        }
+        let wanted = if a.target == "all" { None } else { Some(self.engine.inspect_container(&a.target).await?.id) };
+        let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
+        // CPU needs two samples.
+        let _ = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+        if let Some(id) = &wanted {
+            obs.retain(|o| &o.metrics.id == id);
+        }
+        match a.sort {
+            Some(Sort::Memory) => obs.sort_by(|x, y| y.metrics.memory_used_bytes.cmp(&x.metrics.memory_used_bytes)),
+            _ => obs.sort_by(|x, y| y.metrics.cpu_percent.total_cmp(&x.metrics.cpu_percent)),
+        }
+        let mut reply = String::new();
+        for path in &written {
+            reply.push_str(&format!(
+                "Alert thresholds written to {path}{}{}; `tuxpilot containers monitor` alerts on them.\n",
+                a.cpu_threshold.map(|c| format!(", cpu {c} %")).unwrap_or_default(),
+                a.memory_threshold.map(|m| format!(", memory {m} %")).unwrap_or_default()
+            ));
+        }
+        let mut rows = Vec::new();
+        reply.push_str(&format!("{:<24} {:>7} {:>22} {:>7}\n", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %"));
+        for o in &obs {
+            let m = &o.metrics;
+            let over = a.cpu_threshold.is_some_and(|t| m.cpu_percent > t) || a.memory_threshold.is_some_and(|t| m.memory_percent > t);
+            reply.push_str(&format!(
+                "{:<24} {:>6.2}% {:>22} {:>6.2}%{}\n",
+                m.name,
+                m.cpu_percent,
+                format!("{} / {}", human_bytes(m.memory_used_bytes as i64), human_bytes(m.memory_limit_bytes as i64)),
+                m.memory_percent,
+                if over { "  ← over threshold" } else { "" }
+            ));
+            rows.push(json!({"name": m.name, "cpu_percent": m.cpu_percent, "memory_used_bytes": m.memory_used_bytes,
+                             "memory_limit_bytes": m.memory_limit_bytes, "memory_percent": m.memory_percent, "over_threshold": over}));
+        }
+        let mut o = Outcome::text(
+            reply.trim_end(),
+            json!({ "containers": rows, "thresholds": {"cpu": a.cpu_threshold, "memory": a.memory_threshold}, "config_written": written }),
+        );
+        if a.realtime {
+            o.handoff = Some(Handoff::LiveMonitor { target: a.target.clone(), sort: a.sort });
+        }
+        Ok(o)
+    }
+}
+
+/// What the assistant understands.
+pub fn help_text() -> String {
+    "I manage containers on this engine. Ask me, for example:\n\
+     \x20 list my containers · show all containers\n\
+     \x20 inspect web · start/stop/restart/remove web\n\
+     \x20 show the last 50 lines of web's logs\n\
+     \x20 deploy nginx and redis · deploy app.yaml\n\
+     \x20 scale web to 3 · scale web to handle more traffic\n\
+     \x20 roll back shop · show the history of shop\n\
+     \x20 check the security of my running containers · scan the image nginx:1.25\n\
+     \x20 optimize container resource usage\n\
+     \x20 monitor my containers live · alert me when cpu is above 80%\n\
+     \x20 why does db keep restarting?\n\
+     \x20 docker compose up in ./shop · compose down -p shop\n\
+     Changes are shown first and need a yes. I never open shells or run commands."
+        .to_string()
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Whether a host port can be bound now.
+fn port_free(port: u16) -> bool {
+    std::net::TcpListener::bind(("0.0.0.0", port)).is_ok()
+}
+
+/// `dir/NAME.app.yaml`, or `NAME-2.app.yaml`… when taken.
+fn unused_path(dir: &std::path::Path, name: &str) -> PathBuf {
+    let first = dir.join(format!("{name}.app.yaml"));
+    if !first.exists() {
+        return first;
+    }
+    (2..1000).map(|i| dir.join(format!("{name}-{i}.app.yaml"))).find(|p| !p.exists()).unwrap_or(first)
+}
