@@ -65,6 +65,38 @@ pub enum Command {
     Config(ConfigCommand),
     /// Compose projects (compose.yaml), as `docker compose` reads them.
     Compose(Box<ComposeArgs>),
+    /// Manage containers in plain language ("deploy nginx and redis", "why does db keep
+    /// restarting?"); with no text, an interactive session.
+    Chat(ChatArgs),
+    /// An MCP server on stdio: TuxPilot's operations as tools for Claude Desktop, VS Code,
+    /// Cursor and other MCP clients.
+    Mcp(McpArgs),
+}
+
+/// `tuxpilot chat` arguments.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// The request (several words are joined). Without it: an interactive session.
+    pub text: Vec<String>,
+    /// Show what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Carry out changes without asking (changes a model proposes that stop or remove
+    /// something are still asked on a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Use the offline parser even when `[ai]` configures a model.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `tuxpilot mcp` arguments.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Offer only tools that change nothing (list, inspect, logs, history, scans, optimize,
+    /// diagnose).
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// `tuxpilot compose …`: the project options, then a command.

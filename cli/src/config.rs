@@ -14,6 +14,9 @@ use crate::args::Format;
 pub struct Config {
     /// `[containers]`.
     pub containers: ContainersConfig,
+    /// `[ai]`: an optional OpenAI-compatible model for `tuxpilot chat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai: Option<tuxpilot_assistant::model::ModelConfig>,
 }
 
 /// `[containers]`.

@@ -11,8 +11,10 @@ mod output;
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use clap::Parser;
-use tuxpilot_docker::{BollardEngine, ConnectionConfig};
+use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine};
 
 use crate::args::{Cli, Command, ConfigCommand, ContainersCommand, EngineCommand, Format};
 use crate::output::Ui;
@@ -42,6 +44,10 @@ fn main() -> ExitCode {
             if let Some(failed) = err.downcast_ref::<commands::deploy::DeploymentFailed>() {
                 let _ = writeln!(std::io::stderr(), "error: {failed}");
                 return ExitCode::from(u8::try_from(failed.code).unwrap_or(1));
+            }
+            if let Some(nc) = err.downcast_ref::<commands::chat::NotConfirmed>() {
+                let _ = writeln!(std::io::stderr(), "error: {nc}");
+                return ExitCode::from(commands::chat::NOT_CONFIRMED as u8);
             }
             if let Some(remain) = err.downcast_ref::<commands::scan::FindingsRemain>() {
                 let _ = writeln!(std::io::stderr(), "{remain}");
@@ -123,6 +129,66 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             commands::compose::run(&args, format_flag, &connection, &security, &mut ui).await
         }
+        Command::Chat(a) => {
+            let (orchestration, warnings) = config.orchestration()?;
+            for w in warnings {
+                writeln!(ui.err, "warning: {w}")?;
+            }
+            let (security, _) = config.security()?;
+            let (engine, address): (Option<Arc<dyn Engine>>, String) = match BollardEngine::connect(&connection).await {
+                Ok(e) => {
+                    let address = e.address().to_string();
+                    (Some(Arc::new(e)), address)
+                }
+                Err(e) if a.dry_run => {
+                    writeln!(ui.err, "note: {e}; names are not checked against the engine")?;
+                    (None, String::new())
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let settings = tuxpilot_assistant::ExecSettings {
+                orchestration,
+                security,
+                workdir: std::env::current_dir()?,
+                config_file: config::path(cli.config.as_deref()),
+                progress: commands::compose::progress_printer(if ui.json() {
+                    args::ProgressMode::Quiet
+                } else {
+                    args::ProgressMode::Plain
+                }),
+                ..Default::default()
+            };
+            let mut session = commands::chat::Session::new(engine.clone(), settings, config.ai.clone(), &a);
+            if a.text.is_empty() {
+                return repl(&mut session, engine, &address, &config, &mut ui).await;
+            }
+            let next = session.handle(&a.text.join(" "), &mut ui).await?;
+            handoff(next, engine, &address, &config, &mut ui).await
+        }
+        Command::Mcp(a) => {
+            use rmcp::ServiceExt;
+            let (orchestration, _) = config.orchestration()?;
+            let (security, _) = config.security()?;
+            let engine: Arc<dyn Engine> = Arc::new(BollardEngine::connect(&connection).await?);
+            let settings = tuxpilot_assistant::ExecSettings {
+                orchestration,
+                security,
+                workdir: std::env::current_dir()?,
+                config_file: config::path(cli.config.as_deref()),
+                ..Default::default()
+            };
+            let server = tuxpilot_assistant::mcp::McpServer::new(
+                tuxpilot_assistant::Executor::new(engine, settings),
+                a.read_only,
+            );
+            tracing::info!(read_only = a.read_only, "tuxpilot mcp: serving on stdio");
+            let running = server
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| anyhow::anyhow!("the MCP session did not start: {e}"))?;
+            running.waiting().await.map_err(|e| anyhow::anyhow!("the MCP session failed: {e}"))?;
+            Ok(())
+        }
         Command::Engine(EngineCommand::Info) => {
             let engine = BollardEngine::connect(&connection).await?;
             commands::engine::info(&engine, &mut ui).await
@@ -189,5 +255,90 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => unreachable!("handled above"),
             }
         }
+    }
+}
+
+/// The interactive `tuxpilot chat`: line editing, a history file, follow-ups, `help`, and
+/// Ctrl-D or `exit` to leave.
+async fn repl(
+    session: &mut commands::chat::Session,
+    engine: Option<Arc<dyn Engine>>,
+    address: &str,
+    config: &config::Config,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<()> {
+    use rustyline::error::ReadlineError;
+    let mut editor = rustyline::DefaultEditor::new().map_err(|e| anyhow::anyhow!("cannot open the line editor: {e}"))?;
+    let history = commands::chat::history_file();
+    if let Some(h) = &history {
+        let _ = editor.load_history(h);
+    }
+    writeln!(ui.err, "TuxPilot chat: ask in plain words (`help` for examples, Ctrl-D or `exit` to leave).")?;
+    loop {
+        match editor.readline("tuxpilot> ") {
+            Ok(line) => {
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                let _ = editor.add_history_entry(line);
+                if matches!(line, "exit" | "quit" | "bye" | ":q") {
+                    break;
+                }
+                match session.handle(line, ui).await {
+                    Ok(next) => {
+                        if let Err(e) = handoff(next, engine.clone(), address, config, ui).await {
+                            writeln!(ui.err, "error: {}", error::report(&e).message)?;
+                        }
+                    }
+                    Err(e) => {
+                        let r = error::report(&e);
+                        writeln!(ui.err, "error: {}", r.message)?;
+                        if let Some(h) = r.hint {
+                            writeln!(ui.err, "hint: {h}")?;
+                        }
+                    }
+                }
+            }
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => anyhow::bail!("cannot read the line: {e}"),
+        }
+    }
+    if let Some(h) = &history {
+        if let Some(dir) = h.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = editor.save_history(h);
+    }
+    Ok(())
+}
+
+/// What `chat` hands over: the live monitor view, or following logs.
+async fn handoff(
+    next: commands::chat::Next,
+    engine: Option<Arc<dyn Engine>>,
+    address: &str,
+    config: &config::Config,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<()> {
+    let (Some(next), Some(engine)) = (next, engine) else { return Ok(()) };
+    let argv: Vec<String> = match &next {
+        tuxpilot_assistant::Handoff::LiveMonitor { target, sort: _ } => {
+            let mut v = vec!["tuxpilot".into(), "containers".into(), "monitor".into(), "--real-time".into()];
+            if target != "all" {
+                v.extend(["--filter".into(), format!("name={target}")]);
+            }
+            v
+        }
+        tuxpilot_assistant::Handoff::FollowLogs { target } => {
+            ["tuxpilot", "containers", "logs", "--follow", "--tail", "0", target.as_str()].iter().map(|s| s.to_string()).collect()
+        }
+    };
+    let cli = Cli::try_parse_from(argv)?;
+    match cli.command {
+        Command::Containers(ContainersCommand::Monitor(a)) => commands::monitor::monitor(engine, address, ui, &a, config).await,
+        Command::Containers(ContainersCommand::Logs(a)) => commands::containers::logs(engine.as_ref(), ui, &a).await,
+        _ => Ok(()),
     }
 }

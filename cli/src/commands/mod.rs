@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod chat;
 pub mod compose;
 pub mod containers;
 pub mod deploy;

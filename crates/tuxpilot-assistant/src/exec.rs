@@ -188,9 +188,10 @@ impl Executor {
                 let app = app_for(images, &mut port_free);
                 let file = unused_path(&self.settings.workdir, &app.name);
                 p.plan.steps = vec![
-                    format!("save this app.yaml as {}:\n{}", file.display(), indent(&app.yaml)),
+                    format!("save the app.yaml below as {}", file.display()),
                     format!("deploy app {}: dependencies first, each service health-gated, rolled back on failure", app.name),
                 ];
+                p.plan.files = vec![crate::plan::PlannedFile { path: file.display().to_string(), content: app.yaml.clone() }];
                 p.plan.steps.extend(app.notes.iter().map(|n| format!("note: {n}")));
                 p.plan.commands = vec![format!("tuxpilot containers deploy --file {}", file.display())];
                 p.generated = Some(app);
@@ -213,6 +214,15 @@ impl Executor {
                 )];
                 p.plan.commands = vec![format!("tuxpilot containers scale {service} {to} --app {app}")];
                 p.scale = Some((app, service, current, to));
+            }
+            Intent::Inspect(a) | Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) | Intent::Diagnose(a)
+                if a.target != "all" =>
+            {
+                // A typo fails here, before anything is asked.
+                self.engine.inspect_container(&a.target).await?;
+            }
+            Intent::Logs(a) => {
+                self.engine.inspect_container(&a.target).await?;
             }
             Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) if a.target == "all" => {
                 let running = !matches!(intent, Intent::Start(_));
@@ -646,10 +656,6 @@ pub fn help_text() -> String {
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
-}
-
-fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// Whether a host port can be bound now.

@@ -28,6 +28,8 @@ pub mod diagnose;
 pub mod exec;
 pub mod intent;
 pub mod inventory;
+pub mod mcp;
+pub mod model;
 pub mod parse;
 pub mod plan;
 pub mod safety;

@@ -16,6 +16,18 @@ pub struct Plan {
     pub steps: Vec<String>,
     /// The `tuxpilot` commands that do the same.
     pub commands: Vec<String>,
+    /// Files it writes, with their content (the generated app.yaml).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<PlannedFile>,
+}
+
+/// A file a plan writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedFile {
+    /// Where.
+    pub path: String,
+    /// What.
+    pub content: String,
 }
 
 /// The plan of an intent, from the intent alone (the executor adds what it reads from the
@@ -133,7 +145,7 @@ pub fn plan(intent: &Intent) -> Plan {
         Intent::Refuse(a) => (a.reason.clone(), vec![], vec![]),
         Intent::Unknown(_) => ("not understood".into(), vec![], vec![]),
     };
-    Plan { access, summary, steps, commands }
+    Plan { access, summary, steps, commands, files: Vec::new() }
 }
 
 fn lifecycle(verb: &str, target: &str, cmd: &str) -> (String, Vec<String>, Vec<String>) {
