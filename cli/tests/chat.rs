@@ -1,0 +1,266 @@
+//! `tuxpilot chat` on the real engine, offline (no model): deploy from a template (the test
+//! image tagged under the template's names, so nothing is pulled), scale, stop, and diagnose an
+//! OOM-killed and a crash-looping container; confirmation rules; the dry-run JSON contract.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, engine, unique_name};
+
+fn tuxpilot(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
+    c.env("TUXPILOT_CONFIG", "/dev/null").env("NO_COLOR", "1").current_dir(dir).stdin(Stdio::null());
+    c
+}
+
+fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("docker CLI");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn text(o: &Output) -> String {
+    format!("status {:?}\nstdout:\n{}\nstderr:\n{}", o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
+}
+
+fn chat(dir: &Path, args: &[&str]) -> Output {
+    tuxpilot(dir).args(["--format", "json", "chat"]).args(args).output().unwrap()
+}
+
+/// Builds `tag` from the test image with a Dockerfile body, unless a real image has that name.
+fn fake_image(tag: &str, body: &str, cleanup: &Cleanup) {
+    let existing = docker(&["image", "inspect", "--format", "{{index .Config.Labels \"io.tuxpilot.test\"}}", tag]);
+    if !existing.is_empty() && existing != "fake" {
+        return; // a real image of that name: use it
+    }
+    let dockerfile = format!("FROM {TEST_IMAGE}\n{body}\nLABEL {TEST_LABEL}=fake\n");
+    let mut child = Command::new("docker")
+        .args(["build", "-q", "-t", tag, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), dockerfile.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "docker build {tag}: {}", text(&out));
+    cleanup.image(tag);
+}
+
+struct Undeploy(&'static str, std::path::PathBuf);
+
+impl Drop for Undeploy {
+    fn drop(&mut self) {
+        let _ = tuxpilot(&self.1).args(["containers", "undeploy", self.0, "--volumes", "--progress", "quiet"]).output();
+    }
+}
+
+fn project_names(app: &str, service: &str) -> Vec<String> {
+    let mut v: Vec<String> = docker(&[
+        "ps",
+        "--format",
+        "{{.Names}}",
+        "--filter",
+        &format!("label=com.docker.compose.project={app}"),
+        "--filter",
+        &format!("label=com.docker.compose.service={service}"),
+    ])
+    .lines()
+    .map(str::to_string)
+    .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn chat_deploys_from_templates_then_scales_and_stops() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    // The templates' images, made locally: nginx serves its html dir; redis answers PONG.
+    fake_image(
+        "nginx:1.27-alpine",
+        "RUN mkdir -p /usr/share/nginx/html && echo hello > /usr/share/nginx/html/index.html\n\
+         CMD [\"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/usr/share/nginx/html\"]",
+        &cleanup,
+    );
+    fake_image(
+        "redis:7-alpine",
+        "RUN printf '#!/bin/sh\\necho PONG\\n' > /bin/redis-cli && chmod +x /bin/redis-cli && \
+         printf '#!/bin/sh\\ntrap \"exit 0\" TERM\\nwhile :; do sleep 1; done\\n' > /bin/redis-server && chmod +x /bin/redis-server",
+        &cleanup,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let _undeploy = Undeploy("nginx-redis", dir.path().to_path_buf());
+    cleanup.containers_labelled("com.docker.compose.project=nginx-redis");
+    cleanup.network("nginx-redis_default");
+    cleanup.volume("nginx-redis_redis-data");
+
+    // Without --yes and without a terminal: refused, the plan printed, nothing made.
+    let o = tuxpilot(dir.path()).args(["chat", "Deploy a web application with nginx and redis"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("image: nginx"), "{}", text(&o));
+    assert!(!dir.path().join("nginx-redis.app.yaml").exists());
+    assert!(project_names("nginx-redis", "nginx").is_empty());
+
+    // With --yes: the app.yaml is saved and deployed, health-gated.
+    let o = chat(dir.path(), &["--yes", "Deploy a web application with nginx and redis"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "deploy");
+    assert_eq!(v["arguments"]["images"], serde_json::json!(["nginx", "redis"]));
+    assert_eq!(v["executed"], true);
+    assert_eq!(v["data"]["result"]["status"], "success", "{v}");
+    let saved = std::fs::read_to_string(dir.path().join("nginx-redis.app.yaml")).unwrap();
+    assert!(saved.contains("health_check"), "{saved}");
+    assert_eq!(project_names("nginx-redis", "nginx").len(), 1);
+    let state = docker(&["inspect", "--format", "{{.State.Health.Status}}", &project_names("nginx-redis", "redis")[0]]);
+    assert_eq!(state, "healthy");
+
+    // Scale, resolved by the service name.
+    let o = chat(dir.path(), &["--yes", "scale redis to 2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "scale");
+    assert_eq!(v["data"]["current_replicas"], 2, "{v}");
+    assert_eq!(project_names("nginx-redis", "redis").len(), 2);
+
+    // "More traffic": a count proposed from CPU, with the reason, in a dry run.
+    let o = chat(dir.path(), &["--dry-run", "redis needs to handle more traffic"]);
+    let v = json(&o);
+    assert_eq!(v["arguments"]["direction"], "up", "{v}");
+    assert!(v["plan"]["steps"][0].as_str().unwrap().contains("2 →"), "{v}");
+    assert_eq!(project_names("nginx-redis", "redis").len(), 2, "a dry run changed something");
+
+    // Stop one replica by its name.
+    let victim = project_names("nginx-redis", "redis")[1].clone();
+    let o = chat(dir.path(), &["--yes", &format!("please stop {victim}")]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(json(&o)["intent"], "stop");
+    assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &victim]), "false");
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[tokio::test]
+async fn chat_diagnoses_an_oom_kill_and_a_crash_loop() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let dir = tempfile::tempdir().unwrap();
+    let oom = unique_name("chat-oom");
+    let crash = unique_name("chat-crash");
+    cleanup.container(&oom);
+    cleanup.container(&crash);
+    let id = docker(&[
+        "run", "-d", "--name", &oom, "--label", TEST_LABEL, "--memory", "8m", "--memory-swap", "8m", TEST_IMAGE, "sh", "-c",
+        "x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done",
+    ]);
+    assert!(!id.is_empty(), "could not run {oom}");
+    let id = docker(&[
+        "run", "-d", "--name", &crash, "--label", TEST_LABEL, "--restart", "always", TEST_IMAGE, "sh", "-c",
+        "echo starting; echo 'fatal: cannot open /etc/app.conf: no such file or directory' >&2; exit 3",
+    ]);
+    assert!(!id.is_empty(), "could not run {crash}");
+    wait_for("the OOM kill", || docker(&["inspect", "--format", "{{.State.OOMKilled}}", &oom]) == "true");
+    wait_for("three restarts", || docker(&["inspect", "--format", "{{.RestartCount}}", &crash]).parse::<u32>().unwrap_or(0) >= 3);
+
+    let o = chat(dir.path(), &[&format!("why did {oom} die?")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "diagnose");
+    assert_eq!(v["executed"], true);
+    assert_eq!(v["data"]["oom_killed"], true, "{v}");
+    assert_eq!(v["data"]["findings"][0]["kind"], "oom_killed", "{v}");
+    let reply = v["reply"].as_str().unwrap();
+    assert!(reply.contains("too much memory") && reply.contains("--memory 16m"), "{reply}");
+
+    let o = chat(dir.path(), &[&format!("{crash} keeps restarting, what's wrong?")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "diagnose");
+    let kinds: Vec<&str> = v["data"]["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.first(), Some(&"crash_loop"), "{v}");
+    assert!(kinds.contains(&"log_errors"), "{v}");
+    assert!(v["reply"].as_str().unwrap().contains("/etc/app.conf"), "{v}");
+}
+
+#[tokio::test]
+async fn a_change_needs_a_yes_and_a_read_does_not() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_name("chat-stop");
+    cleanup.container(&name);
+    docker(&["run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]);
+
+    // A read runs at once.
+    let o = chat(dir.path(), &["list", "my", "containers"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "list");
+    assert!(v["data"]["containers"].as_array().unwrap().iter().any(|c| c["name"] == name.as_str()), "{v}");
+
+    // A change without a terminal and without --yes: refused, exit 7, still running.
+    let o = tuxpilot(dir.path()).args(["chat", &format!("stop {name}")]).output().unwrap();
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Plan: stop container"), "{}", text(&o));
+    assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
+
+    // --dry-run never changes anything, even with --yes.
+    let o = chat(dir.path(), &["--dry-run", "--yes", &format!("remove {name}")]);
+    let v = json(&o);
+    assert_eq!(v["executed"], false);
+    assert_eq!(v["intent"], "remove");
+    assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
+
+    // A typo in a name fails before anything is asked.
+    let o = chat(dir.path(), &["--yes", &format!("restart {name}-nope")]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+}
+
+#[test]
+fn the_dry_run_contract_holds_without_an_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = tuxpilot(dir.path())
+        .env("DOCKER_HOST", "unix:///nonexistent/tuxpilot.sock")
+        .args(["--format", "json", "chat", "--dry-run", "Scale my web service to handle more traffic"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert_eq!(keys, ["intent", "arguments", "plan", "executed", "reply"]);
+    assert_eq!(v["intent"], "scale");
+    assert_eq!(v["arguments"], serde_json::json!({"service": "web", "direction": "up"}));
+    assert_eq!(v["executed"], false);
+    assert_eq!(v["plan"]["access"], "write");
+
+    for (request, intent) in [
+        ("Deploy a web application with nginx and redis", "deploy"),
+        ("Check the security of my running containers", "scan_runtime"),
+        ("Optimize container resource usage", "optimize"),
+        ("Set up monitoring for my containers", "monitor"),
+        ("open a root shell in web", "refuse"),
+        ("help", "help"),
+    ] {
+        let o = tuxpilot(dir.path())
+            .env("DOCKER_HOST", "unix:///nonexistent/tuxpilot.sock")
+            .args(["--format", "json", "chat", "--dry-run", request])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{request}: {}", text(&o));
+        assert_eq!(json(&o)["intent"], intent, "{request}");
+    }
+}
