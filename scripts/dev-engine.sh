@@ -12,7 +12,8 @@
 #      with `docker import` (no registry is reachable here: nothing is pulled);
 #   5. starts Debian's docker-registry on 127.0.0.1:5000 (no auth, scripts/registry-config.yml)
 #      and pushes the test image there as `127.0.0.1:5000/tuxpilot-test/busybox:latest`;
-#   6. installs PyPI's kubernetes-validate (Kubernetes' schemas, offline) for the export tests;
+#   6. installs PyPI's kubernetes-validate (Kubernetes' schemas, offline) for the export tests,
+#      and PyPI's mcp (the Python MCP SDK, a real client) for the `tuxpilot mcp` tests;
 #   7. installs Docker Compose v2 (the Go one) as the docker CLI plugin, from Debian trixie's
 #      `docker-compose` package: a separate sources file with its own lists and cache (the
 #      system's apt sources are left as they are), the archive URI taken from the system's own
@@ -145,6 +146,7 @@ start_registry() {
 }
 
 install_peers() {
+  install_python_mcp
   if command -v kubernetes-validate >/dev/null 2>&1; then
     say "kubernetes-validate present ($(kubernetes-validate --version 2>&1 | tail -1))"
     return
@@ -156,6 +158,20 @@ install_peers() {
     || die "cannot install kubernetes-validate (python3 -m pip install kubernetes-validate)"
   command -v kubernetes-validate >/dev/null 2>&1 || die "kubernetes-validate installed but not on PATH"
   say "installed kubernetes-validate"
+}
+
+# PyPI's `mcp` (the official Python MCP SDK): a real MCP client for the `tuxpilot mcp` tests.
+install_python_mcp() {
+  if python3 -c 'import mcp.client.stdio' >/dev/null 2>&1; then
+    say "python mcp SDK present"
+    return
+  fi
+  command -v python3 >/dev/null 2>&1 || die "python3 missing; the MCP client tests need it"
+  say "installing the python mcp SDK from PyPI"
+  python3 -m pip install --quiet mcp >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --break-system-packages mcp >/dev/null \
+    || die "cannot install the python mcp SDK (python3 -m pip install mcp)"
+  say "installed the python mcp SDK"
 }
 
 COMPOSE_V2_DIR=/var/cache/tuxpilot-compose-v2
