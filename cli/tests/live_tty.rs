@@ -4,44 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tuxpilot_docker::{ContainerSpec, Engine};
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, engine, unique_name};
-
-/// A pseudo-terminal pair of `cols`×`rows`: (master, slave).
-fn pty(cols: u16, rows: u16) -> (std::fs::File, OwnedFd) {
-    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
-    grantpt(&master).unwrap();
-    unlockpt(&master).unwrap();
-    let name = ptsname(&master, Vec::new()).unwrap();
-    let slave: OwnedFd = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(std::path::Path::new(std::ffi::OsStr::from_bytes_compat(name.as_bytes())))
-        .unwrap()
-        .into();
-    rustix::termios::tcsetwinsize(
-        &slave,
-        rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 },
-    )
-    .unwrap();
-    (std::fs::File::from(master), slave)
-}
-
-trait FromBytes {
-    fn from_bytes_compat(b: &[u8]) -> &std::ffi::OsStr;
-}
-
-impl FromBytes for std::ffi::OsStr {
-    fn from_bytes_compat(b: &[u8]) -> &std::ffi::OsStr {
-        use std::os::unix::ffi::OsStrExt;
-        std::ffi::OsStr::from_bytes(b)
-    }
-}
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, engine, pty, unique_name};
 
 #[tokio::test]
 async fn live_view_draws_sorts_shows_logs_and_quits_on_a_terminal() {

@@ -154,3 +154,26 @@ impl Drop for Cleanup {
         let _ = worker.join();
     }
 }
+
+/// A pseudo-terminal pair of `cols`×`rows`, (master, slave), for tests of terminal programs.
+///
+/// # Panics
+/// When the system has no pseudo-terminals.
+#[allow(clippy::unwrap_used)]
+pub fn pty(cols: u16, rows: u16) -> (std::fs::File, std::os::fd::OwnedFd) {
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    use std::os::unix::ffi::OsStrExt;
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).unwrap();
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave: std::os::fd::OwnedFd = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(std::path::Path::new(std::ffi::OsStr::from_bytes(name.as_bytes())))
+        .unwrap()
+        .into();
+    rustix::termios::tcsetwinsize(&slave, rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 })
+        .unwrap();
+    (std::fs::File::from(master), slave)
+}
