@@ -268,7 +268,8 @@ async fn repl(
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<()> {
     use rustyline::error::ReadlineError;
-    let mut editor = rustyline::DefaultEditor::new().map_err(|e| anyhow::anyhow!("cannot open the line editor: {e}"))?;
+    let mut editor =
+        rustyline::DefaultEditor::new().map_err(|e| anyhow::anyhow!("cannot open the line editor: {e}"))?;
     let history = commands::chat::history_file();
     if let Some(h) = &history {
         let _ = editor.load_history(h);
@@ -332,12 +333,17 @@ async fn handoff(
             v
         }
         tuxpilot_assistant::Handoff::FollowLogs { target } => {
-            ["tuxpilot", "containers", "logs", "--follow", "--tail", "0", target.as_str()].iter().map(|s| s.to_string()).collect()
+            ["tuxpilot", "containers", "logs", "--follow", "--tail", "0", target.as_str()]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
         }
     };
     let cli = Cli::try_parse_from(argv)?;
     match cli.command {
-        Command::Containers(ContainersCommand::Monitor(a)) => commands::monitor::monitor(engine, address, ui, &a, config).await,
+        Command::Containers(ContainersCommand::Monitor(a)) => {
+            commands::monitor::monitor(engine, address, ui, &a, config).await
+        }
         Command::Containers(ContainersCommand::Logs(a)) => commands::containers::logs(engine.as_ref(), ui, &a).await,
         _ => Ok(()),
     }

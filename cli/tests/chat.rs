@@ -23,7 +23,12 @@ fn docker(args: &[&str]) -> String {
 }
 
 fn text(o: &Output) -> String {
-    format!("status {:?}\nstdout:\n{}\nstderr:\n{}", o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn json(o: &Output) -> Value {
@@ -164,17 +169,41 @@ async fn chat_diagnoses_an_oom_kill_and_a_crash_loop() {
     cleanup.container(&oom);
     cleanup.container(&crash);
     let id = docker(&[
-        "run", "-d", "--name", &oom, "--label", TEST_LABEL, "--memory", "8m", "--memory-swap", "8m", TEST_IMAGE, "sh", "-c",
+        "run",
+        "-d",
+        "--name",
+        &oom,
+        "--label",
+        TEST_LABEL,
+        "--memory",
+        "8m",
+        "--memory-swap",
+        "8m",
+        TEST_IMAGE,
+        "sh",
+        "-c",
         "x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done",
     ]);
     assert!(!id.is_empty(), "could not run {oom}");
     let id = docker(&[
-        "run", "-d", "--name", &crash, "--label", TEST_LABEL, "--restart", "always", TEST_IMAGE, "sh", "-c",
+        "run",
+        "-d",
+        "--name",
+        &crash,
+        "--label",
+        TEST_LABEL,
+        "--restart",
+        "always",
+        TEST_IMAGE,
+        "sh",
+        "-c",
         "echo starting; echo 'fatal: cannot open /etc/app.conf: no such file or directory' >&2; exit 3",
     ]);
     assert!(!id.is_empty(), "could not run {crash}");
     wait_for("the OOM kill", || docker(&["inspect", "--format", "{{.State.OOMKilled}}", &oom]) == "true");
-    wait_for("three restarts", || docker(&["inspect", "--format", "{{.RestartCount}}", &crash]).parse::<u32>().unwrap_or(0) >= 3);
+    wait_for("three restarts", || {
+        docker(&["inspect", "--format", "{{.RestartCount}}", &crash]).parse::<u32>().unwrap_or(0) >= 3
+    });
 
     let o = chat(dir.path(), &[&format!("why did {oom} die?")]);
     assert!(o.status.success(), "{}", text(&o));
@@ -190,7 +219,8 @@ async fn chat_diagnoses_an_oom_kill_and_a_crash_loop() {
     assert!(o.status.success(), "{}", text(&o));
     let v = json(&o);
     assert_eq!(v["intent"], "diagnose");
-    let kinds: Vec<&str> = v["data"]["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        v["data"]["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.first(), Some(&"crash_loop"), "{v}");
     assert!(kinds.contains(&"log_errors"), "{v}");
     assert!(v["reply"].as_str().unwrap().contains("/etc/app.conf"), "{v}");
@@ -203,7 +233,18 @@ async fn a_change_needs_a_yes_and_a_read_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let name = unique_name("chat-stop");
     cleanup.container(&name);
-    docker(&["run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        TEST_LABEL,
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "trap 'exit 0' TERM; while :; do sleep 1; done",
+    ]);
 
     // A read runs at once.
     let o = chat(dir.path(), &["list", "my", "containers"]);

@@ -21,7 +21,18 @@ async fn the_repl_edits_lines_follows_up_confirms_and_keeps_history() {
     let cleanup = Cleanup::new();
     let name = unique_name("repl");
     cleanup.container(&name);
-    docker(&["run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sh", "-c", "echo ready-for-repl; trap 'exit 0' TERM; while :; do sleep 1; done"]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        TEST_LABEL,
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "echo ready-for-repl; trap 'exit 0' TERM; while :; do sleep 1; done",
+    ]);
     let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
     let state = tempfile::tempdir().unwrap();
 

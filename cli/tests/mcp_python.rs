@@ -11,7 +11,10 @@ use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, docker_required, engine, u
 fn python_mcp() -> bool {
     let ok = Command::new("python3").args(["-c", "import mcp.client.stdio"]).output().is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(!docker_required(), "TUXPILOT_REQUIRE_DOCKER=1 but the python mcp SDK is missing; run scripts/dev-engine.sh");
+        assert!(
+            !docker_required(),
+            "TUXPILOT_REQUIRE_DOCKER=1 but the python mcp SDK is missing; run scripts/dev-engine.sh"
+        );
         eprintln!("skipping: the python mcp SDK is missing (python3 -m pip install mcp)");
     }
     ok
@@ -44,7 +47,18 @@ async fn the_python_mcp_sdk_lists_and_calls_tuxpilot_tools() {
     let name = unique_name("mcp-py");
     cleanup.container(&name);
     let out = Command::new("docker")
-        .args(["run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sh", "-c", "echo ready for mcp; trap 'exit 0' TERM; while :; do sleep 1; done"])
+        .args([
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--label",
+            TEST_LABEL,
+            TEST_IMAGE,
+            "sh",
+            "-c",
+            "echo ready for mcp; trap 'exit 0' TERM; while :; do sleep 1; done",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());

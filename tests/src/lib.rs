@@ -173,7 +173,10 @@ pub fn pty(cols: u16, rows: u16) -> (std::fs::File, std::os::fd::OwnedFd) {
         .open(std::path::Path::new(std::ffi::OsStr::from_bytes(name.as_bytes())))
         .unwrap()
         .into();
-    rustix::termios::tcsetwinsize(&slave, rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 })
-        .unwrap();
+    rustix::termios::tcsetwinsize(
+        &slave,
+        rustix::termios::Winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 },
+    )
+    .unwrap();
     (std::fs::File::from(master), slave)
 }

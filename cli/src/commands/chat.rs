@@ -53,7 +53,12 @@ pub struct Session {
 
 impl Session {
     /// A session. `engine` is `None` when the engine cannot be reached (dry runs still work).
-    pub fn new(engine: Option<Arc<dyn Engine>>, settings: ExecSettings, model: Option<ModelConfig>, args: &ChatArgs) -> Self {
+    pub fn new(
+        engine: Option<Arc<dyn Engine>>,
+        settings: ExecSettings,
+        model: Option<ModelConfig>,
+        args: &ChatArgs,
+    ) -> Self {
         Self {
             executor: engine.map(|e| Executor::new(e, settings)),
             conversation: Conversation::default(),
@@ -91,7 +96,8 @@ impl Session {
 
     async fn run_intent(&mut self, intent: Intent, ui: &mut Ui<'_>) -> anyhow::Result<Next> {
         let arguments = intent.arguments();
-        let answer_only = matches!(intent, Intent::Help(_) | Intent::Clarify(_) | Intent::Refuse(_) | Intent::Unknown(_));
+        let answer_only =
+            matches!(intent, Intent::Help(_) | Intent::Clarify(_) | Intent::Refuse(_) | Intent::Unknown(_));
         let prepared: Option<Prepared> = match &self.executor {
             Some(x) if !answer_only => match x.prepare(&intent).await {
                 Ok(p) => Some(p),
@@ -240,7 +246,9 @@ impl Session {
             let mut r = Ok(());
             for c in &turn.calls {
                 if c.status != "executed" {
-                    r = r.and(writeln!(ui.err, "({} {}: {})", c.name, c.arguments, c.status).map_err(anyhow::Error::from));
+                    r = r.and(
+                        writeln!(ui.err, "({} {}: {})", c.name, c.arguments, c.status).map_err(anyhow::Error::from),
+                    );
                 }
             }
             r.and(writeln!(ui.out, "{}", turn.reply).map_err(anyhow::Error::from))

@@ -12,7 +12,8 @@ use crate::exec::{ExecError, Outcome};
 use crate::intent::{ComposeDownArgs, ComposeUpArgs};
 
 fn options(path: Option<&str>, project: Option<&str>) -> Result<LoadOptions, ExecError> {
-    let cwd = std::env::current_dir().map_err(|e| ExecError::Other(format!("cannot read the current directory: {e}")))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| ExecError::Other(format!("cannot read the current directory: {e}")))?;
     let mut o = match path.map(PathBuf::from) {
         Some(p) if p.is_dir() => {
             let dir = if p.is_absolute() { p } else { cwd.join(p) };
@@ -55,17 +56,21 @@ pub async fn up(engine: Arc<dyn Engine>, a: &ComposeUpArgs, progress: ProgressFn
 /// engine has labelled with that project.
 pub async fn down(engine: Arc<dyn Engine>, a: &ComposeDownArgs, progress: ProgressFn) -> Result<Outcome, ExecError> {
     let mut o = options(a.path.as_deref(), a.project.as_deref())?;
-    let has_file = a.path.is_some() || tuxpilot_compose::discover(&o.working_dir, &mut Vec::new()).is_ok_and(|f| !f.is_empty());
+    let has_file =
+        a.path.is_some() || tuxpilot_compose::discover(&o.working_dir, &mut Vec::new()).is_ok_and(|f| !f.is_empty());
     if !has_file {
         let Some(p) = &a.project else {
             return Err(ExecError::Other("no compose file here: name the project or the file".into()));
         };
-        o.files = vec![ConfigFile { path: Path::new("compose.yaml").to_path_buf(), content: Some("services: {}\n".into()) }];
+        o.files =
+            vec![ConfigFile { path: Path::new("compose.yaml").to_path_buf(), content: Some("services: {}\n".into()) }];
         o.project_name = Some(p.clone());
     }
     let rt = runtime(engine, &o, progress)?;
     let name = rt.project().name.clone();
-    rt.down(&DownOptions { remove_orphans: true, ..Default::default() }).await.map_err(|e| ExecError::Other(e.to_string()))?;
+    rt.down(&DownOptions { remove_orphans: true, ..Default::default() })
+        .await
+        .map_err(|e| ExecError::Other(e.to_string()))?;
     Ok(Outcome {
         reply: format!("Project {name} is down (volumes kept)."),
         data: json!({ "project": name }),

@@ -87,7 +87,11 @@ pub fn diagnose(details: &ContainerDetails, logs: &[String]) -> Diagnosis {
     let name = details.name.trim_start_matches('/').to_string();
 
     if st.oom_killed {
-        let limit_txt = if limit > 0 { format!("its memory limit of {}", human_bytes(limit)) } else { "the memory the host had".into() };
+        let limit_txt = if limit > 0 {
+            format!("its memory limit of {}", human_bytes(limit))
+        } else {
+            "the memory the host had".into()
+        };
         findings.push(Finding {
             kind: "oom_killed",
             problem: format!("{name} was killed for using too much memory (OOM kill)"),
@@ -154,9 +158,23 @@ pub fn diagnose(details: &ContainerDetails, logs: &[String]) -> Diagnosis {
         .iter()
         .filter(|l| {
             let l = l.to_lowercase();
-            ["error", "fatal", "panic", "exception", "traceback", "killed", "cannot", "could not", "failed", "permission denied", "no such file", "address already in use", "out of memory"]
-                .iter()
-                .any(|k| l.contains(k))
+            [
+                "error",
+                "fatal",
+                "panic",
+                "exception",
+                "traceback",
+                "killed",
+                "cannot",
+                "could not",
+                "failed",
+                "permission denied",
+                "no such file",
+                "address already in use",
+                "out of memory",
+            ]
+            .iter()
+            .any(|k| l.contains(k))
         })
         .collect();
     if let Some(last) = errors.last() {
@@ -188,7 +206,11 @@ pub fn diagnose(details: &ContainerDetails, logs: &[String]) -> Diagnosis {
             explanation: format!(
                 "it is running{}{}, and its last log lines show no error",
                 health.as_deref().map(|h| format!(", {h}")).unwrap_or_default(),
-                if details.restart_count > 0 { format!(" (restarted {} times before)", details.restart_count) } else { String::new() }
+                if details.restart_count > 0 {
+                    format!(" (restarted {} times before)", details.restart_count)
+                } else {
+                    String::new()
+                }
             ),
             fix: "if it misbehaves anyway, watch it (`monitor it live`) or read more of its logs".into(),
         });

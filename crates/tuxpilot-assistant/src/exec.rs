@@ -128,7 +128,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn text(reply: impl Into<String>, data: Value) -> Self {
+    pub(crate) fn text(reply: impl Into<String>, data: Value) -> Self {
         Self { reply: reply.into(), data, handoff: None, offer: None }
     }
 }
@@ -136,8 +136,8 @@ impl Outcome {
 /// Runs intents on an engine.
 #[derive(Clone)]
 pub struct Executor {
-    engine: Arc<dyn Engine>,
-    settings: ExecSettings,
+    pub(crate) engine: Arc<dyn Engine>,
+    pub(crate) settings: ExecSettings,
 }
 
 impl Executor {
@@ -182,16 +182,21 @@ impl Executor {
     /// Completes an intent's plan from what the engine says. Changes nothing.
     pub async fn prepare(&self, intent: &Intent) -> Result<Prepared, ExecError> {
         intent.validate().map_err(|e| ExecError::Other(e.0))?;
-        let mut p = Prepared { intent: intent.clone(), plan: plan(intent), generated: None, app_file: None, scale: None };
+        let mut p =
+            Prepared { intent: intent.clone(), plan: plan(intent), generated: None, app_file: None, scale: None };
         match intent {
             Intent::Deploy(DeployArgs { images: Some(images), .. }) => {
                 let app = app_for(images, &mut port_free);
                 let file = unused_path(&self.settings.workdir, &app.name);
                 p.plan.steps = vec![
                     format!("save the app.yaml below as {}", file.display()),
-                    format!("deploy app {}: dependencies first, each service health-gated, rolled back on failure", app.name),
+                    format!(
+                        "deploy app {}: dependencies first, each service health-gated, rolled back on failure",
+                        app.name
+                    ),
                 ];
-                p.plan.files = vec![crate::plan::PlannedFile { path: file.display().to_string(), content: app.yaml.clone() }];
+                p.plan.files =
+                    vec![crate::plan::PlannedFile { path: file.display().to_string(), content: app.yaml.clone() }];
                 p.plan.steps.extend(app.notes.iter().map(|n| format!("note: {n}")));
                 p.plan.commands = vec![format!("tuxpilot containers deploy --file {}", file.display())];
                 p.generated = Some(app);
@@ -215,7 +220,12 @@ impl Executor {
                 p.plan.commands = vec![format!("tuxpilot containers scale {service} {to} --app {app}")];
                 p.scale = Some((app, service, current, to));
             }
-            Intent::Inspect(a) | Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) | Intent::Diagnose(a)
+            Intent::Inspect(a)
+            | Intent::Start(a)
+            | Intent::Stop(a)
+            | Intent::Restart(a)
+            | Intent::Remove(a)
+            | Intent::Diagnose(a)
                 if a.target != "all" =>
             {
                 // A typo fails here, before anything is asked.
@@ -257,9 +267,18 @@ impl Executor {
     }
 
     /// "More traffic": a replica count from the service's observed CPU.
-    async fn propose(&self, app: &str, service: &str, current: u32, dir: Direction) -> Result<(u32, String), ExecError> {
+    async fn propose(
+        &self,
+        app: &str,
+        service: &str,
+        current: u32,
+        dir: Direction,
+    ) -> Result<(u32, String), ExecError> {
         let mut filters = tuxpilot_docker::Filters::default();
-        filters.0.insert("label".into(), vec![format!("com.docker.compose.project={app}"), format!("com.docker.compose.service={service}")]);
+        filters.0.insert(
+            "label".into(),
+            vec![format!("com.docker.compose.project={app}"), format!("com.docker.compose.service={service}")],
+        );
         let list = self.engine.list_containers(ListContainersOptions { all: false, filters }).await?;
         let mut cpu = Vec::new();
         for c in &list {
@@ -316,10 +335,18 @@ impl Executor {
                     short(&d.id),
                     d.image,
                     format!("{:?}", d.state.status).to_lowercase(),
-                    d.state.health.as_ref().map(|h| format!(" ({})", format!("{h:?}").to_lowercase())).unwrap_or_default(),
+                    d.state
+                        .health
+                        .as_ref()
+                        .map(|h| format!(" ({})", format!("{h:?}").to_lowercase()))
+                        .unwrap_or_default(),
                     d.restart_count,
                     if d.host_config.memory > 0 { human_bytes(d.host_config.memory) } else { "none".into() },
-                    if d.exposed_ports.is_empty() { "none".to_string() } else { d.exposed_ports.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ") }
+                    if d.exposed_ports.is_empty() {
+                        "none".to_string()
+                    } else {
+                        d.exposed_ports.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
+                    }
                 );
                 let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
                 crate::safety::mask_env(&mut v);
@@ -352,7 +379,11 @@ impl Executor {
                 if names.len() == 1 && !failed.is_empty() {
                     return Err(ExecError::Other(failed.remove(0)));
                 }
-                let mut reply = if done.is_empty() { "Nothing changed.".to_string() } else { format!("{past} {}.", done.join(", ")) };
+                let mut reply = if done.is_empty() {
+                    "Nothing changed.".to_string()
+                } else {
+                    format!("{past} {}.", done.join(", "))
+                };
                 if !failed.is_empty() {
                     reply.push_str(&format!("\nFailed: {}", failed.join("; ")));
                 }
@@ -364,7 +395,8 @@ impl Executor {
             }
             Intent::Logs(a) => {
                 let lines = self.log_lines(&a.target, a.tail.unwrap_or(100)).await?;
-                let reply = if lines.is_empty() { format!("{} has logged nothing.", a.target) } else { lines.join("\n") };
+                let reply =
+                    if lines.is_empty() { format!("{} has logged nothing.", a.target) } else { lines.join("\n") };
                 let mut o = Outcome::text(reply, json!({ "target": a.target, "lines": lines }));
                 if a.follow {
                     o.handoff = Some(Handoff::FollowLogs { target: a.target.clone() });
@@ -441,7 +473,9 @@ impl Executor {
                 let mut reports = Vec::new();
                 let mut reply = String::new();
                 for n in &names {
-                    let r = tuxpilot_security::scan_container(e, n).await.map_err(|err| ExecError::Other(err.to_string()))?;
+                    let r = tuxpilot_security::scan_container(e, n)
+                        .await
+                        .map_err(|err| ExecError::Other(err.to_string()))?;
                     reply.push_str(&format!("{}: score {}/100, {} finding(s)\n", r.target, r.score, r.findings.len()));
                     for f in r.findings.iter().take(5) {
                         reply.push_str(&format!("  [{:?}] {} — {}\n", f.severity, f.title, f.remediation));
@@ -467,7 +501,9 @@ impl Executor {
                     reply.push_str(&format!("\n  [{:?}] {}", f.severity, f.title));
                 }
                 if db.is_none() {
-                    reply.push_str("\n  (no vulnerability database configured: only configuration and secrets were checked)");
+                    reply.push_str(
+                        "\n  (no vulnerability database configured: only configuration and secrets were checked)",
+                    );
                 }
                 Ok(Outcome::text(reply, serde_json::to_value(&r).unwrap_or(Value::Null)))
             }
@@ -487,8 +523,13 @@ impl Executor {
                 Ok(Outcome::text(reply.trim_end(), serde_json::to_value(&diagnosis).unwrap_or(Value::Null)))
             }
             Intent::ComposeUp(a) => crate::compose::up(self.engine.clone(), a, self.settings.progress.clone()).await,
-            Intent::ComposeDown(a) => crate::compose::down(self.engine.clone(), a, self.settings.progress.clone()).await,
-            Intent::Help(_) => Ok(Outcome::text(help_text(), json!({ "intents": INTENTS.iter().filter(|i| i.tool).map(|i| i.name).collect::<Vec<_>>() }))),
+            Intent::ComposeDown(a) => {
+                crate::compose::down(self.engine.clone(), a, self.settings.progress.clone()).await
+            }
+            Intent::Help(_) => Ok(Outcome::text(
+                help_text(),
+                json!({ "intents": INTENTS.iter().filter(|i| i.tool).map(|i| i.name).collect::<Vec<_>>() }),
+            )),
             Intent::Clarify(a) => Ok(Outcome::text(a.question.clone(), json!({}))),
             Intent::Refuse(a) => Ok(Outcome::text(a.reason.clone(), json!({}))),
             Intent::Unknown(a) => Ok(Outcome::text(
@@ -507,132 +548,6 @@ impl Executor {
             text.push_str(&chunk?.message);
         }
         Ok(text.lines().map(|l| l.to_string()).collect())
-    }
-
-    async fn optimize(&self, target: &str) -> Result<Outcome, ExecError> {
-        use tuxpilot_monitor::optimize::{UsageHistory, recommend};
-        let wanted = if target == "all" { None } else { Some(self.engine.inspect_container(target).await?.id) };
-        let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
-        let mut history = UsageHistory::default();
-        let started = tokio::time::Instant::now();
-        let mut ticker = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            ticker.tick().await;
-            let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
-            if let Some(id) = &wanted {
-                obs.retain(|o| &o.metrics.id == id);
-            }
-            history.record(&obs);
-            if started.elapsed() >= self.settings.optimize_window {
-                break;
-            }
-        }
-        if history.containers.is_empty() {
-            return Ok(Outcome::text("No running containers to size.", json!({ "recommendations": [] })));
-        }
-        let mut recs = Vec::new();
-        for (id, h) in &history.containers {
-            let details = self.engine.inspect_container(id).await.ok();
-            let mut r = recommend(id, h, details.as_ref().is_some_and(|d| d.state.oom_killed));
-            if let Some(d) = &details {
-                r.current_cpus = (d.host_config.nano_cpus > 0).then(|| d.host_config.nano_cpus as f64 / 1e9);
-                r.current_memory_bytes = (d.host_config.memory > 0).then_some(d.host_config.memory as u64);
-            }
-            recs.push(r);
-        }
-        let mut reply = format!("Observed {} container(s) for {}s:\n", recs.len(), self.settings.optimize_window.as_secs());
-        for r in &recs {
-            reply.push_str(&format!(
-                "  {}: CPU p90 {:.3} → {:.2} cpus; memory peak {} → limit {} ({:?} confidence)\n    {}\n",
-                r.name,
-                r.cpu_p90,
-                r.cpus,
-                human_bytes(r.memory_peak_bytes as i64),
-                human_bytes(r.memory_bytes as i64),
-                r.confidence,
-                r.docker_update()
-            ));
-        }
-        let data = json!({ "recommendations": recs });
-        let mut o = Outcome::text(reply.trim_end(), data);
-        o.offer = Some(Offer { description: format!("apply these limits to {} container(s)", recs.len()), recommendations: recs });
-        Ok(o)
-    }
-
-    /// Applies optimize's recommendations (after their own confirmation).
-    pub async fn apply(&self, offer: &Offer) -> Result<Outcome, ExecError> {
-        let mut done = Vec::new();
-        let mut failed = Vec::new();
-        for r in &offer.recommendations {
-            match r.apply(self.engine.as_ref()).await {
-                Ok(()) => done.push(r.name.clone()),
-                Err(e) => failed.push(format!("{}: {e}", r.name)),
-            }
-        }
-        let reply = format!(
-            "Applied limits to {}.{}",
-            if done.is_empty() { "nothing".to_string() } else { done.join(", ") },
-            if failed.is_empty() { String::new() } else { format!(" Failed: {}", failed.join("; ")) }
-        );
-        Ok(Outcome::text(reply, json!({ "applied": done, "failed": failed })))
-    }
-
-    async fn monitor(&self, a: &MonitorArgs) -> Result<Outcome, ExecError> {
-        let mut written = Vec::new();
-        if a.cpu_threshold.is_some() || a.memory_threshold.is_some() {
-            match &self.settings.config_file {
-                Some(path) => {
-                    crate::safety::write_thresholds(path, a.cpu_threshold, a.memory_threshold).map_err(ExecError::Other)?;
-                    written.push(path.display().to_string());
-                }
-                None => {}
-            }
-        }
-        let wanted = if a.target == "all" { None } else { Some(self.engine.inspect_container(&a.target).await?.id) };
-        let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
-        // CPU needs two samples.
-        let _ = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
-        tokio::time::sleep(Duration::from_millis(1000)).await;
-        let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
-        if let Some(id) = &wanted {
-            obs.retain(|o| &o.metrics.id == id);
-        }
-        match a.sort {
-            Some(Sort::Memory) => obs.sort_by(|x, y| y.metrics.memory_used_bytes.cmp(&x.metrics.memory_used_bytes)),
-            _ => obs.sort_by(|x, y| y.metrics.cpu_percent.total_cmp(&x.metrics.cpu_percent)),
-        }
-        let mut reply = String::new();
-        for path in &written {
-            reply.push_str(&format!(
-                "Alert thresholds written to {path}{}{}; `tuxpilot containers monitor` alerts on them.\n",
-                a.cpu_threshold.map(|c| format!(", cpu {c} %")).unwrap_or_default(),
-                a.memory_threshold.map(|m| format!(", memory {m} %")).unwrap_or_default()
-            ));
-        }
-        let mut rows = Vec::new();
-        reply.push_str(&format!("{:<24} {:>7} {:>22} {:>7}\n", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %"));
-        for o in &obs {
-            let m = &o.metrics;
-            let over = a.cpu_threshold.is_some_and(|t| m.cpu_percent > t) || a.memory_threshold.is_some_and(|t| m.memory_percent > t);
-            reply.push_str(&format!(
-                "{:<24} {:>6.2}% {:>22} {:>6.2}%{}\n",
-                m.name,
-                m.cpu_percent,
-                format!("{} / {}", human_bytes(m.memory_used_bytes as i64), human_bytes(m.memory_limit_bytes as i64)),
-                m.memory_percent,
-                if over { "  ← over threshold" } else { "" }
-            ));
-            rows.push(json!({"name": m.name, "cpu_percent": m.cpu_percent, "memory_used_bytes": m.memory_used_bytes,
-                             "memory_limit_bytes": m.memory_limit_bytes, "memory_percent": m.memory_percent, "over_threshold": over}));
-        }
-        let mut o = Outcome::text(
-            reply.trim_end(),
-            json!({ "containers": rows, "thresholds": {"cpu": a.cpu_threshold, "memory": a.memory_threshold}, "config_written": written }),
-        );
-        if a.realtime {
-            o.handoff = Some(Handoff::LiveMonitor { target: a.target.clone(), sort: a.sort });
-        }
-        Ok(o)
     }
 }
 

@@ -5,6 +5,10 @@
 //! flags are always present.
 
 use schemars::JsonSchema;
+
+use crate::refs::{check_image, check_name, check_project, check_service};
+pub use crate::refs::{is_image, is_name};
+pub use crate::schema::arguments_schema;
 use serde::{Deserialize, Serialize};
 
 /// Whether an intent changes anything. Decided here, by our code, never by a model.
@@ -327,13 +331,7 @@ pub const INTENTS: &[IntentInfo] = &[
     info("history", "List a deployed app's versions.", Access::Read, false, true),
     info("scan_runtime", "Check running containers against CIS Docker benchmark rules.", Access::Read, false, true),
     info("scan_image", "Scan an image for vulnerabilities, secrets and misconfiguration.", Access::Read, false, true),
-    info(
-        "optimize",
-        "Observe containers briefly and recommend CPU and memory limits.",
-        Access::Read,
-        false,
-        true,
-    ),
+    info("optimize", "Observe containers briefly and recommend CPU and memory limits.", Access::Read, false, true),
     info(
         "monitor",
         "Resource use of containers now; with cpu_threshold/memory_threshold it also writes those alert settings.",
@@ -460,9 +458,7 @@ impl Intent {
             serde_json::Value::Null => serde_json::json!({}),
             v @ serde_json::Value::Object(_) => v,
             other => {
-                return Err(InvalidIntent(format!(
-                    "the arguments of `{name}` must be a JSON object, not {other}"
-                )));
+                return Err(InvalidIntent(format!("the arguments of `{name}` must be a JSON object, not {other}")));
             }
         };
         let intent: Intent = serde_json::from_value(serde_json::json!({ "intent": info.name, "arguments": arguments }))
@@ -540,178 +536,6 @@ impl Intent {
     }
 }
 
-/// A container, app or service name as Docker accepts it: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`
-/// (ids are hex, so they pass too).
-pub fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-        && s.len() <= 253
-}
-
-fn check_name(key: &str, value: &str, all_ok: bool) -> Result<(), InvalidIntent> {
-    if value == "all" && !all_ok {
-        return Err(InvalidIntent(format!("{key}: name one container, not `all`")));
-    }
-    if !is_name(value) {
-        return Err(InvalidIntent(format!(
-            "{key}: `{value}` is not a container name (letters, digits, `_`, `.`, `-`, starting with a letter or digit)"
-        )));
-    }
-    Ok(())
-}
-
-fn check_service(value: &str) -> Result<(), InvalidIntent> {
-    match value.split_once('/') {
-        Some((app, svc)) => check_name("service", app, false).and_then(|_| check_name("service", svc, false)),
-        None => check_name("service", value, false),
-    }
-}
-
-fn check_project(value: &str) -> Result<(), InvalidIntent> {
-    let ok = value.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(InvalidIntent(format!(
-            "project: `{value}` is not a compose project name (lowercase letters, digits, `_`, `-`)"
-        )))
-    }
-}
-
-/// An image reference as Docker accepts it: `[registry[:port]/]path[:tag][@digest]`, lowercase
-/// path components.
-pub fn is_image(s: &str) -> bool {
-    if s.is_empty() || s.len() > 512 || s.chars().any(|c| c.is_whitespace()) {
-        return false;
-    }
-    let (name, _digest) = match s.split_once('@') {
-        Some((n, d)) => {
-            if !d.contains(':') {
-                return false;
-            }
-            (n, Some(d))
-        }
-        None => (s, None),
-    };
-    // The tag is after the last ':' that follows the last '/'.
-    let slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
-    let (path, tag) = match name[slash..].rfind(':') {
-        Some(i) => (&name[..slash + i], Some(&name[slash + i + 1..])),
-        None => (name, None),
-    };
-    if let Some(t) = tag
-        && (t.is_empty()
-            || t.len() > 128
-            || !t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-            || t.starts_with(['.', '-']))
-    {
-        return false;
-    }
-    let parts: Vec<&str> = path.split('/').collect();
-    parts.iter().enumerate().all(|(i, p)| {
-        let registry = i == 0 && parts.len() > 1 && (p.contains('.') || p.contains(':') || *p == "localhost");
-        if registry {
-            return p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
-        }
-        !p.is_empty()
-            && p.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-            && !p.ends_with(['.', '_', '-'])
-    })
-}
-
-fn check_image(value: &str) -> Result<(), InvalidIntent> {
-    if is_image(value) {
-        Ok(())
-    } else {
-        Err(InvalidIntent(format!(
-            "`{value}` is not an image reference (like `nginx`, `redis:7` or `registry.example.com/team/app:1.2`)"
-        )))
-    }
-}
-
-/// The JSON Schema of an intent's arguments, generated from the Rust types (the tool's input
-/// schema for models and MCP clients).
-///
-/// The schemas are self-contained and plain, as small local models read them best: no `$ref`,
-/// enums as `enum`, optional arguments simply not required.
-pub fn arguments_schema(name: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let generator = schemars::generate::SchemaSettings::draft2020_12()
-        .with(|s| s.inline_subschemas = true)
-        .into_generator();
-    let schema = match name {
-        "list" => generator.into_root_schema_for::<ListArgs>(),
-        "inspect" | "start" | "stop" | "restart" | "remove" | "diagnose" => generator.into_root_schema_for::<TargetArgs>(),
-        "logs" => generator.into_root_schema_for::<LogsArgs>(),
-        "deploy" => generator.into_root_schema_for::<DeployArgs>(),
-        "scale" => generator.into_root_schema_for::<ScaleArgs>(),
-        "rollback" => generator.into_root_schema_for::<RollbackArgs>(),
-        "history" => generator.into_root_schema_for::<HistoryArgs>(),
-        "scan_runtime" | "optimize" => generator.into_root_schema_for::<ScopeArgs>(),
-        "scan_image" => generator.into_root_schema_for::<ScanImageArgs>(),
-        "monitor" => generator.into_root_schema_for::<MonitorArgs>(),
-        "compose_up" => generator.into_root_schema_for::<ComposeUpArgs>(),
-        "compose_down" => generator.into_root_schema_for::<ComposeDownArgs>(),
-        "help" => generator.into_root_schema_for::<NoArgs>(),
-        "clarify" => generator.into_root_schema_for::<ClarifyArgs>(),
-        "refuse" => generator.into_root_schema_for::<RefuseArgs>(),
-        "unknown" => generator.into_root_schema_for::<UnknownArgs>(),
-        _ => return None,
-    };
-    match serde_json::to_value(schema) {
-        Ok(mut v) => {
-            plain(&mut v);
-            let serde_json::Value::Object(mut m) = v else { return None };
-            m.remove("$schema");
-            m.remove("title");
-            m.remove("$defs");
-            Some(m)
-        }
-        _ => None,
-    }
-}
-
-/// `oneOf` of string constants → `enum`; `anyOf [X, null]` and `type [T, "null"]` → X / T.
-fn plain(v: &mut serde_json::Value) {
-    use serde_json::Value;
-    if let Value::Object(m) = v {
-        if let Some(Value::Array(alts)) = m.get("anyOf").cloned() {
-            let non_null: Vec<&Value> = alts.iter().filter(|a| a.get("type") != Some(&Value::String("null".into()))).collect();
-            if non_null.len() == 1
-                && let Value::Object(inner) = non_null[0].clone()
-            {
-                m.remove("anyOf");
-                for (k, x) in inner {
-                    m.entry(k).or_insert(x);
-                }
-            }
-        }
-        if let Some(Value::Array(alts)) = m.get("oneOf")
-            && !alts.is_empty()
-            && alts.iter().all(|a| a.get("const").is_some_and(|c| c.is_string()))
-        {
-            let values: Vec<Value> = alts.iter().filter_map(|a| a.get("const").cloned()).collect();
-            m.remove("oneOf");
-            m.insert("type".into(), Value::String("string".into()));
-            m.insert("enum".into(), Value::Array(values));
-        }
-        if let Some(Value::Array(types)) = m.get("type").cloned() {
-            let rest: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
-            if rest.len() == 1 {
-                m.insert("type".into(), rest[0].clone());
-            }
-        }
-        m.remove("format");
-        for x in m.values_mut() {
-            plain(x);
-        }
-    } else if let Value::Array(items) = v {
-        items.iter_mut().for_each(plain);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -723,7 +547,10 @@ mod tests {
             serde_json::to_value(&i).ok(),
             Some(serde_json::json!({"intent": "logs", "arguments": {"target": "web", "tail": 20, "follow": false}}))
         );
-        assert_eq!(serde_json::to_value(Intent::Help(NoArgs {})).ok(), Some(serde_json::json!({"intent": "help", "arguments": {}})));
+        assert_eq!(
+            serde_json::to_value(Intent::Help(NoArgs {})).ok(),
+            Some(serde_json::json!({"intent": "help", "arguments": {}}))
+        );
         for info in INTENTS {
             assert!(arguments_schema(info.name).is_some(), "{}", info.name);
         }
@@ -741,7 +568,10 @@ mod tests {
         assert!(Intent::from_call("scale", serde_json::json!({"service": "web"})).is_err());
         assert!(Intent::from_call("scale", serde_json::json!({"service": "web", "replicas": 3, "delta": 1})).is_err());
         assert!(Intent::from_call("deploy", serde_json::json!({"images": ["Nginx"]})).is_err());
-        assert!(Intent::from_call("deploy", serde_json::json!({"images": ["registry.example.com:5000/team/api:1.2"]})).is_ok());
+        assert!(
+            Intent::from_call("deploy", serde_json::json!({"images": ["registry.example.com:5000/team/api:1.2"]}))
+                .is_ok()
+        );
         assert!(Intent::from_call("monitor", serde_json::json!({"cpu_threshold": -5})).is_err());
     }
 

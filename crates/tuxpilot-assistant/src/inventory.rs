@@ -93,12 +93,8 @@ impl Inventory {
             .collect();
         if matches.is_empty() {
             // "the redis one": by image, as a last resort.
-            matches = self
-                .containers
-                .iter()
-                .filter(|c| image_base(&c.image) == lower)
-                .map(|c| c.name.clone())
-                .collect();
+            matches =
+                self.containers.iter().filter(|c| image_base(&c.image) == lower).map(|c| c.name.clone()).collect();
         }
         matches.sort();
         matches.dedup();

@@ -30,13 +30,16 @@ pub mod intent;
 pub mod inventory;
 pub mod mcp;
 pub mod model;
+mod observe;
 pub mod parse;
 pub mod plan;
+mod refs;
 pub mod safety;
+mod schema;
 pub mod templates;
 
 pub use exec::{ExecError, ExecSettings, Executor, Handoff, Offer, Outcome, Prepared};
 pub use intent::{Access, INTENTS, Intent, IntentInfo, InvalidIntent, arguments_schema};
-pub use plan::{Plan, plan};
 pub use inventory::{Conversation, Inventory, KnownApp, KnownContainer};
 pub use parse::parse;
+pub use plan::{Plan, plan};

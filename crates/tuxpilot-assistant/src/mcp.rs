@@ -53,7 +53,8 @@ fn read_only_tool(info: &IntentInfo) -> bool {
 pub fn tool(info: &IntentInfo) -> Tool {
     let schema = arguments_schema(info.name).unwrap_or_default();
     let read_only = read_only_tool(info);
-    let mut annotations = ToolAnnotations::with_title(info.name.replace('_', " ")).read_only(read_only).open_world(false);
+    let mut annotations =
+        ToolAnnotations::with_title(info.name.replace('_', " ")).read_only(read_only).open_world(false);
     if !read_only {
         annotations = annotations.destructive(info.destructive).idempotent(info.idempotent);
     }

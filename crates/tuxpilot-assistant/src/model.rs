@@ -109,14 +109,16 @@ impl ChatModel for HttpModel {
             let status = resp.status();
             let bytes = resp.into_body().collect().await.map_err(|e| ModelError::Http(e.to_string()))?.to_bytes();
             if !status.is_success() {
-                return Err(ModelError::Http(format!("{url} answered {status}: {}", String::from_utf8_lossy(&bytes).trim())));
+                return Err(ModelError::Http(format!(
+                    "{url} answered {status}: {}",
+                    String::from_utf8_lossy(&bytes).trim()
+                )));
             }
             serde_json::from_slice::<Value>(&bytes).map_err(|e| ModelError::Protocol(e.to_string()))
         };
-        let v = tokio::time::timeout(Duration::from_secs(secs), answer).await.map_err(|_| ModelError::Timeout(secs))??;
-        v.pointer("/choices/0/message")
-            .cloned()
-            .ok_or_else(|| ModelError::Protocol("no choices[0].message".into()))
+        let v =
+            tokio::time::timeout(Duration::from_secs(secs), answer).await.map_err(|_| ModelError::Timeout(secs))??;
+        v.pointer("/choices/0/message").cloned().ok_or_else(|| ModelError::Protocol("no choices[0].message".into()))
     }
 }
 
@@ -217,7 +219,11 @@ impl Agent<'_> {
                 Ok(m) => m,
                 Err(e) if calls.is_empty() => return Err(e),
                 Err(e) => {
-                    return Ok(AgentTurn { reply: format!("(the model stopped answering: {e})"), calls, stopped_early: true });
+                    return Ok(AgentTurn {
+                        reply: format!("(the model stopped answering: {e})"),
+                        calls,
+                        stopped_early: true,
+                    });
                 }
             };
             let tool_calls = message.get("tool_calls").and_then(|t| t.as_array()).cloned().unwrap_or_default();
@@ -267,7 +273,13 @@ impl Agent<'_> {
         let prepared = match self.executor.prepare(&intent).await {
             Ok(p) => p,
             Err(e) => {
-                return CallRecord { name, arguments, status: "failed", access: Some(access), result: error_json(&e.to_string()) };
+                return CallRecord {
+                    name,
+                    arguments,
+                    status: "failed",
+                    access: Some(access),
+                    result: error_json(&e.to_string()),
+                };
             }
         };
         if access == Access::Write {
@@ -278,7 +290,8 @@ impl Agent<'_> {
                     arguments,
                     status: "declined",
                     access: Some(access),
-                    result: json!({"status": "not_run", "reason": "dry run: nothing is changed", "plan": plan}).to_string(),
+                    result: json!({"status": "not_run", "reason": "dry run: nothing is changed", "plan": plan})
+                        .to_string(),
                 };
             }
             if self.confirm.confirm(&prepared, true) == Decision::No {
@@ -298,7 +311,13 @@ impl Agent<'_> {
                 let text = self.redact_env_values(&intent, as_untrusted_data(&name, &data).to_string()).await;
                 CallRecord { name, arguments, status: "executed", access: Some(access), result: text }
             }
-            Err(e) => CallRecord { name, arguments, status: "failed", access: Some(access), result: error_json(&e.to_string()) },
+            Err(e) => CallRecord {
+                name,
+                arguments,
+                status: "failed",
+                access: Some(access),
+                result: error_json(&e.to_string()),
+            },
         }
     }
 

@@ -40,7 +40,9 @@ pub fn plan(intent: &Intent) -> Plan {
             vec![],
             vec![format!("tuxpilot containers list{}", if a.all { " --all" } else { "" })],
         ),
-        Intent::Inspect(a) => (format!("show {}", a.target), vec![], vec![format!("tuxpilot containers inspect {}", a.target)]),
+        Intent::Inspect(a) => {
+            (format!("show {}", a.target), vec![], vec![format!("tuxpilot containers inspect {}", a.target)])
+        }
         Intent::Start(a) => lifecycle("start", &a.target, "start"),
         Intent::Stop(a) => lifecycle("stop", &a.target, "stop"),
         Intent::Restart(a) => lifecycle("restart", &a.target, "restart"),
@@ -85,26 +87,55 @@ pub fn plan(intent: &Intent) -> Plan {
             };
             (
                 format!("scale {} {how}", a.service),
-                vec![format!("change the replica count of {}; new replicas must be healthy, extra ones are drained first", a.service)],
-                vec![format!("tuxpilot containers scale {} {}", a.service, a.replicas.map(|r| r.to_string()).unwrap_or_else(|| "N".into()))],
+                vec![format!(
+                    "change the replica count of {}; new replicas must be healthy, extra ones are drained first",
+                    a.service
+                )],
+                vec![format!(
+                    "tuxpilot containers scale {} {}",
+                    a.service,
+                    a.replicas.map(|r| r.to_string()).unwrap_or_else(|| "N".into())
+                )],
             )
         }
         Intent::Rollback(a) => (
             format!("roll {} back to {}", a.app, a.to.as_deref().unwrap_or("the previous version")),
-            vec![format!("redeploy the recorded spec of {} {}", a.app, a.to.as_deref().unwrap_or("(previous version)"))],
-            vec![format!("tuxpilot containers rollback {}{}", a.app, a.to.as_ref().map(|t| format!(" --to {t}")).unwrap_or_default())],
+            vec![format!(
+                "redeploy the recorded spec of {} {}",
+                a.app,
+                a.to.as_deref().unwrap_or("(previous version)")
+            )],
+            vec![format!(
+                "tuxpilot containers rollback {}{}",
+                a.app,
+                a.to.as_ref().map(|t| format!(" --to {t}")).unwrap_or_default()
+            )],
         ),
-        Intent::History(a) => (format!("show the history of {}", a.app), vec![], vec![format!("tuxpilot containers history {}", a.app)]),
+        Intent::History(a) => {
+            (format!("show the history of {}", a.app), vec![], vec![format!("tuxpilot containers history {}", a.app)])
+        }
         Intent::ScanRuntime(a) => (
             format!("check {} against CIS Docker rules", scope(&a.target)),
             vec![],
-            vec![if a.target == "all" { "tuxpilot containers scan --all".into() } else { format!("tuxpilot containers scan {}", a.target) }],
+            vec![if a.target == "all" {
+                "tuxpilot containers scan --all".into()
+            } else {
+                format!("tuxpilot containers scan {}", a.target)
+            }],
         ),
-        Intent::ScanImage(a) => (format!("scan image {}", a.image), vec![], vec![format!("tuxpilot containers scan --image {}", a.image)]),
+        Intent::ScanImage(a) => {
+            (format!("scan image {}", a.image), vec![], vec![format!("tuxpilot containers scan --image {}", a.image)])
+        }
         Intent::Optimize(a) => (
             format!("recommend CPU and memory limits for {}", scope(&a.target)),
-            vec!["observe CPU and memory for a short window".into(), "recommend limits (applying them is asked separately)".into()],
-            vec![format!("tuxpilot containers optimize{}", if a.target == "all" { String::new() } else { format!(" {}", a.target) })],
+            vec![
+                "observe CPU and memory for a short window".into(),
+                "recommend limits (applying them is asked separately)".into(),
+            ],
+            vec![format!(
+                "tuxpilot containers optimize{}",
+                if a.target == "all" { String::new() } else { format!(" {}", a.target) }
+            )],
         ),
         Intent::Monitor(a) => {
             let mut steps = Vec::new();
@@ -121,14 +152,19 @@ pub fn plan(intent: &Intent) -> Plan {
                 vec![format!(
                     "tuxpilot containers monitor{}{}",
                     if a.realtime { "" } else { " --once" },
-                    a.sort.map(|s| format!(" --sort {}", if s == Sort::Cpu { "cpu" } else { "memory" })).unwrap_or_default()
+                    a.sort
+                        .map(|s| format!(" --sort {}", if s == Sort::Cpu { "cpu" } else { "memory" }))
+                        .unwrap_or_default()
                 )],
             )
         }
         Intent::Diagnose(a) => (
             format!("diagnose {}", a.target),
             vec!["read its state, exit code, OOM kill, health log, restarts and last log lines".into()],
-            vec![format!("tuxpilot containers inspect {}", a.target), format!("tuxpilot containers logs --tail 50 {}", a.target)],
+            vec![
+                format!("tuxpilot containers inspect {}", a.target),
+                format!("tuxpilot containers logs --tail 50 {}", a.target),
+            ],
         ),
         Intent::ComposeUp(a) => (
             format!("bring up compose project {}", a.project.as_deref().or(a.path.as_deref()).unwrap_or("here")),
@@ -150,9 +186,17 @@ pub fn plan(intent: &Intent) -> Plan {
 
 fn lifecycle(verb: &str, target: &str, cmd: &str) -> (String, Vec<String>, Vec<String>) {
     if target == "all" {
-        (format!("{verb} every container"), vec![format!("{verb} each container")], vec![format!("tuxpilot containers {cmd} $(…)")])
+        (
+            format!("{verb} every container"),
+            vec![format!("{verb} each container")],
+            vec![format!("tuxpilot containers {cmd} $(…)")],
+        )
     } else {
-        (format!("{verb} container {target}"), vec![format!("{verb} {target}")], vec![format!("tuxpilot containers {cmd} {target}")])
+        (
+            format!("{verb} container {target}"),
+            vec![format!("{verb} {target}")],
+            vec![format!("tuxpilot containers {cmd} {target}")],
+        )
     }
 }
 

@@ -62,8 +62,8 @@ pub fn write_thresholds(path: &std::path::Path, cpu: Option<f64>, memory: Option
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let mut doc: toml::Table =
-        toml::from_str(&text).map_err(|e| format!("cannot update {}: it is not valid TOML ({})", path.display(), e.message()))?;
+    let mut doc: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("cannot update {}: it is not valid TOML ({})", path.display(), e.message()))?;
     let containers = doc.entry("containers").or_insert_with(|| toml::Value::Table(Default::default()));
     let Some(containers) = containers.as_table_mut() else {
         return Err(format!("cannot update {}: `containers` is not a table", path.display()));

@@ -88,20 +88,14 @@ pub fn builtin() -> Vec<Template> {
         },
         Template {
             volumes: &[("postgres-data", "/var/lib/postgresql/data")],
-            environment: &[
-                ("POSTGRES_PASSWORD", "${POSTGRES_PASSWORD:-change-me}"),
-                ("POSTGRES_DB", "app"),
-            ],
+            environment: &[("POSTGRES_PASSWORD", "${POSTGRES_PASSWORD:-change-me}"), ("POSTGRES_DB", "app")],
             health: Some(("pg_isready -U postgres", 5, 10, 10)),
             resources: ("512m", 1.0),
             ..t("postgres", "postgres", "16-alpine")
         },
         Template {
             volumes: &[("mysql-data", "/var/lib/mysql")],
-            environment: &[
-                ("MYSQL_ROOT_PASSWORD", "${MYSQL_ROOT_PASSWORD:-change-me}"),
-                ("MYSQL_DATABASE", "app"),
-            ],
+            environment: &[("MYSQL_ROOT_PASSWORD", "${MYSQL_ROOT_PASSWORD:-change-me}"), ("MYSQL_DATABASE", "app")],
             health: Some(("mysqladmin ping -h 127.0.0.1 --silent", 5, 10, 30)),
             resources: ("1g", 1.0),
             ..t("mysql", "mysql", "8.4")
@@ -264,11 +258,19 @@ pub fn app_for(images: &[String], port_free: &mut dyn FnMut(u16) -> bool) -> Gen
                 let _ = writeln!(y, "    image: {repo}");
                 let _ = writeln!(y, "    tag: {}", quote(&tag));
                 if !t.command.is_empty() {
-                    let _ = writeln!(y, "    command: [{}]", t.command.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "));
+                    let _ = writeln!(
+                        y,
+                        "    command: [{}]",
+                        t.command.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ")
+                    );
                 }
                 let deps: Vec<&String> = names.iter().filter(|n| t.uses.contains(&n.as_str())).collect();
                 if !deps.is_empty() {
-                    let _ = writeln!(y, "    depends_on: [{}]", deps.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", "));
+                    let _ = writeln!(
+                        y,
+                        "    depends_on: [{}]",
+                        deps.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                    );
                 }
                 if !t.ports.is_empty() {
                     let mut ports = Vec::new();
@@ -300,7 +302,10 @@ pub fn app_for(images: &[String], port_free: &mut dyn FnMut(u16) -> bool) -> Gen
                     for (k, v) in t.environment {
                         let _ = writeln!(y, "      {k}: {}", quote(v));
                         if v.contains("change-me") {
-                            notes.push(format!("{service}: set {} before anything real (default: change-me)", var_of(v)));
+                            notes.push(format!(
+                                "{service}: set {} before anything real (default: change-me)",
+                                var_of(v)
+                            ));
                         }
                     }
                 }

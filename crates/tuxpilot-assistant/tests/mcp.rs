@@ -13,10 +13,7 @@ use tuxpilot_assistant::{ExecSettings, Executor};
 use tuxpilot_docker::{ContainerSpec, Engine};
 use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, engine, unique_name};
 
-async fn connect(
-    engine: Arc<dyn Engine>,
-    read_only: bool,
-) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+async fn connect(engine: Arc<dyn Engine>, read_only: bool) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
     let server = McpServer::new(Executor::new(engine, ExecSettings::default()), read_only);
     let (server_io, client_io) = tokio::io::duplex(1 << 16);
     tokio::spawn(async move {
@@ -42,7 +39,11 @@ async fn mcp_clients_see_annotated_tools_and_can_call_them() {
     let spec = ContainerSpec {
         name: Some(name.clone()),
         image: TEST_IMAGE.into(),
-        command: Some(vec!["sh".into(), "-c".into(), "echo hello from mcp; trap 'exit 0' TERM; while :; do sleep 1; done".into()]),
+        command: Some(vec![
+            "sh".into(),
+            "-c".into(),
+            "echo hello from mcp; trap 'exit 0' TERM; while :; do sleep 1; done".into(),
+        ]),
         labels: [(TEST_LABEL.to_string(), "1".to_string())].into(),
         environment: [("API_KEY".to_string(), "do-not-leak-42".to_string())].into(),
         ..Default::default()

@@ -7,7 +7,9 @@
 //! to what the [`Conversation`] last talked about.
 
 mod args;
+mod names;
 pub mod text;
+mod words;
 
 use crate::intent::*;
 use crate::inventory::{Conversation, Inventory};
@@ -91,7 +93,13 @@ impl Parser<'_> {
             return self.rollback();
         }
         if self.has_any(&["history", "revisions", "versions"])
-            || self.any_phrase(&["previous deployments", "past deployments", "deployment log", "which version", "what version"])
+            || self.any_phrase(&[
+                "previous deployments",
+                "past deployments",
+                "deployment log",
+                "which version",
+                "what version",
+            ])
         {
             return self.history();
         }
@@ -133,7 +141,14 @@ impl Parser<'_> {
     fn is_help(&self) -> bool {
         let short = self.w.len() <= 6;
         (short && self.has_any(&["help", "commands", "manual"]) && !self.has_any(&["cpu", "memory", "disk"]))
-            || self.any_phrase(&["what can you do", "what do you do", "how do i use you", "what can i ask", "how does this work", "what are your commands"])
+            || self.any_phrase(&[
+                "what can you do",
+                "what do you do",
+                "how do i use you",
+                "what can i ask",
+                "how does this work",
+                "what are your commands",
+            ])
             || (self.w.len() == 1 && matches!(self.first(), "?" | "h" | "menu"))
     }
 
@@ -148,31 +163,110 @@ impl Parser<'_> {
     fn is_scale(&self) -> bool {
         self.has_any(&["scale", "scaled", "rescale", "autoscale", "replicas", "replica", "instances", "copies"])
             || self.w.iter().any(|w| args::service_equals(&w.raw).is_some())
-            || self.any_phrase(&["more traffic", "handle more", "more load", "less traffic", "heavy load", "high load", "scale out", "scale in", "more capacity"])
-                && !self.has_any(&["deploy", "launch"])
+            || self.any_phrase(&[
+                "more traffic",
+                "handle more",
+                "more load",
+                "less traffic",
+                "heavy load",
+                "high load",
+                "scale out",
+                "scale in",
+                "more capacity",
+            ]) && !self.has_any(&["deploy", "launch"])
     }
 
     fn is_scan(&self) -> bool {
         self.has_any(&[
-            "scan", "scans", "scanning", "security", "secure", "insecure", "vulnerabilities", "vulnerability",
-            "vulnerable", "cve", "cves", "audit", "cis", "compliance", "compliant", "harden", "hardening",
-            "misconfiguration", "misconfigurations", "safe", "exploit", "exploits", "trivy",
+            "scan",
+            "scans",
+            "scanning",
+            "security",
+            "secure",
+            "insecure",
+            "vulnerabilities",
+            "vulnerability",
+            "vulnerable",
+            "cve",
+            "cves",
+            "audit",
+            "cis",
+            "compliance",
+            "compliant",
+            "harden",
+            "hardening",
+            "misconfiguration",
+            "misconfigurations",
+            "safe",
+            "exploit",
+            "exploits",
+            "trivy",
         ]) || self.phrase("security issues")
     }
 
     fn is_optimize(&self) -> bool {
-        self.has_any(&["optimize", "optimise", "optimization", "optimisation", "rightsize", "right-size", "right-sizing", "rightsizing", "tune", "overprovisioned", "wasting", "waste"])
-            || (self.has_any(&["reduce", "lower", "improve", "efficient", "efficiency", "save", "cut", "trim", "recommend", "recommendations", "suggest"])
-                && self.has_any(&["resource", "resources", "usage", "memory", "cpu", "limits", "costs", "cost", "footprint"]))
-            || self.any_phrase(&["right size", "resource limits", "too much memory", "too many resources"])
-                && !self.has_any(&["alert", "monitor", "notify"])
+        self.has_any(&[
+            "optimize",
+            "optimise",
+            "optimization",
+            "optimisation",
+            "rightsize",
+            "right-size",
+            "right-sizing",
+            "rightsizing",
+            "tune",
+            "overprovisioned",
+            "wasting",
+            "waste",
+        ]) || (self.has_any(&[
+            "reduce",
+            "lower",
+            "improve",
+            "efficient",
+            "efficiency",
+            "save",
+            "cut",
+            "trim",
+            "recommend",
+            "recommendations",
+            "suggest",
+        ]) && self.has_any(&[
+            "resource",
+            "resources",
+            "usage",
+            "memory",
+            "cpu",
+            "limits",
+            "costs",
+            "cost",
+            "footprint",
+        ])) || self.any_phrase(&["right size", "resource limits", "too much memory", "too many resources"])
+            && !self.has_any(&["alert", "monitor", "notify"])
     }
 
     fn is_monitor(&self) -> bool {
         self.has_any(&[
-            "monitor", "monitoring", "monitored", "stats", "statistics", "metrics", "alert", "alerts", "alerting",
-            "notify", "dashboard", "top", "usage", "utilization", "utilisation", "consumption", "consuming", "hogging",
-            "hogs", "hog", "observe",
+            "monitor",
+            "monitoring",
+            "monitored",
+            "stats",
+            "statistics",
+            "metrics",
+            "alert",
+            "alerts",
+            "alerting",
+            "notify",
+            "dashboard",
+            "top",
+            "usage",
+            "utilization",
+            "utilisation",
+            "consumption",
+            "consuming",
+            "hogging",
+            "hogs",
+            "hog",
+            "observe",
         ]) || (self.has_any(&["cpu", "memory", "ram", "mem", "load"]) && !self.has_any(&["limit", "limits"]))
             || self.phrase("keep an eye")
             || (self.has("watch") && !self.has_any(&["logs", "log"]))
@@ -180,11 +274,55 @@ impl Parser<'_> {
 
     fn is_diagnose(&self) -> bool {
         self.has_any(&[
-            "diagnose", "diagnosis", "wrong", "crash", "crashing", "crashed", "crashes", "failing", "failed",
-            "broken", "debug", "troubleshoot", "unhealthy", "died", "dying", "dead", "oom", "oomkilled", "exited",
-            "exiting", "problem", "problems", "issue", "issues", "error", "errors", "fix", "investigate", "restarting",
-            "crashloop", "flapping",
-        ]) || self.any_phrase(&["is down", "went down", "goes down", "keeps dying", "not working", "does not work", "not starting", "will not start", "keeps restarting", "why is", "why did", "why does", "what happened", "exit code", "not responding", "keep restarting"])
+            "diagnose",
+            "diagnosis",
+            "wrong",
+            "crash",
+            "crashing",
+            "crashed",
+            "crashes",
+            "failing",
+            "failed",
+            "broken",
+            "debug",
+            "troubleshoot",
+            "unhealthy",
+            "died",
+            "dying",
+            "dead",
+            "oom",
+            "oomkilled",
+            "exited",
+            "exiting",
+            "problem",
+            "problems",
+            "issue",
+            "issues",
+            "error",
+            "errors",
+            "fix",
+            "investigate",
+            "restarting",
+            "crashloop",
+            "flapping",
+        ]) || self.any_phrase(&[
+            "is down",
+            "went down",
+            "goes down",
+            "keeps dying",
+            "not working",
+            "does not work",
+            "not starting",
+            "will not start",
+            "keeps restarting",
+            "why is",
+            "why did",
+            "why does",
+            "what happened",
+            "exit code",
+            "not responding",
+            "keep restarting",
+        ])
     }
 
     fn is_logs(&self) -> bool {
@@ -194,11 +332,32 @@ impl Parser<'_> {
 
     fn is_deploy(&self) -> bool {
         let verb = self.has_any(&["launch", "install", "provision", "spin"])
-            || self.any_phrase(&["set up", "setup", "bring up", "stand up", "get me", "give me", "spin up", "create a", "create an", "run a", "run an", "start a", "start an", "i need a", "i need an"]);
+            || self.any_phrase(&[
+                "set up",
+                "setup",
+                "bring up",
+                "stand up",
+                "get me",
+                "give me",
+                "spin up",
+                "create a",
+                "create an",
+                "run a",
+                "run an",
+                "start a",
+                "start an",
+                "i need a",
+                "i need an",
+            ]);
         let templ = self.w.iter().any(|w| args::template_word(&w.low).is_some());
         let file = self.w.iter().any(|w| args::is_app_file(&w.raw));
-        (verb && (templ || file || self.has_any(&["application", "app", "stack", "site", "website", "database", "cache", "blog"])))
-            || (templ && self.has_any(&["with", "using", "application", "app", "stack", "website", "site"]) && !self.has_any(&["container", "containers"]))
+        (verb
+            && (templ
+                || file
+                || self.has_any(&["application", "app", "stack", "site", "website", "database", "cache", "blog"])))
+            || (templ
+                && self.has_any(&["with", "using", "application", "app", "stack", "website", "site"])
+                && !self.has_any(&["container", "containers"]))
             || (matches!(self.first(), "run" | "create" | "start" | "add") && templ && !self.targets_known())
     }
 
@@ -208,9 +367,24 @@ impl Parser<'_> {
     }
 
     fn is_inspect(&self) -> bool {
-        self.has_any(&["inspect", "details", "detail", "describe", "info", "information", "configuration", "config", "status", "state", "ip", "address", "ports", "env", "environment"])
-            || self.any_phrase(&["tell me about", "what about", "look at", "is it running", "is running"])
-                && self.explicit_target().is_some()
+        self.has_any(&[
+            "inspect",
+            "details",
+            "detail",
+            "describe",
+            "info",
+            "information",
+            "configuration",
+            "config",
+            "status",
+            "state",
+            "ip",
+            "address",
+            "ports",
+            "env",
+            "environment",
+        ]) || self.any_phrase(&["tell me about", "what about", "look at", "is it running", "is running"])
+            && self.explicit_target().is_some()
     }
 
     fn is_list(&self) -> bool {
@@ -219,8 +393,18 @@ impl Parser<'_> {
     }
 
     fn list_all(&self) -> bool {
-        self.has_any(&["all", "every", "everything", "stopped", "exited", "dead", "including", "inactive", "-a", "--all"])
-            && !self.phrase("all running")
+        self.has_any(&[
+            "all",
+            "every",
+            "everything",
+            "stopped",
+            "exited",
+            "dead",
+            "including",
+            "inactive",
+            "-a",
+            "--all",
+        ]) && !self.phrase("all running")
     }
 
     fn lifecycle(&self) -> Option<Intent> {
@@ -265,12 +449,53 @@ impl Parser<'_> {
 fn refusal(words: &[Word], request: &str) -> Option<String> {
     let low = request.to_lowercase();
     let has = |w: &str| words.iter().any(|x| x.low == w);
-    let shell = ["shell", "bash", "zsh", "sh", "powershell", "exec", "nsenter", "chroot", "sudo", "ssh", "telnet", "netcat", "nc", "tty", "terminal"];
+    let shell = [
+        "shell",
+        "bash",
+        "zsh",
+        "sh",
+        "powershell",
+        "exec",
+        "nsenter",
+        "chroot",
+        "sudo",
+        "ssh",
+        "telnet",
+        "netcat",
+        "nc",
+        "tty",
+        "terminal",
+    ];
     let command_phrase = [
-        "run command", "run a command", "run the command", "run this command", "execute command", "execute a command",
-        "execute the command", "execute this", "rm -rf", "| sh", "| bash", "|sh", "|bash", "mkfs", "dd if=", ":(){", "eval ",
-        "curl ", "wget ", "chmod ", "chown ", "apt-get", "apt install", "pip install", "docker run", "docker exec",
-        "/bin/", "&&", "$(",
+        "run command",
+        "run a command",
+        "run the command",
+        "run this command",
+        "execute command",
+        "execute a command",
+        "execute the command",
+        "execute this",
+        "rm -rf",
+        "| sh",
+        "| bash",
+        "|sh",
+        "|bash",
+        "mkfs",
+        "dd if=",
+        ":(){",
+        "eval ",
+        "curl ",
+        "wget ",
+        "chmod ",
+        "chown ",
+        "apt-get",
+        "apt install",
+        "pip install",
+        "docker run",
+        "docker exec",
+        "/bin/",
+        "&&",
+        "$(",
     ];
     if shell.iter().any(|w| has(w)) || low.contains("docker exec") || low.contains(" -it ") {
         return Some(
@@ -286,8 +511,24 @@ fn refusal(words: &[Word], request: &str) -> Option<String> {
                 .into(),
         );
     }
-    let privileged = ["privileged", "--privileged", "cap-add", "cap_add", "--cap-add", "sys_admin", "cap_sys_admin", "capabilities", "apparmor=unconfined", "seccomp=unconfined"];
-    if privileged.iter().any(|p| has(p) || low.contains(p)) && !has("list") && !has("scan") && !has("check") && !has("audit") {
+    let privileged = [
+        "privileged",
+        "--privileged",
+        "cap-add",
+        "cap_add",
+        "--cap-add",
+        "sys_admin",
+        "cap_sys_admin",
+        "capabilities",
+        "apparmor=unconfined",
+        "seccomp=unconfined",
+    ];
+    if privileged.iter().any(|p| has(p) || low.contains(p))
+        && !has("list")
+        && !has("scan")
+        && !has("check")
+        && !has("audit")
+    {
         return Some(
             "I don't create privileged containers or add capabilities: that hands the container the host. Add only the \
              capability you need in your app.yaml or compose file and deploy that; a scan (\"check the security of my \
@@ -302,7 +543,21 @@ fn refusal(words: &[Word], request: &str) -> Option<String> {
                 .into(),
         );
     }
-    let host_danger = ["filesystem", "file system", "root", "shell", "pid namespace", "namespace", "escape", "breakout", "docker.sock", "/etc", "/var/run", "/proc", "/dev"];
+    let host_danger = [
+        "filesystem",
+        "file system",
+        "root",
+        "shell",
+        "pid namespace",
+        "namespace",
+        "escape",
+        "breakout",
+        "docker.sock",
+        "/etc",
+        "/var/run",
+        "/proc",
+        "/dev",
+    ];
     if (low.contains("host") && host_danger.iter().any(|d| low.contains(d)))
         || low.contains("docker.sock")
         || low.contains("/var/run/docker")

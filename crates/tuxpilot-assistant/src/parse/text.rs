@@ -1,6 +1,8 @@
 //! Words of a request: split, cleaned of punctuation and politeness, contractions expanded,
 //! typos of our vocabulary corrected, numbers read.
 
+use super::words::{FILLERS, VOCABULARY, is_common};
+
 /// One word of a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
@@ -11,29 +13,6 @@ pub struct Word {
     /// Quoted or back-quoted by the user.
     pub quoted: bool,
 }
-
-/// Words the parser knows; a near miss of one of them is read as it.
-const VOCABULARY: &[&str] = &[
-    "list", "show", "display", "containers", "container", "running", "stopped", "inspect", "details", "describe",
-    "information", "start", "stop", "restart", "remove", "delete", "logs", "follow", "tail", "deploy", "launch",
-    "install", "create", "scale", "replicas", "replica", "instances", "instance", "traffic", "rollback", "revert",
-    "history", "versions", "version", "previous", "deployments", "deployment", "security", "secure", "scan",
-    "vulnerabilities", "vulnerability", "vulnerable", "audit", "image", "images", "optimize", "optimise", "resources",
-    "resource", "usage", "monitor", "monitoring", "alert", "alerts", "threshold", "memory", "diagnose", "wrong",
-    "crash", "crashing", "crashed", "failing", "broken", "unhealthy", "healthy", "health", "compose", "project",
-    "please", "application", "everything", "realtime", "stream", "watch", "terminate", "restarting", "replicas",
-    "statistics", "troubleshoot", "nginx", "redis", "postgres", "postgresql", "mysql", "mongo", "mongodb",
-    "wordpress", "grafana", "prometheus", "mariadb", "memcached", "rabbitmq", "httpd", "traefik", "rollout",
-    "upgrade", "downgrade", "services", "service", "status", "configuration", "dashboard", "recommend",
-    "limits", "exited", "failed", "database", "caddy", "minio", "adminer", "elasticsearch", "keycloak",
-];
-
-/// Politeness and filler removed from the start of a request.
-const FILLERS: &[&str] = &[
-    "please", "pls", "plz", "kindly", "hey", "hi", "hello", "ok", "okay", "so", "now", "tuxpilot", "assistant",
-    "just", "quickly", "thanks", "thank", "you", "could", "can", "would", "will", "i", "want", "wanna", "need",
-    "to", "like", "d", "go", "ahead", "and", "me", "help", "let's", "lets", "let", "us", "try", "would",
-];
 
 /// Splits and cleans a request.
 pub fn words(text: &str) -> Vec<Word> {
@@ -188,32 +167,6 @@ pub fn correct_typos(words: &mut [Word], known: &dyn Fn(&str) -> bool) {
     }
 }
 
-/// Everyday words that look like typos of vocabulary words but are not.
-fn is_common(w: &str) -> bool {
-    matches!(
-        w,
-        "last" | "list" | "lost" | "best" | "host" | "post" | "most" | "test" | "stat" | "stats" | "star" | "store"
-            | "shop" | "stay" | "step" | "stops" | "start" | "starts" | "scales" | "image" | "mage" | "more" | "move"
-            | "down" | "town" | "show" | "snow" | "slow" | "flow" | "lines" | "line" | "live" | "give" | "have"
-            | "save" | "same" | "some" | "time" | "times" | "tail" | "mail" | "fail" | "fails" | "logs" | "lots"
-            | "does" | "done" | "gone" | "none" | "once" | "with" | "from" | "into" | "onto" | "each" | "every"
-            | "them" | "then" | "than" | "that" | "this" | "what" | "when" | "where" | "which" | "while" | "your"
-            | "ours" | "their" | "there" | "these" | "those" | "about" | "above" | "below" | "under" | "over"
-            | "after" | "before" | "again" | "keeps" | "keep" | "goes" | "going" | "using" | "used" | "uses"
-            | "made" | "make" | "takes" | "take" | "need" | "want" | "web" | "worker" | "workers" | "api" | "app"
-            | "apps" | "cache" | "proxy" | "blog" | "front" | "frontend" | "backend" | "queue" | "redo" | "undo"
-            | "back" | "roll" | "went" | "want's" | "hogs" | "hog" | "ram" | "cpu" | "heavy" | "load" | "loads"
-            | "handle" | "extra" | "fewer" | "less" | "lower" | "higher" | "large" | "small" | "double" | "half"
-            | "check" | "tell" | "find" | "look" | "give's" | "state" | "stated" | "steps" | "stage" | "staging"
-            | "prod" | "production" | "stack" | "stacks" | "server" | "servers" | "site" | "sites" | "files" | "file"
-            | "path" | "here" | "current" | "latest" | "named" | "called" | "name" | "names" | "also" | "only"
-            | "sort" | "order" | "watching" | "memory" | "mem" | "copies" | "copy" | "scaled" | "reset" | "rest"
-            | "shell" | "bash" | "exec" | "sudo" | "mount" | "root" | "drop" | "kill" | "killed" | "died"
-            | "dead" | "dies" | "info" | "why" | "how" | "hows" | "okay" | "sure" | "yes" | "delete" | "deleted"
-            | "ports" | "port" | "open" | "opened" | "expose" | "data" | "date" | "jobs" | "job" | "task" | "tasks"
-    )
-}
-
 /// Optimal-string-alignment distance (Damerau–Levenshtein with adjacent transpositions).
 pub fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -223,8 +176,8 @@ pub fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -246,8 +199,27 @@ pub fn number(word: &str) -> Option<u64> {
         return Some(n);
     }
     let words = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
     ];
     if let Some(i) = words.iter().position(|x| *x == w) {
         return Some(i as u64);

@@ -1,0 +1,141 @@
+//! The executor's observing intents: optimize (and applying its limits) and monitor.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::diagnose::human_bytes;
+use crate::exec::{ExecError, Executor, Handoff, Offer, Outcome};
+use crate::intent::{MonitorArgs, Sort};
+
+impl Executor {
+    pub(crate) async fn optimize(&self, target: &str) -> Result<Outcome, ExecError> {
+        use tuxpilot_monitor::optimize::{UsageHistory, recommend};
+        let wanted = if target == "all" { None } else { Some(self.engine.inspect_container(target).await?.id) };
+        let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
+        let mut history = UsageHistory::default();
+        let started = tokio::time::Instant::now();
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            ticker.tick().await;
+            let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+            if let Some(id) = &wanted {
+                obs.retain(|o| &o.metrics.id == id);
+            }
+            history.record(&obs);
+            if started.elapsed() >= self.settings.optimize_window {
+                break;
+            }
+        }
+        if history.containers.is_empty() {
+            return Ok(Outcome::text("No running containers to size.", json!({ "recommendations": [] })));
+        }
+        let mut recs = Vec::new();
+        for (id, h) in &history.containers {
+            let details = self.engine.inspect_container(id).await.ok();
+            let mut r = recommend(id, h, details.as_ref().is_some_and(|d| d.state.oom_killed));
+            if let Some(d) = &details {
+                r.current_cpus = (d.host_config.nano_cpus > 0).then(|| d.host_config.nano_cpus as f64 / 1e9);
+                r.current_memory_bytes = (d.host_config.memory > 0).then_some(d.host_config.memory as u64);
+            }
+            recs.push(r);
+        }
+        let mut reply =
+            format!("Observed {} container(s) for {}s:\n", recs.len(), self.settings.optimize_window.as_secs());
+        for r in &recs {
+            reply.push_str(&format!(
+                "  {}: CPU p90 {:.3} → {:.2} cpus; memory peak {} → limit {} ({:?} confidence)\n    {}\n",
+                r.name,
+                r.cpu_p90,
+                r.cpus,
+                human_bytes(r.memory_peak_bytes as i64),
+                human_bytes(r.memory_bytes as i64),
+                r.confidence,
+                r.docker_update()
+            ));
+        }
+        let data = json!({ "recommendations": recs });
+        let mut o = Outcome::text(reply.trim_end(), data);
+        o.offer = Some(Offer {
+            description: format!("apply these limits to {} container(s)", recs.len()),
+            recommendations: recs,
+        });
+        Ok(o)
+    }
+
+    /// Applies optimize's recommendations (after their own confirmation).
+    pub async fn apply(&self, offer: &Offer) -> Result<Outcome, ExecError> {
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
+        for r in &offer.recommendations {
+            match r.apply(self.engine.as_ref()).await {
+                Ok(()) => done.push(r.name.clone()),
+                Err(e) => failed.push(format!("{}: {e}", r.name)),
+            }
+        }
+        let reply = format!(
+            "Applied limits to {}.{}",
+            if done.is_empty() { "nothing".to_string() } else { done.join(", ") },
+            if failed.is_empty() { String::new() } else { format!(" Failed: {}", failed.join("; ")) }
+        );
+        Ok(Outcome::text(reply, json!({ "applied": done, "failed": failed })))
+    }
+
+    pub(crate) async fn monitor(&self, a: &MonitorArgs) -> Result<Outcome, ExecError> {
+        let mut written = Vec::new();
+        if (a.cpu_threshold.is_some() || a.memory_threshold.is_some())
+            && let Some(path) = &self.settings.config_file
+        {
+            {
+                crate::safety::write_thresholds(path, a.cpu_threshold, a.memory_threshold).map_err(ExecError::Other)?;
+                written.push(path.display().to_string());
+            }
+        }
+        let wanted = if a.target == "all" { None } else { Some(self.engine.inspect_container(&a.target).await?.id) };
+        let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
+        // CPU needs two samples.
+        let _ = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+        if let Some(id) = &wanted {
+            obs.retain(|o| &o.metrics.id == id);
+        }
+        match a.sort {
+            Some(Sort::Memory) => obs.sort_by_key(|o| std::cmp::Reverse(o.metrics.memory_used_bytes)),
+            _ => obs.sort_by(|x, y| y.metrics.cpu_percent.total_cmp(&x.metrics.cpu_percent)),
+        }
+        let mut reply = String::new();
+        for path in &written {
+            reply.push_str(&format!(
+                "Alert thresholds written to {path}{}{}; `tuxpilot containers monitor` alerts on them.\n",
+                a.cpu_threshold.map(|c| format!(", cpu {c} %")).unwrap_or_default(),
+                a.memory_threshold.map(|m| format!(", memory {m} %")).unwrap_or_default()
+            ));
+        }
+        let mut rows = Vec::new();
+        reply.push_str(&format!("{:<24} {:>7} {:>22} {:>7}\n", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %"));
+        for o in &obs {
+            let m = &o.metrics;
+            let over = a.cpu_threshold.is_some_and(|t| m.cpu_percent > t)
+                || a.memory_threshold.is_some_and(|t| m.memory_percent > t);
+            reply.push_str(&format!(
+                "{:<24} {:>6.2}% {:>22} {:>6.2}%{}\n",
+                m.name,
+                m.cpu_percent,
+                format!("{} / {}", human_bytes(m.memory_used_bytes as i64), human_bytes(m.memory_limit_bytes as i64)),
+                m.memory_percent,
+                if over { "  ← over threshold" } else { "" }
+            ));
+            rows.push(json!({"name": m.name, "cpu_percent": m.cpu_percent, "memory_used_bytes": m.memory_used_bytes,
+                             "memory_limit_bytes": m.memory_limit_bytes, "memory_percent": m.memory_percent, "over_threshold": over}));
+        }
+        let mut o = Outcome::text(
+            reply.trim_end(),
+            json!({ "containers": rows, "thresholds": {"cpu": a.cpu_threshold, "memory": a.memory_threshold}, "config_written": written }),
+        );
+        if a.realtime {
+            o.handoff = Some(Handoff::LiveMonitor { target: a.target.clone(), sort: a.sort });
+        }
+        Ok(o)
+    }
+}
