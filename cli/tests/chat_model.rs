@@ -11,12 +11,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, engine, unique_name};
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, output_text as text, unique_name};
 
 /// A scripted chat-completions server: answers the queued messages in order, each after its
 /// delay, and keeps every request body.
@@ -106,20 +106,6 @@ fn tuxpilot(dir: &Path, config: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
     c.env("NO_COLOR", "1").env("TUXPILOT_CONFIG", config).current_dir(dir).stdin(Stdio::null());
     c
-}
-
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("docker CLI");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// The `role: tool` message answering a call id in a request.

@@ -8,12 +8,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, engine, pty, unique_name};
-
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("docker CLI");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, pty, unique_name};
 
 #[tokio::test]
 async fn the_repl_edits_lines_follows_up_confirms_and_keeps_history() {

@@ -180,3 +180,23 @@ pub fn pty(cols: u16, rows: u16) -> (std::fs::File, std::os::fd::OwnedFd) {
     .unwrap();
     (std::fs::File::from(master), slave)
 }
+
+/// Runs the docker CLI and returns its trimmed stdout (empty when it fails).
+///
+/// # Panics
+/// When the docker CLI cannot be started at all.
+#[allow(clippy::expect_used)]
+pub fn docker_cli(args: &[&str]) -> String {
+    let out = std::process::Command::new("docker").args(args).output().expect("the docker CLI");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A finished process's exit code, stdout and stderr, for assertion messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
