@@ -92,10 +92,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if format == Format::Sarif { "sarif" } else { "cyclonedx" }
         )));
     }
+    // `compose down -t 1` and the global `--timeout` share clap's id: there the value is the
+    // stop timeout, not the time allowed for an engine request.
+    let stop_timeout_given = match &cli.command {
+        Command::Compose(a) => match &a.command {
+            args::ComposeCommand::Up(u) => u.timeout.is_some(),
+            args::ComposeCommand::Down(d) => d.timeout.is_some(),
+            args::ComposeCommand::Stop { timeout, .. } | args::ComposeCommand::Restart { timeout, .. } => {
+                timeout.is_some()
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    let request_timeout = if stop_timeout_given { None } else { cli.timeout };
     let connection = ConnectionConfig {
         host: cli.host.clone(),
         socket: config.containers.docker_socket.clone(),
-        timeout: std::time::Duration::from_secs(cli.timeout.unwrap_or(config.containers.timeout).max(1)),
+        timeout: std::time::Duration::from_secs(request_timeout.unwrap_or(config.containers.timeout).max(1)),
         ..Default::default()
     }
     .with_env(|k| std::env::var(k).ok());

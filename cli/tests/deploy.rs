@@ -206,20 +206,29 @@ impl Drop for Client {
     }
 }
 
-fn started_at(id: &str) -> chrono::DateTime<chrono::Utc> {
-    inspect(id)["State"]["StartedAt"].as_str().unwrap().parse().unwrap()
-}
-
-/// The first passing health check of a container.
-fn healthy_at(id: &str) -> chrono::DateTime<chrono::Utc> {
-    let v = inspect(id);
-    v["State"]["Health"]["Log"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["ExitCode"] == 0)
-        .map(|l| l["End"].as_str().unwrap().parse().unwrap())
-        .expect("a passing health check")
+/// When the engine first reported `event` for a container since `since` (Unix seconds), in
+/// nanoseconds. The engine's event log, unlike the health log (which keeps only the last five
+/// checks), still has the first passing check however long ago it ran.
+fn first_event(id: &str, event: &str, since: u64) -> u128 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 1;
+    let out = docker(&[
+        "events",
+        "--since",
+        &since.to_string(),
+        "--until",
+        &now.to_string(),
+        "--filter",
+        &format!("container={id}"),
+        "--filter",
+        &format!("event={}", event.split(':').next().unwrap()),
+        "--format",
+        "{{.Action}} {{.TimeNano}}",
+    ]);
+    out.lines()
+        .filter_map(|l| l.rsplit_once(' '))
+        .find(|(action, _)| *action == event)
+        .and_then(|(_, t)| t.parse().ok())
+        .unwrap_or_else(|| panic!("no {event} event for {id}: {out}"))
 }
 
 #[tokio::test]
@@ -227,6 +236,7 @@ async fn a_three_tier_app_deploys_in_order_updates_without_failed_requests_and_r
     let Some(_engine) = engine().await else { return };
     let app = App::new("tier");
     app.write("1.0.0", "v1", HEALTHY);
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1;
     let out = app.deploy(&[]);
     assert!(out.status.success(), "{}", text(&out));
     let r = json(&out);
@@ -244,8 +254,9 @@ async fn a_three_tier_app_deploys_in_order_updates_without_failed_requests_and_r
     let web = app.ids("web");
     assert_eq!((db.len(), api.len(), web.len()), (1, 2, 1));
     for a in &api {
-        assert!(started_at(a) >= healthy_at(&db[0]), "api started before db was healthy");
-        assert!(started_at(&web[0]) >= healthy_at(a), "web started before api was healthy");
+        let healthy = |id: &str| first_event(id, "health_status: healthy", since);
+        assert!(first_event(a, "start", since) >= healthy(&db[0]), "api started before db was healthy");
+        assert!(first_event(&web[0], "start", since) >= healthy(a), "web started before api was healthy");
     }
     // Limits, the published port, the compose labels and the service-name alias.
     let d = inspect(&db[0]);

@@ -365,13 +365,28 @@ impl Parser<'_> {
         } else {
             None
         };
-        let service = self
-            .name_words()
-            .find(|(i, w)| {
-                let named = is_name(&w.raw) || w.raw.split_once('/').is_some_and(|(a, s)| is_name(a) && is_name(s));
-                named && !is_version(&w.low) && (self.inv.knows(&w.raw) || self.plausible_name(*i))
-            })
-            .map(|(_, w)| w.raw.clone());
+        let named = |w: &Word| {
+            (is_name(&w.raw) || w.raw.split_once('/').is_some_and(|(a, s)| is_name(a) && is_name(s)))
+                && !is_version(&w.low)
+        };
+        // The word the engine knows, else the object of "scale [up|down|out|in] [the]", else
+        // the first word where a name goes.
+        let known = self.name_words().find(|(_, w)| named(w) && self.inv.knows(&w.raw)).map(|(_, w)| w.raw.clone());
+        let after_verb = self.phrase_at("scale").and_then(|i| {
+            self.w[i + 1..]
+                .iter()
+                .find(|w| !matches!(w.low.as_str(), "up" | "down" | "out" | "in" | "the" | "my" | "our" | "service"))
+                .filter(|w| {
+                    named(w)
+                        && !STOP.contains(&w.low.as_str())
+                        && !CUES.contains(&w.low.as_str())
+                        && text::number(&w.low).is_none()
+                })
+                .map(|w| w.raw.clone())
+        });
+        let service = known.or(after_verb).or_else(|| {
+            self.name_words().find(|(i, w)| named(w) && self.plausible_name(*i)).map(|(_, w)| w.raw.clone())
+        });
         if replicas.is_none() && delta.is_none() && direction.is_none() {
             return Intent::Clarify(ClarifyArgs {
                 question: format!(

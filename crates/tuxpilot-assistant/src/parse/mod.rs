@@ -8,6 +8,7 @@
 
 mod args;
 mod names;
+mod refuse;
 pub mod text;
 mod words;
 
@@ -18,7 +19,7 @@ use text::Word;
 /// Parses one request.
 pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) -> Intent {
     let mut words = text::words(request);
-    if let Some(reason) = refusal(&words, request) {
+    if let Some(reason) = refuse::refusal(&words, request) {
         return Intent::Refuse(RefuseArgs { reason });
     }
     text::strip_fillers(&mut words);
@@ -89,11 +90,16 @@ impl Parser<'_> {
         }
         if self.has_any(&["rollback", "revert", "downgrade", "undo"])
             || self.any_phrase(&["roll back", "roll it back", "go back to", "back to version", "back to the previous"])
+            || (self.has("roll") && self.has("back"))
         {
             return self.rollback();
         }
         if self.has_any(&["history", "revisions", "versions"])
             || self.any_phrase(&[
+                "what was deployed",
+                "deployed before",
+                "previous version",
+                "earlier versions",
                 "previous deployments",
                 "past deployments",
                 "deployment log",
@@ -106,8 +112,33 @@ impl Parser<'_> {
         if self.is_scale() {
             return self.scale();
         }
-        let lifecycle_first =
-            matches!(first, "start" | "stop" | "restart" | "reboot" | "remove" | "delete" | "rm" | "kill" | "halt");
+        let lifecycle_first = matches!(
+            first,
+            "start"
+                | "stop"
+                | "restart"
+                | "reboot"
+                | "remove"
+                | "delete"
+                | "rm"
+                | "kill"
+                | "halt"
+                | "trash"
+                | "nuke"
+                | "wipe"
+        );
+        // "is search running?": about that container.
+        if matches!(first, "is" | "was")
+            && !self.has_any(&["containers", "anything", "everything", "all"])
+            && self.has_any(&["running", "up", "alive", "healthy", "started"])
+            && self.explicit_target().is_some()
+        {
+            return self.with_target("inspect", |target| Intent::Inspect(TargetArgs { target }));
+        }
+        // "list every container including exited ones" is a list, whatever else it says.
+        if matches!(first, "list" | "ls" | "ps") && !self.has_any(&["logs", "log", "vulnerabilities", "history"]) {
+            return Intent::List(ListArgs { all: self.list_all() });
+        }
         if !lifecycle_first && self.is_scan() {
             return self.scan();
         }
@@ -163,7 +194,13 @@ impl Parser<'_> {
     fn is_scale(&self) -> bool {
         self.has_any(&["scale", "scaled", "rescale", "autoscale", "replicas", "replica", "instances", "copies"])
             || self.w.iter().any(|w| args::service_equals(&w.raw).is_some())
+            || (self.has_any(&["instance", "copy"])
+                && self.has_any(&["another", "add", "extra", "more", "fewer", "additional"])
+                && !self.has_any(&["deploy", "launch", "install"]))
             || self.any_phrase(&[
+                "much traffic",
+                "lots of traffic",
+                "traffic spike",
                 "more traffic",
                 "handle more",
                 "more load",
@@ -201,7 +238,14 @@ impl Parser<'_> {
             "exploit",
             "exploits",
             "trivy",
+            "safely",
+            "securely",
+            "secured",
+            "risky",
+            "risks",
         ]) || self.phrase("security issues")
+            || (self.has_any(&["image", "images"])
+                && self.has_any(&["check", "scan", "analyze", "analyse", "examine", "test", "inspect"]))
     }
 
     fn is_optimize(&self) -> bool {
@@ -216,6 +260,12 @@ impl Parser<'_> {
             "rightsizing",
             "tune",
             "overprovisioned",
+            "over-provisioned",
+            "oversized",
+            "undersized",
+            "over-allocated",
+            "underprovisioned",
+            "under-provisioned",
             "wasting",
             "waste",
         ]) || (self.has_any(&[
@@ -273,6 +323,26 @@ impl Parser<'_> {
     }
 
     fn is_diagnose(&self) -> bool {
+        // "any errors in the mailer logs?" asks for the logs.
+        if self.has_any(&["logs", "log"])
+            && !self.has_any(&[
+                "why",
+                "wrong",
+                "diagnose",
+                "debug",
+                "troubleshoot",
+                "crash",
+                "crashed",
+                "crashing",
+                "unhealthy",
+                "oom",
+                "restarting",
+                "dead",
+                "died",
+            ])
+        {
+            return false;
+        }
         self.has_any(&[
             "diagnose",
             "diagnosis",
@@ -322,12 +392,16 @@ impl Parser<'_> {
             "exit code",
             "not responding",
             "keep restarting",
+            "figure out",
+            "find out why",
         ])
     }
 
     fn is_logs(&self) -> bool {
-        self.has_any(&["logs", "log", "logfile", "stdout", "stderr", "output"])
-            || (self.first() == "tail" && self.w.len() > 1)
+        self.has_any(&[
+            "logs", "log", "logfile", "stdout", "stderr", "output", "printing", "printed", "print", "saying",
+            "logging", "logged",
+        ]) || (self.first() == "tail" && self.w.len() > 1)
     }
 
     fn is_deploy(&self) -> bool {
@@ -359,6 +433,8 @@ impl Parser<'_> {
                 && self.has_any(&["with", "using", "application", "app", "stack", "website", "site"])
                 && !self.has_any(&["container", "containers"]))
             || (matches!(self.first(), "run" | "create" | "start" | "add") && templ && !self.targets_known())
+            // "a postgres database" (after "I need"), "redis please".
+            || (templ && (matches!(self.first(), "a" | "an" | "some") || args::template_word(self.first()).is_some()))
     }
 
     /// A word after the verb names a container the engine has.
@@ -383,13 +459,33 @@ impl Parser<'_> {
             "ports",
             "env",
             "environment",
-        ]) || self.any_phrase(&["tell me about", "what about", "look at", "is it running", "is running"])
+        ]) || (self.has("tell") && self.has("about") || self.has("everything") && self.has("about"))
             && self.explicit_target().is_some()
+            || self.any_phrase(&[
+                "tell me about",
+                "what about",
+                "look at",
+                "is it running",
+                "is running",
+                "what image",
+                "which image",
+                "how long",
+                "when was",
+                "uptime of",
+            ]) && self.explicit_target().is_some()
     }
 
     fn is_list(&self) -> bool {
         self.has_any(&["list", "ls", "ps", "containers", "running", "stopped", "exited"])
-            || self.any_phrase(&["what is running", "what is up", "what do i have", "show everything", "show all"])
+            || self.any_phrase(&[
+                "what is running",
+                "what is up",
+                "what do i have",
+                "show everything",
+                "show all",
+                "containers up",
+                "anything running",
+            ])
     }
 
     fn list_all(&self) -> bool {
@@ -405,16 +501,17 @@ impl Parser<'_> {
             "-a",
             "--all",
         ]) && !self.phrase("all running")
+            // "all the containers that are currently running": the running ones.
+            && (!self.has_any(&["running", "active", "live"]) || self.has_any(&["stopped", "exited", "dead", "including", "inactive", "-a", "--all"]))
     }
 
     fn lifecycle(&self) -> Option<Intent> {
         let verbs: &[(&[&str], &str)] = &[
             (&["restart", "reboot", "bounce", "recycle", "reload"], "restart"),
-            (&["remove", "delete", "rm", "destroy", "erase", "purge"], "remove"),
+            (&["remove", "delete", "rm", "destroy", "erase", "purge", "trash", "nuke", "wipe", "discard"], "remove"),
             (&["stop", "halt", "kill", "terminate", "pause"], "stop"),
-            (&["start", "boot", "resume", "unpause", "up"], "start"),
+            (&["start", "boot", "resume", "unpause"], "start"),
         ];
-        let first = self.first();
         // The first verb in the request decides ("stop web and restart it" is a stop).
         let mut found: Option<(usize, &str)> = None;
         for (i, w) in self.w.iter().enumerate() {
@@ -424,16 +521,16 @@ impl Parser<'_> {
             }
         }
         let mut name = found.map(|(_, n)| n);
-        if self.any_phrase(&["shut down", "turn off", "switch off", "bring down", "take down"]) {
+        if self.any_phrase(&["shut down", "shut off", "turn off", "switch off", "bring down", "take down"]) {
             name = Some("stop");
         }
         if self.any_phrase(&["get rid of", "clean up", "throw away"]) {
             name = Some("remove");
         }
-        let name = name?;
-        if first == "up" && self.w.len() == 1 {
-            return None;
+        if name.is_none() && self.any_phrase(&["bring up", "turn on", "fire up"]) {
+            name = Some("start");
         }
+        let name = name?;
         let make = |target: String| match name {
             "restart" => Intent::Restart(TargetArgs { target }),
             "remove" => Intent::Remove(TargetArgs { target }),
@@ -442,135 +539,6 @@ impl Parser<'_> {
         };
         Some(self.with_target(name, make))
     }
-}
-
-/// Requests that are declined, whatever else they say: shells, exec, arbitrary commands,
-/// privileged containers, the host.
-fn refusal(words: &[Word], request: &str) -> Option<String> {
-    let low = request.to_lowercase();
-    let has = |w: &str| words.iter().any(|x| x.low == w);
-    let shell = [
-        "shell",
-        "bash",
-        "zsh",
-        "sh",
-        "powershell",
-        "exec",
-        "nsenter",
-        "chroot",
-        "sudo",
-        "ssh",
-        "telnet",
-        "netcat",
-        "nc",
-        "tty",
-        "terminal",
-    ];
-    let command_phrase = [
-        "run command",
-        "run a command",
-        "run the command",
-        "run this command",
-        "execute command",
-        "execute a command",
-        "execute the command",
-        "execute this",
-        "rm -rf",
-        "| sh",
-        "| bash",
-        "|sh",
-        "|bash",
-        "mkfs",
-        "dd if=",
-        ":(){",
-        "eval ",
-        "curl ",
-        "wget ",
-        "chmod ",
-        "chown ",
-        "apt-get",
-        "apt install",
-        "pip install",
-        "docker run",
-        "docker exec",
-        "/bin/",
-        "&&",
-        "$(",
-    ];
-    if shell.iter().any(|w| has(w)) || low.contains("docker exec") || low.contains(" -it ") {
-        return Some(
-            "I don't open shells or run commands inside containers: I only carry out the operations I can check and \
-             plan (list, logs, deploy, scale, scans, diagnose…). For a shell, run `docker exec -it NAME sh` yourself."
-                .into(),
-        );
-    }
-    if command_phrase.iter().any(|p| low.contains(p)) || words.iter().any(|w| w.quoted && w.raw.contains(' ')) {
-        return Some(
-            "I don't run arbitrary commands. Tell me what you want done (for example \"show the logs of web\", \
-             \"restart web\", \"diagnose db\") and I'll plan it with TuxPilot's own operations."
-                .into(),
-        );
-    }
-    let privileged = [
-        "privileged",
-        "--privileged",
-        "cap-add",
-        "cap_add",
-        "--cap-add",
-        "sys_admin",
-        "cap_sys_admin",
-        "capabilities",
-        "apparmor=unconfined",
-        "seccomp=unconfined",
-    ];
-    if privileged.iter().any(|p| has(p) || low.contains(p))
-        && !has("list")
-        && !has("scan")
-        && !has("check")
-        && !has("audit")
-    {
-        return Some(
-            "I don't create privileged containers or add capabilities: that hands the container the host. Add only the \
-             capability you need in your app.yaml or compose file and deploy that; a scan (\"check the security of my \
-             containers\") reports what is privileged today."
-                .into(),
-        );
-    }
-    if low.contains("docker socket") || low.contains("docker.sock") {
-        return Some(
-            "I don't hand a container the Docker socket: whoever holds it controls the host. If a tool needs the engine, \
-             give it a read-only proxy of the API instead."
-                .into(),
-        );
-    }
-    let host_danger = [
-        "filesystem",
-        "file system",
-        "root",
-        "shell",
-        "pid namespace",
-        "namespace",
-        "escape",
-        "breakout",
-        "docker.sock",
-        "/etc",
-        "/var/run",
-        "/proc",
-        "/dev",
-    ];
-    if (low.contains("host") && host_danger.iter().any(|d| low.contains(d)))
-        || low.contains("docker.sock")
-        || low.contains("/var/run/docker")
-        || low.contains("/etc/shadow")
-        || low.contains("/etc/passwd")
-    {
-        return Some(
-            "I don't give containers access to the host (its root filesystem, its Docker socket, its namespaces). Declare \
-             the specific volume you need in an app.yaml or compose file and deploy that instead."
-                .into(),
-        );
-    }
-    None
 }
 
 fn help_or_unknown(help: bool) -> Intent {

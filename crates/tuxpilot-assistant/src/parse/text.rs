@@ -146,7 +146,8 @@ pub fn correct_typos(words: &mut [Word], known: &dyn Fn(&str) -> bool) {
         if VOCABULARY.contains(&w.low.as_str()) || known(&w.raw) || is_common(&w.low) {
             continue;
         }
-        let max = if w.low.len() >= 7 { 2 } else { 1 };
+        // Two edits only for long words: "reverse" is not a typo of "revert", nor "trash" of "crash".
+        let max = if w.low.len() >= 9 { 2 } else { 1 };
         let mut best: Option<(&str, usize)> = None;
         for v in VOCABULARY {
             if v.len().abs_diff(w.low.len()) > max {

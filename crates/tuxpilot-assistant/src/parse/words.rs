@@ -3,6 +3,8 @@
 /// Words that are never a container, service or app name.
 #[rustfmt::skip]
 pub(crate) const STOP: &[&str] = &[
+    "release", "releases", "deployed", "update", "updates", "change", "changes", "build", "builds",
+    "real", "time",
     "the", "a", "an", "my", "our", "your", "his", "her", "their", "this", "that", "these", "those", "it", "its",
     "them", "they", "container", "containers", "service", "services", "app", "apps", "application", "applications",
     "please", "of", "for", "on", "in", "to", "from", "with", "and", "or", "me", "us", "is", "are", "was", "were",
@@ -27,6 +29,7 @@ pub(crate) const STOP: &[&str] = &[
 /// Words that carry an intent (never taken as a name).
 #[rustfmt::skip]
 pub(crate) const CUES: &[&str] = &[
+    "over-provisioned", "overprovisioned", "oversized", "undersized", "over-allocated", "under-provisioned",
     "list", "ls", "ps", "show", "display", "inspect", "describe", "start", "stop", "restart", "reboot", "bounce",
     "remove", "delete", "rm", "kill", "halt", "terminate", "destroy", "logs", "log", "tail", "follow", "stream",
     "deploy", "redeploy", "launch", "install", "create", "setup", "set", "spin", "scale", "scaled", "rollback",
@@ -124,6 +127,7 @@ pub(crate) fn is_common(w: &str) -> bool {
     matches!(
         w,
         "last"
+            | "trash"
             | "list"
             | "lost"
             | "best"
