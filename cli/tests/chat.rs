@@ -45,11 +45,12 @@ fn fake_image(tag: &str, body: &str, cleanup: &Cleanup) {
     cleanup.image(tag);
 }
 
-struct Undeploy(&'static str, std::path::PathBuf);
+struct Undeploy(String, std::path::PathBuf);
 
 impl Drop for Undeploy {
     fn drop(&mut self) {
-        let _ = tuxpilot(&self.1).args(["containers", "undeploy", self.0, "--volumes", "--progress", "quiet"]).output();
+        let _ =
+            tuxpilot(&self.1).args(["containers", "undeploy", &self.0, "--volumes", "--progress", "quiet"]).output();
     }
 }
 
@@ -88,7 +89,7 @@ async fn chat_deploys_from_templates_then_scales_and_stops() {
         &cleanup,
     );
     let dir = tempfile::tempdir().unwrap();
-    let _undeploy = Undeploy("nginx-redis", dir.path().to_path_buf());
+    let _undeploy = Undeploy("nginx-redis".into(), dir.path().to_path_buf());
     cleanup.containers_labelled("com.docker.compose.project=nginx-redis");
     cleanup.network("nginx-redis_default");
     cleanup.volume("nginx-redis_redis-data");
@@ -290,4 +291,100 @@ fn the_dry_run_contract_holds_without_an_engine() {
         assert!(o.status.success(), "{request}: {}", text(&o));
         assert_eq!(json(&o)["intent"], intent, "{request}");
     }
+}
+
+#[tokio::test]
+async fn chat_runs_scans_alert_settings_history_rollback_and_compose() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_name("chat-scan");
+    cleanup.container(&name);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        TEST_LABEL,
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "trap 'exit 0' TERM; while :; do sleep 1; done",
+    ]);
+
+    // A runtime scan of one container, by name.
+    let o = chat(dir.path(), &[&format!("check the security of {name}")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "scan_runtime");
+    assert_eq!(v["data"]["reports"][0]["target"], name.as_str(), "{v}");
+    assert!(v["data"]["reports"][0]["score"].is_number());
+
+    // Alert thresholds are a change: written to the config file, then a snapshot.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[containers]\ntimeout = 60\n").unwrap();
+    let o = tuxpilot(dir.path())
+        .env("TUXPILOT_CONFIG", &config)
+        .args(["--format", "json", "chat", "--yes", "alert me when cpu goes above 80% or memory above 90%"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "monitor");
+    assert!(v["data"]["containers"].as_array().unwrap().iter().any(|c| c["name"] == name.as_str()), "{v}");
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        written.contains("cpu_alert_threshold = 80.0") && written.contains("memory_alert_threshold = 90.0"),
+        "{written}"
+    );
+    assert!(written.contains("timeout = 60"), "{written}");
+
+    // An app deployed from a file, changed, then history and rollback through chat.
+    let app = unique_name("chat-app").replace('.', "-");
+    cleanup.containers_labelled(&format!("com.docker.compose.project={app}"));
+    cleanup.network(&format!("{app}_default"));
+    let _undeploy = Undeploy(app.clone(), dir.path().to_path_buf());
+    let file = dir.path().join("app.yaml");
+    let spec = |v: &str| {
+        format!(
+            "name: {app}\nversion: \"{v}\"\ncontainers:\n  web:\n    image: {TEST_IMAGE}\n    environment: {{V: \"{v}\"}}\n    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; while :; do sleep 1; done\"]\n"
+        )
+    };
+    for v in ["1.0.0", "2.0.0"] {
+        std::fs::write(&file, spec(v)).unwrap();
+        let o = chat(dir.path(), &["--yes", "deploy", "app.yaml"]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert_eq!(json(&o)["data"]["result"]["version"], v);
+    }
+    let o = chat(dir.path(), &[&format!("show the history of {app}")]);
+    let v = json(&o);
+    assert_eq!(v["intent"], "history");
+    assert_eq!(v["data"]["history"].as_array().unwrap().len(), 2, "{v}");
+    let o = chat(dir.path(), &["--yes", &format!("roll back {app} to 1.0.0")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v = json(&o);
+    assert_eq!(v["intent"], "rollback");
+    assert_eq!(v["arguments"]["to"], "1.0.0");
+    assert_eq!(v["data"]["version"], "1.0.0", "{v}");
+
+    // Compose up in a directory and down by project name alone, from elsewhere.
+    let project = unique_name("chat-compose").replace('.', "-");
+    cleanup.containers_labelled(&format!("com.docker.compose.project={project}"));
+    cleanup.network(&format!("{project}_default"));
+    let cdir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cdir.path().join("compose.yaml"),
+        format!("services:\n  app:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n    stop_grace_period: 1s\n"),
+    )
+    .unwrap();
+    let o = chat(dir.path(), &["--yes", &format!("docker compose up -p {project} in {}", cdir.path().display())]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(json(&o)["intent"], "compose_up");
+    let running = docker(&["ps", "-q", "--filter", &format!("label=com.docker.compose.project={project}")]);
+    assert_eq!(running.lines().count(), 1, "{running}");
+    let o = chat(dir.path(), &["--yes", &format!("compose down -p {project}")]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(json(&o)["intent"], "compose_down");
+    assert!(docker(&["ps", "-aq", "--filter", &format!("label=com.docker.compose.project={project}")]).is_empty());
 }

@@ -206,29 +206,59 @@ impl Drop for Client {
     }
 }
 
-/// When the engine first reported `event` for a container since `since` (Unix seconds), in
-/// nanoseconds. The engine's event log, unlike the health log (which keeps only the last five
-/// checks), still has the first passing check however long ago it ran.
-fn first_event(id: &str, event: &str, since: u64) -> u128 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 1;
-    let out = docker(&[
-        "events",
-        "--since",
-        &since.to_string(),
-        "--until",
-        &now.to_string(),
-        "--filter",
-        &format!("container={id}"),
-        "--filter",
-        &format!("event={}", event.split(':').next().unwrap()),
-        "--format",
-        "{{.Action}} {{.TimeNano}}",
-    ]);
-    out.lines()
-        .filter_map(|l| l.rsplit_once(' '))
-        .find(|(action, _)| *action == event)
-        .and_then(|(_, t)| t.parse().ok())
-        .unwrap_or_else(|| panic!("no {event} event for {id}: {out}"))
+/// The engine's events for an app, streamed while it deploys. The health log keeps only the last
+/// five checks and the engine's event buffer only the last few hundred events, so neither can be
+/// read after the fact when other tests run.
+struct EventLog {
+    child: std::process::Child,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl EventLog {
+    fn start(app: &str) -> Self {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1;
+        let mut child = Command::new("docker")
+            .args(["events", "--since", &since.to_string()])
+            .args(["--filter", &format!("label=com.docker.compose.project={app}")])
+            .args(["--filter", "event=start", "--filter", "event=health_status"])
+            .args(["--format", "{{.Actor.ID}} {{.TimeNano}} {{.Action}}"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let out = child.stdout.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        // The subscription replays from `since`, so a deploy started now is covered.
+        Self { child, lines }
+    }
+
+    /// When `event` was first reported for a container, in nanoseconds.
+    fn first(&self, id: &str, event: &str) -> u128 {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .filter_map(|l| {
+                let mut parts = l.splitn(3, ' ');
+                Some((parts.next()?, parts.next()?, parts.next()?))
+            })
+            .find(|(i, _, action)| *i == id && *action == event)
+            .and_then(|(_, t, _)| t.parse().ok())
+            .unwrap_or_else(|| panic!("no {event} event for {id} in {lines:?}"))
+    }
+}
+
+impl Drop for EventLog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[tokio::test]
@@ -236,7 +266,7 @@ async fn a_three_tier_app_deploys_in_order_updates_without_failed_requests_and_r
     let Some(_engine) = engine().await else { return };
     let app = App::new("tier");
     app.write("1.0.0", "v1", HEALTHY);
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() - 1;
+    let events = EventLog::start(&app.name);
     let out = app.deploy(&[]);
     assert!(out.status.success(), "{}", text(&out));
     let r = json(&out);
@@ -254,9 +284,9 @@ async fn a_three_tier_app_deploys_in_order_updates_without_failed_requests_and_r
     let web = app.ids("web");
     assert_eq!((db.len(), api.len(), web.len()), (1, 2, 1));
     for a in &api {
-        let healthy = |id: &str| first_event(id, "health_status: healthy", since);
-        assert!(first_event(a, "start", since) >= healthy(&db[0]), "api started before db was healthy");
-        assert!(first_event(&web[0], "start", since) >= healthy(a), "web started before api was healthy");
+        let healthy = |id: &str| events.first(id, "health_status: healthy");
+        assert!(events.first(a, "start") >= healthy(&db[0]), "api started before db was healthy");
+        assert!(events.first(&web[0], "start") >= healthy(a), "web started before api was healthy");
     }
     // Limits, the published port, the compose labels and the service-name alias.
     let d = inspect(&db[0]);
