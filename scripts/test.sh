@@ -17,6 +17,20 @@ if ! bash scripts/dev-engine.sh; then
   echo "warning: no Docker engine; real-engine tests will be skipped" >&2
 fi
 
+step "A 3-node Swarm for the Swarm tests (scripts/dev-swarm.sh)"
+if out=$(bash scripts/dev-swarm.sh up 3); then
+  export TUXPILOT_SWARM_HOST="${out##*DOCKER_HOST=}"
+  [[ "${TUXPILOT_REQUIRE_DOCKER:-}" == 1 ]] && export TUXPILOT_REQUIRE_SWARM=1
+  # Nothing left behind when the run ends, however it ends.
+  trap 'bash scripts/dev-swarm.sh down >/dev/null 2>&1 || true' EXIT
+else
+  if [[ "${TUXPILOT_REQUIRE_DOCKER:-}" == 1 ]]; then
+    echo "error: no swarm and TUXPILOT_REQUIRE_DOCKER=1" >&2
+    exit 1
+  fi
+  echo "warning: no swarm; Swarm tests will be skipped" >&2
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

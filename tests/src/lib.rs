@@ -200,3 +200,35 @@ pub fn output_text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// True when `TUXPILOT_REQUIRE_SWARM=1`: tests that need a swarm must fail, not skip.
+pub fn swarm_required() -> bool {
+    std::env::var("TUXPILOT_REQUIRE_SWARM").is_ok_and(|v| v == "1")
+}
+
+/// Connects to the swarm manager at `TUXPILOT_SWARM_HOST` (scripts/dev-swarm.sh prints it), and
+/// returns `None` (after saying why on stderr) when the test should be skipped.
+///
+/// # Panics
+/// When no swarm manager answers and [`swarm_required`] is true.
+pub async fn swarm() -> Option<BollardEngine> {
+    let why = match std::env::var("TUXPILOT_SWARM_HOST") {
+        Ok(host) if !host.is_empty() => {
+            let config = ConnectionConfig { host: Some(host.clone()), ..Default::default() };
+            match BollardEngine::connect(&config).await {
+                Ok(engine) => match engine.info().await {
+                    Ok(info) if info.swarm_state == "active" => return Some(engine),
+                    Ok(info) => format!("{host} is not in a swarm (state {:?})", info.swarm_state),
+                    Err(e) => format!("{host} does not answer: {e}"),
+                },
+                Err(e) => format!("cannot reach {host}: {e}"),
+            }
+        }
+        _ => "TUXPILOT_SWARM_HOST is not set; run `bash scripts/dev-swarm.sh up` and export what it prints as TUXPILOT_SWARM_HOST".into(),
+    };
+    if swarm_required() {
+        panic!("TUXPILOT_REQUIRE_SWARM=1 but {why}");
+    }
+    eprintln!("skipping swarm test: {why}");
+    None
+}

@@ -17,6 +17,18 @@ pub enum ResourceKind {
     Volume,
     /// The engine itself (system endpoints).
     Engine,
+    /// The swarm (init, join, leave).
+    Swarm,
+    /// A swarm node.
+    Node,
+    /// A swarm service.
+    Service,
+    /// A swarm task.
+    Task,
+    /// A swarm secret.
+    Secret,
+    /// A swarm config.
+    Config,
 }
 
 impl fmt::Display for ResourceKind {
@@ -27,6 +39,12 @@ impl fmt::Display for ResourceKind {
             Self::Network => "network",
             Self::Volume => "volume",
             Self::Engine => "engine",
+            Self::Swarm => "swarm",
+            Self::Node => "node",
+            Self::Service => "service",
+            Self::Task => "task",
+            Self::Secret => "secret",
+            Self::Config => "config",
         })
     }
 }

@@ -36,6 +36,7 @@ mod bollard_engine;
 mod config;
 mod engine;
 mod error;
+mod swarm;
 mod types;
 pub mod units;
 
@@ -45,4 +46,7 @@ pub use config::{ConnectionConfig, DEFAULT_SOCKET, Endpoint};
 pub use engine::MockEngine;
 pub use engine::{ByteStream, Engine, EngineStream};
 pub use error::{EngineError, ResourceKind, Result};
+#[cfg(any(test, feature = "mock"))]
+pub use swarm::MockSwarm;
+pub use swarm::Swarm;
 pub use types::*;

@@ -1,6 +1,7 @@
 //! [`BollardEngine`]: the [`Engine`] over a real daemon, through bollard.
 
 mod convert;
+mod swarm;
 
 use std::time::Duration;
 

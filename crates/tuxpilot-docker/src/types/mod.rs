@@ -4,6 +4,7 @@ mod container;
 mod image;
 mod network;
 mod stats;
+mod swarm;
 mod system;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ pub use container::*;
 pub use image::*;
 pub use network::*;
 pub use stats::*;
+pub use swarm::*;
 pub use system::*;
 
 /// Engine-side filters, as `docker ps --filter KEY=VALUE` takes them: each key with one or more

@@ -1,0 +1,821 @@
+//! [`Swarm`] over bollard: the swarm, nodes, services, tasks, secrets and configs, converted
+//! to and from TuxPilot's types.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use bollard::models as bm;
+use bollard::query_parameters as qp;
+
+use super::{BollardEngine, Ctx, convert::filters, log_chunk};
+use crate::engine::EngineStream;
+use crate::error::{EngineError, ResourceKind, Result};
+use crate::swarm::Swarm;
+use crate::types::*;
+
+/// Writes retried after "update out of sequence".
+const SEQUENCE_RETRIES: usize = 5;
+
+fn nanos(d: Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+fn duration(n: Option<i64>) -> Option<Duration> {
+    n.filter(|n| *n > 0).map(|n| Duration::from_nanos(n as u64))
+}
+
+fn btree(m: Option<HashMap<String, String>>) -> BTreeMap<String, String> {
+    m.unwrap_or_default().into_iter().collect()
+}
+
+fn hash(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
+    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+fn lower<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map(|v| v.to_string().to_ascii_lowercase()).unwrap_or_default()
+}
+
+fn is_out_of_sequence(e: &EngineError) -> bool {
+    matches!(e, EngineError::Daemon { message, .. } if message.contains("out of sequence"))
+}
+
+// ---------------------------------------------------------------- base64 (secret and config data)
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn b64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn b64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
+        let v = B64.iter().position(|x| *x == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+// ---------------------------------------------------------------- conversions
+
+fn update_config_to(c: &SwarmUpdateConfig) -> bm::ServiceSpecUpdateConfig {
+    bm::ServiceSpecUpdateConfig {
+        parallelism: Some(i64::try_from(c.parallelism).unwrap_or(i64::MAX)),
+        delay: Some(nanos(c.delay)),
+        failure_action: Some(match c.failure_action {
+            SwarmFailureAction::Pause => bm::ServiceSpecUpdateConfigFailureActionEnum::PAUSE,
+            SwarmFailureAction::Continue => bm::ServiceSpecUpdateConfigFailureActionEnum::CONTINUE,
+            SwarmFailureAction::Rollback => bm::ServiceSpecUpdateConfigFailureActionEnum::ROLLBACK,
+        }),
+        monitor: Some(nanos(c.monitor)),
+        max_failure_ratio: Some(c.max_failure_ratio),
+        order: Some(match c.order {
+            SwarmUpdateOrder::StopFirst => bm::ServiceSpecUpdateConfigOrderEnum::STOP_FIRST,
+            SwarmUpdateOrder::StartFirst => bm::ServiceSpecUpdateConfigOrderEnum::START_FIRST,
+        }),
+    }
+}
+
+fn update_config_from(
+    parallelism: Option<i64>,
+    delay: Option<i64>,
+    failure: String,
+    monitor: Option<i64>,
+    ratio: Option<f64>,
+    order: String,
+) -> SwarmUpdateConfig {
+    SwarmUpdateConfig {
+        parallelism: parallelism.and_then(|p| u64::try_from(p).ok()).unwrap_or(1),
+        delay: duration(delay).unwrap_or_default(),
+        failure_action: match failure.as_str() {
+            "continue" => SwarmFailureAction::Continue,
+            "rollback" => SwarmFailureAction::Rollback,
+            _ => SwarmFailureAction::Pause,
+        },
+        monitor: duration(monitor).unwrap_or(Duration::from_secs(5)),
+        max_failure_ratio: ratio.unwrap_or(0.0),
+        order: if order == "start-first" { SwarmUpdateOrder::StartFirst } else { SwarmUpdateOrder::StopFirst },
+    }
+}
+
+fn file_ref_secret(r: &FileReference) -> bm::TaskSpecContainerSpecSecrets {
+    bm::TaskSpecContainerSpecSecrets {
+        file: Some(bm::TaskSpecContainerSpecFile {
+            name: Some(r.target.clone()),
+            uid: Some("0".into()),
+            gid: Some("0".into()),
+            mode: Some(r.mode),
+        }),
+        secret_id: Some(r.id.clone()),
+        secret_name: Some(r.name.clone()),
+    }
+}
+
+fn file_ref_config(r: &FileReference) -> bm::TaskSpecContainerSpecConfigs {
+    bm::TaskSpecContainerSpecConfigs {
+        file: Some(bm::TaskSpecContainerSpecFile1 {
+            name: Some(r.target.clone()),
+            uid: Some("0".into()),
+            gid: Some("0".into()),
+            mode: Some(r.mode),
+        }),
+        runtime: None,
+        config_id: Some(r.id.clone()),
+        config_name: Some(r.name.clone()),
+    }
+}
+
+/// TuxPilot's spec → the engine's.
+pub(super) fn service_spec_to(s: &ServiceSpec) -> bm::ServiceSpec {
+    let health_check = s.health_check.as_ref().map(|h| bm::HealthConfig {
+        test: Some(h.test.clone()),
+        interval: h.interval.map(nanos),
+        timeout: h.timeout.map(nanos),
+        retries: h.retries.map(i64::from),
+        start_period: h.start_period.map(nanos),
+        start_interval: None,
+    });
+    let mounts: Vec<bm::Mount> = s
+        .mounts
+        .iter()
+        .map(|m| bm::Mount {
+            target: Some(m.target.clone()),
+            source: m.source.clone(),
+            typ: Some(match m.kind.as_str() {
+                "bind" => bm::MountType::BIND,
+                "tmpfs" => bm::MountType::TMPFS,
+                _ => bm::MountType::VOLUME,
+            }),
+            read_only: Some(m.read_only),
+            volume_options: (m.kind == "volume" && !m.volume_labels.is_empty())
+                .then(|| bm::MountVolumeOptions { labels: hash(&m.volume_labels), ..Default::default() }),
+            ..Default::default()
+        })
+        .collect();
+    let container = bm::TaskSpecContainerSpec {
+        image: Some(s.image.clone()),
+        labels: hash(&s.container_labels),
+        command: s.entrypoint.clone(),
+        args: s.command.clone(),
+        env: (!s.env.is_empty()).then(|| s.env.clone()),
+        dir: s.working_dir.clone(),
+        user: s.user.clone(),
+        mounts: (!mounts.is_empty()).then_some(mounts),
+        stop_grace_period: s.stop_grace_period.map(nanos),
+        health_check,
+        secrets: (!s.secrets.is_empty()).then(|| s.secrets.iter().map(file_ref_secret).collect()),
+        configs: (!s.configs.is_empty()).then(|| s.configs.iter().map(file_ref_config).collect()),
+        ..Default::default()
+    };
+    let restart = (s.restart_condition.is_some() || s.restart_delay.is_some() || s.restart_max_attempts.is_some())
+        .then(|| bm::TaskSpecRestartPolicy {
+            condition: s.restart_condition.as_deref().map(|c| match c {
+                "none" => bm::TaskSpecRestartPolicyConditionEnum::NONE,
+                "on-failure" => bm::TaskSpecRestartPolicyConditionEnum::ON_FAILURE,
+                _ => bm::TaskSpecRestartPolicyConditionEnum::ANY,
+            }),
+            delay: s.restart_delay.map(nanos),
+            max_attempts: s.restart_max_attempts.and_then(|m| i64::try_from(m).ok()),
+            window: None,
+        });
+    let resources = bm::TaskSpecResources {
+        limits: (s.nano_cpus.is_some() || s.memory_bytes.is_some()).then_some(bm::Limit {
+            nano_cpus: s.nano_cpus,
+            memory_bytes: s.memory_bytes,
+            pids: None,
+        }),
+        reservations: (s.reserve_nano_cpus.is_some() || s.reserve_memory_bytes.is_some()).then_some(
+            bm::ResourceObject {
+                nano_cpus: s.reserve_nano_cpus,
+                memory_bytes: s.reserve_memory_bytes,
+                generic_resources: None,
+            },
+        ),
+        ..Default::default()
+    };
+    let placement = bm::TaskSpecPlacement {
+        constraints: (!s.constraints.is_empty()).then(|| s.constraints.clone()),
+        preferences: (!s.preferences.is_empty()).then(|| {
+            s.preferences
+                .iter()
+                .map(|p| bm::TaskSpecPlacementPreferences {
+                    spread: Some(bm::TaskSpecPlacementSpread { spread_descriptor: Some(p.clone()) }),
+                })
+                .collect()
+        }),
+        max_replicas: (s.max_replicas_per_node > 0).then(|| i64::try_from(s.max_replicas_per_node).unwrap_or(i64::MAX)),
+        platforms: None,
+    };
+    let networks: Vec<bm::NetworkAttachmentConfig> = s
+        .networks
+        .iter()
+        .map(|(n, aliases)| bm::NetworkAttachmentConfig {
+            target: Some(n.clone()),
+            aliases: (!aliases.is_empty()).then(|| aliases.clone()),
+            driver_opts: None,
+        })
+        .collect();
+    let ports: Vec<bm::EndpointPortConfig> = s
+        .ports
+        .iter()
+        .map(|p| bm::EndpointPortConfig {
+            name: None,
+            protocol: Some(match p.protocol.as_str() {
+                "udp" => bm::EndpointPortConfigProtocolEnum::UDP,
+                "sctp" => bm::EndpointPortConfigProtocolEnum::SCTP,
+                _ => bm::EndpointPortConfigProtocolEnum::TCP,
+            }),
+            target_port: Some(i64::from(p.target)),
+            published_port: p.published.map(i64::from),
+            publish_mode: Some(match p.mode {
+                PublishMode::Host => bm::EndpointPortConfigPublishModeEnum::HOST,
+                PublishMode::Ingress => bm::EndpointPortConfigPublishModeEnum::INGRESS,
+            }),
+        })
+        .collect();
+    bm::ServiceSpec {
+        name: Some(s.name.clone()),
+        labels: hash(&s.labels),
+        task_template: Some(bm::TaskSpec {
+            container_spec: Some(container),
+            resources: Some(resources),
+            restart_policy: restart,
+            placement: Some(placement),
+            force_update: Some(s.force_update),
+            networks: (!networks.is_empty()).then_some(networks),
+            ..Default::default()
+        }),
+        mode: Some(match s.replicas {
+            Some(r) => bm::ServiceSpecMode {
+                replicated: Some(bm::ServiceSpecModeReplicated {
+                    replicas: Some(i64::try_from(r).unwrap_or(i64::MAX)),
+                }),
+                ..Default::default()
+            },
+            None => bm::ServiceSpecMode { global: Some(HashMap::new()), ..Default::default() },
+        }),
+        update_config: s.update_config.as_ref().map(update_config_to),
+        rollback_config: s.rollback_config.as_ref().map(|c| {
+            let u = update_config_to(c);
+            bm::ServiceSpecRollbackConfig {
+                parallelism: u.parallelism,
+                delay: u.delay,
+                failure_action: Some(match c.failure_action {
+                    SwarmFailureAction::Continue => bm::ServiceSpecRollbackConfigFailureActionEnum::CONTINUE,
+                    _ => bm::ServiceSpecRollbackConfigFailureActionEnum::PAUSE,
+                }),
+                monitor: u.monitor,
+                max_failure_ratio: u.max_failure_ratio,
+                order: Some(match c.order {
+                    SwarmUpdateOrder::StopFirst => bm::ServiceSpecRollbackConfigOrderEnum::STOP_FIRST,
+                    SwarmUpdateOrder::StartFirst => bm::ServiceSpecRollbackConfigOrderEnum::START_FIRST,
+                }),
+            }
+        }),
+        networks: None,
+        endpoint_spec: Some(bm::EndpointSpec {
+            mode: Some(match s.endpoint_mode {
+                EndpointMode::Vip => bm::EndpointSpecModeEnum::VIP,
+                EndpointMode::Dnsrr => bm::EndpointSpecModeEnum::DNSRR,
+            }),
+            ports: (!ports.is_empty()).then_some(ports),
+        }),
+    }
+}
+
+/// The engine's spec → TuxPilot's.
+pub(super) fn service_spec_from(s: bm::ServiceSpec) -> ServiceSpec {
+    let task = s.task_template.unwrap_or_default();
+    let c = task.container_spec.unwrap_or_default();
+    let mut out = ServiceSpec::new(s.name.unwrap_or_default(), c.image.unwrap_or_default());
+    out.labels = btree(s.labels);
+    out.container_labels = btree(c.labels);
+    out.entrypoint = c.command;
+    out.command = c.args;
+    out.env = c.env.unwrap_or_default();
+    out.working_dir = c.dir;
+    out.user = c.user;
+    out.stop_grace_period = duration(c.stop_grace_period);
+    out.health_check = c.health_check.map(|h| SwarmHealthCheck {
+        test: h.test.unwrap_or_default(),
+        interval: duration(h.interval),
+        timeout: duration(h.timeout),
+        retries: h.retries.and_then(|r| u32::try_from(r).ok()),
+        start_period: duration(h.start_period),
+    });
+    out.mounts = c
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| SwarmMount {
+            kind: lower(m.typ),
+            source: m.source,
+            target: m.target.unwrap_or_default(),
+            read_only: m.read_only.unwrap_or(false),
+            volume_labels: btree(m.volume_options.and_then(|v| v.labels)),
+        })
+        .collect();
+    out.secrets = c
+        .secrets
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| FileReference {
+            id: r.secret_id.unwrap_or_default(),
+            name: r.secret_name.unwrap_or_default(),
+            target: r.file.as_ref().and_then(|f| f.name.clone()).unwrap_or_default(),
+            mode: r.file.and_then(|f| f.mode).unwrap_or(0o444),
+        })
+        .collect();
+    out.configs = c
+        .configs
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| FileReference {
+            id: r.config_id.unwrap_or_default(),
+            name: r.config_name.unwrap_or_default(),
+            target: r.file.as_ref().and_then(|f| f.name.clone()).unwrap_or_default(),
+            mode: r.file.and_then(|f| f.mode).unwrap_or(0o444),
+        })
+        .collect();
+    out.replicas = match s.mode {
+        Some(m) if m.global.is_some() => None,
+        Some(m) => m.replicated.and_then(|r| r.replicas).and_then(|r| u64::try_from(r).ok()).or(Some(1)),
+        None => Some(1),
+    };
+    out.networks = task
+        .networks
+        .or(s.networks)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| (n.target.unwrap_or_default(), n.aliases.unwrap_or_default()))
+        .collect();
+    if let Some(e) = s.endpoint_spec {
+        out.endpoint_mode = if lower(e.mode) == "dnsrr" { EndpointMode::Dnsrr } else { EndpointMode::Vip };
+        out.ports = e
+            .ports
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| ServicePort {
+                target: p.target_port.and_then(|t| u16::try_from(t).ok()).unwrap_or(0),
+                published: p.published_port.and_then(|t| u16::try_from(t).ok()).filter(|p| *p > 0),
+                protocol: {
+                    let p = lower(p.protocol);
+                    if p.is_empty() { "tcp".into() } else { p }
+                },
+                mode: if lower(p.publish_mode) == "host" { PublishMode::Host } else { PublishMode::Ingress },
+            })
+            .collect();
+    }
+    out.update_config = s.update_config.map(|u| {
+        update_config_from(
+            u.parallelism,
+            u.delay,
+            lower(u.failure_action),
+            u.monitor,
+            u.max_failure_ratio,
+            lower(u.order),
+        )
+    });
+    out.rollback_config = s.rollback_config.map(|u| {
+        update_config_from(
+            u.parallelism,
+            u.delay,
+            lower(u.failure_action),
+            u.monitor,
+            u.max_failure_ratio,
+            lower(u.order),
+        )
+    });
+    if let Some(r) = task.restart_policy {
+        out.restart_condition = r.condition.map(|c| c.to_string()).filter(|c| !c.is_empty());
+        out.restart_delay = duration(r.delay);
+        out.restart_max_attempts = r.max_attempts.and_then(|m| u64::try_from(m).ok());
+    }
+    if let Some(r) = task.resources {
+        out.nano_cpus = r.limits.as_ref().and_then(|l| l.nano_cpus).filter(|n| *n > 0);
+        out.memory_bytes = r.limits.as_ref().and_then(|l| l.memory_bytes).filter(|n| *n > 0);
+        out.reserve_nano_cpus = r.reservations.as_ref().and_then(|l| l.nano_cpus).filter(|n| *n > 0);
+        out.reserve_memory_bytes = r.reservations.as_ref().and_then(|l| l.memory_bytes).filter(|n| *n > 0);
+    }
+    if let Some(p) = task.placement {
+        out.constraints = p.constraints.unwrap_or_default();
+        out.preferences = p
+            .preferences
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.spread.and_then(|s| s.spread_descriptor))
+            .collect();
+        out.max_replicas_per_node = p.max_replicas.and_then(|m| u64::try_from(m).ok()).unwrap_or(0);
+    }
+    out.force_update = task.force_update.unwrap_or(0);
+    out
+}
+
+fn service_from(s: bm::Service) -> ServiceInfo {
+    ServiceInfo {
+        id: s.id.unwrap_or_default(),
+        version: s.version.and_then(|v| v.index).unwrap_or(0),
+        spec: service_spec_from(s.spec.unwrap_or_default()),
+        update_status: s
+            .update_status
+            .map(|u| UpdateStatus { state: lower(u.state), message: u.message.unwrap_or_default() }),
+    }
+}
+
+fn node_from(n: bm::Node) -> NodeInfo {
+    let spec = n.spec.unwrap_or_default();
+    let status = n.status.unwrap_or_default();
+    let desc = n.description.unwrap_or_default();
+    NodeInfo {
+        id: n.id.unwrap_or_default(),
+        version: n.version.and_then(|v| v.index).unwrap_or(0),
+        hostname: desc.hostname.unwrap_or_default(),
+        addr: status.addr.unwrap_or_default(),
+        role: if lower(spec.role) == "manager" { NodeRole::Manager } else { NodeRole::Worker },
+        availability: match lower(spec.availability).as_str() {
+            "pause" => NodeAvailability::Pause,
+            "drain" => NodeAvailability::Drain,
+            _ => NodeAvailability::Active,
+        },
+        state: lower(status.state),
+        leader: n.manager_status.and_then(|m| m.leader).unwrap_or(false),
+        labels: btree(spec.labels),
+        engine_version: desc.engine.and_then(|e| e.engine_version).unwrap_or_default(),
+    }
+}
+
+fn task_from(t: bm::Task) -> TaskInfo {
+    let status = t.status.unwrap_or_default();
+    TaskInfo {
+        id: t.id.unwrap_or_default(),
+        service_id: t.service_id.unwrap_or_default(),
+        slot: t.slot.and_then(|s| u64::try_from(s).ok()),
+        node_id: t.node_id.unwrap_or_default(),
+        state: lower(status.state),
+        desired_state: lower(t.desired_state),
+        message: status.message.unwrap_or_default(),
+        error: status.err.unwrap_or_default(),
+        container_id: status.container_status.and_then(|c| c.container_id).filter(|c| !c.is_empty()),
+        spec_version: t.version.and_then(|v| v.index).unwrap_or(0),
+    }
+}
+
+// ---------------------------------------------------------------- the trait
+
+#[async_trait::async_trait]
+impl Swarm for BollardEngine {
+    async fn swarm_init(&self, init: SwarmInit) -> Result<String> {
+        let req = bm::SwarmInitRequest {
+            listen_addr: Some(init.listen_addr.unwrap_or_else(|| "0.0.0.0:2377".into())),
+            advertise_addr: init.advertise_addr,
+            ..Default::default()
+        };
+        self.docker.init_swarm(req).await.map_err(|e| self.map_err(e, &Ctx::new("swarm init", ResourceKind::Swarm, "")))
+    }
+
+    async fn swarm_join(&self, join: SwarmJoin) -> Result<()> {
+        let req = bm::SwarmJoinRequest {
+            listen_addr: Some(join.listen_addr.unwrap_or_else(|| "0.0.0.0:2377".into())),
+            advertise_addr: join.advertise_addr,
+            data_path_addr: None,
+            remote_addrs: Some(join.remote_addrs),
+            join_token: Some(join.join_token),
+        };
+        self.docker.join_swarm(req).await.map_err(|e| self.map_err(e, &Ctx::new("swarm join", ResourceKind::Swarm, "")))
+    }
+
+    async fn swarm_inspect(&self) -> Result<SwarmInfo> {
+        let s = self
+            .docker
+            .inspect_swarm()
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("swarm inspect", ResourceKind::Swarm, "")))?;
+        let tokens = s.join_tokens.unwrap_or_default();
+        Ok(SwarmInfo {
+            id: s.id.unwrap_or_default(),
+            worker_token: tokens.worker.unwrap_or_default(),
+            manager_token: tokens.manager.unwrap_or_default(),
+        })
+    }
+
+    async fn swarm_leave(&self, force: bool) -> Result<()> {
+        self.docker
+            .leave_swarm(Some(qp::LeaveSwarmOptions { force }))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("swarm leave", ResourceKind::Swarm, "")))
+    }
+
+    async fn list_nodes(&self) -> Result<Vec<NodeInfo>> {
+        let nodes = self
+            .docker
+            .list_nodes(None::<qp::ListNodesOptions>)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list nodes", ResourceKind::Node, "")))?;
+        Ok(nodes.into_iter().map(node_from).collect())
+    }
+
+    async fn inspect_node(&self, id: &str) -> Result<NodeInfo> {
+        let n = self
+            .docker
+            .inspect_node(id)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect node", ResourceKind::Node, id)))?;
+        Ok(node_from(n))
+    }
+
+    async fn set_node_availability(&self, id: &str, availability: NodeAvailability) -> Result<()> {
+        let mut last = None;
+        for _ in 0..SEQUENCE_RETRIES {
+            let n = self
+                .docker
+                .inspect_node(id)
+                .await
+                .map_err(|e| self.map_err(e, &Ctx::new("inspect node", ResourceKind::Node, id)))?;
+            let version = n.version.as_ref().and_then(|v| v.index).unwrap_or(0);
+            let mut spec = n.spec.unwrap_or_default();
+            spec.availability = Some(match availability {
+                NodeAvailability::Active => bm::NodeSpecAvailabilityEnum::ACTIVE,
+                NodeAvailability::Pause => bm::NodeSpecAvailabilityEnum::PAUSE,
+                NodeAvailability::Drain => bm::NodeSpecAvailabilityEnum::DRAIN,
+            });
+            let node_id = n.id.unwrap_or_else(|| id.to_string());
+            match self
+                .docker
+                .update_node(&node_id, spec, qp::UpdateNodeOptions { version: i64::try_from(version).unwrap_or(0) })
+                .await
+                .map_err(|e| self.map_err(e, &Ctx::new("update node", ResourceKind::Node, id)))
+            {
+                Ok(()) => return Ok(()),
+                Err(e) if is_out_of_sequence(&e) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| EngineError::Protocol {
+            operation: "update node".into(),
+            message: "no attempt made".into(),
+        }))
+    }
+
+    async fn create_service(&self, spec: ServiceSpec) -> Result<String> {
+        let name = spec.name.clone();
+        let r = self
+            .docker
+            .create_service(service_spec_to(&spec), None)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("create service", ResourceKind::Service, &name)))?;
+        Ok(r.id.unwrap_or_default())
+    }
+
+    async fn inspect_service(&self, id: &str) -> Result<ServiceInfo> {
+        let s = self
+            .docker
+            .inspect_service(id, None::<qp::InspectServiceOptions>)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("inspect service", ResourceKind::Service, id)))?;
+        Ok(service_from(s))
+    }
+
+    async fn update_service(&self, id: &str, spec: ServiceSpec) -> Result<()> {
+        self.write_service(id, Some(spec)).await
+    }
+
+    async fn rollback_service(&self, id: &str) -> Result<()> {
+        self.write_service(id, None).await
+    }
+
+    async fn list_services(&self, f: Filters) -> Result<Vec<ServiceInfo>> {
+        let list = self
+            .docker
+            .list_services(Some(qp::ListServicesOptions { filters: filters(&f), status: None }))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list services", ResourceKind::Service, "")))?;
+        Ok(list.into_iter().map(service_from).collect())
+    }
+
+    async fn remove_service(&self, id: &str) -> Result<()> {
+        self.docker
+            .delete_service(id)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("remove service", ResourceKind::Service, id)))
+    }
+
+    fn service_logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk> {
+        let opts = qp::LogsOptions {
+            follow: options.follow,
+            stdout: options.stdout,
+            stderr: options.stderr,
+            since: options.since.map(|t| i32::try_from(t.timestamp()).unwrap_or(0)).unwrap_or(0),
+            until: 0,
+            timestamps: options.timestamps,
+            tail: options.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
+        };
+        let timestamps = options.timestamps;
+        self.stream(
+            self.docker.service_logs(id, Some(opts)),
+            ("service logs", ResourceKind::Service, id.to_string()),
+            move |out| Some(log_chunk(out, timestamps)),
+        )
+    }
+
+    async fn list_tasks(&self, f: Filters) -> Result<Vec<TaskInfo>> {
+        let list = self
+            .docker
+            .list_tasks(Some(qp::ListTasksOptions { filters: filters(&f) }))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list tasks", ResourceKind::Task, "")))?;
+        Ok(list.into_iter().map(task_from).collect())
+    }
+
+    async fn create_secret(&self, name: &str, labels: BTreeMap<String, String>, data: Vec<u8>) -> Result<String> {
+        let spec = bm::SecretSpec {
+            name: Some(name.into()),
+            labels: hash(&labels),
+            data: Some(b64_encode(&data)),
+            ..Default::default()
+        };
+        let r = self
+            .docker
+            .create_secret(spec)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("create secret", ResourceKind::Secret, name)))?;
+        Ok(r.id)
+    }
+
+    async fn list_secrets(&self, f: Filters) -> Result<Vec<SwarmObject>> {
+        let list = self
+            .docker
+            .list_secrets(Some(qp::ListSecretsOptions { filters: filters(&f) }))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list secrets", ResourceKind::Secret, "")))?;
+        Ok(list
+            .into_iter()
+            .map(|s| {
+                let spec = s.spec.unwrap_or_default();
+                SwarmObject {
+                    id: s.id.unwrap_or_default(),
+                    name: spec.name.unwrap_or_default(),
+                    labels: btree(spec.labels),
+                    data: None,
+                }
+            })
+            .collect())
+    }
+
+    async fn remove_secret(&self, id: &str) -> Result<()> {
+        self.docker
+            .delete_secret(id)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("remove secret", ResourceKind::Secret, id)))
+    }
+
+    async fn create_config(&self, name: &str, labels: BTreeMap<String, String>, data: Vec<u8>) -> Result<String> {
+        let spec = bm::ConfigSpec {
+            name: Some(name.into()),
+            labels: hash(&labels),
+            data: Some(b64_encode(&data)),
+            templating: None,
+        };
+        let r = self
+            .docker
+            .create_config(spec)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("create config", ResourceKind::Config, name)))?;
+        Ok(r.id)
+    }
+
+    async fn list_configs(&self, f: Filters) -> Result<Vec<SwarmObject>> {
+        let list = self
+            .docker
+            .list_configs(Some(qp::ListConfigsOptions { filters: filters(&f) }))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("list configs", ResourceKind::Config, "")))?;
+        Ok(list
+            .into_iter()
+            .map(|c| {
+                let spec = c.spec.unwrap_or_default();
+                SwarmObject {
+                    id: c.id.unwrap_or_default(),
+                    name: spec.name.unwrap_or_default(),
+                    labels: btree(spec.labels),
+                    data: spec.data.as_deref().and_then(b64_decode),
+                }
+            })
+            .collect())
+    }
+
+    async fn remove_config(&self, id: &str) -> Result<()> {
+        self.docker
+            .delete_config(id)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("remove config", ResourceKind::Config, id)))
+    }
+}
+
+impl BollardEngine {
+    /// Inspect, then update with the version read (a new spec, or `rollback=previous`),
+    /// retried when someone else wrote in between.
+    async fn write_service(&self, id: &str, spec: Option<ServiceSpec>) -> Result<()> {
+        let mut last = None;
+        for _ in 0..SEQUENCE_RETRIES {
+            let current = self
+                .docker
+                .inspect_service(id, None::<qp::InspectServiceOptions>)
+                .await
+                .map_err(|e| self.map_err(e, &Ctx::new("inspect service", ResourceKind::Service, id)))?;
+            let version = current.version.as_ref().and_then(|v| v.index).unwrap_or(0);
+            let service_id = current.id.clone().unwrap_or_else(|| id.to_string());
+            let (body, rollback) = match &spec {
+                Some(s) => (service_spec_to(s), None),
+                None => (current.spec.clone().unwrap_or_default(), Some("previous".to_string())),
+            };
+            let options = qp::UpdateServiceOptions {
+                version: i32::try_from(version).unwrap_or(i32::MAX),
+                rollback,
+                ..Default::default()
+            };
+            match self
+                .docker
+                .update_service(&service_id, body, options, None)
+                .await
+                .map_err(|e| self.map_err(e, &Ctx::new("update service", ResourceKind::Service, id)))
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if is_out_of_sequence(&e) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| EngineError::Protocol {
+            operation: "update service".into(),
+            message: "no attempt made".into(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        for data in [&b""[..], b"a", b"ab", b"abc", b"hello, swarm\n\x00\xff"] {
+            assert_eq!(b64_decode(&b64_encode(data)).as_deref(), Some(data));
+        }
+        assert_eq!(b64_encode(b"hello"), "aGVsbG8=");
+    }
+
+    #[test]
+    fn a_spec_survives_the_round_trip_through_the_engine_types() {
+        let mut s = ServiceSpec::new("shop_web", "nginx:1.27");
+        s.labels.insert("com.docker.stack.namespace".into(), "shop".into());
+        s.command = Some(vec!["httpd".into(), "-f".into()]);
+        s.env = vec!["A=1".into()];
+        s.replicas = Some(3);
+        s.networks = vec![("shop_default".into(), vec!["web".into()])];
+        s.endpoint_mode = EndpointMode::Dnsrr;
+        s.ports =
+            vec![ServicePort { target: 80, published: Some(8080), protocol: "tcp".into(), mode: PublishMode::Host }];
+        s.update_config = Some(SwarmUpdateConfig {
+            parallelism: 1,
+            delay: Duration::from_secs(1),
+            failure_action: SwarmFailureAction::Rollback,
+            monitor: Duration::from_secs(10),
+            max_failure_ratio: 0.0,
+            order: SwarmUpdateOrder::StartFirst,
+        });
+        s.constraints = vec!["node.role == worker".into()];
+        s.preferences = vec!["node.labels.zone".into()];
+        s.max_replicas_per_node = 2;
+        s.nano_cpus = Some(500_000_000);
+        s.memory_bytes = Some(64 << 20);
+        s.restart_condition = Some("on-failure".into());
+        s.health_check = Some(SwarmHealthCheck {
+            test: vec!["CMD-SHELL".into(), "true".into()],
+            interval: Some(Duration::from_secs(1)),
+            timeout: None,
+            retries: Some(3),
+            start_period: None,
+        });
+        assert_eq!(service_spec_from(service_spec_to(&s)), s);
+    }
+}
