@@ -396,6 +396,29 @@ pub struct ComposeConfigArgs {
 pub enum EngineCommand {
     /// Version, API version, resources and settings of the engine.
     Info,
+    /// The swarm's nodes (the engine must be a swarm manager): list, drain, activate.
+    Nodes {
+        /// What to do (default: ls).
+        #[command(subcommand)]
+        command: Option<NodesCommand>,
+    },
+}
+
+/// `tuxpilot engine nodes …`
+#[derive(Debug, Subcommand)]
+pub enum NodesCommand {
+    /// List the nodes: hostname, state, availability, role, address, tasks.
+    Ls,
+    /// Move every task off a node and place no new ones there.
+    Drain {
+        /// Node id or hostname.
+        node: String,
+    },
+    /// Let the scheduler place tasks on a node again.
+    Activate {
+        /// Node id or hostname.
+        node: String,
+    },
 }
 
 /// `tuxpilot config …`

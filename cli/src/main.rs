@@ -207,6 +207,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = BollardEngine::connect(&connection).await?;
             commands::engine::info(&engine, &mut ui).await
         }
+        Command::Engine(EngineCommand::Nodes { command }) => {
+            let engine = BollardEngine::connect(&connection).await?;
+            commands::engine::nodes(&engine, command.as_ref(), &mut ui).await
+        }
         Command::Containers(ContainersCommand::Monitor(a)) => {
             let engine = BollardEngine::connect(&connection).await?;
             let address = engine.address().to_string();

@@ -2,8 +2,9 @@
 
 use comfy_table::Cell;
 use serde::Serialize;
-use tuxpilot_docker::{BollardEngine, Engine, EngineInfo, EngineVersion};
+use tuxpilot_docker::{BollardEngine, Engine, EngineInfo, EngineVersion, Filters, NodeAvailability, NodeInfo, Swarm};
 
+use crate::args::NodesCommand;
 use crate::output::Ui;
 
 /// `engine info --format json`.
@@ -60,4 +61,80 @@ pub async fn info(engine: &BollardEngine, ui: &mut Ui<'_>) -> anyhow::Result<()>
         writeln!(ui.err, "engine warning: {w}")?;
     }
     Ok(())
+}
+
+/// A node with the tasks running on it (`engine nodes --format json`).
+#[derive(Debug, Serialize)]
+struct NodeView {
+    #[serde(flatten)]
+    node: NodeInfo,
+    running_tasks: usize,
+}
+
+/// `engine nodes [ls|drain NODE|activate NODE]`.
+pub async fn nodes(engine: &BollardEngine, command: Option<&NodesCommand>, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    let info = engine.info().await?;
+    if info.swarm_state != "active" {
+        anyhow::bail!(crate::error::UsageError(format!(
+            "the engine at {} is not in a swarm (state: {}); `docker swarm init` makes it a manager, or point --host at one (scripts/dev-swarm.sh up makes a test swarm)",
+            engine.address(),
+            if info.swarm_state.is_empty() { "inactive" } else { info.swarm_state.as_str() }
+        )));
+    }
+    let (node, availability) = match command {
+        None | Some(NodesCommand::Ls) => return list_nodes(engine, ui).await,
+        Some(NodesCommand::Drain { node }) => (node, NodeAvailability::Drain),
+        Some(NodesCommand::Activate { node }) => (node, NodeAvailability::Active),
+    };
+    let n = engine.inspect_node(node).await?;
+    engine.set_node_availability(&n.id, availability).await?;
+    let after = engine.inspect_node(&n.id).await?;
+    if ui.json() {
+        return ui.print_json(&after);
+    }
+    writeln!(
+        ui.out,
+        "{} ({}): {}{}",
+        after.hostname,
+        &after.id[..after.id.len().min(12)],
+        format!("{:?}", after.availability).to_lowercase(),
+        if availability == NodeAvailability::Drain { "; its tasks move to the other nodes" } else { "" }
+    )?;
+    Ok(())
+}
+
+async fn list_nodes(engine: &BollardEngine, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    let nodes = engine.list_nodes().await?;
+    let tasks = engine.list_tasks(Filters::new().with("desired-state", "running")).await?;
+    let views: Vec<NodeView> = nodes
+        .into_iter()
+        .map(|n| {
+            let running_tasks = tasks.iter().filter(|t| t.node_id == n.id && t.state == "running").count();
+            NodeView { node: n, running_tasks }
+        })
+        .collect();
+    if ui.json() {
+        return ui.print_json(&views);
+    }
+    let rows = views
+        .iter()
+        .map(|v| {
+            let n = &v.node;
+            vec![
+                Cell::new(&n.id[..n.id.len().min(12)]),
+                Cell::new(&n.hostname),
+                ui.state_cell(&n.state),
+                Cell::new(format!("{:?}", n.availability).to_lowercase()),
+                Cell::new(match (n.role, n.leader) {
+                    (_, true) => "leader",
+                    (tuxpilot_docker::NodeRole::Manager, false) => "manager",
+                    _ => "worker",
+                }),
+                Cell::new(&n.addr),
+                Cell::new(v.running_tasks),
+                Cell::new(&n.engine_version),
+            ]
+        })
+        .collect();
+    ui.print_table(&["ID", "HOSTNAME", "STATUS", "AVAILABILITY", "ROLE", "ADDRESS", "TASKS", "ENGINE"], rows)
 }
