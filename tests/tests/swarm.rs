@@ -120,6 +120,22 @@ async fn a_service_spreads_updates_rolls_back_scales_and_leaves_a_drained_node()
     .await;
     assert_eq!(s.inspect_service(&id).await.unwrap().spec.env, vec!["V=1".to_string()]);
 
+    let rolled_back = s.inspect_service(&id).await.unwrap().spec;
+    // Writers racing on one service: each reads the version, one wins, the others get "update
+    // out of sequence" and retry with a fresh read. Every call succeeds.
+    let id_ref = id.as_str();
+    let writes = (0..4).map(|i| {
+        let mut spec = rolled_back.clone();
+        spec.labels.insert("race".into(), i.to_string());
+        async move { s.update_service(id_ref, spec).await }
+    });
+    for r in futures_util::future::join_all(writes).await {
+        r.unwrap();
+    }
+    assert!(s.inspect_service(&id).await.unwrap().spec.labels.contains_key("race"));
+    // A label is not a task change: the tasks stay as they were.
+    assert_eq!(s.inspect_service(&id).await.unwrap().spec.env, vec!["V=1".to_string()]);
+
     // Scale through an update.
     let mut scaled = s.inspect_service(&id).await.unwrap().spec;
     scaled.replicas = Some(2);

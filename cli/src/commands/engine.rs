@@ -104,7 +104,8 @@ pub async fn nodes(engine: &BollardEngine, command: Option<&NodesCommand>, ui: &
 }
 
 async fn list_nodes(engine: &BollardEngine, ui: &mut Ui<'_>) -> anyhow::Result<()> {
-    let nodes = engine.list_nodes().await?;
+    let mut nodes = engine.list_nodes().await?;
+    nodes.sort_by(|a, b| a.hostname.cmp(&b.hostname).then(a.id.cmp(&b.id)));
     let tasks = engine.list_tasks(Filters::new().with("desired-state", "running")).await?;
     let views: Vec<NodeView> = nodes
         .into_iter()
