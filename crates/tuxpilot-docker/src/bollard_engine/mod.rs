@@ -227,6 +227,19 @@ fn split_reference(reference: &str) -> (String, Option<String>) {
 }
 
 /// One piece of bollard's log output in TuxPilot's terms (timestamps split off when asked for).
+/// The query of a container's or a service's logs.
+fn logs_options(options: &LogOptions) -> qp::LogsOptions {
+    qp::LogsOptions {
+        follow: options.follow,
+        stdout: options.stdout,
+        stderr: options.stderr,
+        since: options.since.map(|t| i32::try_from(t.timestamp()).unwrap_or(0)).unwrap_or(0),
+        until: 0,
+        timestamps: options.timestamps,
+        tail: options.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
+    }
+}
+
 fn log_chunk(out: bollard::container::LogOutput, timestamps: bool) -> LogChunk {
     use bollard::container::LogOutput as L;
     let (stream, bytes) = match out {
@@ -380,15 +393,7 @@ impl Engine for BollardEngine {
     }
 
     fn logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk> {
-        let opts = qp::LogsOptions {
-            follow: options.follow,
-            stdout: options.stdout,
-            stderr: options.stderr,
-            since: options.since.map(|t| i32::try_from(t.timestamp()).unwrap_or(0)).unwrap_or(0),
-            until: 0,
-            timestamps: options.timestamps,
-            tail: options.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
-        };
+        let opts = logs_options(&options);
         let timestamps = options.timestamps;
         self.stream(self.docker.logs(id, Some(opts)), ("logs", ResourceKind::Container, id.to_string()), move |out| {
             Some(log_chunk(out, timestamps))

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bollard::models as bm;
 use bollard::query_parameters as qp;
 
-use super::{BollardEngine, Ctx, convert::filters, log_chunk};
+use super::{BollardEngine, Ctx, convert::filters, log_chunk, logs_options};
 use crate::engine::EngineStream;
 use crate::error::{EngineError, ResourceKind, Result};
 use crate::swarm::Swarm;
@@ -545,36 +545,26 @@ impl Swarm for BollardEngine {
     }
 
     async fn set_node_availability(&self, id: &str, availability: NodeAvailability) -> Result<()> {
-        let mut last = None;
-        for _ in 0..SEQUENCE_RETRIES {
+        let wanted = match availability {
+            NodeAvailability::Active => bm::NodeSpecAvailabilityEnum::ACTIVE,
+            NodeAvailability::Pause => bm::NodeSpecAvailabilityEnum::PAUSE,
+            NodeAvailability::Drain => bm::NodeSpecAvailabilityEnum::DRAIN,
+        };
+        in_sequence("update node", || async {
             let n = self
                 .docker
                 .inspect_node(id)
                 .await
                 .map_err(|e| self.map_err(e, &Ctx::new("inspect node", ResourceKind::Node, id)))?;
             let version = n.version.as_ref().and_then(|v| v.index).unwrap_or(0);
-            let mut spec = n.spec.unwrap_or_default();
-            spec.availability = Some(match availability {
-                NodeAvailability::Active => bm::NodeSpecAvailabilityEnum::ACTIVE,
-                NodeAvailability::Pause => bm::NodeSpecAvailabilityEnum::PAUSE,
-                NodeAvailability::Drain => bm::NodeSpecAvailabilityEnum::DRAIN,
-            });
+            let spec = bm::NodeSpec { availability: Some(wanted), ..n.spec.unwrap_or_default() };
             let node_id = n.id.unwrap_or_else(|| id.to_string());
-            match self
-                .docker
+            self.docker
                 .update_node(&node_id, spec, qp::UpdateNodeOptions { version: i64::try_from(version).unwrap_or(0) })
                 .await
                 .map_err(|e| self.map_err(e, &Ctx::new("update node", ResourceKind::Node, id)))
-            {
-                Ok(()) => return Ok(()),
-                Err(e) if is_out_of_sequence(&e) => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| EngineError::Protocol {
-            operation: "update node".into(),
-            message: "no attempt made".into(),
-        }))
+        })
+        .await
     }
 
     async fn create_service(&self, spec: ServiceSpec) -> Result<String> {
@@ -621,15 +611,7 @@ impl Swarm for BollardEngine {
     }
 
     fn service_logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk> {
-        let opts = qp::LogsOptions {
-            follow: options.follow,
-            stdout: options.stdout,
-            stderr: options.stderr,
-            since: options.since.map(|t| i32::try_from(t.timestamp()).unwrap_or(0)).unwrap_or(0),
-            until: 0,
-            timestamps: options.timestamps,
-            tail: options.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
-        };
+        let opts = logs_options(&options);
         let timestamps = options.timestamps;
         self.stream(
             self.docker.service_logs(id, Some(opts)),
@@ -736,8 +718,7 @@ impl BollardEngine {
     /// Inspect, then update with the version read (a new spec, or `rollback=previous`),
     /// retried when someone else wrote in between.
     async fn write_service(&self, id: &str, spec: Option<ServiceSpec>) -> Result<()> {
-        let mut last = None;
-        for _ in 0..SEQUENCE_RETRIES {
+        in_sequence("update service", || async {
             let current = self
                 .docker
                 .inspect_service(id, None::<qp::InspectServiceOptions>)
@@ -754,22 +735,33 @@ impl BollardEngine {
                 rollback,
                 ..Default::default()
             };
-            match self
-                .docker
+            self.docker
                 .update_service(&service_id, body, options, None)
                 .await
+                .map(|_| ())
                 .map_err(|e| self.map_err(e, &Ctx::new("update service", ResourceKind::Service, id)))
-            {
-                Ok(_) => return Ok(()),
-                Err(e) if is_out_of_sequence(&e) => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| EngineError::Protocol {
-            operation: "update service".into(),
-            message: "no attempt made".into(),
-        }))
+        })
+        .await
     }
+}
+
+/// Runs a read-then-write again while the engine answers "update out of sequence" (another
+/// writer got in between), [`SEQUENCE_RETRIES`] times at most.
+async fn in_sequence<F, Fut>(operation: &str, mut attempt: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let mut last = None;
+    for _ in 0..SEQUENCE_RETRIES {
+        match attempt().await {
+            Ok(()) => return Ok(()),
+            Err(e) if is_out_of_sequence(&e) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last
+        .unwrap_or_else(|| EngineError::Protocol { operation: operation.into(), message: "no attempt made".into() }))
 }
 
 #[cfg(test)]
