@@ -126,6 +126,9 @@ pub struct ComposeArgs {
     /// The command.
     #[command(subcommand)]
     pub command: ComposeCommand,
+    /// `[containers.compose]` of the config file (not an argument).
+    #[arg(skip)]
+    pub config: crate::config::ComposeConfig,
 }
 
 /// How `compose` commands report progress.

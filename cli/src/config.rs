@@ -29,6 +29,10 @@ pub struct ContainersConfig {
     pub timeout: u64,
     /// Default output format (`table` or `json`).
     pub format: Option<String>,
+    /// The network `containers run` attaches a container to when `--network` is not given.
+    pub default_network: Option<String>,
+    /// `containers run` removes the container when it exits, as if `--rm` were given.
+    pub auto_cleanup: bool,
     /// Sections of later features, kept as they are.
     #[serde(flatten)]
     pub other: toml::Table,
@@ -36,8 +40,39 @@ pub struct ContainersConfig {
 
 impl Default for ContainersConfig {
     fn default() -> Self {
-        Self { docker_socket: None, timeout: 120, format: None, other: toml::Table::new() }
+        Self {
+            docker_socket: None,
+            timeout: 120,
+            format: None,
+            default_network: None,
+            auto_cleanup: false,
+            other: toml::Table::new(),
+        }
     }
+}
+
+/// `[containers.compose]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComposeConfig {
+    /// The project name when none can be derived from `-p`, `COMPOSE_PROJECT_NAME`, `name:`
+    /// or the directory.
+    pub default_project_name: Option<String>,
+    /// `false`: never pull (`up --pull never`); a missing image is an error naming it.
+    pub auto_pull_images: bool,
+    /// `up` and `down` remove orphans (containers of services no longer in the file).
+    pub remove_orphans: bool,
+}
+
+impl Default for ComposeConfig {
+    fn default() -> Self {
+        Self { default_project_name: None, auto_pull_images: true, remove_orphans: false }
+    }
+}
+
+impl ComposeConfig {
+    /// The keys it knows.
+    pub const KEYS: &'static [&'static str] = &["default_project_name", "auto_pull_images", "remove_orphans"];
 }
 
 /// Where the config file is: `--config`, else `$TUXPILOT_CONFIG`, else
@@ -85,6 +120,17 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
     {
         config.containers.docker_socket = Some(PathBuf::from(v));
     }
+    // A key of [containers] that is neither a setting nor a section would be ignored: refuse it.
+    const SECTIONS: [&str; 4] = ["compose", "monitoring", "security", "orchestration"];
+    for (k, v) in &config.containers.other {
+        if !(SECTIONS.contains(&k.as_str()) && v.is_table()) {
+            anyhow::bail!(crate::error::UsageError(format!(
+                "invalid config file {}: unknown key `{k}` in [containers] (settings: docker_socket, timeout, format, default_network, auto_cleanup; sections: {})",
+                path.display(),
+                SECTIONS.map(|s| format!("[containers.{s}]")).join(", ")
+            )));
+        }
+    }
     if let Some(f) = &config.containers.format
         && f != "table"
         && f != "json"
@@ -108,6 +154,11 @@ impl Config {
     /// unknown keys.
     pub fn security(&self) -> anyhow::Result<(tuxpilot_security::SecurityConfig, Vec<String>)> {
         self.section("security", tuxpilot_security::SecurityConfig::KEYS)
+    }
+
+    /// `[containers.compose]`: compose defaults, with warnings for unknown keys.
+    pub fn compose(&self) -> anyhow::Result<(ComposeConfig, Vec<String>)> {
+        self.section("compose", ComposeConfig::KEYS)
     }
 
     /// `[containers.orchestration]`: deployment policies, with warnings for unknown keys.

@@ -136,11 +136,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
         }
-        Command::Compose(args) => {
+        Command::Compose(mut args) => {
             let (security, warnings) = config.security()?;
-            for w in warnings {
+            let (compose, compose_warnings) = config.compose()?;
+            for w in warnings.into_iter().chain(compose_warnings) {
                 writeln!(ui.err, "warning: {w}")?;
             }
+            args.config = compose;
             commands::compose::run(&args, format_flag, &connection, &security, &mut ui).await
         }
         Command::Chat(a) => {
@@ -264,7 +266,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match cmd {
                 ContainersCommand::List(a) => c::list(&engine, &mut ui, &a).await,
                 ContainersCommand::Inspect { containers } => c::inspect(&engine, &mut ui, &containers).await,
-                ContainersCommand::Run(a) => c::run(&engine, &mut ui, &a).await,
+                ContainersCommand::Run(mut a) => {
+                    // `[containers] default_network` and `auto_cleanup`.
+                    if a.network.is_none() {
+                        a.network = config.containers.default_network.clone();
+                    }
+                    a.rm |= config.containers.auto_cleanup;
+                    c::run(&engine, &mut ui, &a).await
+                }
                 ContainersCommand::Start { containers } => c::start(&engine, &mut ui, &containers).await,
                 ContainersCommand::Stop(a) => c::stop(&engine, &mut ui, &a).await,
                 ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,

@@ -81,7 +81,7 @@ pub async fn run(
                     scale: parse_scales(&u.scale)?,
                     force_recreate: u.force_recreate,
                     no_recreate: u.no_recreate,
-                    remove_orphans: u.remove_orphans,
+                    remove_orphans: u.remove_orphans || args.config.remove_orphans,
                 },
                 wait: u.wait,
                 wait_timeout: Duration::from_secs(u.wait_timeout),
@@ -91,6 +91,7 @@ pub async fn run(
                     Some("always") => Some(PullPolicy::Always),
                     Some("never") => Some(PullPolicy::Never),
                     Some(_) => Some(PullPolicy::Missing),
+                    None if !args.config.auto_pull_images => Some(PullPolicy::Never),
                     None => None,
                 },
                 build: u.build,
@@ -213,7 +214,7 @@ pub async fn run(
             runtime
                 .down(&DownOptions {
                     volumes: d.volumes,
-                    remove_orphans: d.remove_orphans,
+                    remove_orphans: d.remove_orphans || args.config.remove_orphans,
                     timeout: d.timeout.map(Duration::from_secs),
                     parallel: args.parallel,
                 })
@@ -601,6 +602,7 @@ pub fn load(args: &ComposeArgs, interpolate: bool, resolve_paths: bool) -> anyho
         }
     }
     options.project_name = args.project_name.clone();
+    options.default_project_name = args.config.default_project_name.clone();
     options.project_directory = args.project_directory.clone();
     options.env_files = args.env_files.clone();
     options.profiles = args.profiles.clone();

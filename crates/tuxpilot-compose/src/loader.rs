@@ -45,6 +45,9 @@ pub struct LoadOptions {
     pub project_directory: Option<PathBuf>,
     /// `-p`.
     pub project_name: Option<String>,
+    /// The name used when none can be derived (the directory's name has no usable letter):
+    /// `[containers.compose] default_project_name`.
+    pub default_project_name: Option<String>,
     /// `--env-file` (replaces `.env`).
     pub env_files: Vec<PathBuf>,
     /// `--profile`.
@@ -65,6 +68,7 @@ impl LoadOptions {
             working_dir: working_dir.into(),
             project_directory: None,
             project_name: None,
+            default_project_name: None,
             env_files: Vec::new(),
             profiles: Vec::new(),
             environment: std::env::vars().collect(),
@@ -314,6 +318,11 @@ fn project_name(
     let raw = from_file
         .unwrap_or_else(|| working_dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
     let name = normalize_project_name(&raw);
+    if name.is_empty()
+        && let Some(n) = &options.default_project_name
+    {
+        return if valid_project_name(n) { Ok(n.clone()) } else { Err(invalid(n)) };
+    }
     if name.is_empty() {
         return Err(Error::new(ErrorKind::ProjectName, "project name must not be empty")
             .hint("set `name:` in the file, or pass -p NAME"));

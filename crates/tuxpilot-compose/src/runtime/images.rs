@@ -124,6 +124,16 @@ impl ComposeRuntime {
                 PullPolicy::Missing => !present,
                 PullPolicy::Never => false,
             };
+            if !present && policy == PullPolicy::Never {
+                return Err(RunError::ServiceFailed {
+                    service: name.clone(),
+                    container: image.clone(),
+                    message: format!(
+                        "image \"{image}\" of service \"{name}\" is not on the engine and pulling is off (pull_policy never, --pull never or [containers.compose] auto_pull_images = false): pull or build it first"
+                    ),
+                    logs: Vec::new(),
+                });
+            }
             if pull {
                 let start = Instant::now();
                 self.emit("Image", &image, "Pulling", None, None);
