@@ -146,11 +146,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::compose::run(&args, format_flag, &connection, &security, &mut ui).await
         }
         Command::Chat(a) => {
-            let (orchestration, warnings) = config.orchestration()?;
-            for w in warnings {
-                writeln!(ui.err, "warning: {w}")?;
-            }
-            let (security, _) = config.security()?;
+            let progress = commands::compose::progress_printer(if ui.json() {
+                args::ProgressMode::Quiet
+            } else {
+                args::ProgressMode::Plain
+            });
+            let settings = exec_settings(&config, cli.config.as_deref(), progress, &mut ui)?;
             let (engine, address): (Option<Arc<dyn Engine>>, String) = match BollardEngine::connect(&connection).await {
                 Ok(e) => {
                     let address = e.address().to_string();
@@ -162,18 +163,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let settings = tuxpilot_assistant::ExecSettings {
-                orchestration,
-                security,
-                workdir: std::env::current_dir()?,
-                config_file: config::path(cli.config.as_deref()),
-                progress: commands::compose::progress_printer(if ui.json() {
-                    args::ProgressMode::Quiet
-                } else {
-                    args::ProgressMode::Plain
-                }),
-                ..Default::default()
-            };
             let mut session = commands::chat::Session::new(engine.clone(), settings, config.ai.clone(), &a);
             if a.text.is_empty() {
                 return repl(&mut session, engine, &address, &config, &mut ui).await;
@@ -183,16 +172,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Mcp(a) => {
             use rmcp::ServiceExt;
-            let (orchestration, _) = config.orchestration()?;
-            let (security, _) = config.security()?;
+            // Warnings go to stderr: stdout carries the protocol.
+            let settings = exec_settings(&config, cli.config.as_deref(), Arc::new(|_| {}), &mut ui)?;
             let engine: Arc<dyn Engine> = Arc::new(BollardEngine::connect(&connection).await?);
-            let settings = tuxpilot_assistant::ExecSettings {
-                orchestration,
-                security,
-                workdir: std::env::current_dir()?,
-                config_file: config::path(cli.config.as_deref()),
-                ..Default::default()
-            };
             let server = tuxpilot_assistant::mcp::McpServer::new(
                 tuxpilot_assistant::Executor::new(engine, settings),
                 a.read_only,
@@ -283,6 +265,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// What the assistant's executor needs from the config file, its warnings on stderr.
+fn exec_settings(
+    config: &config::Config,
+    flag: Option<&std::path::Path>,
+    progress: tuxpilot_compose::runtime::ProgressFn,
+    ui: &mut Ui<'_>,
+) -> anyhow::Result<tuxpilot_assistant::ExecSettings> {
+    let (orchestration, w1) = config.orchestration()?;
+    let (security, w2) = config.security()?;
+    for w in w1.into_iter().chain(w2) {
+        writeln!(ui.err, "warning: {w}")?;
+    }
+    Ok(tuxpilot_assistant::ExecSettings {
+        orchestration,
+        security,
+        workdir: std::env::current_dir()?,
+        config_file: config::path(flag),
+        progress,
+        ..Default::default()
+    })
 }
 
 /// The interactive `tuxpilot chat`: line editing, a history file, follow-ups, `help`, and

@@ -138,10 +138,15 @@ async fn chat_deploys_from_templates_then_scales_and_stops() {
     assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &victim]), "false");
 }
 
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+/// Waits for `ok`; on a timeout, says what the engine reports of `container`.
+fn wait_for(what: &str, container: &str, mut ok: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ok() {
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}: {}",
+            docker(&["inspect", "--format", "{{json .State}} restarts={{.RestartCount}}", container])
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -187,8 +192,8 @@ async fn chat_diagnoses_an_oom_kill_and_a_crash_loop() {
         "echo starting; echo 'fatal: cannot open /etc/app.conf: no such file or directory' >&2; exit 3",
     ]);
     assert!(!id.is_empty(), "could not run {crash}");
-    wait_for("the OOM kill", || docker(&["inspect", "--format", "{{.State.OOMKilled}}", &oom]) == "true");
-    wait_for("three restarts", || {
+    wait_for("the OOM kill", &oom, || docker(&["inspect", "--format", "{{.State.OOMKilled}}", &oom]) == "true");
+    wait_for("three restarts", &crash, || {
         docker(&["inspect", "--format", "{{.RestartCount}}", &crash]).parse::<u32>().unwrap_or(0) >= 3
     });
 

@@ -125,7 +125,7 @@ impl Session {
             anyhow::bail!("cannot reach the Docker engine (use --dry-run to see the plan without one)");
         };
         let Some(prepared) = prepared else { anyhow::bail!("nothing to do") };
-        if intent.access() == Access::Write && !self.confirm_change(&prepared, false, ui)? {
+        if intent.access() == Access::Write && !self.confirm_change(&prepared, ui)? {
             self.print(ui, &intent, &arguments, &the_plan, false, "Not done: declined.", None)?;
             return Ok(None);
         }
@@ -145,7 +145,7 @@ impl Session {
                 app_file: None,
                 scale: None,
             };
-            if !ui.json() && (self.args_yes || self.interactive) && self.confirm_change(&shown, false, ui)? {
+            if !ui.json() && (self.args_yes || self.interactive) && self.confirm_change(&shown, ui)? {
                 let applied = executor.apply(offer).await.map_err(exec_err)?;
                 writeln!(ui.out, "{}", applied.reply)?;
             }
@@ -154,9 +154,8 @@ impl Session {
     }
 
     /// Asks about a change: `--yes`, a y/N question on a terminal, or a refusal.
-    fn confirm_change(&self, p: &Prepared, from_model: bool, ui: &mut Ui<'_>) -> anyhow::Result<bool> {
-        let destructive = p.intent.info().destructive;
-        if self.args_yes && !(from_model && destructive) {
+    fn confirm_change(&self, p: &Prepared, ui: &mut Ui<'_>) -> anyhow::Result<bool> {
+        if covered_by_yes(self.args_yes, p, false) {
             return Ok(true);
         }
         if !self.interactive {
@@ -169,12 +168,7 @@ impl Session {
             ))
             .into());
         }
-        write_plan(ui.err, &p.plan)?;
-        write!(ui.err, "Proceed? [y/N] ")?;
-        ui.err.flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+        Ok(ask(ui.err, &p.plan, "Proceed? [y/N] ")?)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -211,7 +205,7 @@ impl Session {
     async fn with_model(&mut self, text: &str, ui: &mut Ui<'_>) -> Result<Next, String> {
         let Some(executor) = self.executor.clone() else { return Err("the engine is not reachable".into()) };
         let Some((model, name)) = &self.model else { return Err("no model".into()) };
-        let mut confirm = CliConfirm { yes: self.args_yes, interactive: self.interactive, asked: Vec::new() };
+        let mut confirm = CliConfirm { yes: self.args_yes, interactive: self.interactive };
         let mut agent = Agent {
             model: model as &dyn ChatModel,
             executor: &executor,
@@ -254,9 +248,6 @@ impl Session {
             r.and(writeln!(ui.out, "{}", turn.reply).map_err(anyhow::Error::from))
         };
         print.map_err(|e| e.to_string())?;
-        for q in confirm.asked {
-            tracing::info!("asked: {q}");
-        }
         Ok(None)
     }
 }
@@ -265,14 +256,12 @@ impl Session {
 struct CliConfirm {
     yes: bool,
     interactive: bool,
-    asked: Vec<String>,
 }
 
 impl Confirm for CliConfirm {
     fn confirm(&mut self, p: &Prepared, from_model: bool) -> Decision {
-        self.asked.push(p.plan.summary.clone());
         let destructive = p.intent.info().destructive;
-        if self.yes && !(from_model && destructive) {
+        if covered_by_yes(self.yes, p, from_model) {
             return Decision::Yes;
         }
         if !self.interactive {
@@ -284,16 +273,26 @@ impl Confirm for CliConfirm {
             );
             return Decision::No;
         }
-        let mut err = std::io::stderr();
-        let _ = write_plan(&mut err, &p.plan);
-        let _ = write!(err, "The model proposes this change. Proceed? [y/N] ");
-        let _ = err.flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() {
-            return Decision::No;
+        match ask(&mut std::io::stderr(), &p.plan, "The model proposes this change. Proceed? [y/N] ") {
+            Ok(true) => Decision::Yes,
+            _ => Decision::No,
         }
-        if matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") { Decision::Yes } else { Decision::No }
     }
+}
+
+/// Whether `--yes` confirms a change: always, but for a model's stop/remove/compose_down.
+fn covered_by_yes(yes: bool, p: &Prepared, from_model: bool) -> bool {
+    yes && !(from_model && p.intent.info().destructive)
+}
+
+/// Shows the plan and asks on the terminal; only `y`/`yes` agrees.
+fn ask(err: &mut dyn Write, plan: &tuxpilot_assistant::Plan, question: &str) -> std::io::Result<bool> {
+    write_plan(err, plan)?;
+    write!(err, "{question}")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
 fn write_plan(w: &mut dyn Write, p: &tuxpilot_assistant::Plan) -> std::io::Result<()> {

@@ -34,6 +34,15 @@ pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) 
     }
 }
 
+/// The lifecycle verbs and the intent each means. A request that starts with one of them is
+/// about that, whatever else it says ("restart web, it keeps crashing" is a restart).
+const LIFECYCLE: &[(&[&str], &str)] = &[
+    (&["restart", "reboot", "bounce", "recycle", "reload"], "restart"),
+    (&["remove", "delete", "rm", "destroy", "erase", "purge", "trash", "nuke", "wipe", "discard"], "remove"),
+    (&["stop", "halt", "kill", "terminate", "pause"], "stop"),
+    (&["start", "boot", "resume", "unpause"], "start"),
+];
+
 pub(crate) struct Parser<'a> {
     pub(crate) w: &'a [Word],
     pub(crate) inv: &'a Inventory,
@@ -112,21 +121,7 @@ impl Parser<'_> {
         if self.is_scale() {
             return self.scale();
         }
-        let lifecycle_first = matches!(
-            first,
-            "start"
-                | "stop"
-                | "restart"
-                | "reboot"
-                | "remove"
-                | "delete"
-                | "rm"
-                | "kill"
-                | "halt"
-                | "trash"
-                | "nuke"
-                | "wipe"
-        );
+        let lifecycle_first = LIFECYCLE.iter().any(|(verbs, _)| verbs.contains(&first));
         // "is search running?": about that container.
         if matches!(first, "is" | "was")
             && !self.has_any(&["containers", "anything", "everything", "all"])
@@ -506,12 +501,7 @@ impl Parser<'_> {
     }
 
     fn lifecycle(&self) -> Option<Intent> {
-        let verbs: &[(&[&str], &str)] = &[
-            (&["restart", "reboot", "bounce", "recycle", "reload"], "restart"),
-            (&["remove", "delete", "rm", "destroy", "erase", "purge", "trash", "nuke", "wipe", "discard"], "remove"),
-            (&["stop", "halt", "kill", "terminate", "pause"], "stop"),
-            (&["start", "boot", "resume", "unpause"], "start"),
-        ];
+        let verbs = LIFECYCLE;
         // The first verb in the request decides ("stop web and restart it" is a stop).
         let mut found: Option<(usize, &str)> = None;
         for (i, w) in self.w.iter().enumerate() {
