@@ -483,24 +483,45 @@ pub enum ContainersCommand {
         /// Progress output: auto, plain, json, quiet.
         #[arg(long, value_enum, default_value = "auto")]
         progress: ProgressMode,
+        /// Where the app runs (default: [containers.orchestration] backend, else where its
+        /// history is).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
     },
     /// Every deployment attempt of an app: version, outcome, time.
     History {
         /// The app.
         app: String,
+        /// Where the app runs (default: where its history is).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
     },
-    /// Every deployed app: version, status, replicas running/desired per service.
-    Deployments,
-    /// Remove an app: its containers, networks and history (with --volumes its volumes).
+    /// Every deployed app: version, status, replicas running/desired per service (on Swarm,
+    /// the node of each replica).
+    Deployments {
+        /// Only the apps of this backend (default: the engine's, and its swarm's when it
+        /// manages one).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+    },
+    /// Remove an app: its containers (Swarm: services), networks, secrets, configs and history
+    /// (with --volumes its volumes).
     Undeploy {
         /// The app.
         app: String,
-        /// Also remove the app's volumes.
+        /// Also remove the app's volumes (Swarm: on the manager and on each --node-host).
         #[arg(long)]
         volumes: bool,
         /// Progress output: auto, plain, json, quiet.
         #[arg(long, value_enum, default_value = "auto")]
         progress: ProgressMode,
+        /// Where the app runs (default: where its history is).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        /// A swarm node's engine (`unix:///…`, `tcp://…`), whose volumes --volumes removes too;
+        /// repeat it (default: [containers.orchestration] swarm_node_hosts).
+        #[arg(long = "node-host", value_name = "HOST")]
+        node_hosts: Vec<String>,
     },
     /// Restart replicas of deployed apps that die, with exponential backoff (auto_restart_failed).
     Supervise(SuperviseArgs),
@@ -574,6 +595,15 @@ pub struct OrchestrationFlags {
     pub health_check_timeout: Option<Duration>,
 }
 
+/// Where apps run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    /// Containers on the engine itself.
+    Local,
+    /// Services on the swarm the engine manages.
+    Swarm,
+}
+
 /// `containers deploy` arguments.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
@@ -595,6 +625,10 @@ pub struct DeployArgs {
     /// Progress output: auto, plain, json, quiet.
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressMode,
+    /// Where the app runs: local (this engine) or swarm (services on the swarm this engine
+    /// manages). Default: [containers.orchestration] backend, else local.
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendArg>,
     /// Policies.
     #[command(flatten)]
     pub policy: OrchestrationFlags,
@@ -614,6 +648,9 @@ pub struct ScaleArgs {
     /// Scale a compose project's service instead of an app's.
     #[arg(long, value_name = "PROJECT")]
     pub project: Option<String>,
+    /// Where the app runs (default: where its history is).
+    #[arg(long, value_enum, conflicts_with = "project")]
+    pub backend: Option<BackendArg>,
     /// Progress output: auto, plain, json, quiet.
     #[arg(long, value_enum, default_value = "auto")]
     pub progress: ProgressMode,

@@ -229,7 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             | ContainersCommand::Scale(_)
             | ContainersCommand::Rollback { .. }
             | ContainersCommand::History { .. }
-            | ContainersCommand::Deployments
+            | ContainersCommand::Deployments { .. }
             | ContainersCommand::Undeploy { .. }
             | ContainersCommand::Supervise(_)),
         ) => {

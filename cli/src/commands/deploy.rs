@@ -4,12 +4,13 @@ use std::io::Write;
 use std::sync::Arc;
 
 use comfy_table::Cell;
-use tuxpilot_docker::Engine;
+use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Swarm};
 use tuxpilot_orchestrator::{
-    DeployOptions, DeploymentResult, LoadAppOptions, OrchestrationConfig, Orchestrator, SupervisorOptions,
+    Backend, DeployOptions, DeploymentResult, LoadAppOptions, OrchestrationConfig, Orchestrator, SupervisorOptions,
+    SwarmOrchestrator,
 };
 
-use crate::args::{ContainersCommand, OrchestrationFlags, ProgressMode};
+use crate::args::{BackendArg, ContainersCommand, OrchestrationFlags, ProgressMode};
 use crate::commands::compose::progress_printer;
 use crate::config::Config;
 use crate::output::{Ui, short_id};
@@ -68,13 +69,43 @@ fn progress(mode: ProgressMode, ui: &Ui<'_>) -> tuxpilot_compose::runtime::Progr
     progress_printer(mode)
 }
 
+fn backend_of(flag: Option<BackendArg>) -> Option<Backend> {
+    flag.map(|b| match b {
+        BackendArg::Local => Backend::Local,
+        BackendArg::Swarm => Backend::Swarm,
+    })
+}
+
+/// The backend of a command on an existing app: the flag, the config file, else the swarm when
+/// it holds the app's history, else local.
+async fn backend_for(
+    flag: Option<BackendArg>,
+    settings: &OrchestrationConfig,
+    swarm: &SwarmOrchestrator,
+    app: &str,
+) -> anyhow::Result<Backend> {
+    if let Some(b) = backend_of(flag) {
+        return Ok(b);
+    }
+    if settings.backend == Backend::Swarm {
+        return Ok(Backend::Swarm);
+    }
+    // Outside a swarm the lookup fails: that is a local app.
+    Ok(if swarm.knows(app).await.unwrap_or(false) { Backend::Swarm } else { Backend::Local })
+}
+
 /// Runs one of the deployment commands.
 pub async fn run(
-    engine: Arc<dyn Engine>,
+    bollard: Arc<BollardEngine>,
     cmd: &ContainersCommand,
     config: &Config,
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<()> {
+    let engine: Arc<dyn Engine> = bollard.clone();
+    let swarm_api: Arc<dyn Swarm> = bollard;
+    let on_swarm = |settings: OrchestrationConfig, p: tuxpilot_compose::runtime::ProgressFn| {
+        SwarmOrchestrator::new(engine.clone(), swarm_api.clone(), settings, p)
+    };
     match cmd {
         ContainersCommand::Deploy(a) => {
             let settings = settings(config, Some(&a.policy), ui)?;
@@ -89,26 +120,51 @@ pub async fn run(
             for w in &app.warnings {
                 writeln!(ui.err, "warning: {w}")?;
             }
-            let orch = Orchestrator::new(engine, settings, progress(a.progress, ui));
             let options = DeployOptions { dry_run: a.dry_run, force: a.force, security };
+            let p = progress(a.progress, ui);
+            let backend = backend_for(a.backend, &settings, &on_swarm(settings.clone(), p.clone()), &app.name).await?;
+            let run = async {
+                match backend {
+                    Backend::Local => Orchestrator::new(engine.clone(), settings, p).deploy(&app, &options).await,
+                    Backend::Swarm => on_swarm(settings, p).deploy(&app, &options).await,
+                }
+            };
             let result = tokio::select! {
-                r = orch.deploy(&app, &options) => r.map_err(|e| with_rerun(e, "deploy"))?,
+                r = run => r.map_err(|e| with_rerun(e, "deploy"))?,
                 _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; run `tuxpilot containers deploy` again to converge"),
             };
             show_result(&result, ui)
         }
-        ContainersCommand::Rollback { app, to, progress: p } => {
-            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress(*p, ui));
-            let result = orch.rollback(app, to.as_deref()).await.map_err(|e| with_rerun(e, "rollback"))?;
+        ContainersCommand::Rollback { app, to, progress: p, backend } => {
+            let settings = settings(config, None, ui)?;
+            let p = progress(*p, ui);
+            let sw = on_swarm(settings.clone(), p.clone());
+            let result = match backend_for(*backend, &settings, &sw, app).await? {
+                Backend::Local => Orchestrator::new(engine.clone(), settings, p).rollback(app, to.as_deref()).await,
+                Backend::Swarm => sw.rollback(app, to.as_deref()).await,
+            }
+            .map_err(|e| with_rerun(e, "rollback"))?;
             show_result(&result, ui)
         }
         ContainersCommand::Scale(a) => {
-            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress(a.progress, ui));
+            let settings = settings(config, None, ui)?;
+            let p = progress(a.progress, ui);
+            let orch = Orchestrator::new(engine.clone(), settings.clone(), p.clone());
             let r = match &a.project {
-                Some(p) => orch.scale_project(p, &a.service, a.replicas).await?,
+                Some(proj) => orch.scale_project(proj, &a.service, a.replicas).await?,
                 None => {
-                    let (app, service) = orch.resolve_service(&a.service, a.app.as_deref()).await?;
-                    orch.scale(&app, &service, a.replicas).await?
+                    let sw = on_swarm(settings.clone(), p);
+                    let (app, service) = match a.service.split_once('/') {
+                        Some((app, s)) => (app.to_string(), s.to_string()),
+                        None => match &a.app {
+                            Some(app) => (app.clone(), a.service.clone()),
+                            None => orch.resolve_service(&a.service, None).await?,
+                        },
+                    };
+                    match backend_for(a.backend, &settings, &sw, &app).await? {
+                        Backend::Local => orch.scale(&app, &service, a.replicas).await?,
+                        Backend::Swarm => sw.scale(&app, &service, a.replicas).await?,
+                    }
                 }
             };
             if ui.json() {
@@ -119,12 +175,23 @@ pub async fn run(
                     "{}/{}: {} -> {} replicas ({} running)",
                     r.app, r.service, r.previous_replicas, r.requested_replicas, r.current_replicas
                 )?;
+                let swarm = r.containers.iter().any(|c| c.node.is_some());
                 let rows = r
                     .containers
                     .iter()
-                    .map(|c| vec![Cell::new(&c.name), Cell::new(short_id(&c.id)), ui.state_cell(&c.status)])
+                    .map(|c| {
+                        let mut row = vec![Cell::new(&c.name), Cell::new(short_id(&c.id)), ui.state_cell(&c.status)];
+                        if swarm {
+                            row.push(Cell::new(c.node.as_deref().unwrap_or("")));
+                        }
+                        row
+                    })
                     .collect();
-                ui.print_table(&["CONTAINER", "ID", "STATUS"], rows)?;
+                if swarm {
+                    ui.print_table(&["TASK", "ID", "STATUS", "NODE"], rows)?;
+                } else {
+                    ui.print_table(&["CONTAINER", "ID", "STATUS"], rows)?;
+                }
             }
             if r.status != "success" {
                 return Err(DeploymentFailed {
@@ -135,9 +202,14 @@ pub async fn run(
             }
             Ok(())
         }
-        ContainersCommand::History { app } => {
-            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress_printer(ProgressMode::Quiet));
-            let records = orch.history(app).await?;
+        ContainersCommand::History { app, backend } => {
+            let settings = settings(config, None, ui)?;
+            let quiet = progress_printer(ProgressMode::Quiet);
+            let sw = on_swarm(settings.clone(), quiet.clone());
+            let records = match backend_for(*backend, &settings, &sw, app).await? {
+                Backend::Local => Orchestrator::new(engine.clone(), settings, quiet).history(app).await?,
+                Backend::Swarm => sw.history(app).await?,
+            };
             if ui.json() {
                 let view: Vec<serde_json::Value> = records
                     .iter()
@@ -173,17 +245,37 @@ pub async fn run(
                 .collect();
             ui.print_table(&["#", "VERSION", "KIND", "OUTCOME", "STARTED", "TOOK", "CONFIG", "DEPLOYMENT"], rows)
         }
-        ContainersCommand::Deployments => {
-            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress_printer(ProgressMode::Quiet));
-            let list = orch.deployments().await?;
+        ContainersCommand::Deployments { backend } => {
+            let settings = settings(config, None, ui)?;
+            let quiet = progress_printer(ProgressMode::Quiet);
+            let which = backend_of(*backend);
+            let mut list = Vec::new();
+            if which != Some(Backend::Swarm) {
+                list.extend(Orchestrator::new(engine.clone(), settings.clone(), quiet.clone()).deployments().await?);
+            }
+            if which != Some(Backend::Local) {
+                let sw = on_swarm(settings, quiet);
+                match sw.deployments().await {
+                    Ok(l) => list.extend(l),
+                    // Not a manager: there is no swarm to list, unless it was asked for.
+                    Err(e) if which == Some(Backend::Swarm) => return Err(e.into()),
+                    Err(_) => {}
+                }
+            }
             if ui.json() {
                 return ui.print_json(&list);
             }
             let rows = list
                 .iter()
                 .map(|d| {
-                    let services: Vec<String> =
-                        d.services.iter().map(|s| format!("{} {}/{}", s.service, s.running, s.desired)).collect();
+                    let services: Vec<String> = d
+                        .services
+                        .iter()
+                        .map(|s| {
+                            let nodes = if s.nodes.is_empty() { String::new() } else { format!(" on {}", s.nodes.join(" ")) };
+                            format!("{} {}/{}{nodes}", s.service, s.running, s.desired)
+                        })
+                        .collect();
                     vec![
                         Cell::new(&d.name),
                         Cell::new(&d.version),
@@ -195,9 +287,27 @@ pub async fn run(
                 .collect();
             ui.print_table(&["APP", "VERSION", "STATUS", "SERVICES (RUNNING/DESIRED)", "UPDATED"], rows)
         }
-        ContainersCommand::Undeploy { app, volumes, progress: p } => {
-            let orch = Orchestrator::new(engine, settings(config, None, ui)?, progress(*p, ui));
-            let r = orch.undeploy(app, *volumes).await?;
+        ContainersCommand::Undeploy { app, volumes, progress: p, backend, node_hosts } => {
+            let settings = settings(config, None, ui)?;
+            let p = progress(*p, ui);
+            let sw = on_swarm(settings.clone(), p.clone());
+            let r = match backend_for(*backend, &settings, &sw, app).await? {
+                Backend::Local => Orchestrator::new(engine.clone(), settings, p).undeploy(app, *volumes).await?,
+                Backend::Swarm => {
+                    let hosts = if node_hosts.is_empty() { &settings.swarm_node_hosts } else { node_hosts };
+                    let mut nodes: tuxpilot_orchestrator::SwarmNodeVolumes = Vec::new();
+                    if *volumes {
+                        for h in hosts {
+                            let c = ConnectionConfig { host: Some(h.clone()), ..ConnectionConfig::from_env() };
+                            match BollardEngine::connect(&c).await {
+                                Ok(e) => nodes.push((h.clone(), Arc::new(e))),
+                                Err(e) => writeln!(ui.err, "warning: node engine {h}: {e}; its volumes stay")?,
+                            }
+                        }
+                    }
+                    sw.undeploy(app, *volumes, &nodes).await?
+                }
+            };
             if ui.json() {
                 return ui.print_json(&r);
             }
@@ -206,6 +316,9 @@ pub async fn run(
                 "removed {}: {} container(s), {} volume(s), {} history record(s)",
                 r.name, r.containers, r.volumes, r.history_records
             )?;
+            for l in &r.left {
+                writeln!(ui.out, "left: {l}")?;
+            }
             Ok(())
         }
         ContainersCommand::Supervise(a) => {
@@ -295,7 +408,7 @@ fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
                     tuxpilot_orchestrator::rollout::ServiceAction::Create => format!("create {}", s.create.len()),
                     tuxpilot_orchestrator::rollout::ServiceAction::Update => format!(
                         "update {} ({}, {} at a time)",
-                        s.replace.len(),
+                        if s.replace.is_empty() { s.desired as usize } else { s.replace.len() },
                         s.policy.order.as_str(),
                         if s.policy.parallelism == 0 { "all".to_string() } else { s.policy.parallelism.to_string() }
                     ),
@@ -311,19 +424,28 @@ fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
         ui.print_table(&["SERVICE", if r.status == "planned" { "PLAN" } else { "DONE" }, "REPLICAS"], rows)?;
         if r.status != "planned" {
             writeln!(ui.out)?;
+            let swarm = r.containers.iter().any(|c| c.node.is_some());
             let rows = r
                 .containers
                 .iter()
                 .map(|c| {
-                    vec![
+                    let mut row = vec![
                         Cell::new(&c.name),
                         Cell::new(&c.service),
                         Cell::new(short_id(&c.id)),
                         ui.state_cell(&c.status),
-                    ]
+                    ];
+                    if swarm {
+                        row.push(Cell::new(c.node.as_deref().unwrap_or("")));
+                    }
+                    row
                 })
                 .collect();
-            ui.print_table(&["CONTAINER", "SERVICE", "ID", "STATUS"], rows)?;
+            if swarm {
+                ui.print_table(&["TASK", "SERVICE", "ID", "STATUS", "NODE"], rows)?;
+            } else {
+                ui.print_table(&["CONTAINER", "SERVICE", "ID", "STATUS"], rows)?;
+            }
         }
     }
     let code = match r.status.as_str() {

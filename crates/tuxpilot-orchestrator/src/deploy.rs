@@ -37,12 +37,35 @@ pub struct OrchestrationConfig {
     pub health_check_timeout: DurationSpec,
     /// `containers supervise` restarts replicas that die.
     pub auto_restart_failed: bool,
+    /// Where apps run: `local` (the engine itself) or `swarm` (services on the swarm the engine
+    /// manages).
+    pub backend: Backend,
+    /// The engines of the swarm's nodes (`unix:///…`, `tcp://…`), for what only a node's own
+    /// engine can do: `undeploy --volumes` removes the volumes on each of them.
+    pub swarm_node_hosts: Vec<String>,
+}
+
+/// Where apps run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Containers on the engine itself.
+    #[default]
+    Local,
+    /// Services on the swarm the engine manages.
+    Swarm,
 }
 
 impl OrchestrationConfig {
     /// The keys of the section.
-    pub const KEYS: &'static [&'static str] =
-        &["max_concurrent_deployments", "deployment_timeout", "health_check_timeout", "auto_restart_failed"];
+    pub const KEYS: &'static [&'static str] = &[
+        "max_concurrent_deployments",
+        "deployment_timeout",
+        "health_check_timeout",
+        "auto_restart_failed",
+        "backend",
+        "swarm_node_hosts",
+    ];
 }
 
 impl Default for OrchestrationConfig {
@@ -52,6 +75,8 @@ impl Default for OrchestrationConfig {
             deployment_timeout: DurationSpec(Duration::from_secs(600)),
             health_check_timeout: DurationSpec(Duration::from_secs(120)),
             auto_restart_failed: true,
+            backend: Backend::Local,
+            swarm_node_hosts: Vec::new(),
         }
     }
 }
@@ -78,6 +103,9 @@ pub struct ContainerStatus {
     pub service: String,
     /// `running`, `running (healthy)`, `exited (1)`…
     pub status: String,
+    /// On Swarm: the node it runs on (its hostname).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// What a deployment did.
@@ -466,6 +494,7 @@ impl Orchestrator {
                 status: container_status(&c),
                 name: c.name,
                 id: c.id,
+                node: None,
             })
             .collect();
         containers.sort_by(|a, b| a.name.cmp(&b.name));

@@ -41,10 +41,11 @@ pub mod rollout;
 pub mod spec;
 mod store;
 mod supervise;
+pub mod swarm;
 mod validate;
 
 pub use deploy::{
-    APP_LABEL, ContainerStatus, DEPLOYMENT_LABEL, DeployOptions, DeploymentResult, OrchestrationConfig, Orchestrator,
+    APP_LABEL, Backend, ContainerStatus, DEPLOYMENT_LABEL, DeployOptions, DeploymentResult, OrchestrationConfig, Orchestrator,
     VERSION_LABEL, project_hash,
 };
 pub use error::{Error, Result};
@@ -54,3 +55,4 @@ pub use replicas::{DRAIN, Failure};
 pub use spec::{ApplicationDeployment, ContainerDeploymentConfig, ResourceLimits};
 pub use store::{DeploymentRecord, HISTORY_LABEL, LOCK_IMAGE, Outcome, Store};
 pub use supervise::{SupervisorEvent, SupervisorOptions};
+pub use swarm::{SwarmNodeVolumes, SwarmOrchestrator};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use tuxpilot_compose::{
-    Bytes, Dependency, Deploy, FileObjectConfig, FileRef, GoDuration, Healthcheck, NetworkConfig, PortConfig, Project,
+    Bytes, Dependency, Deploy, FileObjectConfig, FileRef, GoDuration, Healthcheck, NetworkConfig, Placement, PortConfig, Project,
     Resource, Resources, Service, ServiceVolume, UpdateConfig, VolumeConfig,
 };
 
@@ -99,7 +99,7 @@ pub fn lower(spec: &ApplicationDeployment, dir: &Path) -> Project {
             .iter()
             .map(|p| PortConfig {
                 name: None,
-                mode: "ingress".into(),
+                mode: p.mode.clone().unwrap_or_else(|| "ingress".into()),
                 host_ip: p.host_ip.clone(),
                 target: p.container,
                 published: p.host.clone(),
@@ -164,6 +164,18 @@ pub fn lower(spec: &ApplicationDeployment, dir: &Path) -> Project {
             replicas: Some(i64::from(c.replicas())),
             resources: (limits.is_some() || reservations.is_some()).then_some(Resources { limits, reservations }),
             update_config: update,
+            placement: c.placement.as_ref().map(|p| Placement {
+                constraints: p.constraints.clone(),
+                preferences: p.preferences.iter().map(|s| serde_json::json!({ "spread": s })).collect(),
+                max_replicas_per_node: p.max_replicas_per_node.map(i64::from),
+            }),
+            endpoint_mode: c.endpoint_mode.map(|m| {
+                match m {
+                    crate::spec::EndpointModeSpec::Vip => "vip",
+                    crate::spec::EndpointModeSpec::Dnsrr => "dnsrr",
+                }
+                .to_string()
+            }),
             ..Default::default()
         });
         project.services.insert(name.clone(), s);

@@ -45,6 +45,9 @@ pub struct ServiceStatus {
     pub running: u32,
     /// Replicas wanted.
     pub desired: u32,
+    /// On Swarm: the node (hostname) of each running replica.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
 }
 
 /// One app in `containers deployments`.
@@ -76,11 +79,42 @@ pub struct UndeployResult {
     pub volumes: usize,
     /// History records removed.
     pub history_records: usize,
+    /// What was left behind, and why (Swarm: volumes on nodes that could not be reached).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left: Vec<String>,
 }
 
-fn project_of(r: &DeploymentRecord) -> Result<Project> {
+pub(crate) fn project_of(r: &DeploymentRecord) -> Result<Project> {
     serde_json::from_value(r.project.clone())
         .map_err(|e| Error::Corrupt(format!("history record {} of {} cannot be read: {e}", r.seq, r.app)))
+}
+
+/// The record `rollback` returns to: the last good one of version `to`, or by default the last
+/// good one before the current that differs from it.
+pub(crate) fn rollback_target<'a>(
+    app: &str,
+    records: &'a [DeploymentRecord],
+    to: Option<&str>,
+) -> Result<&'a DeploymentRecord> {
+    let good: Vec<&DeploymentRecord> = records.iter().filter(|r| r.outcome == Outcome::Success).collect();
+    match to {
+        Some(v) => good.iter().rev().find(|r| r.version == v).copied().ok_or_else(|| {
+            let known: Vec<&str> = good.iter().map(|r| r.version.as_str()).collect();
+            Error::NotFound(format!(
+                "app \"{app}\" has no successful deployment of version \"{v}\" (good versions: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ))
+        }),
+        None => {
+            let current = good.last().ok_or_else(|| Error::NotFound(format!("app \"{app}\" has no good version")))?;
+            good.iter()
+                .rev()
+                .skip(1)
+                .find(|r| r.config_hash != current.config_hash || r.version != current.version)
+                .copied()
+                .ok_or_else(|| Error::NotFound(format!("app \"{app}\" has no good version before {}", current.version)))
+        }
+    }
 }
 
 impl Orchestrator {
@@ -96,28 +130,7 @@ impl Orchestrator {
     /// Returns `app` to version `to`, or by default to the last good version before the current.
     pub async fn rollback(&self, app: &str, to: Option<&str>) -> Result<DeploymentResult> {
         let records = self.history(app).await?;
-        let good: Vec<&DeploymentRecord> = records.iter().filter(|r| r.outcome == Outcome::Success).collect();
-        let target = match to {
-            Some(v) => good.iter().rev().find(|r| r.version == v).copied().ok_or_else(|| {
-                let known: Vec<&str> = good.iter().map(|r| r.version.as_str()).collect();
-                Error::NotFound(format!(
-                    "app \"{app}\" has no successful deployment of version \"{v}\" (good versions: {})",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                ))
-            })?,
-            None => {
-                let current =
-                    good.last().ok_or_else(|| Error::NotFound(format!("app \"{app}\" has no good version")))?;
-                good.iter()
-                    .rev()
-                    .skip(1)
-                    .find(|r| r.config_hash != current.config_hash || r.version != current.version)
-                    .copied()
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("app \"{app}\" has no good version before {}", current.version))
-                    })?
-            }
-        };
+        let target = rollback_target(app, &records, to)?;
         let project = project_of(target)?;
         let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: target.version.clone() };
         let dir = PathBuf::from(&target.file).parent().map(PathBuf::from).unwrap_or_default();
@@ -261,6 +274,7 @@ impl Orchestrator {
                 status: container_status(&c),
                 name: c.name,
                 id: c.id,
+                node: None,
             })
             .collect();
         Ok(ScalingResult {
@@ -300,6 +314,7 @@ impl Orchestrator {
                         service: n.clone(),
                         running: 0,
                         desired: u32::try_from(s.replicas().max(0)).unwrap_or(1),
+                        nodes: Vec::new(),
                     },
                 );
             }
@@ -311,6 +326,7 @@ impl Orchestrator {
                     service: svc.clone(),
                     running: 0,
                     desired: 0,
+                    nodes: Vec::new(),
                 });
                 if c.state == ContainerState::Running {
                     e.running += 1;
@@ -373,6 +389,7 @@ impl Orchestrator {
             containers: before.len(),
             volumes: vols,
             history_records: forgotten?,
+            left: Vec::new(),
         })
     }
 }

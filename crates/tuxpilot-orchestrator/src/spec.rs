@@ -112,6 +112,60 @@ pub struct ContainerDeploymentConfig {
     /// How updates replace its replicas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdatePolicy>,
+    /// Where Swarm may run its replicas (`--backend swarm`; one engine has one place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<PlacementSpec>,
+    /// How the service is reached by name on Swarm: `vip` (default, one virtual address) or
+    /// `dnsrr` (DNS round robin over the replicas).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_mode: Option<EndpointModeSpec>,
+}
+
+/// Where Swarm may place replicas: compose's `deploy.placement`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementSpec {
+    /// Node constraints, all of which must hold: `node.role == manager`,
+    /// `node.labels.zone == a`, `node.hostname != db1`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+    /// Spread over the values of a node label: `node.labels.zone` (or `{spread: node.labels.zone}`).
+    #[serde(default, deserialize_with = "spreads", skip_serializing_if = "Vec::is_empty")]
+    pub preferences: Vec<String>,
+    /// At most this many replicas on one node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_replicas_per_node: Option<u32>,
+}
+
+/// Swarm's endpoint modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointModeSpec {
+    /// One virtual IP, load-balanced by the kernel (IPVS).
+    Vip,
+    /// DNS round robin over the replicas' addresses.
+    Dnsrr,
+}
+
+fn spreads<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let bad = |v: &dyn std::fmt::Display| {
+        de::Error::custom(format!("invalid placement preference {v}: use `node.labels.NAME` or {{spread: node.labels.NAME}}"))
+    };
+    match Json::deserialize(d)? {
+        Json::Null => Ok(Vec::new()),
+        Json::Array(items) => items
+            .into_iter()
+            .map(|i| match i {
+                Json::String(s) => Ok(s),
+                Json::Object(m) if m.len() == 1 => match m.get("spread") {
+                    Some(Json::String(s)) => Ok(s.clone()),
+                    _ => Err(bad(&Json::Object(m))),
+                },
+                other => Err(bad(&other)),
+            })
+            .collect(),
+        other => Err(bad(&other)),
+    }
 }
 
 impl ContainerDeploymentConfig {
@@ -356,6 +410,10 @@ pub struct Port {
     /// Host address to bind.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_ip: Option<String>,
+    /// On Swarm: `ingress` (every node, the routing mesh; default) or `host` (the node a
+    /// replica runs on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
 }
 
 impl Port {
@@ -382,6 +440,8 @@ impl<'de> Deserialize<'de> for Port {
             protocol: Option<String>,
             #[serde(default)]
             host_ip: Option<String>,
+            #[serde(default)]
+            mode: Option<String>,
         }
         let v = Json::deserialize(d)?;
         let short = match &v {
@@ -401,6 +461,7 @@ impl<'de> Deserialize<'de> for Port {
                 container: p.target,
                 protocol: p.protocol.clone(),
                 host_ip: p.host_ip.clone(),
+                mode: None,
             });
         }
         let long: Long = serde_json::from_value(v).map_err(de::Error::custom)?;
@@ -417,7 +478,10 @@ impl<'de> Deserialize<'de> for Port {
         if !["tcp", "udp", "sctp"].contains(&protocol.as_str()) {
             return Err(de::Error::custom(format!("invalid protocol `{protocol}`: use tcp, udp or sctp")));
         }
-        Ok(Port { host: p.published.clone(), container: p.target, protocol, host_ip: long.host_ip })
+        if let Some(m) = long.mode.as_deref().filter(|m| !["ingress", "host"].contains(m)) {
+            return Err(de::Error::custom(format!("invalid port mode `{m}`: use ingress or host")));
+        }
+        Ok(Port { host: p.published.clone(), container: p.target, protocol, host_ip: long.host_ip, mode: long.mode })
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tuxpilot_docker::{ContainerSpec, Engine, Filters, ImportSpec, RemoveOptions, VolumeSpec};
+use tuxpilot_docker::{ContainerSpec, Engine, Filters, ImportSpec, RemoveOptions, Swarm, VolumeSpec};
 
 use crate::error::{Error, Result};
 
@@ -97,6 +97,14 @@ pub struct DeploymentRecord {
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<dyn Engine>,
+    /// With a swarm, records are Swarm configs (seen from every manager), not volumes.
+    swarm: Option<Arc<dyn Swarm>>,
+}
+
+/// A stored record: its object's name and the record.
+struct Stored {
+    name: String,
+    record: DeploymentRecord,
 }
 
 /// A held lock; give it back with [`Store::release`].
@@ -116,7 +124,52 @@ fn hostname() -> String {
 impl Store {
     /// The store on `engine`.
     pub fn new(engine: Arc<dyn Engine>) -> Self {
-        Self { engine }
+        Self { engine, swarm: None }
+    }
+
+    /// The store of apps deployed on a swarm: history records are Swarm configs named
+    /// `tuxpilot-history-<app>-<seq>` (the record is the config's data), so every manager sees
+    /// them; the locks stay containers on the manager `engine` reaches.
+    pub fn swarm(engine: Arc<dyn Engine>, swarm: Arc<dyn Swarm>) -> Self {
+        Self { engine, swarm: Some(swarm) }
+    }
+
+    async fn stored(&self, filter: Filters) -> Result<Vec<Stored>> {
+        let mut out = Vec::new();
+        match &self.swarm {
+            Some(sw) => {
+                for c in sw.list_configs(filter).await? {
+                    let Some(r) = c.data.as_deref().and_then(|d| serde_json::from_slice::<DeploymentRecord>(d).ok())
+                    else {
+                        continue;
+                    };
+                    out.push(Stored { name: c.id, record: r });
+                }
+            }
+            None => {
+                for v in self.engine.list_volumes(filter).await? {
+                    let Some(r) =
+                        v.labels.get(RECORD_LABEL).and_then(|j| serde_json::from_str::<DeploymentRecord>(j).ok())
+                    else {
+                        continue;
+                    };
+                    out.push(Stored { name: v.name, record: r });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn remove_stored(&self, name: &str) -> Result<()> {
+        let r = match &self.swarm {
+            Some(sw) => sw.remove_config(name).await,
+            None => self.engine.remove_volume(name, true).await,
+        };
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Every record (of `app`, or all), oldest first. A pending record of an attempt that no
@@ -126,13 +179,8 @@ impl Store {
             Some(a) => Filters::new().label(format!("{HISTORY_LABEL}={a}")),
             None => Filters::new().label(HISTORY_LABEL),
         };
-        let volumes = self.engine.list_volumes(filter).await?;
         let mut by_key: BTreeMap<(String, u64), DeploymentRecord> = BTreeMap::new();
-        for v in volumes {
-            let Some(r) = v.labels.get(RECORD_LABEL).and_then(|j| serde_json::from_str::<DeploymentRecord>(j).ok())
-            else {
-                continue;
-            };
+        for Stored { record: r, .. } in self.stored(filter).await? {
             let key = (r.app.clone(), r.seq);
             // The final record wins over the pending one.
             match by_key.get(&key) {
@@ -168,21 +216,34 @@ impl Store {
     /// Writes the final `record` and drops its pending one.
     pub async fn finish(&self, record: &DeploymentRecord) -> Result<()> {
         self.write(record, false).await?;
-        match self.engine.remove_volume(&history_volume(&record.app, record.seq, true), true).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
+        let pending = history_volume(&record.app, record.seq, true);
+        match &self.swarm {
+            // Configs are removed by id; find the pending one by name.
+            Some(_) => {
+                let filter = Filters::new().with("name", pending.clone());
+                for s in self.stored(filter).await? {
+                    if s.record.seq == record.seq && s.record.outcome == Outcome::InProgress {
+                        self.remove_stored(&s.name).await?;
+                    }
+                }
+                Ok(())
+            }
+            None => self.remove_stored(&pending).await,
         }
     }
 
     async fn write(&self, record: &DeploymentRecord, pending: bool) -> Result<()> {
         let json = serde_json::to_string(record)
             .map_err(|e| Error::Corrupt(format!("cannot encode a history record: {e}")))?;
-        let labels = BTreeMap::from([
+        let mut labels = BTreeMap::from([
             (HISTORY_LABEL.to_string(), record.app.clone()),
             (SEQ_LABEL.to_string(), record.seq.to_string()),
-            (RECORD_LABEL.to_string(), json),
         ]);
+        if let Some(sw) = &self.swarm {
+            sw.create_config(&history_volume(&record.app, record.seq, pending), labels, json.into_bytes()).await?;
+            return Ok(());
+        }
+        labels.insert(RECORD_LABEL.to_string(), json);
         self.engine
             .create_volume(VolumeSpec {
                 name: Some(history_volume(&record.app, record.seq, pending)),
@@ -196,14 +257,10 @@ impl Store {
 
     /// Removes every record of `app`.
     pub async fn forget(&self, app: &str) -> Result<usize> {
-        let volumes = self.engine.list_volumes(Filters::new().label(format!("{HISTORY_LABEL}={app}"))).await?;
-        let n = volumes.len();
-        for v in volumes {
-            match self.engine.remove_volume(&v.name, true).await {
-                Ok(()) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e.into()),
-            }
+        let stored = self.stored(Filters::new().label(format!("{HISTORY_LABEL}={app}"))).await?;
+        let n = stored.len();
+        for s in stored {
+            self.remove_stored(&s.name).await?;
         }
         Ok(n)
     }

@@ -439,7 +439,14 @@ fn service_from(s: bm::Service) -> ServiceInfo {
         spec: service_spec_from(s.spec.unwrap_or_default()),
         update_status: s
             .update_status
-            .map(|u| UpdateStatus { state: lower(u.state), message: u.message.unwrap_or_default() }),
+            .map(|u| UpdateStatus {
+                state: lower(u.state),
+                message: u.message.unwrap_or_default(),
+                started_at: u.started_at,
+                completed_at: u.completed_at,
+            }),
+        created_at: s.created_at,
+        updated_at: s.updated_at,
     }
 }
 
@@ -478,6 +485,8 @@ fn task_from(t: bm::Task) -> TaskInfo {
         error: status.err.unwrap_or_default(),
         container_id: status.container_status.and_then(|c| c.container_id).filter(|c| !c.is_empty()),
         spec_version: t.version.and_then(|v| v.index).unwrap_or(0),
+        created_at: t.created_at,
+        status_timestamp: status.timestamp,
     }
 }
 
@@ -621,11 +630,14 @@ impl Swarm for BollardEngine {
     }
 
     async fn list_tasks(&self, f: Filters) -> Result<Vec<TaskInfo>> {
+        // A 404 here is about the service filtered on: it is gone.
+        let service = f.0.get("service").and_then(|v| v.first()).cloned().unwrap_or_default();
+        let kind = if service.is_empty() { ResourceKind::Task } else { ResourceKind::Service };
         let list = self
             .docker
             .list_tasks(Some(qp::ListTasksOptions { filters: filters(&f) }))
             .await
-            .map_err(|e| self.map_err(e, &Ctx::new("list tasks", ResourceKind::Task, "")))?;
+            .map_err(|e| self.map_err(e, &Ctx::new("list tasks", kind, &service)))?;
         Ok(list.into_iter().map(task_from).collect())
     }
 

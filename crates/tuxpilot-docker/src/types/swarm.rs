@@ -331,6 +331,10 @@ pub struct UpdateStatus {
     pub state: String,
     /// What the engine said.
     pub message: String,
+    /// When it started (RFC 3339, the engine's clock).
+    pub started_at: Option<String>,
+    /// When it ended.
+    pub completed_at: Option<String>,
 }
 
 /// A service, as the engine reports it.
@@ -344,6 +348,10 @@ pub struct ServiceInfo {
     pub spec: ServiceSpec,
     /// The last update, if any.
     pub update_status: Option<UpdateStatus>,
+    /// When it was created (RFC 3339, the engine's clock).
+    pub created_at: Option<String>,
+    /// When its spec last changed.
+    pub updated_at: Option<String>,
 }
 
 /// A task: one replica's slot on a node.
@@ -368,8 +376,12 @@ pub struct TaskInfo {
     pub error: String,
     /// The container, once there is one.
     pub container_id: Option<String>,
-    /// The service version (spec index) the task was made from.
+    /// The task object's own version index.
     pub spec_version: u64,
+    /// When the task was created (RFC 3339, the engine's clock).
+    pub created_at: Option<String>,
+    /// When its state last changed.
+    pub status_timestamp: Option<String>,
 }
 
 /// A secret or a config (their data is never read back).

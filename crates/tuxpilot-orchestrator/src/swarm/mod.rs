@@ -1,0 +1,682 @@
+//! Deployments on Docker Swarm (`--backend swarm`): the same app files become Swarm services,
+//! named and labelled as `docker stack deploy` names them, so `docker stack ls/services/ps/rm`
+//! work on them, and better than it:
+//!
+//! - `depends_on` is honoured: a wave of services is created or updated only once the services
+//!   it depends on run every replica (healthy, when they have a health check);
+//! - updates are start-first, roll back by themselves, and watch past the health check;
+//! - convergence is judged from `UpdateStatus` and the tasks ([`converge`]), and a task that
+//!   never runs fails the deployment after `health_check_timeout`;
+//! - every version is kept as a Swarm config (`tuxpilot-history-<app>-<seq>`), so `rollback --to`
+//!   goes back any number of versions (Swarm itself keeps one, and a scale overwrites it).
+
+pub mod convert;
+mod converge;
+mod ops;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tuxpilot_compose::Project;
+use tuxpilot_compose::runtime::{ProgressEvent, ProgressFn};
+use tuxpilot_docker::{Engine, Filters, ServiceInfo, ServiceSpec, Swarm};
+
+use crate::deploy::{ContainerStatus, DeployOptions, DeploymentResult, OrchestrationConfig, new_deployment_id, project_hash};
+use crate::error::{Error, Result};
+use crate::load::LoadedApp;
+use crate::replicas::Failure;
+use crate::rollout::{Policy, RolloutPlan, ServiceAction, ServicePlan};
+use crate::spec::{FailureAction, UpdateOrder};
+use crate::store::{DeploymentRecord, Outcome, Store};
+use convert::{ConvertOptions, DIGEST_LABEL, FileSource, NAMESPACE_LABEL, SPEC_HASH_LABEL, Stack, StackFile};
+use converge::{Before, Converged};
+
+pub use ops::SwarmNodeVolumes;
+
+/// Deploys apps on a swarm, through one of its managers.
+#[derive(Clone)]
+pub struct SwarmOrchestrator {
+    pub(crate) engine: Arc<dyn Engine>,
+    pub(crate) swarm: Arc<dyn Swarm>,
+    pub(crate) config: OrchestrationConfig,
+    pub(crate) progress: ProgressFn,
+    pub(crate) store: Store,
+}
+
+/// One attempt.
+struct Attempt {
+    id: String,
+    name: String,
+    version: String,
+}
+
+/// A stack with the data of its secrets and configs read.
+pub(crate) struct Prepared {
+    stack: Stack,
+    data: BTreeMap<String, Vec<u8>>,
+}
+
+/// How applying a stack ended.
+enum Applied {
+    Done,
+    Stopped { how: Converged, created: Vec<String> },
+}
+
+fn read_data(f: &StackFile) -> Result<Option<Vec<u8>>> {
+    let bad = |m: String| Error::NotFound(m);
+    match &f.source {
+        None => Ok(None),
+        Some(FileSource::File(p)) => std::fs::read(p).map(Some).map_err(|e| {
+            bad(format!("{} `{}`: cannot read {}: {e}; fix the `file:` path", "secret or config", f.key, p.display()))
+        }),
+        Some(FileSource::Environment(v)) => std::env::var(v).map(|s| Some(s.into_bytes())).map_err(|_| {
+            bad(format!("`{}` takes its value from the environment variable {v}, which is not set", f.key))
+        }),
+        Some(FileSource::Content(c)) => Ok(Some(c.clone().into_bytes())),
+    }
+}
+
+fn policy_of(spec: &ServiceSpec) -> Policy {
+    let u = spec.update_config.clone();
+    Policy {
+        parallelism: u.as_ref().map(|u| u32::try_from(u.parallelism).unwrap_or(u32::MAX)).unwrap_or(1),
+        order: match u.as_ref().map(|u| u.order) {
+            Some(tuxpilot_docker::SwarmUpdateOrder::StopFirst) => UpdateOrder::StopFirst,
+            _ => UpdateOrder::StartFirst,
+        },
+        order_forced: None,
+        delay: u.as_ref().map(|u| u.delay).unwrap_or_default(),
+        monitor: u.as_ref().map(|u| u.monitor).unwrap_or(Duration::from_secs(5)),
+        failure_action: match u.as_ref().map(|u| u.failure_action) {
+            Some(tuxpilot_docker::SwarmFailureAction::Pause) => FailureAction::Pause,
+            Some(tuxpilot_docker::SwarmFailureAction::Continue) => FailureAction::Continue,
+            _ => FailureAction::Rollback,
+        },
+        max_failure_ratio: u.as_ref().map(|u| u.max_failure_ratio).unwrap_or(0.0),
+    }
+}
+
+impl SwarmOrchestrator {
+    /// An orchestrator on the swarm `swarm` manages (`engine` is the same manager's engine API:
+    /// it holds the deployment locks); `progress` receives one event per step.
+    pub fn new(engine: Arc<dyn Engine>, swarm: Arc<dyn Swarm>, config: OrchestrationConfig, progress: ProgressFn) -> Self {
+        let store = Store::swarm(engine.clone(), swarm.clone());
+        Self { engine, swarm, config, progress, store }
+    }
+
+    /// The history store (Swarm configs).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn event(&self, kind: &'static str, name: &str, status: &'static str, message: Option<String>) {
+        (self.progress)(ProgressEvent { kind, name: name.to_string(), status, elapsed_ms: None, message });
+    }
+
+    /// Fails unless the engine is a swarm manager, saying how to get one.
+    pub(crate) async fn manager(&self) -> Result<()> {
+        match self.swarm.swarm_inspect().await {
+            Ok(_) => Ok(()),
+            Err(e @ tuxpilot_docker::EngineError::Unavailable { .. }) => Err(e.into()),
+            Err(e) => Err(Error::NotFound(format!(
+                "the engine is not a swarm manager ({e}); run `docker swarm init` on it, or point DOCKER_HOST at a manager, or deploy with --backend local"
+            ))),
+        }
+    }
+
+    /// Converts and reads what the stack needs from disk, before anything is created.
+    pub(crate) fn prepare(&self, project: &Project, version: &str, deployment: &str, dir: &std::path::Path) -> Result<Prepared> {
+        let stack = convert::convert(
+            project,
+            &ConvertOptions { version: version.to_string(), deployment: deployment.to_string(), working_dir: dir.to_path_buf() },
+        );
+        let mut data = BTreeMap::new();
+        for f in stack.secrets.iter().chain(stack.configs.iter()) {
+            if let Some(d) = read_data(f)? {
+                data.insert(f.name.clone(), d);
+            }
+        }
+        Ok(Prepared { stack, data })
+    }
+
+    /// The services of stack `app` on the swarm, by name.
+    pub(crate) async fn services_of(&self, app: &str) -> Result<BTreeMap<String, ServiceInfo>> {
+        let list = self.swarm.list_services(Filters::new().label(format!("{NAMESPACE_LABEL}={app}"))).await?;
+        Ok(list.into_iter().map(|s| (s.spec.name.clone(), s)).collect())
+    }
+
+    /// What deploying `prepared` would do to each service.
+    fn actions(
+        &self,
+        stack: &Stack,
+        existing: &BTreeMap<String, ServiceInfo>,
+        previous: Option<&Project>,
+    ) -> Vec<(String, ServiceSpec, ServiceAction, u64)> {
+        let mut out = Vec::new();
+        for wave in &stack.waves {
+            for svc in wave {
+                let Some(spec) = stack.services.get(svc) else { continue };
+                let mut spec = spec.clone();
+                let (action, current) = match existing.get(&spec.name) {
+                    None => (ServiceAction::Create, 0),
+                    Some(cur) => {
+                        let current = cur.spec.replicas.unwrap_or(0);
+                        // A scale since the last deployment is kept when the file asks for the
+                        // replica count it asked for then.
+                        let before = previous
+                            .and_then(|p| p.services.get(svc))
+                            .map(|s| u64::try_from(s.replicas().max(0)).unwrap_or(1));
+                        if spec.replicas.is_some() && before.is_some() && before == spec.replicas {
+                            spec.replicas = cur.spec.replicas;
+                        }
+                        let same = cur.spec.labels.get(SPEC_HASH_LABEL) == spec.labels.get(SPEC_HASH_LABEL);
+                        if same && cur.spec.replicas == spec.replicas {
+                            (ServiceAction::Unchanged, current)
+                        } else if same {
+                            (ServiceAction::Scale, current)
+                        } else {
+                            spec.force_update = cur.spec.force_update;
+                            (ServiceAction::Update, current)
+                        }
+                    }
+                };
+                out.push((svc.clone(), spec, action, current));
+            }
+        }
+        out
+    }
+
+    fn plan_of(&self, stack: &Stack, actions: &[(String, ServiceSpec, ServiceAction, u64)], removed: &[String]) -> RolloutPlan {
+        let mut waves = Vec::new();
+        for wave in &stack.waves {
+            let mut w = Vec::new();
+            for (svc, spec, action, current) in actions.iter().filter(|a| wave.contains(&a.0)) {
+                let desired = spec.replicas.unwrap_or(0);
+                w.push(ServicePlan {
+                    service: svc.clone(),
+                    action: *action,
+                    desired: u32::try_from(desired).unwrap_or(u32::MAX),
+                    current: u32::try_from(*current).unwrap_or(u32::MAX),
+                    replace: Vec::new(),
+                    batches: Vec::new(),
+                    start: Vec::new(),
+                    remove: Vec::new(),
+                    create: if *action == ServiceAction::Create {
+                        (1..=u32::try_from(desired).unwrap_or(0)).collect()
+                    } else {
+                        Vec::new()
+                    },
+                    policy: policy_of(spec),
+                });
+            }
+            waves.push(w);
+        }
+        let removed = removed
+            .iter()
+            .map(|svc| ServicePlan {
+                service: svc.clone(),
+                action: ServiceAction::Remove,
+                desired: 0,
+                current: 0,
+                replace: Vec::new(),
+                batches: Vec::new(),
+                start: Vec::new(),
+                remove: Vec::new(),
+                create: Vec::new(),
+                policy: policy_of(&ServiceSpec::new(svc.clone(), "")),
+            })
+            .collect();
+        RolloutPlan { waves, removed, ..Default::default() }
+    }
+
+    fn removed_services(stack: &Stack, existing: &BTreeMap<String, ServiceInfo>) -> Vec<String> {
+        let prefix = format!("{}_", stack.name);
+        existing
+            .keys()
+            .filter(|n| !stack.services.values().any(|s| &&s.name == n))
+            .map(|n| n.strip_prefix(&prefix).unwrap_or(n).to_string())
+            .collect()
+    }
+
+    /// Deploys `app` on the swarm: networks, secrets and configs first, then the services in
+    /// dependency waves, each wave once the one before runs. A failure follows the services'
+    /// `failure_action`: back to the last good version (`rolled_back`), `paused`, or for a first
+    /// deploy, everything it created removed (`failed`).
+    pub async fn deploy(&self, app: &LoadedApp, options: &DeployOptions) -> Result<DeploymentResult> {
+        self.manager().await?;
+        let attempt = Attempt { id: new_deployment_id(), name: app.name.clone(), version: app.version.clone() };
+        let prepared = self.prepare(&app.project, &attempt.version, &attempt.id, &app.working_dir)?;
+        let mut notes: Vec<String> = prepared.stack.warnings.clone();
+        if options.dry_run {
+            let previous = self.store.last_good(&app.name).await?;
+            let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
+            let existing = self.services_of(&app.name).await?;
+            let actions = self.actions(&prepared.stack, &existing, prev_project.as_ref());
+            let plan = self.plan_of(&prepared.stack, &actions, &Self::removed_services(&prepared.stack, &existing));
+            return self.result(&attempt, &attempt.version, "planned", plan, None, notes).await;
+        }
+        if options.security.scan_images {
+            let mut images: Vec<String> = prepared.stack.services.values().map(|s| s.image.clone()).collect();
+            images.sort();
+            images.dedup();
+            match tuxpilot_security::pre_deploy_hook(self.engine.as_ref(), &options.security, &images, false).await {
+                Ok(reports) => notes.extend(reports.iter().map(|r| format!("scanned {}: score {}/100", r.target, r.score))),
+                Err(tuxpilot_security::HookError::Blocked(b)) if options.force => {
+                    notes.push(format!("deployed despite the security gate (--force): {b}"))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let file = app.file.display().to_string();
+        let guard = self.lock(&attempt.name).await?;
+        let r = self.recorded(&attempt, &app.project, prepared, "deploy", &file, notes).await;
+        self.store.release(guard).await;
+        r
+    }
+
+    pub(crate) async fn lock(&self, app: &str) -> Result<crate::store::LockGuard> {
+        let progress = self.progress.clone();
+        let name = app.to_string();
+        let waiting = move |m: String| {
+            progress(ProgressEvent { kind: "Deployment", name: name.clone(), status: "Waiting", elapsed_ms: None, message: Some(m) })
+        };
+        self.store.acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting).await
+    }
+
+    async fn recorded(
+        &self,
+        attempt: &Attempt,
+        project: &Project,
+        prepared: Prepared,
+        kind: &str,
+        file: &str,
+        mut notes: Vec<String>,
+    ) -> Result<DeploymentResult> {
+        let previous = self.store.last_good(&attempt.name).await?;
+        let mut record = DeploymentRecord {
+            deployment_id: attempt.id.clone(),
+            app: attempt.name.clone(),
+            seq: 0,
+            version: attempt.version.clone(),
+            kind: kind.to_string(),
+            outcome: Outcome::InProgress,
+            config_hash: project_hash(project),
+            started_at: Utc::now(),
+            finished_at: None,
+            message: None,
+            file: file.to_string(),
+            project: serde_json::to_value(project).map_err(|e| Error::Corrupt(format!("cannot encode the project: {e}")))?,
+        };
+        self.store.begin(&mut record).await?;
+        let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
+        let existing = self.services_of(&attempt.name).await?;
+        let actions = self.actions(&prepared.stack, &existing, prev_project.as_ref());
+        let plan = self.plan_of(&prepared.stack, &actions, &Self::removed_services(&prepared.stack, &existing));
+        let applied = tokio::time::timeout(self.config.deployment_timeout.0, self.apply(&prepared, actions, &existing)).await;
+        let applied = match applied {
+            Ok(Ok(a)) => a,
+            Ok(Err(e)) => {
+                if !e.is_unavailable() {
+                    record.outcome = Outcome::Failed;
+                    record.finished_at = Some(Utc::now());
+                    record.message = Some(e.to_string());
+                    let _ = self.store.finish(&record).await;
+                }
+                return Err(e);
+            }
+            Err(_) => Applied::Stopped {
+                how: Converged::Failed(Failure {
+                    service: String::new(),
+                    container: String::new(),
+                    reason: format!(
+                        "the deployment took longer than deployment_timeout ({}s)",
+                        self.config.deployment_timeout.0.as_secs()
+                    ),
+                    health_log: Vec::new(),
+                    logs: Vec::new(),
+                }),
+                created: Vec::new(),
+            },
+        };
+        let (outcome, version, failure) = match applied {
+            Applied::Done => (Outcome::Success, attempt.version.clone(), None),
+            Applied::Stopped { how: Converged::Paused(f), .. } => (Outcome::Paused, attempt.version.clone(), Some(f)),
+            Applied::Stopped { how, created, .. } => {
+                let f = match how {
+                    Converged::RolledBack(f) | Converged::Failed(f) | Converged::Paused(f) => f,
+                    Converged::Done => Failure {
+                        service: String::new(),
+                        container: String::new(),
+                        reason: "stopped".into(),
+                        health_log: Vec::new(),
+                        logs: Vec::new(),
+                    },
+                };
+                match (&previous, &prev_project) {
+                    (Some(prev), Some(pp)) => {
+                        self.event("Deployment", &attempt.name, "Rolling back", Some(format!("returning {} to version {}", attempt.name, prev.version)));
+                        let dir = std::path::Path::new(&prev.file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+                        let back = self.prepare(pp, &prev.version, &attempt.id, &dir)?;
+                        let existing = self.services_of(&attempt.name).await?;
+                        let actions = self.actions(&back.stack, &existing, Some(pp));
+                        match self.apply(&back, actions, &existing).await? {
+                            Applied::Done => (Outcome::RolledBack, prev.version.clone(), Some(f)),
+                            Applied::Stopped { how, .. } => {
+                                notes.push(format!("the rollback failed too: {}", reason_of(&how)));
+                                (Outcome::Failed, attempt.version.clone(), Some(f))
+                            }
+                        }
+                    }
+                    _ => {
+                        let mut removed = self.remove_services(&created).await?;
+                        if self.services_of(&attempt.name).await?.is_empty() {
+                            removed.extend(self.remove_stack_objects(&attempt.name).await?);
+                        }
+                        notes.push(if removed.is_empty() {
+                            "no earlier version to return to".to_string()
+                        } else {
+                            format!(
+                                "no earlier version to return to: removed what this deployment created: {}",
+                                removed.join(", ")
+                            )
+                        });
+                        (Outcome::Failed, attempt.version.clone(), Some(f))
+                    }
+                }
+            }
+        };
+        record.outcome = outcome;
+        record.finished_at = Some(Utc::now());
+        record.message = failure.as_ref().map(|f| f.to_string());
+        self.store.finish(&record).await?;
+        let mut result = self.result(attempt, &version, outcome.as_str(), plan, failure, notes).await?;
+        result.requested_version = attempt.version.clone();
+        Ok(result)
+    }
+
+    /// Creates what is missing, then the services wave by wave.
+    async fn apply(
+        &self,
+        prepared: &Prepared,
+        actions: Vec<(String, ServiceSpec, ServiceAction, u64)>,
+        existing: &BTreeMap<String, ServiceInfo>,
+    ) -> Result<Applied> {
+        let stack = &prepared.stack;
+        self.ensure_networks(stack).await?;
+        let ids = self.ensure_files(prepared).await?;
+        let mut created = Vec::new();
+        for wave in &stack.waves {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (_, spec, action, _) in actions.iter().filter(|a| wave.contains(&a.0)) {
+                let mut spec = spec.clone();
+                for r in spec.secrets.iter_mut() {
+                    r.id = ids.get(&("secret", r.name.clone())).cloned().unwrap_or_default();
+                }
+                for r in spec.configs.iter_mut() {
+                    r.id = ids.get(&("config", r.name.clone())).cloned().unwrap_or_default();
+                }
+                let this = self.clone();
+                let current = existing.get(&spec.name).cloned();
+                let action = *action;
+                tasks.spawn(async move {
+                    let r = this.apply_service(&spec, action, current.as_ref()).await;
+                    (action, spec.name.clone(), r)
+                });
+            }
+            let mut stop: Option<Converged> = None;
+            while let Some(j) = tasks.join_next().await {
+                let (action, name, r) = j.map_err(|e| Error::Corrupt(format!("internal task failed: {e}")))?;
+                if action == ServiceAction::Create {
+                    created.push(name);
+                }
+                match r? {
+                    Converged::Done => {}
+                    other => {
+                        // Rollbacks and pauses say more than a stall elsewhere in the wave.
+                        if stop.as_ref().is_none_or(|s| matches!(s, Converged::Failed(_))) {
+                            stop = Some(other);
+                        }
+                    }
+                }
+            }
+            if let Some(how) = stop {
+                return Ok(Applied::Stopped { how, created });
+            }
+        }
+        let removed = Self::removed_services(stack, existing);
+        let names: Vec<String> = removed.iter().map(|s| format!("{}_{s}", stack.name)).collect();
+        self.remove_services(&names).await?;
+        Ok(Applied::Done)
+    }
+
+    async fn apply_service(&self, spec: &ServiceSpec, action: ServiceAction, current: Option<&ServiceInfo>) -> Result<Converged> {
+        let stall = self.config.health_check_timeout.0;
+        let (id, before) = match (action, current) {
+            (ServiceAction::Unchanged, Some(cur)) => (cur.id.clone(), Before { update_status: cur.update_status.clone() }),
+            (ServiceAction::Create, _) | (_, None) => {
+                self.event("Service", &spec.name, "Creating", None);
+                (self.swarm.create_service(spec.clone()).await?, Before::default())
+            }
+            (_, Some(cur)) => {
+                self.event("Service", &spec.name, if action == ServiceAction::Scale { "Scaling" } else { "Updating" }, None);
+                // Read right before the write: the version moves while Swarm works.
+                let fresh = self.swarm.inspect_service(&cur.id).await?;
+                self.swarm.update_service(&cur.id, spec.clone()).await?;
+                (cur.id.clone(), Before { update_status: fresh.update_status })
+            }
+        };
+        let r = converge::wait(self.swarm.as_ref(), &id, &spec.name, spec.replicas, &before, stall).await?;
+        let status = match &r {
+            Converged::Done => "Running",
+            Converged::RolledBack(_) => "Rolled back",
+            Converged::Paused(_) => "Paused",
+            Converged::Failed(_) => "Error",
+        };
+        self.event("Service", &spec.name, status, if let Converged::Done = r { None } else { Some(reason_of(&r)) });
+        Ok(r)
+    }
+
+    async fn ensure_networks(&self, stack: &Stack) -> Result<()> {
+        for n in &stack.external_networks {
+            if let Err(e) = self.engine.inspect_network(n).await {
+                return Err(if e.is_not_found() {
+                    Error::NotFound(format!("network \"{n}\" is declared external but does not exist; create it with `docker network create --driver overlay --attachable {n}`"))
+                } else {
+                    e.into()
+                });
+            }
+        }
+        for n in &stack.networks {
+            match self.engine.inspect_network(&n.name).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {
+                    self.event("Network", &n.name, "Creating", None);
+                    match self.engine.create_network(n.clone()).await {
+                        Ok(_) => {}
+                        // Another deployment made it in between.
+                        Err(e) if e.is_conflict() => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates missing secrets and configs; returns (kind, name) → id.
+    async fn ensure_files(&self, prepared: &Prepared) -> Result<BTreeMap<(&'static str, String), String>> {
+        let mut ids = BTreeMap::new();
+        let stack = &prepared.stack;
+        for (kind, files) in [("secret", &stack.secrets), ("config", &stack.configs)] {
+            if files.is_empty() {
+                continue;
+            }
+            let have = if kind == "secret" {
+                self.swarm.list_secrets(Filters::new()).await?
+            } else {
+                self.swarm.list_configs(Filters::new()).await?
+            };
+            for f in files {
+                let found = have.iter().find(|o| o.name == f.name);
+                let data = prepared.data.get(&f.name);
+                match (found, data) {
+                    (Some(o), Some(d)) => {
+                        let digest = convert::data_digest(d);
+                        if o.labels.get(DIGEST_LABEL).is_some_and(|g| *g != digest) {
+                            return Err(Error::Ambiguous(format!(
+                                "the {kind} \"{}\" on the swarm holds other data than `{}` now has; Swarm {kind}s cannot change: give it a new name in the file (for example {}_v2), or undeploy the app first",
+                                f.name, f.key, f.key
+                            )));
+                        }
+                        ids.insert((kind, f.name.clone()), o.id.clone());
+                    }
+                    (Some(o), None) => {
+                        ids.insert((kind, f.name.clone()), o.id.clone());
+                    }
+                    (None, Some(d)) => {
+                        let mut labels = f.labels.clone();
+                        labels.insert(DIGEST_LABEL.into(), convert::data_digest(d));
+                        self.event(if kind == "secret" { "Secret" } else { "Config" }, &f.name, "Creating", None);
+                        let id = if kind == "secret" {
+                            self.swarm.create_secret(&f.name, labels, d.clone()).await?
+                        } else {
+                            self.swarm.create_config(&f.name, labels, d.clone()).await?
+                        };
+                        ids.insert((kind, f.name.clone()), id);
+                    }
+                    (None, None) => {
+                        return Err(Error::NotFound(format!(
+                            "the {kind} \"{}\" is declared external but is not on the swarm; create it with `docker {kind} create {} FILE`",
+                            f.name, f.name
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Removes services by name and waits for their tasks to go; returns the ones removed.
+    pub(crate) async fn remove_services(&self, names: &[String]) -> Result<Vec<String>> {
+        let mut removed = Vec::new();
+        for n in names {
+            match self.swarm.remove_service(n).await {
+                Ok(()) => removed.push(n.clone()),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+            self.event("Service", n, "Removed", None);
+        }
+        for n in &removed {
+            converge::wait_gone(self.swarm.as_ref(), n, Duration::from_secs(60)).await?;
+        }
+        Ok(removed)
+    }
+
+    /// The app's tasks wanted running, as containers with their nodes.
+    pub(crate) async fn tasks_of(&self, app: &str) -> Result<Vec<ContainerStatus>> {
+        let services = self.services_of(app).await?;
+        let nodes = self.swarm.list_nodes().await?;
+        let names: BTreeMap<String, String> = nodes.iter().map(|n| (n.id.clone(), n.hostname.clone())).collect();
+        let ready = converge::ready_nodes(&nodes);
+        let prefix = format!("{app}_");
+        let mut out = Vec::new();
+        for (name, s) in &services {
+            let svc = name.strip_prefix(&prefix).unwrap_or(name).to_string();
+            let tasks = self.swarm.list_tasks(Filters::new().with("service", s.id.clone()).with("desired-state", "running")).await?;
+            for t in tasks {
+                let mut status = t.state.clone();
+                if !t.node_id.is_empty() && !ready.contains_key(&t.node_id) {
+                    status = format!("{status} (node down)");
+                }
+                out.push(ContainerStatus {
+                    name: match t.slot {
+                        Some(slot) => format!("{name}.{slot}"),
+                        None => format!("{name}.{}", names.get(&t.node_id).cloned().unwrap_or_default()),
+                    },
+                    id: t.id.clone(),
+                    service: svc.clone(),
+                    status,
+                    node: names.get(&t.node_id).cloned(),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    async fn result(
+        &self,
+        attempt: &Attempt,
+        version: &str,
+        status: &str,
+        plan: RolloutPlan,
+        failure: Option<Failure>,
+        notes: Vec<String>,
+    ) -> Result<DeploymentResult> {
+        let containers = if status == "planned" { Vec::new() } else { self.tasks_of(&attempt.name).await? };
+        let changes = plan
+            .services()
+            .filter(|s| s.action != ServiceAction::Unchanged)
+            .map(|s| {
+                let a = serde_json::to_value(s.action).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                (s.service.clone(), a)
+            })
+            .collect();
+        Ok(DeploymentResult {
+            deployment_id: attempt.id.clone(),
+            name: attempt.name.clone(),
+            version: version.to_string(),
+            requested_version: attempt.version.clone(),
+            status: status.to_string(),
+            containers,
+            network: convert::network_name(&Project { name: attempt.name.clone(), ..Default::default() }, "default"),
+            changes,
+            failure,
+            notes,
+            plan,
+        })
+    }
+
+    /// Returns `app` to version `to` (default: the last good version before the current), from
+    /// TuxPilot's own history, any number of versions back.
+    pub async fn rollback(&self, app: &str, to: Option<&str>) -> Result<DeploymentResult> {
+        self.manager().await?;
+        let records = self.history(app).await?;
+        let target = crate::ops::rollback_target(app, &records, to)?.clone();
+        let project = crate::ops::project_of(&target)?;
+        let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: target.version.clone() };
+        let dir = std::path::Path::new(&target.file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let prepared = self.prepare(&project, &attempt.version, &attempt.id, &dir)?;
+        let guard = self.lock(app).await?;
+        let r = self.recorded(&attempt, &project, prepared, "rollback", &target.file, Vec::new()).await;
+        self.store.release(guard).await;
+        r
+    }
+
+    /// Every deployment attempt of `app`, oldest first.
+    pub async fn history(&self, app: &str) -> Result<Vec<DeploymentRecord>> {
+        let records = self.store.records(Some(app)).await?;
+        if records.is_empty() {
+            return Err(Error::NotFound(format!("no deployment history for app \"{app}\" on this swarm")));
+        }
+        Ok(records)
+    }
+
+    /// True when the swarm holds history for `app`.
+    pub async fn knows(&self, app: &str) -> Result<bool> {
+        Ok(!self.store.records(Some(app)).await?.is_empty())
+    }
+}
+
+fn reason_of(c: &Converged) -> String {
+    match c {
+        Converged::Done => "done".into(),
+        Converged::RolledBack(f) => format!("rolled back by Swarm: {f}"),
+        Converged::Paused(f) => format!("paused: {f}"),
+        Converged::Failed(f) => f.to_string(),
+    }
+}
