@@ -132,8 +132,16 @@ pub(crate) async fn wait(
         }
         let live: Vec<&TaskInfo> =
             current.iter().filter(|t| t.state == "running" && hostnames.contains_key(&t.node_id)).collect();
-        let (all, _) = running(swarm, id, false).await?;
-        let stale = all.iter().filter(|t| !current.iter().any(|c| c.id == t.id)).count();
+        // Old tasks still running (told to stop, within their grace period) count as not done:
+        // when we say converged, the old version no longer serves.
+        let all = swarm.list_tasks(Filters::new().with("service", id)).await?;
+        let stale = all
+            .iter()
+            .filter(|t| !current.iter().any(|c| c.id == t.id))
+            .filter(|t| t.desired_state == "running" || t.state == "running")
+            // A node that is down reports nothing: its tasks are not waited for.
+            .filter(|t| t.node_id.is_empty() || hostnames.contains_key(&t.node_id))
+            .count();
         let updating = ours.as_ref().is_some_and(|u| u.state == "updating" || u.state == "rollback_started");
         let want = replicas.map(|r| usize::try_from(r).unwrap_or(usize::MAX));
         let enough = match want {
@@ -157,16 +165,26 @@ pub(crate) async fn wait(
     }
 }
 
-/// Waits until service `id` has no tasks left (after its removal), up to `limit`; true when
-/// none are left.
-pub(crate) async fn wait_gone(swarm: &dyn Swarm, id: &str, limit: Duration) -> tuxpilot_docker::Result<bool> {
+/// Waits until every task labelled with stack `app` is in a terminal state (its container has
+/// stopped), as `docker stack rm` waits, up to `limit`; true when they all are. A removed
+/// service's tasks stay listable by label until they end.
+pub(crate) async fn wait_stopped(
+    swarm: &dyn Swarm,
+    app: &str,
+    service_ids: &[String],
+    limit: Duration,
+) -> tuxpilot_docker::Result<bool> {
+    let services = service_ids;
     let start = Instant::now();
+    let filter = Filters::new().label(format!("{}={app}", super::convert::NAMESPACE_LABEL));
     loop {
-        match swarm.list_tasks(Filters::new().with("service", id)).await {
-            Ok(t) if t.is_empty() => return Ok(true),
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return Ok(true),
-            Err(e) => return Err(e),
+        let tasks = swarm.list_tasks(filter.clone()).await?;
+        let live = tasks.iter().filter(|t| {
+            !matches!(t.state.as_str(), "complete" | "shutdown" | "failed" | "rejected" | "orphaned" | "remove")
+                && (services.is_empty() || services.contains(&t.service_id))
+        });
+        if live.count() == 0 {
+            return Ok(true);
         }
         if start.elapsed() >= limit {
             return Ok(false);

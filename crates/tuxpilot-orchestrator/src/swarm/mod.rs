@@ -370,7 +370,7 @@ impl SwarmOrchestrator {
                         }
                     }
                     _ => {
-                        let mut removed = self.remove_services(&created).await?;
+                        let mut removed = self.remove_services(&attempt.name, &created).await?;
                         if self.services_of(&attempt.name).await?.is_empty() {
                             removed.extend(self.remove_stack_objects(&attempt.name).await?);
                         }
@@ -447,7 +447,7 @@ impl SwarmOrchestrator {
         }
         let removed = Self::removed_services(stack, existing);
         let names: Vec<String> = removed.iter().map(|s| format!("{}_{s}", stack.name)).collect();
-        self.remove_services(&names).await?;
+        self.remove_services(&stack.name, &names).await?;
         Ok(Applied::Done)
     }
 
@@ -559,19 +559,29 @@ impl SwarmOrchestrator {
         Ok(ids)
     }
 
-    /// Removes services by name and waits for their tasks to go; returns the ones removed.
-    pub(crate) async fn remove_services(&self, names: &[String]) -> Result<Vec<String>> {
+    /// Removes services of stack `app` by name and waits until their tasks have stopped;
+    /// returns the ones removed.
+    pub(crate) async fn remove_services(&self, app: &str, names: &[String]) -> Result<Vec<String>> {
         let mut removed = Vec::new();
+        let mut ids = Vec::new();
         for n in names {
-            match self.swarm.remove_service(n).await {
-                Ok(()) => removed.push(n.clone()),
+            let id = match self.swarm.inspect_service(n).await {
+                Ok(s) => s.id,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match self.swarm.remove_service(&id).await {
+                Ok(()) => {
+                    removed.push(n.clone());
+                    ids.push(id);
+                }
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Err(e.into()),
             }
             self.event("Service", n, "Removed", None);
         }
-        for n in &removed {
-            converge::wait_gone(self.swarm.as_ref(), n, Duration::from_secs(60)).await?;
+        if !ids.is_empty() {
+            converge::wait_stopped(self.swarm.as_ref(), app, &ids, Duration::from_secs(120)).await?;
         }
         Ok(removed)
     }

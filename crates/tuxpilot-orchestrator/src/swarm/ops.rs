@@ -161,7 +161,7 @@ impl SwarmOrchestrator {
         services: &[String],
     ) -> Result<UndeployResult> {
         let tasks = self.tasks_of(app).await?.len();
-        self.remove_services(services).await?;
+        self.remove_services(app, services).await?;
         self.remove_stack_objects(app).await?;
         let ns = Filters::new().label(format!("{NAMESPACE_LABEL}={app}"));
         let mut removed_volumes = 0;
