@@ -41,7 +41,8 @@ struct Stack(String);
 
 impl Drop for Stack {
     fn drop(&mut self) {
-        let _ = tuxpilot().args(["containers", "undeploy", &self.0, "--backend", "swarm", "--progress", "quiet"]).output();
+        let _ =
+            tuxpilot().args(["containers", "undeploy", &self.0, "--backend", "swarm", "--progress", "quiet"]).output();
         let _ = docker(&["stack", "rm", &self.0]);
     }
 }
@@ -80,7 +81,12 @@ containers:
 
 fn deploy(file: &Path, extra: &[&str]) -> Output {
     let mut c = tuxpilot();
-    c.args(["--format", "json", "containers", "deploy", "-f"]).arg(file).args(["--backend", "swarm", "--progress", "quiet"]);
+    c.args(["--format", "json", "containers", "deploy", "-f"]).arg(file).args([
+        "--backend",
+        "swarm",
+        "--progress",
+        "quiet",
+    ]);
     c.args(extra).output().unwrap()
 }
 
@@ -178,8 +184,13 @@ async fn deploys_across_nodes_in_order_scales_and_docker_stack_sees_it() {
     let o = tuxpilot().args(["containers", "undeploy", &name, "--progress", "quiet"]).output().unwrap();
     assert!(o.status.success(), "{}", output_text(&o));
     assert!(!docker_out(&["stack", "ls"]).contains(&name));
-    assert!(docker_out(&["network", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")]).is_empty());
-    assert!(docker_out(&["config", "ls", "-q", "--filter", &format!("label=io.tuxpilot.history.app={name}")]).is_empty());
+    assert!(
+        docker_out(&["network", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")])
+            .is_empty()
+    );
+    assert!(
+        docker_out(&["config", "ls", "-q", "--filter", &format!("label=io.tuxpilot.history.app={name}")]).is_empty()
+    );
 }
 
 #[tokio::test]
@@ -233,11 +244,22 @@ async fn a_failed_update_rolls_back_and_rollback_to_goes_two_versions_back() {
 
     let o = tuxpilot().args(["--format", "json", "containers", "history", &name]).output().unwrap();
     assert!(o.status.success(), "{}", output_text(&o));
-    let outcomes: Vec<String> =
-        json(&o).as_array().unwrap().iter().map(|r| format!("{} {}", r["version"].as_str().unwrap(), r["outcome"].as_str().unwrap())).collect();
+    let outcomes: Vec<String> = json(&o)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r["version"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
     assert_eq!(outcomes, ["1 success", "2 success", "3 rolled_back", "1 success"]);
     // The versions are Swarm configs.
-    let configs = docker_out(&["config", "ls", "--format", "{{.Name}}", "--filter", &format!("label=io.tuxpilot.history.app={name}")]);
+    let configs = docker_out(&[
+        "config",
+        "ls",
+        "--format",
+        "{{.Name}}",
+        "--filter",
+        &format!("label=io.tuxpilot.history.app={name}"),
+    ]);
     assert_eq!(configs.lines().count(), 4, "{configs}");
 }
 
@@ -260,8 +282,14 @@ async fn a_task_that_cannot_be_scheduled_fails_the_deploy_in_time_and_leaves_not
     assert_eq!(r["status"], "failed", "{r}");
     let reason = r["failure"]["reason"].as_str().unwrap();
     assert!(reason.contains("no suitable node"), "{reason}");
-    assert!(docker_out(&["service", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")]).is_empty());
-    assert!(docker_out(&["network", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")]).is_empty());
+    assert!(
+        docker_out(&["service", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")])
+            .is_empty()
+    );
+    assert!(
+        docker_out(&["network", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")])
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -294,6 +322,48 @@ async fn docker_stack_and_tuxpilot_take_over_each_others_stacks() {
     // docker stack rm removes what we deployed.
     let o = docker(&["stack", "rm", &name]);
     assert!(o.status.success(), "{}", output_text(&o));
-    assert!(docker_out(&["service", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")]).is_empty());
-    assert!(docker_out(&["config", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")]).is_empty());
+    assert!(
+        docker_out(&["service", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")])
+            .is_empty()
+    );
+    assert!(
+        docker_out(&["config", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")]).is_empty()
+    );
+}
+
+#[tokio::test]
+async fn undeploy_volumes_removes_them_on_every_node() {
+    let Some(_swarm) = swarm().await else { return };
+    let name = unique_name("swv");
+    let _stack = Stack(name.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "app.yaml",
+        &format!(
+            "name: {name}\nvolumes: [data]\ncontainers:\n  a:\n    image: {TEST_IMAGE}\n    replicas: 3\n    command: [sh, -c, \"trap 'exit 0' TERM; while :; do sleep 1; done\"]\n    volumes: [\"data:/data\"]\n    endpoint_mode: dnsrr\n    placement: {{max_replicas_per_node: 1}}\n"
+        ),
+    );
+    let o = deploy(&file, &[]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    // Node I's engine: scripts/dev-swarm.sh puts its socket at /run/tuxpilot-swarm/I/.
+    let nodes: Vec<String> = (2..=3).map(|i| host().replace("/1/", &format!("/{i}/"))).collect();
+    let volume = format!("{name}_data");
+    let on = |h: &str| {
+        let o = Command::new("docker").env("DOCKER_HOST", h).args(["volume", "ls", "-q"]).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).lines().any(|l| l == volume)
+    };
+    assert!(on(&host()) && nodes.iter().all(|h| on(h)), "every node made the volume");
+
+    let mut c = tuxpilot();
+    c.args(["--format", "json", "containers", "undeploy", &name, "--volumes", "--progress", "quiet"]);
+    for h in &nodes {
+        c.args(["--node-host", h]);
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", output_text(&o));
+    let r = json(&o);
+    assert_eq!(r["volumes"], 3, "{r}");
+    assert!(r.get("left").is_none(), "{r}");
+    assert!(!on(&host()) && nodes.iter().all(|h| !on(h)), "a volume is left");
 }

@@ -158,7 +158,14 @@ pub async fn run(
                         Some((app, s)) => (app.to_string(), s.to_string()),
                         None => match &a.app {
                             Some(app) => (app.clone(), a.service.clone()),
-                            None => orch.resolve_service(&a.service, None).await?,
+                            // Local apps first, then the swarm's (when the engine manages one).
+                            None => match orch.resolve_service(&a.service, None).await {
+                                Ok(found) => found,
+                                Err(e) => match sw.resolve_service(&a.service).await {
+                                    Ok(found) => found,
+                                    Err(_) => return Err(e.into()),
+                                },
+                            },
                         },
                     };
                     match backend_for(a.backend, &settings, &sw, &app).await? {
@@ -272,7 +279,8 @@ pub async fn run(
                         .services
                         .iter()
                         .map(|s| {
-                            let nodes = if s.nodes.is_empty() { String::new() } else { format!(" on {}", s.nodes.join(" ")) };
+                            let nodes =
+                                if s.nodes.is_empty() { String::new() } else { format!(" on {}", s.nodes.join(" ")) };
                             format!("{} {}/{}{nodes}", s.service, s.running, s.desired)
                         })
                         .collect();

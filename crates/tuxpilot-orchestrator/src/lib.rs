@@ -11,6 +11,9 @@
 //!   (off the network, then stop), automatic rollback, history kept in the engine where every
 //!   tuxpilot process sees it, scale, undeploy, and `max_concurrent_deployments` across
 //!   processes;
+//! - the [`SwarmOrchestrator`] (`--backend swarm`): the same apps as Swarm services, named as
+//!   `docker stack deploy` names them, in `depends_on` waves, converged from `UpdateStatus` and
+//!   the tasks, with every version kept in Swarm configs for `rollback --to` ([`swarm`]);
 //! - with the `kubernetes` feature, [`kubernetes::convert`]: the same project as Kubernetes
 //!   manifests, converted as kompose converts them, `depends_on` included.
 //!
@@ -45,8 +48,8 @@ pub mod swarm;
 mod validate;
 
 pub use deploy::{
-    APP_LABEL, Backend, ContainerStatus, DEPLOYMENT_LABEL, DeployOptions, DeploymentResult, OrchestrationConfig, Orchestrator,
-    VERSION_LABEL, project_hash,
+    APP_LABEL, Backend, ContainerStatus, DEPLOYMENT_LABEL, DeployOptions, DeploymentResult, OrchestrationConfig,
+    Orchestrator, VERSION_LABEL, project_hash,
 };
 pub use error::{Error, Result};
 pub use load::{LoadAppOptions, LoadedApp, SourceFormat, load};

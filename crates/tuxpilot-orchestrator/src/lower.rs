@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use tuxpilot_compose::{
-    Bytes, Dependency, Deploy, FileObjectConfig, FileRef, GoDuration, Healthcheck, NetworkConfig, Placement, PortConfig, Project,
-    Resource, Resources, Service, ServiceVolume, UpdateConfig, VolumeConfig,
+    Bytes, Dependency, Deploy, FileObjectConfig, FileRef, GoDuration, Healthcheck, NetworkConfig, Placement,
+    PortConfig, Project, Resource, Resources, Service, ServiceVolume, UpdateConfig, VolumeConfig,
 };
 
 use crate::spec::{ApplicationDeployment, UpdatePolicy};

@@ -117,6 +117,27 @@ pub(crate) fn rollback_target<'a>(
     }
 }
 
+/// The one app among `records` whose project has `service`.
+pub(crate) fn service_in(records: &[DeploymentRecord], service: &str) -> Result<(String, String)> {
+    let mut apps: Vec<String> = Vec::new();
+    for r in records {
+        if apps.contains(&r.app) {
+            continue;
+        }
+        if project_of(r).is_ok_and(|p| p.services.contains_key(service)) {
+            apps.push(r.app.clone());
+        }
+    }
+    match apps.as_slice() {
+        [one] => Ok((one.clone(), service.to_string())),
+        [] => Err(Error::NotFound(format!("no deployed app has a service \"{service}\""))),
+        many => Err(Error::Ambiguous(format!(
+            "service \"{service}\" is in several apps ({}); name it APP/{service} or pass --app",
+            many.join(", ")
+        ))),
+    }
+}
+
 impl Orchestrator {
     /// Every deployment attempt of `app`, oldest first.
     pub async fn history(&self, app: &str) -> Result<Vec<DeploymentRecord>> {
@@ -146,23 +167,7 @@ impl Orchestrator {
         if let Some(a) = app {
             return Ok((a.to_string(), service.to_string()));
         }
-        let mut apps: Vec<String> = Vec::new();
-        for r in self.store.records(None).await? {
-            if apps.contains(&r.app) {
-                continue;
-            }
-            if project_of(&r).is_ok_and(|p| p.services.contains_key(service)) {
-                apps.push(r.app.clone());
-            }
-        }
-        match apps.as_slice() {
-            [one] => Ok((one.clone(), service.to_string())),
-            [] => Err(Error::NotFound(format!("no deployed app has a service \"{service}\""))),
-            many => Err(Error::Ambiguous(format!(
-                "service \"{service}\" is in several apps ({}); name it APP/{service} or pass --app",
-                many.join(", ")
-            ))),
-        }
+        service_in(&self.store.records(None).await?, service)
     }
 
     /// Sets `service` of the app's last good version to `replicas` (highest numbers removed

@@ -149,7 +149,9 @@ pub enum EndpointModeSpec {
 
 fn spreads<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let bad = |v: &dyn std::fmt::Display| {
-        de::Error::custom(format!("invalid placement preference {v}: use `node.labels.NAME` or {{spread: node.labels.NAME}}"))
+        de::Error::custom(format!(
+            "invalid placement preference {v}: use `node.labels.NAME` or {{spread: node.labels.NAME}}"
+        ))
     };
     match Json::deserialize(d)? {
         Json::Null => Ok(Vec::new()),

@@ -4,6 +4,8 @@
 //!   `tuxpilot-history-<app>-<seq>`; an attempt under way is `…-<seq>-pending` until it ends, so an
 //!   attempt cut short (kill -9, engine restart) shows as `interrupted`. Volumes survive
 //!   `docker system prune` and container clean-ups, and need no image; see docs/orchestrator.md.
+//!   On a swarm ([`Store::swarm`]) the records are Swarm configs of the same names, whose data
+//!   is the record: every manager sees them.
 //! - **locks**: containers named `tuxpilot-lock-app-<app>` (one deployment per app) and
 //!   `tuxpilot-lock-slot-<i>` (`max_concurrent_deployments`), created from a tiny empty image and
 //!   never started. Creating a container under a taken name fails atomically in the engine, so

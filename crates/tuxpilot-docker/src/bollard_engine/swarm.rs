@@ -437,14 +437,12 @@ fn service_from(s: bm::Service) -> ServiceInfo {
         id: s.id.unwrap_or_default(),
         version: s.version.and_then(|v| v.index).unwrap_or(0),
         spec: service_spec_from(s.spec.unwrap_or_default()),
-        update_status: s
-            .update_status
-            .map(|u| UpdateStatus {
-                state: lower(u.state),
-                message: u.message.unwrap_or_default(),
-                started_at: u.started_at,
-                completed_at: u.completed_at,
-            }),
+        update_status: s.update_status.map(|u| UpdateStatus {
+            state: lower(u.state),
+            message: u.message.unwrap_or_default(),
+            started_at: u.started_at,
+            completed_at: u.completed_at,
+        }),
         created_at: s.created_at,
         updated_at: s.updated_at,
     }

@@ -121,13 +121,19 @@ pub(crate) async fn wait(
                 let said = why_rolled_back.as_deref().unwrap_or(&u.message);
                 let f = Failure {
                     reason: match u.state.as_str() {
-                        "rollback_completed" => format!("failed its update, and Swarm rolled it back ({said}): {}", task.reason),
+                        "rollback_completed" => {
+                            format!("failed its update, and Swarm rolled it back ({said}): {}", task.reason)
+                        }
                         "paused" => format!("failed its update, and Swarm paused it ({}): {}", u.message, task.reason),
                         _ => format!("failed its rollback too, and Swarm paused it ({}): {}", u.message, task.reason),
                     },
                     ..task
                 };
-                return Ok(if u.state == "rollback_completed" { Converged::RolledBack(f) } else { Converged::Paused(f) });
+                return Ok(if u.state == "rollback_completed" {
+                    Converged::RolledBack(f)
+                } else {
+                    Converged::Paused(f)
+                });
             }
         }
         let live: Vec<&TaskInfo> =

@@ -126,7 +126,8 @@ fn file_object(project: &Project, key: &str, def: &FileObjectConfig, dir: &Path)
 /// counts as a failed update (Swarm's own default of 5 s misses it).
 pub fn update_config(service: &Service, rollback: bool) -> SwarmUpdateConfig {
     let d = service.deploy.as_ref();
-    let u = if rollback { d.and_then(|d| d.rollback_config.as_ref()) } else { d.and_then(|d| d.update_config.as_ref()) };
+    let u =
+        if rollback { d.and_then(|d| d.rollback_config.as_ref()) } else { d.and_then(|d| d.update_config.as_ref()) };
     let health_window = service
         .healthcheck
         .as_ref()
@@ -167,11 +168,7 @@ pub fn update_config(service: &Service, rollback: bool) -> SwarmUpdateConfig {
 
 fn restart(service: &Service) -> (Option<String>, Option<Duration>, Option<u64>) {
     if let Some(r) = service.deploy.as_ref().and_then(|d| d.restart_policy.as_ref()) {
-        return (
-            r.condition.clone(),
-            r.delay.map(|d| d.0),
-            r.max_attempts.and_then(|m| u64::try_from(m).ok()),
-        );
+        return (r.condition.clone(), r.delay.map(|d| d.0), r.max_attempts.and_then(|m| u64::try_from(m).ok()));
     }
     match service.restart.as_deref() {
         Some("no") => (Some("none".into()), None, None),
@@ -374,8 +371,10 @@ pub fn convert(project: &Project, options: &ConvertOptions) -> Stack {
         });
         spec.stop_grace_period = s.stop_grace_period.map(|d| d.0);
         let file_ref = |r: &tuxpilot_compose::FileRef, all: &[StackFile], secret: bool| {
-            let name = all.iter().find(|f| f.key == r.source).map(|f| f.name.clone()).unwrap_or_else(|| r.source.clone());
-            let target = r.target.clone().unwrap_or_else(|| if secret { r.source.clone() } else { format!("/{}", r.source) });
+            let name =
+                all.iter().find(|f| f.key == r.source).map(|f| f.name.clone()).unwrap_or_else(|| r.source.clone());
+            let target =
+                r.target.clone().unwrap_or_else(|| if secret { r.source.clone() } else { format!("/{}", r.source) });
             FileReference {
                 id: String::new(),
                 name,

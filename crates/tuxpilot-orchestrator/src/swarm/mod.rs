@@ -10,8 +10,8 @@
 //! - every version is kept as a Swarm config (`tuxpilot-history-<app>-<seq>`), so `rollback --to`
 //!   goes back any number of versions (Swarm itself keeps one, and a scale overwrites it).
 
-pub mod convert;
 mod converge;
+pub mod convert;
 mod ops;
 
 use std::collections::BTreeMap;
@@ -23,15 +23,17 @@ use tuxpilot_compose::Project;
 use tuxpilot_compose::runtime::{ProgressEvent, ProgressFn};
 use tuxpilot_docker::{Engine, Filters, ServiceInfo, ServiceSpec, Swarm};
 
-use crate::deploy::{ContainerStatus, DeployOptions, DeploymentResult, OrchestrationConfig, new_deployment_id, project_hash};
+use crate::deploy::{
+    ContainerStatus, DeployOptions, DeploymentResult, OrchestrationConfig, new_deployment_id, project_hash,
+};
 use crate::error::{Error, Result};
 use crate::load::LoadedApp;
 use crate::replicas::Failure;
 use crate::rollout::{Policy, RolloutPlan, ServiceAction, ServicePlan};
 use crate::spec::{FailureAction, UpdateOrder};
 use crate::store::{DeploymentRecord, Outcome, Store};
-use convert::{ConvertOptions, DIGEST_LABEL, FileSource, NAMESPACE_LABEL, SPEC_HASH_LABEL, Stack, StackFile};
 use converge::{Before, Converged};
+use convert::{ConvertOptions, DIGEST_LABEL, FileSource, NAMESPACE_LABEL, SPEC_HASH_LABEL, Stack, StackFile};
 
 pub use ops::SwarmNodeVolumes;
 
@@ -101,7 +103,12 @@ fn policy_of(spec: &ServiceSpec) -> Policy {
 impl SwarmOrchestrator {
     /// An orchestrator on the swarm `swarm` manages (`engine` is the same manager's engine API:
     /// it holds the deployment locks); `progress` receives one event per step.
-    pub fn new(engine: Arc<dyn Engine>, swarm: Arc<dyn Swarm>, config: OrchestrationConfig, progress: ProgressFn) -> Self {
+    pub fn new(
+        engine: Arc<dyn Engine>,
+        swarm: Arc<dyn Swarm>,
+        config: OrchestrationConfig,
+        progress: ProgressFn,
+    ) -> Self {
         let store = Store::swarm(engine.clone(), swarm.clone());
         Self { engine, swarm, config, progress, store }
     }
@@ -127,10 +134,20 @@ impl SwarmOrchestrator {
     }
 
     /// Converts and reads what the stack needs from disk, before anything is created.
-    pub(crate) fn prepare(&self, project: &Project, version: &str, deployment: &str, dir: &std::path::Path) -> Result<Prepared> {
+    pub(crate) fn prepare(
+        &self,
+        project: &Project,
+        version: &str,
+        deployment: &str,
+        dir: &std::path::Path,
+    ) -> Result<Prepared> {
         let stack = convert::convert(
             project,
-            &ConvertOptions { version: version.to_string(), deployment: deployment.to_string(), working_dir: dir.to_path_buf() },
+            &ConvertOptions {
+                version: version.to_string(),
+                deployment: deployment.to_string(),
+                working_dir: dir.to_path_buf(),
+            },
         );
         let mut data = BTreeMap::new();
         for f in stack.secrets.iter().chain(stack.configs.iter()) {
@@ -188,7 +205,12 @@ impl SwarmOrchestrator {
         out
     }
 
-    fn plan_of(&self, stack: &Stack, actions: &[(String, ServiceSpec, ServiceAction, u64)], removed: &[String]) -> RolloutPlan {
+    fn plan_of(
+        &self,
+        stack: &Stack,
+        actions: &[(String, ServiceSpec, ServiceAction, u64)],
+        removed: &[String],
+    ) -> RolloutPlan {
         let mut waves = Vec::new();
         for wave in &stack.waves {
             let mut w = Vec::new();
@@ -262,7 +284,9 @@ impl SwarmOrchestrator {
             images.sort();
             images.dedup();
             match tuxpilot_security::pre_deploy_hook(self.engine.as_ref(), &options.security, &images, false).await {
-                Ok(reports) => notes.extend(reports.iter().map(|r| format!("scanned {}: score {}/100", r.target, r.score))),
+                Ok(reports) => {
+                    notes.extend(reports.iter().map(|r| format!("scanned {}: score {}/100", r.target, r.score)))
+                }
                 Err(tuxpilot_security::HookError::Blocked(b)) if options.force => {
                     notes.push(format!("deployed despite the security gate (--force): {b}"))
                 }
@@ -280,9 +304,17 @@ impl SwarmOrchestrator {
         let progress = self.progress.clone();
         let name = app.to_string();
         let waiting = move |m: String| {
-            progress(ProgressEvent { kind: "Deployment", name: name.clone(), status: "Waiting", elapsed_ms: None, message: Some(m) })
+            progress(ProgressEvent {
+                kind: "Deployment",
+                name: name.clone(),
+                status: "Waiting",
+                elapsed_ms: None,
+                message: Some(m),
+            })
         };
-        self.store.acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting).await
+        self.store
+            .acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
+            .await
     }
 
     async fn recorded(
@@ -307,14 +339,16 @@ impl SwarmOrchestrator {
             finished_at: None,
             message: None,
             file: file.to_string(),
-            project: serde_json::to_value(project).map_err(|e| Error::Corrupt(format!("cannot encode the project: {e}")))?,
+            project: serde_json::to_value(project)
+                .map_err(|e| Error::Corrupt(format!("cannot encode the project: {e}")))?,
         };
         self.store.begin(&mut record).await?;
         let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
         let existing = self.services_of(&attempt.name).await?;
         let actions = self.actions(&prepared.stack, &existing, prev_project.as_ref());
         let plan = self.plan_of(&prepared.stack, &actions, &Self::removed_services(&prepared.stack, &existing));
-        let applied = tokio::time::timeout(self.config.deployment_timeout.0, self.apply(&prepared, actions, &existing)).await;
+        let applied =
+            tokio::time::timeout(self.config.deployment_timeout.0, self.apply(&prepared, actions, &existing)).await;
         let applied = match applied {
             Ok(Ok(a)) => a,
             Ok(Err(e)) => {
@@ -356,8 +390,16 @@ impl SwarmOrchestrator {
                 };
                 match (&previous, &prev_project) {
                     (Some(prev), Some(pp)) => {
-                        self.event("Deployment", &attempt.name, "Rolling back", Some(format!("returning {} to version {}", attempt.name, prev.version)));
-                        let dir = std::path::Path::new(&prev.file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+                        self.event(
+                            "Deployment",
+                            &attempt.name,
+                            "Rolling back",
+                            Some(format!("returning {} to version {}", attempt.name, prev.version)),
+                        );
+                        let dir = std::path::Path::new(&prev.file)
+                            .parent()
+                            .map(std::path::Path::to_path_buf)
+                            .unwrap_or_default();
                         let back = self.prepare(pp, &prev.version, &attempt.id, &dir)?;
                         let existing = self.services_of(&attempt.name).await?;
                         let actions = self.actions(&back.stack, &existing, Some(pp));
@@ -451,16 +493,28 @@ impl SwarmOrchestrator {
         Ok(Applied::Done)
     }
 
-    async fn apply_service(&self, spec: &ServiceSpec, action: ServiceAction, current: Option<&ServiceInfo>) -> Result<Converged> {
+    async fn apply_service(
+        &self,
+        spec: &ServiceSpec,
+        action: ServiceAction,
+        current: Option<&ServiceInfo>,
+    ) -> Result<Converged> {
         let stall = self.config.health_check_timeout.0;
         let (id, before) = match (action, current) {
-            (ServiceAction::Unchanged, Some(cur)) => (cur.id.clone(), Before { update_status: cur.update_status.clone() }),
+            (ServiceAction::Unchanged, Some(cur)) => {
+                (cur.id.clone(), Before { update_status: cur.update_status.clone() })
+            }
             (ServiceAction::Create, _) | (_, None) => {
                 self.event("Service", &spec.name, "Creating", None);
                 (self.swarm.create_service(spec.clone()).await?, Before::default())
             }
             (_, Some(cur)) => {
-                self.event("Service", &spec.name, if action == ServiceAction::Scale { "Scaling" } else { "Updating" }, None);
+                self.event(
+                    "Service",
+                    &spec.name,
+                    if action == ServiceAction::Scale { "Scaling" } else { "Updating" },
+                    None,
+                );
                 // Read right before the write: the version moves while Swarm works.
                 let fresh = self.swarm.inspect_service(&cur.id).await?;
                 self.swarm.update_service(&cur.id, spec.clone()).await?;
@@ -482,7 +536,9 @@ impl SwarmOrchestrator {
         for n in &stack.external_networks {
             if let Err(e) = self.engine.inspect_network(n).await {
                 return Err(if e.is_not_found() {
-                    Error::NotFound(format!("network \"{n}\" is declared external but does not exist; create it with `docker network create --driver overlay --attachable {n}`"))
+                    Error::NotFound(format!(
+                        "network \"{n}\" is declared external but does not exist; create it with `docker network create --driver overlay --attachable {n}`"
+                    ))
                 } else {
                     e.into()
                 });
@@ -596,7 +652,10 @@ impl SwarmOrchestrator {
         let mut out = Vec::new();
         for (name, s) in &services {
             let svc = name.strip_prefix(&prefix).unwrap_or(name).to_string();
-            let tasks = self.swarm.list_tasks(Filters::new().with("service", s.id.clone()).with("desired-state", "running")).await?;
+            let tasks = self
+                .swarm
+                .list_tasks(Filters::new().with("service", s.id.clone()).with("desired-state", "running"))
+                .await?;
             for t in tasks {
                 let mut status = t.state.clone();
                 if !t.node_id.is_empty() && !ready.contains_key(&t.node_id) {
@@ -632,7 +691,10 @@ impl SwarmOrchestrator {
             .services()
             .filter(|s| s.action != ServiceAction::Unchanged)
             .map(|s| {
-                let a = serde_json::to_value(s.action).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let a = serde_json::to_value(s.action)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
                 (s.service.clone(), a)
             })
             .collect();
@@ -674,6 +736,11 @@ impl SwarmOrchestrator {
             return Err(Error::NotFound(format!("no deployment history for app \"{app}\" on this swarm")));
         }
         Ok(records)
+    }
+
+    /// Finds the app of `service`, a service name unique among the apps on the swarm.
+    pub async fn resolve_service(&self, service: &str) -> Result<(String, String)> {
+        crate::ops::service_in(&self.store.records(None).await?, service)
     }
 
     /// True when the swarm holds history for `app`.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use tuxpilot_docker::{Engine, Filters};
 
 use super::SwarmOrchestrator;
-use super::convert::NAMESPACE_LABEL;
 use super::converge::{self, Before, Converged};
+use super::convert::NAMESPACE_LABEL;
 use crate::deploy::APP_LABEL;
 use crate::error::{Error, Result};
 use crate::ops::{DeploymentSummary, ScalingResult, ServiceStatus, UndeployResult};
