@@ -114,7 +114,10 @@ async fn deploys_across_nodes_in_order_scales_and_docker_stack_sees_it() {
     let name = unique_name("swd");
     let _stack = Stack(name.clone());
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "app.yaml", &app(&name, "1", "one", "/tmp/ready"));
+    let with_secret = app(&name, "1", "one", "/tmp/ready").replacen("  db:\n", "  db:\n    secrets: [token]\n", 1)
+        + "secrets: {token: {file: ./token.txt}}\n";
+    let file = write(dir.path(), "app.yaml", &with_secret);
+    write(dir.path(), "token.txt", "s3cret\n");
 
     let o = deploy(&file, &[]);
     assert!(o.status.success(), "{}", output_text(&o));
@@ -133,6 +136,19 @@ async fn deploys_across_nodes_in_order_scales_and_docker_stack_sees_it() {
     let db_task = docker_out(&["service", "ps", "-q", "--filter", "desired-state=running", &format!("{name}_db")]);
     let task: Value = serde_json::from_str(&docker_out(&["inspect", db_task.lines().next().unwrap()])).unwrap();
     let db_running = time_of(task[0]["Status"]["Timestamp"].as_str().unwrap());
+    // The secret `<app>_token` is in db's container, read on the node it runs on.
+    let node_id = task[0]["NodeID"].as_str().unwrap();
+    let node: Value = serde_json::from_str(&docker_out(&["node", "inspect", node_id])).unwrap();
+    let index = node[0]["Description"]["Hostname"].as_str().unwrap().trim_start_matches("tpsw-node").to_string();
+    let node_host = host().replace("/1/", &format!("/{index}/"));
+    let container = task[0]["Status"]["ContainerStatus"]["ContainerID"].as_str().unwrap();
+    let o = Command::new("docker")
+        .env("DOCKER_HOST", &node_host)
+        .args(["exec", container, "cat", "/run/secrets/token"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "s3cret\n", "{}", output_text(&o));
+    assert!(!docker_out(&["secret", "ls", "-q", "--filter", &format!("name={name}_token")]).is_empty());
     let web: Value = serde_json::from_str(&docker_out(&["service", "inspect", &format!("{name}_web")])).unwrap();
     let web_created = time_of(web[0]["CreatedAt"].as_str().unwrap());
     assert!(web_created > db_running, "web created {web_created} before db ran {db_running}");

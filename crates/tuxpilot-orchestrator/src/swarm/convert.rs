@@ -373,8 +373,12 @@ pub fn convert(project: &Project, options: &ConvertOptions) -> Stack {
         let file_ref = |r: &tuxpilot_compose::FileRef, all: &[StackFile], secret: bool| {
             let name =
                 all.iter().find(|f| f.key == r.source).map(|f| f.name.clone()).unwrap_or_else(|| r.source.clone());
-            let target =
+            let mut target =
                 r.target.clone().unwrap_or_else(|| if secret { r.source.clone() } else { format!("/{}", r.source) });
+            // Swarm puts secrets under /run/secrets/ itself.
+            if secret && let Some(rel) = target.strip_prefix("/run/secrets/") {
+                target = rel.to_string();
+            }
             FileReference {
                 id: String::new(),
                 name,
