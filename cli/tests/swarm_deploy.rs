@@ -306,6 +306,23 @@ async fn a_task_that_cannot_be_scheduled_fails_the_deploy_in_time_and_leaves_not
         docker_out(&["network", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")])
             .is_empty()
     );
+
+    // An image no node has: Swarm rejects the task again and again; we stop and say why.
+    let file = write(
+        dir.path(),
+        "missing.yaml",
+        &format!(
+            "name: {name}\ncontainers:\n  a:\n    image: tuxpilot-test/no-such-image:1\n    command: [sleep, \"600\"]\n"
+        ),
+    );
+    let o = deploy(&file, &["--health-check-timeout", "3s"]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    let reason = json(&o)["failure"]["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("No such image: tuxpilot-test/no-such-image:1"), "{reason}");
+    assert!(
+        docker_out(&["service", "ls", "-q", "--filter", &format!("label=com.docker.stack.namespace={name}")])
+            .is_empty()
+    );
 }
 
 #[tokio::test]
