@@ -12,17 +12,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+mod swarm_common;
+
+use swarm_common::{deployment, host, json, node_host, tuxpilot};
 use tuxpilot_tests::{TEST_IMAGE, output_text, swarm, unique_name};
-
-fn host() -> String {
-    std::env::var("TUXPILOT_SWARM_HOST").unwrap()
-}
-
-fn tuxpilot() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
-    c.env("TUXPILOT_CONFIG", "/dev/null").env("NO_COLOR", "1").args(["-H", &host()]);
-    c
-}
 
 fn docker(args: &[&str]) -> Output {
     Command::new("docker").env("DOCKER_HOST", host()).args(args).output().expect("docker CLI")
@@ -30,10 +23,6 @@ fn docker(args: &[&str]) -> Output {
 
 fn docker_out(args: &[&str]) -> String {
     String::from_utf8_lossy(&docker(args).stdout).trim().to_string()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", output_text(o)))
 }
 
 /// Removes the stack however the test ends.
@@ -102,12 +91,6 @@ fn env_of(service: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn deployment(name: &str) -> Value {
-    let o = tuxpilot().args(["--format", "json", "containers", "deployments", "--backend", "swarm"]).output().unwrap();
-    assert!(o.status.success(), "{}", output_text(&o));
-    json(&o).as_array().unwrap().iter().find(|d| d["name"] == name).cloned().unwrap_or(Value::Null)
-}
-
 #[tokio::test]
 async fn deploys_across_nodes_in_order_scales_and_docker_stack_sees_it() {
     let Some(_swarm) = swarm().await else { return };
@@ -140,7 +123,7 @@ async fn deploys_across_nodes_in_order_scales_and_docker_stack_sees_it() {
     let node_id = task[0]["NodeID"].as_str().unwrap();
     let node: Value = serde_json::from_str(&docker_out(&["node", "inspect", node_id])).unwrap();
     let index = node[0]["Description"]["Hostname"].as_str().unwrap().trim_start_matches("tpsw-node").to_string();
-    let node_host = host().replace("/1/", &format!("/{index}/"));
+    let node_host = node_host(&index);
     let container = task[0]["Status"]["ContainerStatus"]["ContainerID"].as_str().unwrap();
     let o = Command::new("docker")
         .env("DOCKER_HOST", &node_host)
@@ -380,7 +363,7 @@ async fn undeploy_volumes_removes_them_on_every_node() {
     let o = deploy(&file, &[]);
     assert!(o.status.success(), "{}", output_text(&o));
     // Node I's engine: scripts/dev-swarm.sh puts its socket at /run/tuxpilot-swarm/I/.
-    let nodes: Vec<String> = (2..=3).map(|i| host().replace("/1/", &format!("/{i}/"))).collect();
+    let nodes: Vec<String> = (2..=3).map(|i| node_host(&i.to_string())).collect();
     let volume = format!("{name}_data");
     let on = |h: &str| {
         let o = Command::new("docker").env("DOCKER_HOST", h).args(["volume", "ls", "-q"]).output().unwrap();

@@ -8,31 +8,14 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+mod swarm_common;
+
+use swarm_common::{deployment, json, tuxpilot};
 use tuxpilot_tests::{TEST_IMAGE, output_text, swarm, unique_name};
-
-fn host() -> String {
-    std::env::var("TUXPILOT_SWARM_HOST").unwrap()
-}
-
-fn tuxpilot() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
-    c.env("TUXPILOT_CONFIG", "/dev/null").env("NO_COLOR", "1").args(["-H", &host()]);
-    c
-}
 
 fn script(args: &[&str]) -> Output {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/dev-swarm.sh");
     Command::new("bash").arg(root).args(args).output().expect("bash")
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", output_text(o)))
-}
-
-fn deployment(name: &str) -> Value {
-    let o = tuxpilot().args(["--format", "json", "containers", "deployments", "--backend", "swarm"]).output().unwrap();
-    assert!(o.status.success(), "{}", output_text(&o));
-    json(&o).as_array().unwrap().iter().find(|d| d["name"] == name).cloned().unwrap_or(Value::Null)
 }
 
 fn web_nodes(d: &Value) -> Vec<String> {

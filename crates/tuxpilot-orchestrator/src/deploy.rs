@@ -268,20 +268,7 @@ impl Orchestrator {
 
     /// Takes the app's lock and a deployment slot, saying so when it has to wait.
     pub(crate) async fn lock(&self, app: &str) -> Result<crate::store::LockGuard> {
-        let progress = self.progress.clone();
-        let name = app.to_string();
-        let waiting = move |m: String| {
-            progress(tuxpilot_compose::runtime::ProgressEvent {
-                kind: "Deployment",
-                name: name.clone(),
-                status: "Waiting",
-                elapsed_ms: None,
-                message: Some(m),
-            })
-        };
-        self.store
-            .acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
-            .await
+        self.store.lock_for(app, &self.config, &self.progress).await
     }
 
     /// Under the app's lock and a deployment slot: record, roll out, roll back on failure.
@@ -308,21 +295,8 @@ impl Orchestrator {
         mut notes: Vec<String>,
     ) -> Result<DeploymentResult> {
         let previous = self.store.last_good(&attempt.name).await?;
-        let mut record = DeploymentRecord {
-            deployment_id: attempt.id.clone(),
-            app: attempt.name.clone(),
-            seq: 0,
-            version: attempt.version.clone(),
-            kind: kind.to_string(),
-            outcome: Outcome::InProgress,
-            config_hash: project_hash(runtime.project()),
-            started_at: Utc::now(),
-            finished_at: None,
-            message: None,
-            file: file.to_string(),
-            project: serde_json::to_value(runtime.project())
-                .map_err(|e| Error::Corrupt(format!("cannot encode the project: {e}")))?,
-        };
+        let mut record =
+            DeploymentRecord::starting(&attempt.id, &attempt.name, &attempt.version, kind, file, runtime.project())?;
         self.store.begin(&mut record).await?;
         let plan = self.plan_on(&runtime, previous.as_ref()).await?;
         for s in plan.services() {
@@ -342,26 +316,12 @@ impl Orchestrator {
                 // The engine went away, or refused a step: say so; the record stays pending and
                 // reads `interrupted`, and the next run converges.
                 if !matches!(e, RunError::Engine(tuxpilot_docker::EngineError::Unavailable { .. })) {
-                    record.outcome = Outcome::Failed;
-                    record.finished_at = Some(Utc::now());
-                    record.message = Some(e.to_string());
+                    record.end(Outcome::Failed, Some(e.to_string()));
                     let _ = self.store.finish(&record).await;
                 }
                 return Err(e.into());
             }
-            Err(_) => Some((
-                Failure {
-                    service: String::new(),
-                    container: String::new(),
-                    reason: format!(
-                        "the deployment took longer than deployment_timeout ({}s)",
-                        self.config.deployment_timeout.0.as_secs()
-                    ),
-                    health_log: Vec::new(),
-                    logs: Vec::new(),
-                },
-                FailureAction::Rollback,
-            )),
+            Err(_) => Some((Failure::deployment_timeout(self.config.deployment_timeout.0), FailureAction::Rollback)),
         };
         let (status, version) = match &failure {
             None => (Outcome::Success, attempt.version.clone()),
@@ -398,9 +358,7 @@ impl Orchestrator {
                 }
             },
         };
-        record.outcome = status;
-        record.finished_at = Some(Utc::now());
-        record.message = failure.as_ref().map(|(f, _)| f.to_string());
+        record.end(status, failure.as_ref().map(|(f, _)| f.to_string()));
         self.store.finish(&record).await?;
         let mut result =
             self.result(&runtime, attempt, &version, status.as_str(), plan, failure.map(|(f, _)| f), notes).await?;

@@ -117,6 +117,39 @@ pub(crate) fn rollback_target<'a>(
     }
 }
 
+/// Per app (sorted): its latest record, and the one whose version runs (the last good one, or the
+/// latest when none succeeded).
+pub(crate) fn latest_by_app(records: &[DeploymentRecord]) -> Vec<(String, &DeploymentRecord, &DeploymentRecord)> {
+    let mut last: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
+    let mut good: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
+    for r in records {
+        last.insert(r.app.clone(), r);
+        if r.outcome == Outcome::Success {
+            good.insert(r.app.clone(), r);
+        }
+    }
+    last.into_iter()
+        .map(|(app, latest)| {
+            let reference = good.get(&app).copied().unwrap_or(latest);
+            (app, latest, reference)
+        })
+        .collect()
+}
+
+/// `running`, `degraded` (replicas missing), `stopped`, or the latest attempt's outcome when it
+/// did not succeed.
+pub(crate) fn summary_status(latest: &DeploymentRecord, services: &[ServiceStatus]) -> String {
+    if latest.outcome != Outcome::Success {
+        latest.outcome.as_str().to_string()
+    } else if services.is_empty() || services.iter().all(|s| s.running == 0) {
+        "stopped".into()
+    } else if services.iter().any(|s| s.running < s.desired) {
+        "degraded".into()
+    } else {
+        "running".into()
+    }
+}
+
 /// The one app among `records` whose project has `service`.
 pub(crate) fn service_in(records: &[DeploymentRecord], service: &str) -> Result<(String, String)> {
     let mut apps: Vec<String> = Vec::new();
@@ -297,17 +330,8 @@ impl Orchestrator {
     /// Every app with a history, its version, status and services.
     pub async fn deployments(&self) -> Result<Vec<DeploymentSummary>> {
         let records = self.store.records(None).await?;
-        let mut last: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
-        let mut good: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
-        for r in &records {
-            last.insert(r.app.clone(), r);
-            if r.outcome == Outcome::Success {
-                good.insert(r.app.clone(), r);
-            }
-        }
         let mut out = Vec::new();
-        for (app, latest) in last {
-            let reference = good.get(&app).copied().unwrap_or(latest);
+        for (app, latest, reference) in latest_by_app(&records) {
             let project = project_of(reference).unwrap_or_default();
             let filters = Filters::new().label(format!("{}={app}", labels::PROJECT));
             let containers = self.engine.list_containers(ListContainersOptions { all: true, filters }).await?;
@@ -344,19 +368,10 @@ impl Orchestrator {
                 }
             }
             let services: Vec<ServiceStatus> = services.into_values().collect();
-            let status = if latest.outcome != Outcome::Success {
-                latest.outcome.as_str().to_string()
-            } else if services.iter().all(|s| s.running == 0) {
-                "stopped".into()
-            } else if services.iter().any(|s| s.running < s.desired) {
-                "degraded".into()
-            } else {
-                "running".into()
-            };
             out.push(DeploymentSummary {
+                status: summary_status(latest, &services),
                 name: app.clone(),
                 version: reference.version.clone(),
-                status,
                 last_deployment: latest.deployment_id.clone(),
                 updated_at: latest.started_at.to_rfc3339(),
                 services,

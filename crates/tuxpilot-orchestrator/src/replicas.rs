@@ -32,6 +32,19 @@ pub struct Failure {
     pub logs: Vec<String>,
 }
 
+impl Failure {
+    /// A whole deployment that ran past `deployment_timeout`.
+    pub fn deployment_timeout(limit: Duration) -> Self {
+        Self {
+            service: String::new(),
+            container: String::new(),
+            reason: format!("the deployment took longer than deployment_timeout ({}s)", limit.as_secs()),
+            health_log: Vec::new(),
+            logs: Vec::new(),
+        }
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "container {} of service \"{}\" {}", self.container, self.service, self.reason)?;

@@ -95,6 +95,41 @@ pub struct DeploymentRecord {
     pub project: serde_json::Value,
 }
 
+impl DeploymentRecord {
+    /// The record of an attempt starting now (`seq` is given by [`Store::begin`]).
+    pub fn starting(
+        id: &str,
+        app: &str,
+        version: &str,
+        kind: &str,
+        file: &str,
+        project: &tuxpilot_compose::Project,
+    ) -> Result<Self> {
+        Ok(Self {
+            deployment_id: id.to_string(),
+            app: app.to_string(),
+            seq: 0,
+            version: version.to_string(),
+            kind: kind.to_string(),
+            outcome: Outcome::InProgress,
+            config_hash: crate::deploy::project_hash(project),
+            started_at: Utc::now(),
+            finished_at: None,
+            message: None,
+            file: file.to_string(),
+            project: serde_json::to_value(project)
+                .map_err(|e| Error::Corrupt(format!("cannot encode the project: {e}")))?,
+        })
+    }
+
+    /// Marks it ended with `outcome`.
+    pub fn end(&mut self, outcome: Outcome, message: Option<String>) {
+        self.outcome = outcome;
+        self.finished_at = Some(Utc::now());
+        self.message = message;
+    }
+}
+
 /// The engine-side store.
 #[derive(Clone)]
 pub struct Store {
@@ -255,6 +290,28 @@ impl Store {
             })
             .await?;
         Ok(())
+    }
+
+    /// Takes `app`'s lock and a deployment slot under `config`'s limits, saying on `progress`
+    /// when it has to wait.
+    pub(crate) async fn lock_for(
+        &self,
+        app: &str,
+        config: &crate::deploy::OrchestrationConfig,
+        progress: &tuxpilot_compose::runtime::ProgressFn,
+    ) -> Result<LockGuard> {
+        let progress = progress.clone();
+        let name = app.to_string();
+        let waiting = move |m: String| {
+            progress(tuxpilot_compose::runtime::ProgressEvent {
+                kind: "Deployment",
+                name: name.clone(),
+                status: "Waiting",
+                elapsed_ms: None,
+                message: Some(m),
+            })
+        };
+        self.acquire(app, config.max_concurrent_deployments, config.deployment_timeout.0, &waiting).await
     }
 
     /// Removes every record of `app`.

@@ -10,6 +10,7 @@
 //! - every version is kept as a Swarm config (`tuxpilot-history-<app>-<seq>`), so `rollback --to`
 //!   goes back any number of versions (Swarm itself keeps one, and a scale overwrites it).
 
+mod apply;
 mod converge;
 pub mod convert;
 mod ops;
@@ -18,22 +19,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tuxpilot_compose::Project;
 use tuxpilot_compose::runtime::{ProgressEvent, ProgressFn};
 use tuxpilot_docker::{Engine, Filters, ServiceInfo, ServiceSpec, Swarm};
 
-use crate::deploy::{
-    ContainerStatus, DeployOptions, DeploymentResult, OrchestrationConfig, new_deployment_id, project_hash,
-};
+use crate::deploy::{ContainerStatus, DeployOptions, DeploymentResult, OrchestrationConfig, new_deployment_id};
 use crate::error::{Error, Result};
 use crate::load::LoadedApp;
 use crate::replicas::Failure;
 use crate::rollout::{Policy, RolloutPlan, ServiceAction, ServicePlan};
 use crate::spec::{FailureAction, UpdateOrder};
 use crate::store::{DeploymentRecord, Outcome, Store};
-use converge::{Before, Converged};
-use convert::{ConvertOptions, DIGEST_LABEL, FileSource, NAMESPACE_LABEL, SPEC_HASH_LABEL, Stack, StackFile};
+use apply::Applied;
+use converge::Converged;
+use convert::{ConvertOptions, FileSource, NAMESPACE_LABEL, SPEC_HASH_LABEL, Stack, StackFile};
 
 pub use ops::SwarmNodeVolumes;
 
@@ -58,12 +57,6 @@ struct Attempt {
 pub(crate) struct Prepared {
     stack: Stack,
     data: BTreeMap<String, Vec<u8>>,
-}
-
-/// How applying a stack ended.
-enum Applied {
-    Done,
-    Stopped { how: Converged, created: Vec<String> },
 }
 
 fn read_data(f: &StackFile) -> Result<Option<Vec<u8>>> {
@@ -301,20 +294,7 @@ impl SwarmOrchestrator {
     }
 
     pub(crate) async fn lock(&self, app: &str) -> Result<crate::store::LockGuard> {
-        let progress = self.progress.clone();
-        let name = app.to_string();
-        let waiting = move |m: String| {
-            progress(ProgressEvent {
-                kind: "Deployment",
-                name: name.clone(),
-                status: "Waiting",
-                elapsed_ms: None,
-                message: Some(m),
-            })
-        };
-        self.store
-            .acquire(app, self.config.max_concurrent_deployments, self.config.deployment_timeout.0, &waiting)
-            .await
+        self.store.lock_for(app, &self.config, &self.progress).await
     }
 
     async fn recorded(
@@ -327,21 +307,7 @@ impl SwarmOrchestrator {
         mut notes: Vec<String>,
     ) -> Result<DeploymentResult> {
         let previous = self.store.last_good(&attempt.name).await?;
-        let mut record = DeploymentRecord {
-            deployment_id: attempt.id.clone(),
-            app: attempt.name.clone(),
-            seq: 0,
-            version: attempt.version.clone(),
-            kind: kind.to_string(),
-            outcome: Outcome::InProgress,
-            config_hash: project_hash(project),
-            started_at: Utc::now(),
-            finished_at: None,
-            message: None,
-            file: file.to_string(),
-            project: serde_json::to_value(project)
-                .map_err(|e| Error::Corrupt(format!("cannot encode the project: {e}")))?,
-        };
+        let mut record = DeploymentRecord::starting(&attempt.id, &attempt.name, &attempt.version, kind, file, project)?;
         self.store.begin(&mut record).await?;
         let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
         let existing = self.services_of(&attempt.name).await?;
@@ -353,24 +319,13 @@ impl SwarmOrchestrator {
             Ok(Ok(a)) => a,
             Ok(Err(e)) => {
                 if !e.is_unavailable() {
-                    record.outcome = Outcome::Failed;
-                    record.finished_at = Some(Utc::now());
-                    record.message = Some(e.to_string());
+                    record.end(Outcome::Failed, Some(e.to_string()));
                     let _ = self.store.finish(&record).await;
                 }
                 return Err(e);
             }
             Err(_) => Applied::Stopped {
-                how: Converged::Failed(Failure {
-                    service: String::new(),
-                    container: String::new(),
-                    reason: format!(
-                        "the deployment took longer than deployment_timeout ({}s)",
-                        self.config.deployment_timeout.0.as_secs()
-                    ),
-                    health_log: Vec::new(),
-                    logs: Vec::new(),
-                }),
+                how: Converged::Failed(Failure::deployment_timeout(self.config.deployment_timeout.0)),
                 created: Vec::new(),
             },
         };
@@ -429,190 +384,11 @@ impl SwarmOrchestrator {
                 }
             }
         };
-        record.outcome = outcome;
-        record.finished_at = Some(Utc::now());
-        record.message = failure.as_ref().map(|f| f.to_string());
+        record.end(outcome, failure.as_ref().map(|f| f.to_string()));
         self.store.finish(&record).await?;
         let mut result = self.result(attempt, &version, outcome.as_str(), plan, failure, notes).await?;
         result.requested_version = attempt.version.clone();
         Ok(result)
-    }
-
-    /// Creates what is missing, then the services wave by wave.
-    async fn apply(
-        &self,
-        prepared: &Prepared,
-        actions: Vec<(String, ServiceSpec, ServiceAction, u64)>,
-        existing: &BTreeMap<String, ServiceInfo>,
-    ) -> Result<Applied> {
-        let stack = &prepared.stack;
-        self.ensure_networks(stack).await?;
-        let ids = self.ensure_files(prepared).await?;
-        let mut created = Vec::new();
-        for wave in &stack.waves {
-            let mut tasks = tokio::task::JoinSet::new();
-            for (_, spec, action, _) in actions.iter().filter(|a| wave.contains(&a.0)) {
-                let mut spec = spec.clone();
-                for r in spec.secrets.iter_mut() {
-                    r.id = ids.get(&("secret", r.name.clone())).cloned().unwrap_or_default();
-                }
-                for r in spec.configs.iter_mut() {
-                    r.id = ids.get(&("config", r.name.clone())).cloned().unwrap_or_default();
-                }
-                let this = self.clone();
-                let current = existing.get(&spec.name).cloned();
-                let action = *action;
-                tasks.spawn(async move {
-                    let r = this.apply_service(&spec, action, current.as_ref()).await;
-                    (action, spec.name.clone(), r)
-                });
-            }
-            let mut stop: Option<Converged> = None;
-            while let Some(j) = tasks.join_next().await {
-                let (action, name, r) = j.map_err(|e| Error::Corrupt(format!("internal task failed: {e}")))?;
-                if action == ServiceAction::Create {
-                    created.push(name);
-                }
-                match r? {
-                    Converged::Done => {}
-                    other => {
-                        // Rollbacks and pauses say more than a stall elsewhere in the wave.
-                        if stop.as_ref().is_none_or(|s| matches!(s, Converged::Failed(_))) {
-                            stop = Some(other);
-                        }
-                    }
-                }
-            }
-            if let Some(how) = stop {
-                return Ok(Applied::Stopped { how, created });
-            }
-        }
-        let removed = Self::removed_services(stack, existing);
-        let names: Vec<String> = removed.iter().map(|s| format!("{}_{s}", stack.name)).collect();
-        self.remove_services(&stack.name, &names).await?;
-        Ok(Applied::Done)
-    }
-
-    async fn apply_service(
-        &self,
-        spec: &ServiceSpec,
-        action: ServiceAction,
-        current: Option<&ServiceInfo>,
-    ) -> Result<Converged> {
-        let stall = self.config.health_check_timeout.0;
-        let (id, before) = match (action, current) {
-            (ServiceAction::Unchanged, Some(cur)) => {
-                (cur.id.clone(), Before { update_status: cur.update_status.clone() })
-            }
-            (ServiceAction::Create, _) | (_, None) => {
-                self.event("Service", &spec.name, "Creating", None);
-                (self.swarm.create_service(spec.clone()).await?, Before::default())
-            }
-            (_, Some(cur)) => {
-                self.event(
-                    "Service",
-                    &spec.name,
-                    if action == ServiceAction::Scale { "Scaling" } else { "Updating" },
-                    None,
-                );
-                // Read right before the write: the version moves while Swarm works.
-                let fresh = self.swarm.inspect_service(&cur.id).await?;
-                self.swarm.update_service(&cur.id, spec.clone()).await?;
-                (cur.id.clone(), Before { update_status: fresh.update_status })
-            }
-        };
-        let r = converge::wait(self.swarm.as_ref(), &id, &spec.name, spec.replicas, &before, stall).await?;
-        let status = match &r {
-            Converged::Done => "Running",
-            Converged::RolledBack(_) => "Rolled back",
-            Converged::Paused(_) => "Paused",
-            Converged::Failed(_) => "Error",
-        };
-        self.event("Service", &spec.name, status, if let Converged::Done = r { None } else { Some(reason_of(&r)) });
-        Ok(r)
-    }
-
-    async fn ensure_networks(&self, stack: &Stack) -> Result<()> {
-        for n in &stack.external_networks {
-            if let Err(e) = self.engine.inspect_network(n).await {
-                return Err(if e.is_not_found() {
-                    Error::NotFound(format!(
-                        "network \"{n}\" is declared external but does not exist; create it with `docker network create --driver overlay --attachable {n}`"
-                    ))
-                } else {
-                    e.into()
-                });
-            }
-        }
-        for n in &stack.networks {
-            match self.engine.inspect_network(&n.name).await {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {
-                    self.event("Network", &n.name, "Creating", None);
-                    match self.engine.create_network(n.clone()).await {
-                        Ok(_) => {}
-                        // Another deployment made it in between.
-                        Err(e) if e.is_conflict() => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
-    }
-
-    /// Creates missing secrets and configs; returns (kind, name) → id.
-    async fn ensure_files(&self, prepared: &Prepared) -> Result<BTreeMap<(&'static str, String), String>> {
-        let mut ids = BTreeMap::new();
-        let stack = &prepared.stack;
-        for (kind, files) in [("secret", &stack.secrets), ("config", &stack.configs)] {
-            if files.is_empty() {
-                continue;
-            }
-            let have = if kind == "secret" {
-                self.swarm.list_secrets(Filters::new()).await?
-            } else {
-                self.swarm.list_configs(Filters::new()).await?
-            };
-            for f in files {
-                let found = have.iter().find(|o| o.name == f.name);
-                let data = prepared.data.get(&f.name);
-                match (found, data) {
-                    (Some(o), Some(d)) => {
-                        let digest = convert::data_digest(d);
-                        if o.labels.get(DIGEST_LABEL).is_some_and(|g| *g != digest) {
-                            return Err(Error::Ambiguous(format!(
-                                "the {kind} \"{}\" on the swarm holds other data than `{}` now has; Swarm {kind}s cannot change: give it a new name in the file (for example {}_v2), or undeploy the app first",
-                                f.name, f.key, f.key
-                            )));
-                        }
-                        ids.insert((kind, f.name.clone()), o.id.clone());
-                    }
-                    (Some(o), None) => {
-                        ids.insert((kind, f.name.clone()), o.id.clone());
-                    }
-                    (None, Some(d)) => {
-                        let mut labels = f.labels.clone();
-                        labels.insert(DIGEST_LABEL.into(), convert::data_digest(d));
-                        self.event(if kind == "secret" { "Secret" } else { "Config" }, &f.name, "Creating", None);
-                        let id = if kind == "secret" {
-                            self.swarm.create_secret(&f.name, labels, d.clone()).await?
-                        } else {
-                            self.swarm.create_config(&f.name, labels, d.clone()).await?
-                        };
-                        ids.insert((kind, f.name.clone()), id);
-                    }
-                    (None, None) => {
-                        return Err(Error::NotFound(format!(
-                            "the {kind} \"{}\" is declared external but is not on the swarm; create it with `docker {kind} create {} FILE`",
-                            f.name, f.name
-                        )));
-                    }
-                }
-            }
-        }
-        Ok(ids)
     }
 
     /// Removes services of stack `app` by name and waits until their tasks have stopped;

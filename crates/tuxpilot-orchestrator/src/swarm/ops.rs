@@ -1,6 +1,5 @@
 //! Operations on apps deployed on a swarm: scale, the list of deployments, undeploy.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tuxpilot_docker::{Engine, Filters};
@@ -11,7 +10,6 @@ use super::convert::NAMESPACE_LABEL;
 use crate::deploy::APP_LABEL;
 use crate::error::{Error, Result};
 use crate::ops::{DeploymentSummary, ScalingResult, ServiceStatus, UndeployResult};
-use crate::store::{DeploymentRecord, Outcome};
 
 /// The engines of the swarm's nodes, by hostname, for what only a node's own engine can do:
 /// removing the volumes its tasks made.
@@ -83,17 +81,8 @@ impl SwarmOrchestrator {
     /// missing, a node's included), and for each service the node of each running replica.
     pub async fn deployments(&self) -> Result<Vec<DeploymentSummary>> {
         let records = self.store.records(None).await?;
-        let mut last: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
-        let mut good: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
-        for r in &records {
-            last.insert(r.app.clone(), r);
-            if r.outcome == Outcome::Success {
-                good.insert(r.app.clone(), r);
-            }
-        }
         let mut out = Vec::new();
-        for (app, latest) in last {
-            let reference = good.get(&app).copied().unwrap_or(latest);
+        for (app, latest, reference) in crate::ops::latest_by_app(&records) {
             let services = self.services_of(&app).await?;
             let tasks = self.tasks_of(&app).await?;
             let prefix = format!("{app}_");
@@ -115,15 +104,7 @@ impl SwarmOrchestrator {
                     nodes,
                 });
             }
-            let status = if latest.outcome != Outcome::Success {
-                latest.outcome.as_str().to_string()
-            } else if list.is_empty() || list.iter().all(|s| s.running == 0) {
-                "stopped".into()
-            } else if list.iter().any(|s| s.running < s.desired) {
-                "degraded".into()
-            } else {
-                "running".into()
-            };
+            let status = crate::ops::summary_status(latest, &list);
             out.push(DeploymentSummary {
                 name: app.clone(),
                 version: reference.version.clone(),
