@@ -19,6 +19,7 @@
 mod de;
 mod dotenv;
 mod error;
+pub mod gojson;
 mod hash;
 mod interpolate;
 mod loader;
@@ -33,6 +34,7 @@ pub mod yaml;
 
 pub use de::{Bytes, GoDuration, format_go_duration, parse_bytes, parse_go_duration};
 pub use error::{Error, ErrorKind, Location, Result};
+pub use gojson::compose_service_hash;
 pub use hash::service_hash;
 pub use interpolate::{Substituted, SubstitutionError, substitute};
 pub use loader::{
@@ -58,7 +60,9 @@ pub fn to_yaml(project: &Project) -> Result<String> {
 
 /// The project as `docker compose config --format json` prints it (`$` written `$$`).
 pub fn to_json(project: &Project) -> Result<String> {
-    serde_json::to_string_pretty(&escape_dollars(to_value(project)?))
+    let v = gojson::project_value(project)
+        .map_err(|e| Error::new(ErrorKind::Schema, format!("cannot serialize the project: {e}")))?;
+    serde_json::to_string_pretty(&escape_dollars(v))
         .map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write JSON: {e}")))
 }
 

@@ -133,23 +133,30 @@ fn load_env_files(name: &str, service: &mut Service, merged: &Node, env: &BTreeM
 }
 
 fn implicit_dependencies(service: &mut Service, services: &BTreeSet<String>) {
-    let mut deps: Vec<String> = Vec::new();
+    // As compose-go: links and shared namespaces restart with their target; volumes_from not.
+    let mut deps: Vec<(String, bool)> = Vec::new();
     for l in &service.links {
         let target = l.split(':').next().unwrap_or(l);
-        deps.push(target.to_string());
+        deps.push((target.to_string(), true));
     }
-    if let Some(m) = service.network_mode.as_deref().and_then(|m| m.strip_prefix("service:")) {
-        deps.push(m.to_string());
+    for ns in [&service.network_mode, &service.ipc, &service.pid, &service.uts, &service.cgroup] {
+        if let Some(m) = ns.as_deref().and_then(|m| m.strip_prefix("service:")) {
+            deps.push((m.to_string(), true));
+        }
     }
     for v in &service.volumes_from {
         if v.starts_with("container:") {
             continue;
         }
-        deps.push(v.split(':').next().unwrap_or(v).to_string());
+        deps.push((v.split(':').next().unwrap_or(v).to_string(), false));
     }
-    for d in deps {
+    for (d, restart) in deps {
         if services.contains(&d) {
-            service.depends_on.entry(d).or_insert_with(Dependency::started);
+            service.depends_on.entry(d).or_insert_with(|| {
+                let mut dep = Dependency::started();
+                dep.restart = restart.then_some(true);
+                dep
+            });
         }
     }
 }

@@ -24,6 +24,9 @@ pub mod labels {
     pub const ONEOFF: &str = "com.docker.compose.oneoff";
     /// The service's config hash.
     pub const CONFIG_HASH: &str = "com.docker.compose.config-hash";
+    /// The id of the image the container was made from (Docker Compose v2 recreates when it
+    /// differs from the image's now).
+    pub const IMAGE: &str = "com.docker.compose.image";
     /// The tool version that made it.
     pub const VERSION: &str = "com.docker.compose.version";
     /// Project directory.

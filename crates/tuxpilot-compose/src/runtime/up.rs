@@ -395,6 +395,10 @@ impl ComposeRuntime {
         };
         let mut spec = container_spec(&self.project, &self.meta, service, svc, number, &hash, net_container.as_deref());
         spec.labels.extend(self.extra_labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // The image id, as Docker Compose v2 labels it: without it, its `up` recreates.
+        if let Ok(image) = self.engine.inspect_image(&self.image_of(service)).await {
+            spec.labels.insert(super::labels::IMAGE.into(), image.id);
+        }
         Ok(spec)
     }
 
