@@ -369,7 +369,9 @@ impl SwarmOrchestrator {
                     _ => {
                         let mut removed = self.remove_services(&attempt.name, &created).await?;
                         if self.services_of(&attempt.name).await?.is_empty() {
-                            removed.extend(self.remove_stack_objects(&attempt.name).await?);
+                            let (gone, left) = self.remove_stack_objects(&attempt.name).await?;
+                            removed.extend(gone);
+                            notes.extend(left.into_iter().map(|l| format!("left: {l}")));
                         }
                         notes.push(if removed.is_empty() {
                             "no earlier version to return to".to_string()

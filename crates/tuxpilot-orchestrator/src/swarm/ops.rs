@@ -143,10 +143,10 @@ impl SwarmOrchestrator {
     ) -> Result<UndeployResult> {
         let tasks = self.tasks_of(app).await?.len();
         self.remove_services(app, services).await?;
-        self.remove_stack_objects(app).await?;
+        let (_, mut left) = self.remove_stack_objects(app).await?;
         let ns = Filters::new().label(format!("{NAMESPACE_LABEL}={app}"));
         let mut removed_volumes = 0;
-        let mut volumes_left = Vec::new();
+
         if volumes {
             let mut engines: Vec<(String, Arc<dyn Engine>)> = vec![("manager".to_string(), self.engine.clone())];
             engines.extend(nodes.iter().cloned());
@@ -154,7 +154,7 @@ impl SwarmOrchestrator {
                 let list = match engine.list_volumes(ns.clone()).await {
                     Ok(l) => l,
                     Err(e) => {
-                        volumes_left.push(format!("{node}: cannot list its volumes: {e}"));
+                        left.push(format!("{node}: cannot list its volumes: {e}"));
                         continue;
                     }
                 };
@@ -173,7 +173,7 @@ impl SwarmOrchestrator {
                                 tokio::time::sleep(std::time::Duration::from_millis(250)).await;
                             }
                             Err(e) => {
-                                volumes_left.push(format!("{node}: {}: {e}", v.name));
+                                left.push(format!("{node}: {}: {e}", v.name));
                                 break;
                             }
                         }
@@ -181,7 +181,7 @@ impl SwarmOrchestrator {
                 }
             }
             if nodes.is_empty() {
-                volumes_left.push(
+                left.push(
                     "volumes on the other nodes were not looked at: give their engines (swarm_node_hosts in [containers.orchestration], or --node-host) to remove them too".into(),
                 );
             }
@@ -192,15 +192,16 @@ impl SwarmOrchestrator {
             containers: tasks,
             volumes: removed_volumes,
             history_records: history,
-            left: volumes_left,
+            left,
         })
     }
 
     /// Removes the networks, secrets and configs of stack `app` (its services must be gone);
-    /// returns their names.
-    pub(crate) async fn remove_stack_objects(&self, app: &str) -> Result<Vec<String>> {
+    /// returns the names removed, and what could not be removed with why.
+    pub(crate) async fn remove_stack_objects(&self, app: &str) -> Result<(Vec<String>, Vec<String>)> {
         let ns = Filters::new().label(format!("{NAMESPACE_LABEL}={app}"));
         let mut removed = Vec::new();
+        let mut left = Vec::new();
         for n in self.engine.list_networks(ns.clone()).await? {
             // A network is free a moment after its last task goes.
             let mut tries = 0;
@@ -212,8 +213,14 @@ impl SwarmOrchestrator {
                         tries += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
                     }
-                    Err(e) => return Err(e.into()),
+                    Err(e) => {
+                        left.push(format!("network {}: {e}", n.name));
+                        break;
+                    }
                 }
+            }
+            if left.last().is_some_and(|l| l.starts_with(&format!("network {}:", n.name))) {
+                continue;
             }
             self.event("Network", &n.name, "Removed", None);
             removed.push(n.name);
@@ -228,7 +235,7 @@ impl SwarmOrchestrator {
             self.event("Config", &c.name, "Removed", None);
             removed.push(c.name);
         }
-        Ok(removed)
+        Ok((removed, left))
     }
 
     /// Apps on the swarm by the label TuxPilot puts on their services.
