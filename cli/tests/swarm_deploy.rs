@@ -383,3 +383,41 @@ async fn undeploy_volumes_removes_them_on_every_node() {
     assert!(r.get("left").is_none(), "{r}");
     assert!(!on(&host()) && nodes.iter().all(|h| !on(h)), "a volume is left");
 }
+
+/// VIP and the ingress routing mesh need IPVS: where the kernel has it, a service is reached by
+/// its virtual IP from an attachable container on the stack's network.
+#[tokio::test]
+async fn a_vip_service_answers_by_name_where_the_kernel_has_ipvs() {
+    let Some(_swarm) = swarm().await else { return };
+    if !Path::new("/proc/net/ip_vs").exists() {
+        eprintln!(
+            "skipping VIP test: this kernel has no IPVS (/proc/net/ip_vs is missing), so VIP and the ingress mesh cannot carry traffic; it runs where the kernel has it"
+        );
+        return;
+    }
+    let name = unique_name("swp");
+    let _stack = Stack(name.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "app.yaml",
+        &format!(
+            "name: {name}\ncontainers:\n  web:\n    image: {TEST_IMAGE}\n    replicas: 2\n    command: [sh, -c, \"mkdir -p /www; echo vip > /www/index.html; exec httpd -f -p 80 -h /www\"]\n"
+        ),
+    );
+    let o = deploy(&file, &[]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    let o = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        &format!("{name}_default"),
+        TEST_IMAGE,
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        "http://web/",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "vip", "{}", output_text(&o));
+}
