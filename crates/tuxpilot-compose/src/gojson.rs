@@ -143,6 +143,11 @@ pub fn service_value(service: &Service) -> Value {
         m.shift_remove("env_file");
         insert_ordered(m, SERVICE_ORDER, "command", Value::Null);
         insert_ordered(m, SERVICE_ORDER, "entrypoint", Value::Null);
+        // Go's struct order (keys it does not know, x- extensions, stay last as they were).
+        let rank = |k: &str| SERVICE_ORDER.iter().position(|o| *o == k).unwrap_or(usize::MAX);
+        let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+        entries.sort_by_key(|(k, _)| rank(k));
+        m.extend(entries);
         if let Some(Value::Object(d)) = m.get_mut("deploy") {
             insert_ordered(d, DEPLOY_ORDER, "resources", Value::Object(Map::new()));
             insert_ordered(d, DEPLOY_ORDER, "placement", Value::Object(Map::new()));

@@ -90,6 +90,45 @@ pub fn validate(project: &Project, merged: &Node) -> Result<()> {
                 ),
             ));
         }
+        // The short forms and deploy.resources must agree, as compose-go checks.
+        let res = s.deploy.as_ref().and_then(|d| d.resources.as_ref());
+        let limits = res.and_then(|r| r.limits.as_ref());
+        let reserve = res.and_then(|r| r.reservations.as_ref());
+        let clashes: [(&str, &str, bool); 4] = [
+            (
+                "cpus",
+                "deploy.resources.limits.cpus",
+                matches!((s.cpus, limits), (Some(a), Some(l)) if a != 0.0 && (a - l.cpus.unwrap_or(0.0)).abs() > 1e-9),
+            ),
+            (
+                "mem_limit",
+                "deploy.resources.limits.memory",
+                matches!((s.mem_limit, limits), (Some(a), Some(l)) if a.0 != 0 && l.memory.map_or(0, |m| m.0) != a.0),
+            ),
+            (
+                "mem_reservation",
+                "deploy.resources.reservations.memory",
+                matches!((s.mem_reservation, reserve), (Some(a), Some(l)) if a.0 != 0 && l.memory.map_or(0, |m| m.0) != a.0),
+            ),
+            (
+                "pids_limit",
+                "deploy.resources.limits.pids",
+                matches!((s.pids_limit, limits), (Some(a), Some(l)) if a != 0 && l.pids.unwrap_or(0) != a),
+            ),
+        ];
+        for (short, long, clash) in clashes {
+            if clash {
+                return Err(at(
+                    merged,
+                    ErrorKind::Conflict,
+                    p(short),
+                    format!(
+                        "services.{name}: can't set distinct values on '{short}' and '{long}': invalid compose project"
+                    ),
+                )
+                .hint(format!("keep one of `{short}` and `{long}`, or give both the same value")));
+            }
+        }
         if s.container_name.is_some() && s.replicas() > 1 {
             return Err(at(merged, ErrorKind::Conflict, p("container_name"), format!("services.{name}: can't set container_name and {name} as container name must be unique: invalid compose project"))
                 .hint("remove container_name, or keep one replica"));

@@ -96,6 +96,30 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
         "services.a.develop.watch[0]",
     ),
     (
+        "cpus and deploy limits that differ",
+        "services:\n  a:\n    image: x\n    cpus: 1.5\n    deploy: {resources: {limits: {memory: 1g}}}\n",
+        "services.a: can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'",
+        "services.a.cpus",
+    ),
+    (
+        "mem_limit and deploy limits that differ",
+        "services:\n  a:\n    image: x\n    mem_limit: 1g\n    deploy: {resources: {limits: {memory: 2g}}}\n",
+        "services.a: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'",
+        "services.a.mem_limit",
+    ),
+    (
+        "mem_reservation and deploy reservations that differ",
+        "services:\n  a:\n    image: x\n    mem_reservation: 1g\n    deploy: {resources: {reservations: {memory: 2g}}}\n",
+        "services.a: can't set distinct values on 'mem_reservation' and 'deploy.resources.reservations.memory'",
+        "services.a.mem_reservation",
+    ),
+    (
+        "pids_limit and deploy limits that differ",
+        "services:\n  a:\n    image: x\n    pids_limit: 10\n    deploy: {resources: {limits: {pids: 20}}}\n",
+        "services.a: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'",
+        "services.a.pids_limit",
+    ),
+    (
         "environment name with a trailing space",
         "services:\n  a:\n    image: x\n    environment:\n      - \"FOO =bar\"\n",
         "environment variable FOO  is declared with a trailing space",

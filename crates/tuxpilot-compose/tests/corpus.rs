@@ -269,7 +269,7 @@ fn all_attribute_groups_normalize_to_long_syntax() {
     assert_eq!(s.ports[2].protocol, "udp");
     assert_eq!(s.devices[0].permissions.as_deref(), Some("rwm"));
     let deploy = s.deploy.as_ref().unwrap();
-    assert_eq!(deploy.resources.as_ref().unwrap().limits.as_ref().unwrap().memory.map(|b| b.0), Some(2 << 30));
+    assert_eq!(deploy.resources.as_ref().unwrap().limits.as_ref().unwrap().memory.map(|b| b.0), Some(1 << 30));
     assert_eq!(deploy.restart_policy.as_ref().unwrap().window.map(|d| d.0.as_secs()), Some(120));
     golden("all-attributes", "", &loaded);
     round_trip(&loaded, &[]);
