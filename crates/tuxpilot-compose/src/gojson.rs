@@ -141,8 +141,8 @@ pub fn service_value(service: &Service) -> Value {
     if let Value::Object(m) = &mut v {
         // The loader has put the env files' variables into `environment`; compose-go drops them.
         m.shift_remove("env_file");
-        insert_ordered(m, SERVICE_ORDER, "command", Value::Null);
-        insert_ordered(m, SERVICE_ORDER, "entrypoint", Value::Null);
+        m.entry("command").or_insert(Value::Null);
+        m.entry("entrypoint").or_insert(Value::Null);
         // Go's struct order (keys it does not know, x- extensions, stay last as they were).
         let rank = |k: &str| SERVICE_ORDER.iter().position(|o| *o == k).unwrap_or(usize::MAX);
         let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();

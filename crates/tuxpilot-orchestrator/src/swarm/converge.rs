@@ -77,17 +77,13 @@ fn why_not_running(service: &str, tasks: &[TaskInfo], hostnames: &BTreeMap<Strin
     }
 }
 
-/// Running tasks of the current spec on ready nodes, and every task wanted running.
-pub(crate) async fn running(
+/// Tasks of the current spec wanted running on ready nodes, and every task wanted running.
+async fn running(
     swarm: &dyn Swarm,
     service_id: &str,
-    up_to_date: bool,
 ) -> tuxpilot_docker::Result<(Vec<TaskInfo>, BTreeMap<String, String>)> {
-    let mut f = Filters::new().with("service", service_id).with("desired-state", "running");
-    if up_to_date {
-        // docker CLI's own (undocumented) filter: tasks of the service's current spec.
-        f.add("_up-to-date", "true");
-    }
+    // `_up-to-date` is docker CLI's own (undocumented) filter: tasks of the current spec.
+    let f = Filters::new().with("service", service_id).with("desired-state", "running").with("_up-to-date", "true");
     let tasks = swarm.list_tasks(f).await?;
     let nodes = ready_nodes(&swarm.list_nodes().await?);
     Ok((tasks, nodes))
@@ -110,7 +106,7 @@ pub(crate) async fn wait(
     loop {
         let info = swarm.inspect_service(id).await?;
         let ours = is_new(info.update_status.as_ref(), before.update_status.as_ref());
-        let (current, hostnames) = running(swarm, id, true).await?;
+        let (current, hostnames) = running(swarm, id).await?;
         if let Some(u) = &ours {
             if u.state == "rollback_started" {
                 why_rolled_back = Some(u.message.clone());

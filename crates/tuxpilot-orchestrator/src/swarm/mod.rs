@@ -198,6 +198,18 @@ impl SwarmOrchestrator {
         out
     }
 
+    /// The swarm's services of the stack, what deploying it does to each, and the plan.
+    async fn plan_against(
+        &self,
+        stack: &Stack,
+        previous: Option<&Project>,
+    ) -> Result<(BTreeMap<String, ServiceInfo>, Vec<(String, ServiceSpec, ServiceAction, u64)>, RolloutPlan)> {
+        let existing = self.services_of(&stack.name).await?;
+        let actions = self.actions(stack, &existing, previous);
+        let plan = self.plan_of(stack, &actions, &Self::removed_services(stack, &existing));
+        Ok((existing, actions, plan))
+    }
+
     fn plan_of(
         &self,
         stack: &Stack,
@@ -267,9 +279,7 @@ impl SwarmOrchestrator {
         if options.dry_run {
             let previous = self.store.last_good(&app.name).await?;
             let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
-            let existing = self.services_of(&app.name).await?;
-            let actions = self.actions(&prepared.stack, &existing, prev_project.as_ref());
-            let plan = self.plan_of(&prepared.stack, &actions, &Self::removed_services(&prepared.stack, &existing));
+            let (_, _, plan) = self.plan_against(&prepared.stack, prev_project.as_ref()).await?;
             return self.result(&attempt, &attempt.version, "planned", plan, None, notes).await;
         }
         if options.security.scan_images {
@@ -310,9 +320,7 @@ impl SwarmOrchestrator {
         let mut record = DeploymentRecord::starting(&attempt.id, &attempt.name, &attempt.version, kind, file, project)?;
         self.store.begin(&mut record).await?;
         let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
-        let existing = self.services_of(&attempt.name).await?;
-        let actions = self.actions(&prepared.stack, &existing, prev_project.as_ref());
-        let plan = self.plan_of(&prepared.stack, &actions, &Self::removed_services(&prepared.stack, &existing));
+        let (existing, actions, plan) = self.plan_against(&prepared.stack, prev_project.as_ref()).await?;
         let applied =
             tokio::time::timeout(self.config.deployment_timeout.0, self.apply(&prepared, actions, &existing)).await;
         let applied = match applied {
@@ -423,12 +431,21 @@ impl SwarmOrchestrator {
     /// The app's tasks wanted running, as containers with their nodes.
     pub(crate) async fn tasks_of(&self, app: &str) -> Result<Vec<ContainerStatus>> {
         let services = self.services_of(app).await?;
+        self.tasks_of_services(app, &services).await
+    }
+
+    /// The tasks wanted running of `services` (of stack `app`).
+    pub(crate) async fn tasks_of_services(
+        &self,
+        app: &str,
+        services: &BTreeMap<String, ServiceInfo>,
+    ) -> Result<Vec<ContainerStatus>> {
         let nodes = self.swarm.list_nodes().await?;
         let names: BTreeMap<String, String> = nodes.iter().map(|n| (n.id.clone(), n.hostname.clone())).collect();
         let ready = converge::ready_nodes(&nodes);
         let prefix = format!("{app}_");
         let mut out = Vec::new();
-        for (name, s) in &services {
+        for (name, s) in services {
             let svc = name.strip_prefix(&prefix).unwrap_or(name).to_string();
             let tasks = self
                 .swarm

@@ -7,7 +7,6 @@ use tuxpilot_docker::{Engine, Filters};
 use super::SwarmOrchestrator;
 use super::converge::{self, Before, Converged};
 use super::convert::NAMESPACE_LABEL;
-use crate::deploy::APP_LABEL;
 use crate::error::{Error, Result};
 use crate::ops::{DeploymentSummary, ScalingResult, ServiceStatus, UndeployResult};
 
@@ -84,7 +83,7 @@ impl SwarmOrchestrator {
         let mut out = Vec::new();
         for (app, latest, reference) in crate::ops::latest_by_app(&records) {
             let services = self.services_of(&app).await?;
-            let tasks = self.tasks_of(&app).await?;
+            let tasks = self.tasks_of_services(&app, &services).await?;
             let prefix = format!("{app}_");
             let mut list = Vec::new();
             for (name, s) in &services {
@@ -205,25 +204,24 @@ impl SwarmOrchestrator {
         for n in self.engine.list_networks(ns.clone()).await? {
             // A network is free a moment after its last task goes.
             let mut tries = 0;
-            loop {
+            let gone = loop {
                 match self.engine.remove_network(&n.id).await {
-                    Ok(()) => break,
-                    Err(e) if e.is_not_found() => break,
+                    Ok(()) => break Ok(()),
+                    Err(e) if e.is_not_found() => break Ok(()),
                     Err(_) if tries < 40 => {
                         tries += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
                     }
-                    Err(e) => {
-                        left.push(format!("network {}: {e}", n.name));
-                        break;
-                    }
+                    Err(e) => break Err(e),
                 }
+            };
+            match gone {
+                Ok(()) => {
+                    self.event("Network", &n.name, "Removed", None);
+                    removed.push(n.name);
+                }
+                Err(e) => left.push(format!("network {}: {e}", n.name)),
             }
-            if left.last().is_some_and(|l| l.starts_with(&format!("network {}:", n.name))) {
-                continue;
-            }
-            self.event("Network", &n.name, "Removed", None);
-            removed.push(n.name);
         }
         for s in self.swarm.list_secrets(ns.clone()).await? {
             self.swarm.remove_secret(&s.id).await?;
@@ -236,19 +234,5 @@ impl SwarmOrchestrator {
             removed.push(c.name);
         }
         Ok((removed, left))
-    }
-
-    /// Apps on the swarm by the label TuxPilot puts on their services.
-    pub async fn apps(&self) -> Result<Vec<String>> {
-        let mut apps: Vec<String> = self
-            .swarm
-            .list_services(Filters::new().label(APP_LABEL))
-            .await?
-            .into_iter()
-            .filter_map(|s| s.spec.labels.get(APP_LABEL).cloned())
-            .collect();
-        apps.sort();
-        apps.dedup();
-        Ok(apps)
     }
 }
