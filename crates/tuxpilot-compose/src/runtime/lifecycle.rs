@@ -46,10 +46,21 @@ impl ComposeRuntime {
         for n in self.engine.list_networks(filter.clone()).await? {
             let start = Instant::now();
             self.emit("Network", &n.name, "Removing", None, None);
-            match self.engine.remove_network(&n.id).await {
-                Ok(()) => self.emit("Network", &n.name, "Removed", now_ms(start), None),
-                Err(e) if e.is_not_found() => {}
-                Err(e) => self.emit("Network", &n.name, "Error", now_ms(start), Some(format!("not removed: {e}"))),
+            // A removed container's endpoint can outlive it for a moment ("has active
+            // endpoints"): try again briefly before giving up on the network.
+            let mut tries = 0;
+            loop {
+                match self.engine.remove_network(&n.id).await {
+                    Ok(()) => self.emit("Network", &n.name, "Removed", now_ms(start), None),
+                    Err(e) if e.is_not_found() => {}
+                    Err(_) if tries < 10 => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                    Err(e) => self.emit("Network", &n.name, "Error", now_ms(start), Some(format!("not removed: {e}"))),
+                }
+                break;
             }
         }
         if options.volumes {
