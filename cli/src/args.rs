@@ -389,6 +389,10 @@ pub struct ComposeConfigArgs {
     /// Leave relative paths as written.
     #[arg(long)]
     pub no_path_resolution: bool,
+    /// Skip the model's consistency checks (undefined references, cycles, contradictions);
+    /// the output may not be a valid project.
+    #[arg(long)]
+    pub no_consistency: bool,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,

@@ -162,3 +162,20 @@ fn bad_files_fail_with_location_and_no_panic() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no configuration file provided"), "{}", stderr(&out));
 }
+
+#[test]
+fn no_consistency_prints_a_project_with_undefined_references() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "name: t\nservices:\n  web:\n    image: x\n    networks: [missing]\n    depends_on: [nowhere]\n",
+    )
+    .unwrap();
+    let o = tuxpilot(dir.path()).args(["compose", "config"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("undefined"), "{}", stderr(&o));
+    let o = tuxpilot(dir.path()).args(["compose", "config", "--no-consistency", "--format", "json"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["services"]["web"]["networks"].get("missing").is_some(), "{v}");
+}

@@ -173,3 +173,41 @@ fn config_hash_equals_docker_compose_on_the_fixtures() {
     }
     assert!(compared >= 10, "only {compared} fixtures compared");
 }
+
+/// `config --format json` is v2's, value for value, on every fixture project v2 loads.
+#[test]
+fn config_json_equals_docker_compose_on_the_fixtures() {
+    if !v2_available() {
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut compared = 0;
+    for base in ["crates/tuxpilot-compose/tests/fixtures", "crates/tuxpilot-orchestrator/tests/kubernetes"] {
+        for entry in std::fs::read_dir(root.join(base)).unwrap() {
+            let dir = entry.unwrap().path();
+            if !dir.join("compose.yaml").exists() {
+                continue;
+            }
+            let config = |tuxpilot: bool| {
+                let mut c = if tuxpilot {
+                    let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
+                    c.env("TUXPILOT_CONFIG", "/dev/null");
+                    c
+                } else {
+                    Command::new("docker")
+                };
+                c.args(["compose", "config", "--format", "json"]).current_dir(&dir).output().unwrap()
+            };
+            let v2 = config(false);
+            if !v2.status.success() {
+                continue;
+            }
+            let ours = config(true);
+            assert!(ours.status.success(), "{}: {}", dir.display(), output_text(&ours));
+            let parse = |o: &Output| serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap();
+            assert_eq!(parse(&ours), parse(&v2), "{}", dir.display());
+            compared += 1;
+        }
+    }
+    assert!(compared >= 14, "only {compared} fixtures compared");
+}

@@ -589,6 +589,14 @@ async fn exit_code_of(engine: &dyn Engine, runtime: &ComposeRuntime, service: &s
 
 /// Loads the project the compose options describe.
 pub fn load(args: &ComposeArgs, interpolate: bool, resolve_paths: bool) -> anyhow::Result<LoadedProject> {
+    let mut options = load_options(args)?;
+    options.interpolate = interpolate;
+    options.resolve_paths = resolve_paths;
+    Ok(tuxpilot_compose::load(&options)?)
+}
+
+/// The loader options the project flags ask for.
+fn load_options(args: &ComposeArgs) -> anyhow::Result<LoadOptions> {
     let cwd = std::env::current_dir().context("cannot determine the current directory")?;
     let mut options = LoadOptions::new(cwd);
     for f in &args.files {
@@ -606,20 +614,23 @@ pub fn load(args: &ComposeArgs, interpolate: bool, resolve_paths: bool) -> anyho
     options.project_directory = args.project_directory.clone();
     options.env_files = args.env_files.clone();
     options.profiles = args.profiles.clone();
-    options.interpolate = interpolate;
-    options.resolve_paths = resolve_paths;
-    Ok(tuxpilot_compose::load(&options)?)
+    Ok(options)
 }
 
 fn config(args: &ComposeArgs, c: &ComposeConfigArgs, format: Option<Format>, ui: &mut Ui<'_>) -> anyhow::Result<()> {
-    let loaded = load(args, !c.no_interpolate, !c.no_path_resolution)?;
+    let mut options = load_options(args)?;
+    options.interpolate = !c.no_interpolate;
+    options.resolve_paths = !c.no_path_resolution;
+    options.consistency = !c.no_consistency;
+    let loaded = tuxpilot_compose::load(&options)?;
     for w in &loaded.warnings {
         writeln!(ui.err, "warning: {w}")?;
     }
     if c.quiet {
         return Ok(());
     }
-    let project = &loaded.project;
+    // As `docker compose config`: what no service uses is not part of the model printed.
+    let project = &loaded.project.without_unused_resources();
     let lines: Option<Vec<String>> = if c.services {
         Some(project.services.keys().cloned().collect())
     } else if c.volumes {

@@ -46,7 +46,7 @@ pub(crate) fn list_or_map_value(v: &Json, sep: char) -> Result<BTreeMap<String, 
                     Json::Null => None,
                     other => Some(
                         scalar_to_string(other)
-                            .ok_or_else(|| format!("the value of `{k}` must be a string, number or boolean"))?,
+                            .ok_or_else(|| format!(".{k} must be a boolean, null, number or string"))?,
                     ),
                 };
                 out.insert(k.clone(), value);
@@ -61,7 +61,7 @@ pub(crate) fn list_or_map_value(v: &Json, sep: char) -> Result<BTreeMap<String, 
                 };
             }
         }
-        _ => return Err("must be a mapping or a list of `KEY=VALUE` strings".into()),
+        _ => return Err("must be a mapping (or a list of `KEY=VALUE` strings)".into()),
     }
     Ok(out)
 }
@@ -280,7 +280,9 @@ impl Serialize for Bytes {
 impl<'de> Deserialize<'de> for Bytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Json::deserialize(d)? {
-            Json::Number(n) => n.as_i64().map(Bytes).ok_or_else(|| de::Error::custom(format!("invalid size {n}"))),
+            Json::Number(n) => {
+                n.as_i64().map(Bytes).ok_or_else(|| de::Error::custom(format!("must be a integer (not {n})")))
+            }
             Json::String(s) => parse_bytes(&s).map(Bytes).map_err(de::Error::custom),
             other => Err(de::Error::custom(format!("invalid size {other}: use e.g. 512m"))),
         }

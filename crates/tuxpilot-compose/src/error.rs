@@ -121,11 +121,24 @@ impl fmt::Display for Error {
         if let Some(loc) = &self.location {
             write!(f, "{loc}: ")?;
         }
-        if let Some(path) = self.path.as_deref().filter(|p| !p.is_empty()) {
+        // A message that opens with its path or the path's parent (compose-go's phrases do) is
+        // not prefixed again.
+        if let Some(path) = self.path.as_deref().filter(|p| !p.is_empty())
+            && !self.message.starts_with(path)
+            && !opens_with_path(&self.message, &crate::loader::go_path(path))
+        {
             write!(f, "{path}: ")?;
         }
         f.write_str(&self.message)
     }
+}
+
+/// Whether the first word of `message` is `go_path` or one of its parents.
+fn opens_with_path(message: &str, go_path: &str) -> bool {
+    let first = message.split([' ', ':']).next().unwrap_or("");
+    !first.is_empty()
+        && go_path.starts_with(first)
+        && (go_path.len() == first.len() || go_path[first.len()..].starts_with('.'))
 }
 
 impl std::error::Error for Error {}

@@ -8,7 +8,10 @@
 //!   have no `omitempty`;
 //! - struct-valued fields are never omitted: `deploy.resources` and `deploy.placement` (as `{}`),
 //!   and a network's `ipam`;
-//! - `env_file` is gone: its variables are in `environment` once loaded;
+//! - `env_file` and `label_file` are gone: their variables are in `environment` and `labels`
+//!   once loaded;
+//! - a service's `x-` extensions are not written (compose-go tags them `json:"-"`);
+//! - `services` is written even when empty;
 //! - `<`, `>`, `&`, U+2028 and U+2029 in strings are escaped (`\u003c`…).
 
 use serde_json::{Map, Value};
@@ -141,6 +144,9 @@ pub fn service_value(service: &Service) -> Value {
     if let Value::Object(m) = &mut v {
         // The loader has put the env files' variables into `environment`; compose-go drops them.
         m.shift_remove("env_file");
+        m.shift_remove("label_file");
+        // compose-go's extensions are `json:"-"`: not in the JSON, so not in the hash either.
+        m.retain(|k, _| !k.starts_with("x-"));
         m.entry("command").or_insert(Value::Null);
         m.entry("entrypoint").or_insert(Value::Null);
         // Go's struct order (keys it does not know, x- extensions, stay last as they were).
@@ -148,6 +154,13 @@ pub fn service_value(service: &Service) -> Value {
         let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
         entries.sort_by_key(|(k, _)| rank(k));
         m.extend(entries);
+        // compose-go 2.0 types mem_swappiness as UnitBytes, written as a string.
+        if let Some(n) = m.get("mem_swappiness").and_then(Value::as_i64) {
+            m.insert("mem_swappiness".into(), Value::String(n.to_string()));
+        }
+        if let Some(Value::Object(b)) = m.get_mut("blkio_config") {
+            go_blkio(b);
+        }
         if let Some(Value::Object(d)) = m.get_mut("deploy") {
             insert_ordered(d, DEPLOY_ORDER, "resources", Value::Object(Map::new()));
             insert_ordered(d, DEPLOY_ORDER, "placement", Value::Object(Map::new()));
@@ -156,10 +169,41 @@ pub fn service_value(service: &Service) -> Value {
     v
 }
 
+/// compose-go 2.0's blkio devices have no JSON tags (`Path`, `Rate`, `Weight`) and rates are
+/// UnitBytes (a string of bytes).
+fn go_blkio(b: &mut Map<String, Value>) {
+    for (key, value) in b.iter_mut() {
+        let Value::Array(items) = value else { continue };
+        for item in items.iter_mut() {
+            let Value::Object(d) = item else { continue };
+            let mut go = Map::new();
+            if let Some(p) = d.get("path") {
+                go.insert("Path".into(), p.clone());
+            }
+            if key == "weight_device" {
+                if let Some(w) = d.get("weight") {
+                    go.insert("Weight".into(), w.clone());
+                }
+            } else if let Some(r) = d.get("rate") {
+                let bytes = match r {
+                    Value::String(s) => crate::de::parse_bytes(s).map(|n| n.to_string()).unwrap_or_else(|_| s.clone()),
+                    other => other.to_string(),
+                };
+                go.insert("Rate".into(), Value::String(bytes));
+            }
+            *d = go;
+        }
+    }
+}
+
 /// The project's JSON value reshaped as compose-go writes it.
 pub fn project_value(project: &Project) -> serde_json::Result<Value> {
     let mut v = serde_json::to_value(project)?;
     if let Value::Object(m) = &mut v {
+        // compose-go writes `services` even when there are none.
+        if !m.contains_key("services") {
+            insert_ordered(m, &["name", "services"], "services", Value::Object(Map::new()));
+        }
         if let Some(Value::Object(services)) = m.get_mut("services") {
             for (name, s) in services.iter_mut() {
                 if let Some(svc) = project.services.get(name) {

@@ -58,6 +58,9 @@ pub struct LoadOptions {
     pub interpolate: bool,
     /// Resolve relative paths (off for `--no-path-resolution`).
     pub resolve_paths: bool,
+    /// Check the model's consistency: references, dependency cycles, contradictory settings
+    /// (off for `--no-consistency`, as compose-go's `SkipConsistencyCheck`).
+    pub consistency: bool,
 }
 
 impl LoadOptions {
@@ -74,6 +77,7 @@ impl LoadOptions {
             environment: std::env::vars().collect(),
             interpolate: true,
             resolve_paths: true,
+            consistency: true,
         }
     }
 }
@@ -183,7 +187,7 @@ pub fn load(options: &LoadOptions) -> Result<LoadedProject> {
     let mut project = typed(&merged)?;
     project.name = name;
     normalize::normalize(&mut project, &merged, &ctx.env, &profiles, &mut ctx.warnings)?;
-    validate::validate(&project, &merged)?;
+    validate::validate(&project, &merged, options.consistency)?;
 
     Ok(LoadedProject {
         project,
@@ -746,14 +750,14 @@ fn typed(merged: &Node) -> Result<Project> {
         if let Some(serde_json::Value::Object(services)) = top.get("services") {
             for (name, svc) in services {
                 if !svc.is_object() {
-                    return Err(Error::new(ErrorKind::Schema, format!("service \"{name}\" must be a mapping"))
+                    return Err(Error::new(ErrorKind::Schema, format!("services.{name} must be a mapping"))
                         .at(merged.locate(&format!("services.{name}")))
                         .path(format!("services.{name}")));
                 }
             }
         }
     }
-    let mut project: Project = deserialize_located(json, merged)?;
+    let mut project: Project = deserialize_located(json, merged).map_err(compose_go_words)?;
     project.extensions = top_ext;
     for (name, ext) in svc_ext {
         if let Some(s) = project.services.get_mut(&name) {
@@ -781,18 +785,90 @@ pub(crate) fn deserialize_located<T: serde::de::DeserializeOwned>(json: serde_js
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
         let mut path = if path == "." { String::new() } else { path };
-        let mut message = schema_message(&e.inner().to_string());
-        // List deserializers name the failing element as "[i] message".
-        if let Some(rest) = message.strip_prefix('[')
-            && let Some((idx, msg)) = rest.split_once("] ")
-            && idx.parse::<usize>().is_ok()
+        let mut message = e.inner().to_string();
+        // Custom deserializers of lists and maps name the failing element by a sub-path that
+        // opens the message: "[i] …", "[i].tmpfs.size …", ".KEY …".
+        if message.starts_with(['[', '.'])
+            && let Some((sub, msg)) = message.split_once(' ')
+            && sub_path(sub)
         {
-            path = format!("{path}[{idx}]");
+            path = match sub.strip_prefix('.') {
+                Some(key) if path.is_empty() => key.to_string(),
+                _ => format!("{path}{sub}"),
+            };
             message = msg.to_string();
         }
+        let message = schema_message(&message);
         let loc = source.locate(&path);
         Error::new(ErrorKind::Schema, message).at(loc).path(path)
     })
+}
+
+/// Whether `s` is a key sub-path such as `[0]`, `[0].tmpfs.size` or `.FOO`.
+fn sub_path(s: &str) -> bool {
+    let mut rest = s;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let Some((n, r)) = r.split_once(']') else { return false };
+            if n.parse::<usize>().is_err() {
+                return false;
+            }
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            if end == 0 {
+                return false;
+            }
+            rest = &r[end..];
+        } else {
+            return false;
+        }
+    }
+    !s.is_empty()
+}
+
+/// compose-go's path of a key path: list indexes as `.0` (`services.web.volumes.0.tmpfs`).
+pub(crate) fn go_path(path: &str) -> String {
+    path.replace('[', ".").replace(']', "")
+}
+
+/// Rewords a typing error of the compose model in compose-go's schema phrases, which users
+/// search for: `services.web additional properties 'x' not allowed`, `services.web.image must
+/// be a string`, `… missing property 'capabilities'`.
+fn compose_go_words(mut e: Error) -> Error {
+    let path = e.path.clone().unwrap_or_default();
+    let go = go_path(&path);
+    let m = &e.message;
+    let worded = if let Some(rest) = m.strip_prefix("additional property `") {
+        let (field, tail) = rest.split_once("` is not allowed").unwrap_or((rest, ""));
+        let parent = go.rsplit_once('.').map_or("", |(p, _)| p);
+        let lead = if parent.is_empty() { String::new() } else { format!("{parent} ") };
+        Some(format!("{lead}additional properties '{field}' not allowed{tail}"))
+    } else if let Some(rest) = m.strip_prefix("invalid type: ") {
+        let expected = rest.split_once(", expected ").map_or("", |(_, x)| x);
+        let kind = match expected {
+            x if x.contains("map") || x.starts_with("struct") => "mapping",
+            x if x.contains("sequence") || x.contains("list") => "array",
+            x if x.contains("string") || x.contains("char") => "string",
+            x if x.contains("bool") => "boolean",
+            x if x.starts_with('i') || x.starts_with('u') || x.contains("integer") => "integer",
+            x if x.starts_with('f') || x.contains("number") => "number",
+            _ => "",
+        };
+        (!kind.is_empty() && !go.is_empty()).then(|| format!("{go} must be a {kind}"))
+    } else if let Some(rest) = m.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let lead = if go.is_empty() { String::new() } else { format!("{go} ") };
+        Some(format!("{lead}missing property '{field}'"))
+    } else if (m.starts_with("must be ") || m.starts_with("missing property ")) && !go.is_empty() {
+        Some(format!("{go} {m}"))
+    } else {
+        None
+    };
+    if let Some(w) = worded {
+        e.message = w;
+    }
+    e
 }
 
 /// `x-*` keys are allowed anywhere inside objects; the typed model only keeps them at the

@@ -256,7 +256,14 @@ impl Builder<'_> {
 
     fn scan_error(&self, e: &ScanError) -> Error {
         let m = e.marker();
-        Error::new(ErrorKind::Yaml, e.info()).at(Location::at(self.file, m.line(), m.col() + 1))
+        // go-yaml's words for a tab in indentation, which users search for.
+        let info = e.info();
+        let message = if info.contains("found a tab") {
+            format!("{info}: found a tab character that violates indentation (indent with spaces)")
+        } else {
+            info.to_string()
+        };
+        Error::new(ErrorKind::Yaml, message).at(Location::at(self.file, m.line(), m.col() + 1))
     }
 
     fn next<'i>(&self, events: &mut Events<'i>) -> Result<(Event<'i>, Span), Error> {

@@ -37,6 +37,7 @@ pub fn normalize(
     let mut uses_default_network = false;
     for (name, service) in project.services.iter_mut() {
         load_env_files(name, service, merged, env)?;
+        load_label_files(name, service, merged, env)?;
         compose_go_forms(name, service, merged)?;
         // A bare key takes its value from the environment; absent ones stay unset.
         let bare: Vec<String> =
@@ -132,6 +133,33 @@ fn load_env_files(name: &str, service: &mut Service, merged: &Node, env: &BTreeM
     Ok(())
 }
 
+/// `label_file`: `KEY=VALUE` lines (the env-file format) that become labels; a later file wins
+/// over an earlier one, and `labels` over both, as compose-go reads them.
+fn load_label_files(name: &str, service: &mut Service, merged: &Node, env: &BTreeMap<String, String>) -> Result<()> {
+    let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (i, f) in service.label_file.iter().enumerate() {
+        let path = Path::new(f);
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let key = format!("services.{name}.label_file[{i}]");
+            let msg = if e.kind() == std::io::ErrorKind::NotFound {
+                format!("label file {} not found", path.display())
+            } else {
+                format!("cannot read label file {}: {e}", path.display())
+            };
+            Error::new(ErrorKind::Io, msg)
+                .at(merged.locate(&key))
+                .path(key)
+                .hint("create the file, or remove it from `label_file`")
+        })?;
+        let vars = crate::dotenv::parse(&text, path, &|k| env.get(k).cloned())?;
+        from_files.extend(vars.into_iter().map(|(k, v)| (k, Some(v))));
+    }
+    for (k, v) in from_files {
+        service.labels.entry(k).or_insert(v);
+    }
+    Ok(())
+}
+
 fn implicit_dependencies(service: &mut Service, services: &BTreeSet<String>) {
     // As compose-go: links and shared namespaces restart with their target; volumes_from not.
     let mut deps: Vec<(String, bool)> = Vec::new();
@@ -205,17 +233,32 @@ fn dedupe(service: &mut Service) {
 
 /// A device request with compose-go's defaults: no `count` and no `device_ids` means all;
 /// `count: all` is -1; a numeric string is a number.
+use crate::loader::go_path;
+
 fn device_request(d: &mut serde_json::Value, at: &str, merged: &Node, need_capabilities: bool) -> Result<()> {
     use serde_json::Value as J;
     let err = |path: String, msg: String| Error::new(ErrorKind::Schema, msg).at(merged.locate(&path)).path(path);
     let Some(m) = d.as_object_mut() else {
-        return Err(err(at.to_string(), format!("{at}: a device request must be a mapping")));
+        return Err(err(at.to_string(), format!("{} must be a mapping", go_path(at))));
     };
     if need_capabilities && !m.contains_key("capabilities") {
-        return Err(err(at.to_string(), format!("{at}: capabilities is required")).hint("add `capabilities: [gpu]`"));
+        return Err(err(at.to_string(), format!("{} missing property 'capabilities'", go_path(at)))
+            .hint("add `capabilities: [gpu]`"));
     }
     if m.contains_key("count") && m.contains_key("device_ids") {
-        return Err(err(at.to_string(), format!("{at}: \"count\" and \"device_ids\" attributes are exclusive")));
+        return Err(err(
+            at.to_string(),
+            format!("{}: \"count\" and \"device_ids\" attributes are exclusive", go_path(at)),
+        ));
+    }
+    // Driver options are strings (`map[string]string`).
+    if let Some(J::Object(opts)) = m.get_mut("options") {
+        for v in opts.values_mut() {
+            if !v.is_string() {
+                let text = if v.is_null() { String::new() } else { v.to_string() };
+                *v = J::String(text);
+            }
+        }
     }
     match m.get("count").cloned() {
         None if !m.contains_key("device_ids") => {
@@ -228,7 +271,10 @@ fn device_request(d: &mut serde_json::Value, at: &str, merged: &Node, need_capab
                 c.trim().parse::<i64>().map_err(|_| {
                     err(
                         format!("{at}.count"),
-                        format!("{at}.count: invalid value {c:?}, the only value allowed is 'all' or a number"),
+                        format!(
+                            "{}.count: invalid value {c:?}, the only value allowed is 'all' or a number",
+                            go_path(at)
+                        ),
                     )
                 })?
             };
@@ -236,6 +282,12 @@ fn device_request(d: &mut serde_json::Value, at: &str, merged: &Node, need_capab
         }
         _ => {}
     }
+    // compose-go's field order (the config hash is of its JSON).
+    let order = ["capabilities", "driver", "count", "device_ids", "options"];
+    let rank = |k: &str| order.iter().position(|o| *o == k).unwrap_or(order.len());
+    let mut entries: Vec<(String, J)> = std::mem::take(m).into_iter().collect();
+    entries.sort_by_key(|(k, _)| rank(k));
+    m.extend(entries);
     Ok(())
 }
 
@@ -257,13 +309,21 @@ fn compose_go_forms(name: &str, service: &mut Service, merged: &Node) -> Result<
         if v.tmpfs.as_ref().and_then(|t| t.size).is_some_and(|s| s.0 < 0) {
             return Err(err(
                 format!("services.{name}.volumes[{i}].tmpfs.size"),
-                format!("services.{name}.volumes[{i}].tmpfs.size must be greater than or equal to 0"),
+                format!("services.{name}.volumes.{i}.tmpfs.size must be greater than or equal to 0"),
             ));
         }
         if v.target.starts_with('/') {
             v.target = crate::paths::clean(Path::new(&v.target)).to_string_lossy().into_owned();
         }
+        // A zero size is no size (compose-go's `omitempty`).
+        if let Some(t) = &mut v.tmpfs
+            && t.size.is_some_and(|s| s.0 == 0)
+        {
+            t.size = None;
+        }
     }
+    // An empty `dns` (`dns: ${UNSET}`) is no dns.
+    service.dns.retain(|d| !d.is_empty());
     for f in &mut service.secrets {
         if f.target.is_none() {
             f.target = Some(format!("/run/secrets/{}", f.source));
@@ -309,7 +369,7 @@ fn compose_go_forms(name: &str, service: &mut Service, merged: &Node) -> Result<
     }
     let node = merged.get("services").and_then(|s| s.get(name));
     if let Some(ssh) = node.and_then(|n| n.get("build")).and_then(|b| b.get("ssh"))
-        && !matches!(ssh.value, crate::node::Value::Seq(_) | crate::node::Value::Map(_) | crate::node::Value::Null)
+        && !matches!(ssh.value, crate::node::Value::Seq(_) | crate::node::Value::Map(_))
     {
         return Err(err(format!("services.{name}.build.ssh"), format!("services.{name}.build.ssh must be a mapping"))
             .hint("write `ssh: [default]` or `ssh: {default: /path/to/key}`"));
@@ -319,7 +379,7 @@ fn compose_go_forms(name: &str, service: &mut Service, merged: &Node) -> Result<
             if w.get("action").is_none() {
                 return Err(err(
                     format!("services.{name}.develop.watch[{i}]"),
-                    format!("services.{name}.develop.watch[{i}] action is required"),
+                    format!("services.{name}.develop.watch.{i} missing property 'action'"),
                 )
                 .hint("add `action: sync`, `rebuild`, `restart`, `sync+restart` or `sync+exec`"));
             }

@@ -62,6 +62,14 @@ fn resolve_short_volume(node: &mut Node, dir: &Path, home: Option<&Path>) {
 /// Resolves the paths of one service node.
 pub fn resolve_service(service: &mut Node, dir: &Path, home: Option<&Path>) {
     if let Some(build) = service.get_mut("build") {
+        // Local additional contexts are paths; `service:x`, `docker-image://…` and remote ones not.
+        if let Some(Value::Map(contexts)) = build.get_mut("additional_contexts").map(|c| &mut c.value) {
+            for (_, c) in contexts.iter_mut() {
+                if c.as_str().is_some_and(|s| !s.contains("://") && !s.starts_with("service:")) {
+                    resolve_str(c, dir, home);
+                }
+            }
+        }
         match &build.value {
             Value::Str(_) => resolve_str(build, dir, home),
             Value::Map(_) => match build.get_mut("context") {
@@ -124,6 +132,20 @@ pub fn resolve_document(doc: &mut Node, dir: &Path, home: Option<&Path>) {
     if let Some(Value::Map(services)) = doc.get_mut("services").map(|s| &mut s.value) {
         for (_, service) in services.iter_mut() {
             resolve_service(service, dir, home);
+        }
+    }
+    // A `local` volume with `o: bind` is a bind mount of `device`.
+    if let Some(Value::Map(volumes)) = doc.get_mut("volumes").map(|s| &mut s.value) {
+        for (_, v) in volumes.iter_mut() {
+            if v.get("driver").and_then(Node::as_str) != Some("local") {
+                continue;
+            }
+            if let Some(opts) = v.get_mut("driver_opts")
+                && opts.get("o").and_then(Node::as_str) == Some("bind")
+                && let Some(device) = opts.get_mut("device")
+            {
+                resolve_str(device, dir, home);
+            }
         }
     }
     for top in ["secrets", "configs"] {

@@ -60,11 +60,27 @@ fn external_conflicts(merged: &Node) -> Result<()> {
     Ok(())
 }
 
-/// Checks references, dependency cycles and contradictory settings.
-pub fn validate(project: &Project, merged: &Node) -> Result<()> {
-    if project.services.is_empty() && project.disabled_services.is_empty() && merged.get("services").is_none() {
-        // compose allows a file with only networks/volumes; nothing to check.
+/// Checks references, dependency cycles and contradictory settings (with `consistency`), and
+/// what the schema forbids (always).
+pub fn validate(project: &Project, merged: &Node, consistency: bool) -> Result<()> {
+    external_conflicts(merged)?;
+    for (name, s) in &project.services {
+        if let Some(r) = &s.restart
+            && !valid_restart(r)
+        {
+            return Err(at(
+                merged,
+                ErrorKind::Schema,
+                format!("services.{name}.restart"),
+                format!("invalid restart policy `{r}`: use no, always, on-failure[:N] or unless-stopped"),
+            ));
+        }
     }
+    if consistency { consistent(project, merged) } else { Ok(()) }
+}
+
+/// compose-go's `checkConsistency`: what `--no-consistency` skips.
+fn consistent(project: &Project, merged: &Node) -> Result<()> {
     for (name, s) in &project.services {
         let p = |k: &str| format!("services.{name}.{k}");
         if s.image.is_none() && s.build.is_none() && s.provider.is_none() {
@@ -143,16 +159,6 @@ pub fn validate(project: &Project, merged: &Node) -> Result<()> {
                 ),
             ));
         }
-        if let Some(r) = &s.restart
-            && !valid_restart(r)
-        {
-            return Err(at(
-                merged,
-                ErrorKind::Schema,
-                p("restart"),
-                format!("invalid restart policy `{r}`: use no, always, on-failure[:N] or unless-stopped"),
-            ));
-        }
         if let Some(svc) = s.network_mode.as_deref().and_then(|m| m.strip_prefix("service:"))
             && !project.services.contains_key(svc)
         {
@@ -225,7 +231,6 @@ pub fn validate(project: &Project, merged: &Node) -> Result<()> {
             }
         }
     }
-    external_conflicts(merged)?;
     for (key, n) in &project.networks {
         if n.external == Some(true) && n.driver.is_some() {
             return Err(at(

@@ -62,7 +62,7 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
     (
         "negative tmpfs size",
         "services:\n  a:\n    image: x\n    volumes:\n      - type: tmpfs\n        target: /d\n        tmpfs: {size: -1}\n",
-        "tmpfs.size must be greater than or equal to 0",
+        "services.a.volumes.0.tmpfs.size must be greater than or equal to 0",
         "services.a.volumes[0].tmpfs.size",
     ),
     (
@@ -80,7 +80,7 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
     (
         "device request without capabilities",
         "services:\n  a:\n    image: x\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - {count: 1}\n",
-        "capabilities is required",
+        "services.a.deploy.resources.reservations.devices.0 missing property 'capabilities'",
         "services.a.deploy.resources.reservations.devices[0]",
     ),
     (
@@ -92,7 +92,7 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
     (
         "watch rule without action",
         "services:\n  a:\n    image: x\n    develop:\n      watch:\n        - path: ./src\n",
-        "services.a.develop.watch[0] action is required",
+        "services.a.develop.watch.0 missing property 'action'",
         "services.a.develop.watch[0]",
     ),
     (
@@ -124,6 +124,50 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
         "services:\n  a:\n    image: x\n    environment:\n      - \"FOO =bar\"\n",
         "environment variable FOO  is declared with a trailing space",
         "services.a.environment[0]",
+    ),
+    (
+        "build.ssh without a value",
+        "services:\n  a:\n    build:\n      context: .\n      ssh:\n",
+        "services.a.build.ssh must be a mapping",
+        "services.a.build.ssh",
+    ),
+    (
+        "a tmpfs size that is not a whole number",
+        "services:\n  a:\n    image: x\n    volumes:\n      - type: tmpfs\n        target: /d\n        tmpfs: {size: 0.5}\n",
+        "services.a.volumes.0.tmpfs.size must be a integer",
+        "services.a.volumes[0].tmpfs.size",
+    ),
+    (
+        "an unknown key of a long-form volume",
+        "services:\n  a:\n    image: x\n    volumes:\n      - type: tmpfs\n        target: /d\n        foo: 1\n",
+        "services.a.volumes.0 additional properties 'foo' not allowed",
+        "services.a.volumes[0].foo",
+    ),
+    ("services that are a list", "services:\n  - a: {image: x}\n", "services must be a mapping", "services"),
+    ("a service that is a string", "services:\n  a: x\n", "services.a must be a mapping", "services.a"),
+    (
+        "a network that is a string",
+        "services:\n  a: {image: x}\nnetworks:\n  default: bridge\n",
+        "networks.default must be a mapping",
+        "networks.default",
+    ),
+    (
+        "an image that is a list",
+        "services:\n  a: {image: [x, y]}\n",
+        "services.a.image must be a string",
+        "services.a.image",
+    ),
+    (
+        "an environment value that is a list",
+        "services:\n  a:\n    image: x\n    environment:\n      FOO: [1]\n",
+        "services.a.environment.FOO must be a boolean, null, number or string",
+        "services.a.environment.FOO",
+    ),
+    (
+        "an unknown key of deploy.resources",
+        "services:\n  a:\n    image: x\n    deploy:\n      resources:\n        impossible: {x: 1}\n",
+        "services.a.deploy.resources additional properties 'impossible' not allowed",
+        "services.a.deploy.resources.impossible",
     ),
 ];
 
@@ -260,6 +304,14 @@ fn the_current_spec_is_accepted_and_typed_as_compose_go_types_it() {
       - type: image
         source: alpine:3
         target: /img
+        image: {subpath: /etc}
+    ulimits:
+      nproc: \"65535\"
+      nofile: {soft: \"20000\", hard: 40000}
+  ssh:
+    build:
+      context: .
+      ssh: {default: null, key1: /keys/id}
 ",
     );
     let app = &v["services"]["app"];
@@ -270,5 +322,9 @@ fn the_current_spec_is_accepted_and_typed_as_compose_go_types_it() {
         assert!(app[hook].is_array(), "{hook}: {app}");
     }
     assert_eq!(app["volumes"][0]["type"], "image");
+    assert_eq!(app["volumes"][0]["image"]["subpath"], "/etc");
+    // Numbers written as strings (as interpolation leaves them) are numbers.
+    assert_eq!(app["ulimits"], serde_json::json!({"nproc": 65535, "nofile": {"soft": 20000, "hard": 40000}}));
+    assert_eq!(v["services"]["ssh"]["build"]["ssh"], serde_json::json!(["default", "key1=/keys/id"]));
     assert_eq!(v["services"]["model"]["provider"]["type"], "model");
 }

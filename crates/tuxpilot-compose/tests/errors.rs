@@ -62,10 +62,10 @@ fn unknown_attribute_suggests_the_right_one() {
         &e,
         4,
         Some("services.web.restrat"),
-        "additional property `restrat` is not allowed (did you mean `restart`?)",
+        "services.web additional properties 'restrat' not allowed (did you mean `restart`?)",
     );
     let e = err("services:\n  web:\n    image: nginx\nvolumez: {}\n");
-    assert_at(&e, 4, Some("volumez"), "additional property `volumez` is not allowed");
+    assert_at(&e, 4, Some("volumez"), "additional properties 'volumez' not allowed");
 }
 
 #[test]

@@ -121,6 +121,7 @@ pub fn lower(spec: &ApplicationDeployment, dir: &Path) -> Project {
                     bind: None,
                     volume: None,
                     tmpfs: None,
+                    image: None,
                 }
             })
             .collect();

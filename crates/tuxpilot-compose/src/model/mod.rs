@@ -188,3 +188,30 @@ pub struct Project {
     #[serde(skip)]
     pub disabled_services: BTreeMap<String, Service>,
 }
+
+impl Project {
+    /// The project without the networks, volumes, secrets and configs no service uses, as
+    /// `docker compose config` (compose-go's `WithoutUnnecessaryResources`) prints it.
+    pub fn without_unused_resources(&self) -> Project {
+        let mut p = self.clone();
+        let services = || self.services.values();
+        let networks: std::collections::BTreeSet<&str> =
+            services().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
+        let volumes: std::collections::BTreeSet<&str> = services()
+            .flat_map(|s| s.volumes.iter())
+            .filter(|v| v.kind == "volume")
+            .filter_map(|v| v.source.as_deref())
+            .collect();
+        let secrets: std::collections::BTreeSet<&str> = services()
+            .flat_map(|s| s.secrets.iter().chain(s.build.iter().flat_map(|b| b.secrets.iter())))
+            .map(|r| r.source.as_str())
+            .collect();
+        let configs: std::collections::BTreeSet<&str> =
+            services().flat_map(|s| s.configs.iter()).map(|r| r.source.as_str()).collect();
+        p.networks.retain(|k, _| networks.contains(k.as_str()));
+        p.volumes.retain(|k, _| volumes.contains(k.as_str()));
+        p.secrets.retain(|k, _| secrets.contains(k.as_str()));
+        p.configs.retain(|k, _| configs.contains(k.as_str()));
+        p
+    }
+}

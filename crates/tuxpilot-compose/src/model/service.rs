@@ -35,8 +35,8 @@ pub struct BuildConfig {
     /// Build arguments.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
     pub args: Labels,
-    /// SSH agent sockets or keys.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "de::string_or_list")]
+    /// SSH agent sockets or keys: `default`, or `id=path` (a mapping `{id: path}` is written so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "ssh")]
     pub ssh: Vec<String>,
     /// Labels on the image.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
@@ -98,6 +98,22 @@ pub struct BuildConfig {
     /// SBOM attestation (a string, as compose-go types it).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
     pub sbom: Option<String>,
+}
+
+/// `build.ssh`: a list of `id` or `id=path`, or a mapping of id to path.
+fn ssh<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    match Json::deserialize(d)? {
+        Json::Object(m) => m
+            .into_iter()
+            .map(|(k, v)| match v {
+                Json::Null => Ok(k),
+                v => de::scalar_to_string(&v)
+                    .map(|p| format!("{k}={p}"))
+                    .ok_or_else(|| serde::de::Error::custom(format!(".{k} must be a string"))),
+            })
+            .collect(),
+        v => de::string_or_list(v).map_err(serde::de::Error::custom),
+    }
 }
 
 fn build<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<BuildConfig>, D::Error> {
@@ -357,8 +373,8 @@ pub struct Logging {
     pub options: Labels,
 }
 
-/// A ulimit: one value for both, or soft and hard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A ulimit: one value for both, or soft and hard (numbers, or strings after interpolation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Ulimit {
     /// Same soft and hard limit.
@@ -370,6 +386,33 @@ pub enum Ulimit {
         /// Hard limit.
         hard: i64,
     },
+}
+
+impl<'de> Deserialize<'de> for Ulimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct SoftHard {
+            #[serde(deserialize_with = "de::opt_i64")]
+            soft: Option<i64>,
+            #[serde(deserialize_with = "de::opt_i64")]
+            hard: Option<i64>,
+        }
+        match Json::deserialize(d)? {
+            v @ Json::Object(_) => {
+                let l: SoftHard = serde_json::from_value(v).map_err(serde::de::Error::custom)?;
+                match (l.soft, l.hard) {
+                    (Some(soft), Some(hard)) => Ok(Ulimit::SoftHard { soft, hard }),
+                    (None, _) => Err(serde::de::Error::custom("missing property 'soft'")),
+                    (_, None) => Err(serde::de::Error::custom("missing property 'hard'")),
+                }
+            }
+            v => de::opt_i64(v)
+                .map_err(serde::de::Error::custom)?
+                .map(Ulimit::Single)
+                .ok_or_else(|| serde::de::Error::custom("must be a integer or a mapping with `soft` and `hard`")),
+        }
+    }
 }
 
 /// A device mapping, canonical long form.

@@ -72,6 +72,18 @@ pub struct ServiceVolume {
     /// tmpfs options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tmpfs: Option<TmpfsOptions>,
+    /// Image mount options (`type: image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageMountOptions>,
+}
+
+/// Options of an image mount (`type: image`, the image's filesystem mounted read-only).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageMountOptions {
+    /// Mount only this path of the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subpath: Option<String>,
 }
 
 fn is_path(s: &str) -> bool {
@@ -106,6 +118,7 @@ pub fn parse_short(spec: &str) -> Result<ServiceVolume, String> {
         bind: None,
         volume: None,
         tmpfs: None,
+        image: None,
     };
     let mut bind = BindOptions { create_host_path: (kind == "bind").then_some(true), ..Default::default() };
     let mut vol = VolumeOptions::default();
@@ -148,7 +161,11 @@ pub fn volumes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ServiceVolume>, D:
             let at = |e: String| de::Error::custom(format!("[{i}] {e}"));
             match item {
                 Json::Object(_) => {
-                    let v: ServiceVolume = serde_json::from_value(item).map_err(|e| at(e.to_string()))?;
+                    let v: ServiceVolume = serde_path_to_error::deserialize(item).map_err(|e| {
+                        let sub = e.path().to_string();
+                        let msg = e.inner().to_string();
+                        if sub == "." { at(msg) } else { de::Error::custom(format!("[{i}].{sub} {msg}")) }
+                    })?;
                     if !["volume", "bind", "tmpfs", "npipe", "cluster", "image"].contains(&v.kind.as_str()) {
                         return Err(at(format!(
                             "invalid volume type `{}`: use volume, bind, tmpfs, npipe, cluster or image",

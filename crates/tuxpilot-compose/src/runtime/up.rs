@@ -25,6 +25,19 @@ impl ComposeRuntime {
                  start it with `docker compose up`, or leave it out of the selection"
             )));
         }
+        for name in &selected {
+            let Some(svc) = self.project.services.get(name) else { continue };
+            if let Some((i, v)) =
+                svc.volumes.iter().enumerate().find(|(_, v)| matches!(v.kind.as_str(), "image" | "npipe" | "cluster"))
+            {
+                return Err(RunError::Unsupported(format!(
+                    "services.{name}.volumes[{i}]: a `type: {}` mount is not supported by TuxPilot's runtime \
+                     (image mounts need Docker Engine 28, npipe is Windows-only, cluster is Swarm CSI): \
+                     use a bind or volume mount, or `docker compose up`",
+                    v.kind
+                )));
+            }
+        }
         self.ensure_images(&selected, options.pull, options.build).await?;
         let plan = self.plan(options).await?;
         let permits =
