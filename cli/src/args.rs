@@ -203,7 +203,8 @@ pub enum ComposeCommand {
         /// Services (default: all).
         services: Vec<String>,
     },
-    /// Run a command in a running container of SERVICE (no stdin; output and exit code passed on).
+    /// Run a command in a running container of SERVICE: stdin attached, a TTY when stdin is a
+    /// terminal (unless -T); output and exit code passed on.
     Exec {
         /// Replica number.
         #[arg(long, default_value_t = 1)]
@@ -217,9 +218,15 @@ pub enum ComposeCommand {
         /// Environment KEY=VALUE.
         #[arg(short, long)]
         env: Vec<String>,
-        /// Accepted for compatibility; there is never a TTY.
-        #[arg(short = 'T')]
+        /// No pseudo-TTY (by default one is allocated when stdin is a terminal).
+        #[arg(short = 'T', long = "no-TTY")]
         no_tty: bool,
+        /// Keep stdin attached (the default; accepted as `docker compose exec -i`).
+        #[arg(short = 'i', long)]
+        interactive: bool,
+        /// Allocate a pseudo-TTY (the default when stdin is a terminal).
+        #[arg(short = 't', long, conflicts_with = "no_tty")]
+        tty: bool,
         /// The service.
         service: String,
         /// Command and arguments.
@@ -236,6 +243,21 @@ pub enum ComposeCommand {
         /// Remove the container when it exits.
         #[arg(long)]
         rm: bool,
+        /// Publish the service's ports (by default a one-off container publishes none).
+        #[arg(long)]
+        service_ports: bool,
+        /// No pseudo-TTY (by default one is allocated when stdin is a terminal).
+        #[arg(short = 'T', long = "no-TTY")]
+        no_tty: bool,
+        /// Keep stdin attached (the default; accepted as `docker compose run -i`).
+        #[arg(short = 'i', long)]
+        interactive: bool,
+        /// Allocate a pseudo-TTY (the default when stdin is a terminal).
+        #[arg(short = 't', long, conflicts_with = "no_tty")]
+        tty: bool,
+        /// Run in the background and print the container's name.
+        #[arg(short = 'd', long, conflicts_with = "rm")]
+        detach: bool,
         /// The service.
         service: String,
         /// Command and arguments (default: the service's command).

@@ -167,17 +167,31 @@ pub async fn run(
             }
             Ok(())
         }
-        ComposeCommand::Run { rm, service, command } => {
-            let cmd = (!command.is_empty()).then(|| command.clone());
-            let (code, output) = runtime.run_oneoff(service, cmd, *rm).await?;
-            for chunk in output {
-                match chunk.stream {
-                    LogStream::Stderr => ui.err.write_all(chunk.message.as_bytes())?,
-                    _ => ui.out.write_all(chunk.message.as_bytes())?,
-                }
+        ComposeCommand::Run { rm, service_ports, no_tty, interactive: _, tty, detach, service, command } => {
+            let tty = *tty || (!*no_tty && super::attach::stdin_is_terminal());
+            let options = tuxpilot_compose::runtime::RunOptions {
+                command: (!command.is_empty()).then(|| command.clone()),
+                service_ports: *service_ports,
+                interactive: !*detach,
+                tty,
+            };
+            if *detach {
+                let name = runtime.run_detached(service, &options).await?;
+                writeln!(ui.out, "{name}")?;
+                return Ok(());
             }
+            let (id, session) = runtime.run_attached(service, &options).await?;
+            let pumped = super::attach::pump(session, tty, |rows, cols| {
+                let engine = engine.clone();
+                let id = id.clone();
+                async move {
+                    let _ = engine.resize_container(&id, rows, cols).await;
+                }
+            })
+            .await;
+            let code = runtime.finish_oneoff(&id, *rm).await?;
+            pumped?;
             if code != 0 {
-                ui.out.flush()?;
                 std::process::exit(i32::try_from(code).unwrap_or(1));
             }
             Ok(())
@@ -225,25 +239,37 @@ pub async fn run(
             Ok(())
         }
         ComposeCommand::Build { no_cache, services } => Ok(runtime.build(services, *no_cache).await?),
-        ComposeCommand::Exec { index, user, workdir, env, no_tty: _, service, command } => {
+        ComposeCommand::Exec { index, user, workdir, env, no_tty, interactive: _, tty, service, command } => {
+            let tty = *tty || (!*no_tty && super::attach::stdin_is_terminal());
             let spec = tuxpilot_docker::ExecSpec {
                 command: command.clone(),
                 env: env.clone(),
                 user: user.clone(),
                 working_dir: workdir.clone(),
-                tty: false,
+                tty,
                 privileged: false,
             };
-            let out = runtime.exec(service, *index, spec).await?;
-            for chunk in out.output {
-                match chunk.stream {
-                    LogStream::Stderr => ui.err.write_all(chunk.message.as_bytes())?,
-                    _ => ui.out.write_all(chunk.message.as_bytes())?,
+            let (exec_id, session) = runtime.exec_attached(service, *index, spec).await?;
+            super::attach::pump(session, tty, |rows, cols| {
+                let engine = engine.clone();
+                let exec_id = exec_id.clone();
+                async move {
+                    let _ = engine.resize_exec(&exec_id, rows, cols).await;
                 }
+            })
+            .await?;
+            // The output ends as the process does; the engine may report it running a moment more.
+            let mut code = engine.exec_exit_code(&exec_id).await?;
+            for _ in 0..100 {
+                if code.is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                code = engine.exec_exit_code(&exec_id).await?;
             }
-            if out.exit_code != 0 {
-                ui.out.flush()?;
-                std::process::exit(i32::try_from(out.exit_code).unwrap_or(1));
+            let code = code.unwrap_or(0);
+            if code != 0 {
+                std::process::exit(i32::try_from(code).unwrap_or(1));
             }
             Ok(())
         }

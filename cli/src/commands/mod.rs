@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod attach;
 pub mod chat;
 pub mod compose;
 pub mod containers;

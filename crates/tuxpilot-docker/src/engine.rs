@@ -70,6 +70,19 @@ pub trait Engine: Send + Sync {
     async fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
     /// Runs a command in a running container and returns its exit code and output.
     async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput>;
+    /// Starts a command in a running container attached to its stdin (`docker exec -i`, with
+    /// `spec.tty` for `-t`); returns the exec's id and the session. The exit code comes from
+    /// [`Engine::exec_exit_code`] once the output has ended.
+    async fn exec_attached(&self, id: &str, spec: ExecSpec) -> Result<(String, AttachedSession)>;
+    /// Resizes an exec's TTY.
+    async fn resize_exec(&self, exec_id: &str, rows: u16, cols: u16) -> Result<()>;
+    /// An exec's exit code (`None` while it runs).
+    async fn exec_exit_code(&self, exec_id: &str) -> Result<Option<i64>>;
+    /// Attaches to a container's stdin, stdout and stderr (`docker attach`); attach before
+    /// starting it to miss nothing.
+    async fn attach_container(&self, id: &str) -> Result<AttachedSession>;
+    /// Resizes a container's TTY.
+    async fn resize_container(&self, id: &str, rows: u16, cols: u16) -> Result<()>;
 
     // ---- images ----
 

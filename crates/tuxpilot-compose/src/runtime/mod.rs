@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use tuxpilot_docker::{Engine, EngineError};
 
+pub use oneoff::RunOptions;
 pub use plan::{Action, Observed, ObservedContainer, Plan, PlanOptions, plan_up};
 pub use spec::{COMPOSE_VERSION, ProjectMeta, container_name, container_spec, labels};
 

@@ -267,6 +267,7 @@ pub fn container_spec(
         domainname: service.domainname.clone(),
         tty: service.tty.unwrap_or(false),
         open_stdin: service.stdin_open.unwrap_or(false),
+        stdin_once: false,
         stop_signal: service.stop_signal.clone(),
         stop_timeout: service.stop_grace_period.map(|d| d.0.as_secs() as i64),
         privileged: service.privileged.unwrap_or(false),

@@ -265,6 +265,8 @@ pub(super) fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         domainname: spec.domainname.clone(),
         tty: spec.tty.then_some(true),
         open_stdin: spec.open_stdin.then_some(true),
+        attach_stdin: spec.open_stdin.then_some(true),
+        stdin_once: spec.stdin_once.then_some(true),
         stop_signal: spec.stop_signal.clone(),
         stop_timeout: spec.stop_timeout,
         host_config: Some(host_config),

@@ -240,6 +240,40 @@ fn logs_options(options: &LogOptions) -> qp::LogsOptions {
     }
 }
 
+impl BollardEngine {
+    /// An attached process's output as raw chunks, errors mapped.
+    fn output_stream(
+        &self,
+        output: std::pin::Pin<
+            Box<
+                dyn futures_util::Stream<
+                        Item = std::result::Result<bollard::container::LogOutput, bollard::errors::Error>,
+                    > + Send,
+            >,
+        >,
+        operation: &'static str,
+        id: &str,
+    ) -> EngineStream<OutputChunk> {
+        use bollard::container::LogOutput as L;
+        let this = self.clone();
+        let id = id.to_string();
+        output
+            .map(move |item| {
+                item.map(|out| {
+                    let (stream, data) = match out {
+                        L::StdOut { message } => (LogStream::Stdout, message),
+                        L::StdErr { message } => (LogStream::Stderr, message),
+                        L::StdIn { message } => (LogStream::Stdin, message),
+                        L::Console { message } => (LogStream::Console, message),
+                    };
+                    OutputChunk { stream, data }
+                })
+                .map_err(|e| this.map_err(e, &Ctx::new(operation, ResourceKind::Container, &id)))
+            })
+            .boxed()
+    }
+}
+
 fn log_chunk(out: bollard::container::LogOutput, timestamps: bool) -> LogChunk {
     use bollard::container::LogOutput as L;
     let (stream, bytes) = match out {
@@ -489,6 +523,78 @@ impl Engine for BollardEngine {
         }
         let inspect = self.docker.inspect_exec(&created.id).await.map_err(|e| self.map_err(e, &ctx))?;
         Ok(ExecOutput { exit_code: inspect.exit_code.unwrap_or(0), output })
+    }
+
+    async fn exec_attached(&self, id: &str, spec: ExecSpec) -> Result<(String, AttachedSession)> {
+        use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+        let ctx = Ctx::new("exec", ResourceKind::Container, id);
+        let created = self
+            .docker
+            .create_exec(
+                id,
+                CreateExecOptions {
+                    cmd: Some(spec.command.clone()),
+                    env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+                    user: spec.user.clone(),
+                    working_dir: spec.working_dir.clone(),
+                    tty: Some(spec.tty),
+                    privileged: Some(spec.privileged),
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.map_err(e, &ctx))?;
+        let started = self
+            .docker
+            .start_exec(&created.id, Some(StartExecOptions { detach: false, tty: spec.tty, output_capacity: None }))
+            .await
+            .map_err(|e| self.map_err(e, &ctx))?;
+        match started {
+            StartExecResults::Attached { output, input } => {
+                Ok((created.id, AttachedSession { output: self.output_stream(output, "exec", id), input }))
+            }
+            StartExecResults::Detached => Err(EngineError::Daemon {
+                operation: format!("exec in {id}"),
+                status: None,
+                message: "the engine did not attach the exec".into(),
+            }),
+        }
+    }
+
+    async fn resize_exec(&self, exec_id: &str, rows: u16, cols: u16) -> Result<()> {
+        let ctx = Ctx::new("resize exec", ResourceKind::Container, exec_id);
+        self.docker
+            .resize_exec(exec_id, bollard::exec::ResizeExecOptions { height: rows, width: cols })
+            .await
+            .map_err(|e| self.map_err(e, &ctx))
+    }
+
+    async fn exec_exit_code(&self, exec_id: &str) -> Result<Option<i64>> {
+        let ctx = Ctx::new("inspect exec", ResourceKind::Container, exec_id);
+        let i = self.docker.inspect_exec(exec_id).await.map_err(|e| self.map_err(e, &ctx))?;
+        Ok(if i.running == Some(true) { None } else { i.exit_code })
+    }
+
+    async fn attach_container(&self, id: &str) -> Result<AttachedSession> {
+        let ctx = Ctx::new("attach", ResourceKind::Container, id);
+        let opts = bollard::query_parameters::AttachContainerOptions {
+            stream: true,
+            stdin: true,
+            stdout: true,
+            stderr: true,
+            ..Default::default()
+        };
+        let r = self.docker.attach_container(id, Some(opts)).await.map_err(|e| self.map_err(e, &ctx))?;
+        Ok(AttachedSession { output: self.output_stream(r.output, "attach", id), input: r.input })
+    }
+
+    async fn resize_container(&self, id: &str, rows: u16, cols: u16) -> Result<()> {
+        let ctx = Ctx::new("resize", ResourceKind::Container, id);
+        let opts = bollard::query_parameters::ResizeContainerTTYOptions { h: i32::from(rows), w: i32::from(cols) };
+        self.docker.resize_container_tty(id, opts).await.map_err(|e| self.map_err(e, &ctx))
     }
 
     async fn build_image(&self, spec: BuildSpec, context: Bytes) -> Result<BuiltImage> {

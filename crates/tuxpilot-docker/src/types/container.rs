@@ -434,6 +434,8 @@ pub struct ContainerSpec {
     pub tty: bool,
     /// Keep stdin open.
     pub open_stdin: bool,
+    /// Close stdin when the one attached client detaches (`docker run -i`).
+    pub stdin_once: bool,
     /// Signal to stop the container.
     pub stop_signal: Option<String>,
     /// Seconds to wait after the stop signal before killing.
@@ -847,7 +849,33 @@ mod tests {
     }
 }
 
-/// A command to run in a running container (`docker exec`), without stdin.
+/// A piece of an attached process's output, as the engine sent it (raw bytes: a TTY's output
+/// is not split into lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputChunk {
+    /// Which stream (`Console` when the process has a TTY).
+    pub stream: LogStream,
+    /// The bytes.
+    pub data: bytes::Bytes,
+}
+
+/// A process attached to: its output, and a writer to its standard input (shut it down to send
+/// end-of-file).
+pub struct AttachedSession {
+    /// What the process writes.
+    pub output: crate::EngineStream<OutputChunk>,
+    /// Its standard input.
+    pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+impl fmt::Debug for AttachedSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AttachedSession")
+    }
+}
+
+/// A command to run in a running container (`docker exec`); `Engine::exec` runs it without
+/// stdin, `Engine::exec_attached` with.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ExecSpec {
     /// Command and arguments.
