@@ -19,6 +19,11 @@ use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine};
 use crate::args::{Cli, Command, ConfigCommand, ContainersCommand, EngineCommand, Format};
 use crate::output::Ui;
 
+/// mimalloc: loading a large compose project is mostly small allocations and frees, which it
+/// serves about a third faster than glibc's allocator (scripts/bench-compose-config.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse_from(argv::normalize(std::env::args_os().collect()));
     init_tracing(cli.verbose);

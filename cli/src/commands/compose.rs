@@ -653,10 +653,13 @@ fn config(args: &ComposeArgs, c: &ComposeConfigArgs, format: Option<Format>, ui:
         writeln!(ui.err, "warning: {w}")?;
     }
     if c.quiet {
+        // The process ends next: freeing a large project piece by piece would only cost time.
+        std::mem::forget(loaded);
         return Ok(());
     }
     // As `docker compose config`: what no service uses is not part of the model printed.
-    let project = &loaded.project.without_unused_resources();
+    let owned = std::mem::ManuallyDrop::new(loaded.project.without_unused_resources());
+    let project: &tuxpilot_compose::Project = &owned;
     let lines: Option<Vec<String>> = if c.services {
         Some(project.services.keys().cloned().collect())
     } else if c.volumes {

@@ -84,12 +84,17 @@ fn to_value(project: &Project) -> Result<serde_json::Value> {
 
 /// Writes every `$` in string values as `$$`: an interpolated project printed this way
 /// interpolates back to itself.
-pub fn escape_dollars(v: serde_json::Value) -> serde_json::Value {
+pub fn escape_dollars(mut v: serde_json::Value) -> serde_json::Value {
+    escape_in_place(&mut v);
+    v
+}
+
+fn escape_in_place(v: &mut serde_json::Value) {
     use serde_json::Value as J;
     match v {
-        J::String(s) if s.contains('$') => J::String(s.replace('$', "$$")),
-        J::Array(items) => J::Array(items.into_iter().map(escape_dollars).collect()),
-        J::Object(m) => J::Object(m.into_iter().map(|(k, v)| (k, escape_dollars(v))).collect()),
-        other => other,
+        J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        J::Array(items) => items.iter_mut().for_each(escape_in_place),
+        J::Object(m) => m.values_mut().for_each(escape_in_place),
+        _ => {}
     }
 }

@@ -35,10 +35,16 @@ pub fn normalize(
     let service_names: BTreeSet<String> =
         project.services.keys().chain(project.disabled_services.keys()).cloned().collect();
     let mut uses_default_network = false;
+    // Each service's node, found once (a node's map is a list: looking each up is quadratic).
+    let nodes: std::collections::HashMap<&str, &Node> = merged
+        .get("services")
+        .and_then(Node::as_map)
+        .map(|m| m.iter().map(|(k, v)| (k.name.as_str(), v)).collect())
+        .unwrap_or_default();
     for (name, service) in project.services.iter_mut() {
         load_env_files(name, service, merged, env)?;
         load_label_files(name, service, merged, env)?;
-        compose_go_forms(name, service, merged)?;
+        compose_go_forms(name, service, merged, nodes.get(name.as_str()).copied())?;
         // A bare key takes its value from the environment; absent ones stay unset.
         let bare: Vec<String> =
             service.environment.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.clone()).collect();
@@ -296,7 +302,7 @@ fn device_request(d: &mut serde_json::Value, at: &str, merged: &Node, need_capab
 /// grouped by host; and the shapes it refuses (a bind without source, a negative tmpfs size,
 /// `build.ssh` that is not a list or mapping, a watch rule without action, a list
 /// environment entry whose name ends in a space).
-fn compose_go_forms(name: &str, service: &mut Service, merged: &Node) -> Result<()> {
+fn compose_go_forms(name: &str, service: &mut Service, merged: &Node, node: Option<&Node>) -> Result<()> {
     let err = |path: String, msg: String| Error::new(ErrorKind::Schema, msg).at(merged.locate(&path)).path(path);
     for (i, v) in service.volumes.iter_mut().enumerate() {
         if v.kind == "bind" && v.source.as_deref().is_none_or(str::is_empty) {
@@ -367,7 +373,6 @@ fn compose_go_forms(name: &str, service: &mut Service, merged: &Node) -> Result<
             v.get_or_insert_with(String::new);
         }
     }
-    let node = merged.get("services").and_then(|s| s.get(name));
     if let Some(ssh) = node.and_then(|n| n.get("build")).and_then(|b| b.get("ssh"))
         && !matches!(ssh.value, crate::node::Value::Seq(_) | crate::node::Value::Map(_))
     {

@@ -192,8 +192,7 @@ pub struct Project {
 impl Project {
     /// The project without the networks, volumes, secrets and configs no service uses, as
     /// `docker compose config` (compose-go's `WithoutUnnecessaryResources`) prints it.
-    pub fn without_unused_resources(&self) -> Project {
-        let mut p = self.clone();
+    pub fn without_unused_resources(mut self) -> Project {
         let services = || self.services.values();
         let networks: std::collections::BTreeSet<&str> =
             services().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
@@ -208,10 +207,23 @@ impl Project {
             .collect();
         let configs: std::collections::BTreeSet<&str> =
             services().flat_map(|s| s.configs.iter()).map(|r| r.source.as_str()).collect();
-        p.networks.retain(|k, _| networks.contains(k.as_str()));
-        p.volumes.retain(|k, _| volumes.contains(k.as_str()));
-        p.secrets.retain(|k, _| secrets.contains(k.as_str()));
-        p.configs.retain(|k, _| configs.contains(k.as_str()));
-        p
+        let keep = |set: &std::collections::BTreeSet<&str>, k: &String| set.contains(k.as_str());
+        let networks: Vec<String> = self.networks.keys().filter(|k| !keep(&networks, k)).cloned().collect();
+        let volumes: Vec<String> = self.volumes.keys().filter(|k| !keep(&volumes, k)).cloned().collect();
+        let secrets: Vec<String> = self.secrets.keys().filter(|k| !keep(&secrets, k)).cloned().collect();
+        let configs: Vec<String> = self.configs.keys().filter(|k| !keep(&configs, k)).cloned().collect();
+        for k in networks {
+            self.networks.remove(&k);
+        }
+        for k in volumes {
+            self.volumes.remove(&k);
+        }
+        for k in secrets {
+            self.secrets.remove(&k);
+        }
+        for k in configs {
+            self.configs.remove(&k);
+        }
+        self
     }
 }
