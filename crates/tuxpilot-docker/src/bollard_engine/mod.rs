@@ -404,10 +404,32 @@ impl Engine for BollardEngine {
 
     async fn remove_container(&self, id: &str, options: RemoveOptions) -> Result<()> {
         let opts = qp::RemoveContainerOptions { force: options.force, v: options.volumes, link: false };
-        self.with_extra_timeout(Duration::from_secs(10))
+        let removed = self
+            .with_extra_timeout(Duration::from_secs(10))
             .remove_container(id, Some(opts))
             .await
-            .map_err(|e| self.map_err(e, &Ctx::new("remove container", ResourceKind::Container, id)))
+            .map_err(|e| self.map_err(e, &Ctx::new("remove container", ResourceKind::Container, id)));
+        match removed {
+            // Another client (an interrupted earlier run, say) is removing it already: the
+            // removal asked for is under way, so wait for it to end instead of failing.
+            Err(EngineError::Conflict { message, .. }) if message.contains("already in progress") => {
+                let deadline = std::time::Instant::now() + Duration::from_secs(30);
+                loop {
+                    match self.inspect_container(id).await {
+                        Err(e) if e.is_not_found() => return Ok(()),
+                        _ if std::time::Instant::now() >= deadline => {
+                            return Err(EngineError::Conflict {
+                                kind: ResourceKind::Container,
+                                name: id.to_string(),
+                                message,
+                            });
+                        }
+                        _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                    }
+                }
+            }
+            other => other,
+        }
     }
 
     async fn container_size(&self, id: &str) -> Result<i64> {
