@@ -225,7 +225,6 @@ def main():
     cases = [c for p in paths for c in cases_of(p)]
     ours = [a.tuxpilot, "compose"]
     v2 = ["docker", "compose"]
-    diff = []
     stats = {"cases": 0, "pass": 0, "refusals": 0, "words": 0, "v2_compared": 0, "v2_equal": 0}
     results = []
     for c in cases:

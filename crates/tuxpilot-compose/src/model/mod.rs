@@ -193,37 +193,26 @@ impl Project {
     /// The project without the networks, volumes, secrets and configs no service uses, as
     /// `docker compose config` (compose-go's `WithoutUnnecessaryResources`) prints it.
     pub fn without_unused_resources(mut self) -> Project {
-        let services = || self.services.values();
-        let networks: std::collections::BTreeSet<&str> =
-            services().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
-        let volumes: std::collections::BTreeSet<&str> = services()
+        use std::collections::BTreeSet;
+        let services = &self.services;
+        let networks: BTreeSet<&str> = services.values().flat_map(|s| s.networks.keys().map(String::as_str)).collect();
+        let volumes: BTreeSet<&str> = services
+            .values()
             .flat_map(|s| s.volumes.iter())
             .filter(|v| v.kind == "volume")
             .filter_map(|v| v.source.as_deref())
             .collect();
-        let secrets: std::collections::BTreeSet<&str> = services()
+        let secrets: BTreeSet<&str> = services
+            .values()
             .flat_map(|s| s.secrets.iter().chain(s.build.iter().flat_map(|b| b.secrets.iter())))
             .map(|r| r.source.as_str())
             .collect();
-        let configs: std::collections::BTreeSet<&str> =
-            services().flat_map(|s| s.configs.iter()).map(|r| r.source.as_str()).collect();
-        let keep = |set: &std::collections::BTreeSet<&str>, k: &String| set.contains(k.as_str());
-        let networks: Vec<String> = self.networks.keys().filter(|k| !keep(&networks, k)).cloned().collect();
-        let volumes: Vec<String> = self.volumes.keys().filter(|k| !keep(&volumes, k)).cloned().collect();
-        let secrets: Vec<String> = self.secrets.keys().filter(|k| !keep(&secrets, k)).cloned().collect();
-        let configs: Vec<String> = self.configs.keys().filter(|k| !keep(&configs, k)).cloned().collect();
-        for k in networks {
-            self.networks.remove(&k);
-        }
-        for k in volumes {
-            self.volumes.remove(&k);
-        }
-        for k in secrets {
-            self.secrets.remove(&k);
-        }
-        for k in configs {
-            self.configs.remove(&k);
-        }
+        let configs: BTreeSet<&str> =
+            services.values().flat_map(|s| s.configs.iter()).map(|r| r.source.as_str()).collect();
+        self.networks.retain(|k, _| networks.contains(k.as_str()));
+        self.volumes.retain(|k, _| volumes.contains(k.as_str()));
+        self.secrets.retain(|k, _| secrets.contains(k.as_str()));
+        self.configs.retain(|k, _| configs.contains(k.as_str()));
         self
     }
 }

@@ -274,6 +274,22 @@ impl BollardEngine {
     }
 }
 
+/// The engine's create-exec request for `spec`, with stdin attached or not.
+fn exec_options(spec: &ExecSpec, stdin: bool) -> bollard::exec::CreateExecOptions<String> {
+    bollard::exec::CreateExecOptions {
+        cmd: Some(spec.command.clone()),
+        env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+        user: spec.user.clone(),
+        working_dir: spec.working_dir.clone(),
+        tty: Some(spec.tty),
+        privileged: Some(spec.privileged),
+        attach_stdin: stdin.then_some(true),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        ..Default::default()
+    }
+}
+
 fn log_chunk(out: bollard::container::LogOutput, timestamps: bool) -> LogChunk {
     use bollard::container::LogOutput as L;
     let (stream, bytes) = match out {
@@ -514,26 +530,10 @@ impl Engine for BollardEngine {
     }
 
     async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput> {
-        use bollard::exec::{CreateExecOptions, StartExecResults};
+        use bollard::exec::StartExecResults;
         let ctx = Ctx::new("exec", ResourceKind::Container, id);
-        let created = self
-            .docker
-            .create_exec(
-                id,
-                CreateExecOptions {
-                    cmd: Some(spec.command.clone()),
-                    env: (!spec.env.is_empty()).then(|| spec.env.clone()),
-                    user: spec.user.clone(),
-                    working_dir: spec.working_dir.clone(),
-                    tty: Some(spec.tty),
-                    privileged: Some(spec.privileged),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.map_err(e, &ctx))?;
+        let created =
+            self.docker.create_exec(id, exec_options(&spec, false)).await.map_err(|e| self.map_err(e, &ctx))?;
         let mut output = Vec::new();
         match self.docker.start_exec(&created.id, None).await.map_err(|e| self.map_err(e, &ctx))? {
             StartExecResults::Attached { output: mut stream, .. } => {
@@ -548,27 +548,10 @@ impl Engine for BollardEngine {
     }
 
     async fn exec_attached(&self, id: &str, spec: ExecSpec) -> Result<(String, AttachedSession)> {
-        use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+        use bollard::exec::{StartExecOptions, StartExecResults};
         let ctx = Ctx::new("exec", ResourceKind::Container, id);
-        let created = self
-            .docker
-            .create_exec(
-                id,
-                CreateExecOptions {
-                    cmd: Some(spec.command.clone()),
-                    env: (!spec.env.is_empty()).then(|| spec.env.clone()),
-                    user: spec.user.clone(),
-                    working_dir: spec.working_dir.clone(),
-                    tty: Some(spec.tty),
-                    privileged: Some(spec.privileged),
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.map_err(e, &ctx))?;
+        let created =
+            self.docker.create_exec(id, exec_options(&spec, true)).await.map_err(|e| self.map_err(e, &ctx))?;
         let started = self
             .docker
             .start_exec(&created.id, Some(StartExecOptions { detach: false, tty: spec.tty, output_capacity: None }))
