@@ -142,7 +142,7 @@ impl BollardEngine {
             B::SocketNotFoundError(path) => {
                 EngineError::Unavailable { address: self.address.clone(), reason: format!("no socket at {path}") }
             }
-            B::HyperLegacyError { err } if err.is_connect() => {
+            B::HyperLegacyError { err } if err.is_connect() || connection_lost(&err) => {
                 EngineError::Unavailable { address: self.address.clone(), reason: error_chain(&err) }
             }
             B::IOError { err } if is_connection_error(&err) => {
@@ -182,6 +182,26 @@ pub fn parse_stats_json(json: &str) -> Result<StatsSample> {
 fn is_connection_error(err: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(err.kind(), ConnectionRefused | NotFound | PermissionDenied | ConnectionReset | ConnectionAborted)
+}
+
+/// Whether a request failed because the connection to the engine closed under it (the daemon
+/// stopped, or its socket went away mid-request): hyper's "connection closed before message
+/// completed", a cancelled or closed connection, or a reset socket anywhere in the chain.
+fn connection_lost(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        let hung_up = e
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled());
+        let reset = e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| is_connection_error(io) || io.kind() == std::io::ErrorKind::BrokenPipe);
+        if hung_up || reset {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -863,5 +883,53 @@ mod tests {
         let (t, rest) = split_timestamp("no timestamp here");
         assert!(t.is_none());
         assert_eq!(rest, "no timestamp here");
+    }
+
+    /// An engine that answers the version handshake and then closes the connection under the
+    /// next request, as a daemon that stops mid-request does.
+    async fn engine_that_hangs_up(dir: &std::path::Path) -> BollardEngine {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let path = dir.join("engine.sock");
+        let listener = tokio::net::UnixListener::bind(&path).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    loop {
+                        let Ok(n) = conn.read(&mut buf).await else { return };
+                        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                        if n == 0 || !head.contains("/version") {
+                            return; // hang up without an answer
+                        }
+                        let body = r#"{"ApiVersion":"1.41","Version":"20.10.24"}"#;
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if conn.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let config = ConnectionConfig { host: Some(format!("unix://{}", path.display())), ..Default::default() };
+        BollardEngine::connect(&config).await.expect("the fake engine answers the handshake")
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_mid_request_is_the_engine_going_away() {
+        let dir = std::env::temp_dir().join(format!("tuxpilot-hangup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let engine = engine_that_hangs_up(&dir).await;
+        let got = engine.ping().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        match got {
+            Err(EngineError::Unavailable { reason, .. }) => {
+                assert!(reason.contains("connection closed"), "{reason}")
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
     }
 }
