@@ -227,6 +227,9 @@ pub enum ComposeCommand {
         /// Allocate a pseudo-TTY (the default when stdin is a terminal).
         #[arg(short = 't', long, conflicts_with = "no_tty")]
         tty: bool,
+        /// Run the command in the background: return at once, print nothing.
+        #[arg(short = 'd', long, conflicts_with_all = ["tty", "interactive"])]
+        detach: bool,
         /// The service.
         service: String,
         /// Command and arguments.

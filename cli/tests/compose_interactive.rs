@@ -111,6 +111,30 @@ async fn exec_and_run_take_stdin_and_a_terminal_as_docker_compose_does() {
         (4, "to the one-off\n".into())
     );
 
+    // -d: returns at once and prints nothing while the command goes on running; what it
+    // does shows later.
+    let detached = tuxpilot(dir.path())
+        .args(["compose", "exec", "-d", "web", "sh", "-c", "sleep 3; echo done > /tmp/detached"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(detached.status.success(), "{}", String::from_utf8_lossy(&detached.stderr));
+    assert!(detached.stdout.is_empty(), "{}", String::from_utf8_lossy(&detached.stdout));
+    let early = tuxpilot(dir.path()).args(["compose", "exec", "-T", "web", "cat", "/tmp/detached"]).output().unwrap();
+    assert!(!early.status.success(), "the detached command had already finished: exec -d waited for it");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, out) = piped(dir.path(), &["compose", "exec", "-T", "web", "cat", "/tmp/detached"], "");
+        if code == 0 {
+            assert_eq!(out, "done\n");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the detached command never ran");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let both = tuxpilot(dir.path()).args(["compose", "exec", "-d", "-t", "web", "true"]).output().unwrap();
+    assert_eq!(both.status.code(), Some(2), "-d with -t is refused as a usage error");
+
     // On a terminal: a TTY inside (the shell sees one, and the terminal's size), keys typed
     // reach it, and the exit code comes back.
     let (code, seen) = on_a_terminal(

@@ -239,8 +239,8 @@ pub async fn run(
             Ok(())
         }
         ComposeCommand::Build { no_cache, services } => Ok(runtime.build(services, *no_cache).await?),
-        ComposeCommand::Exec { index, user, workdir, env, no_tty, interactive: _, tty, service, command } => {
-            let tty = *tty || (!*no_tty && super::attach::stdin_is_terminal());
+        ComposeCommand::Exec { index, user, workdir, env, no_tty, interactive: _, tty, detach, service, command } => {
+            let tty = !*detach && (*tty || (!*no_tty && super::attach::stdin_is_terminal()));
             let spec = tuxpilot_docker::ExecSpec {
                 command: command.clone(),
                 env: env.clone(),
@@ -249,6 +249,10 @@ pub async fn run(
                 tty,
                 privileged: false,
             };
+            if *detach {
+                runtime.exec_detached(service, *index, spec).await?;
+                return Ok(());
+            }
             let (exec_id, session) = runtime.exec_attached(service, *index, spec).await?;
             super::attach::pump(session, tty, |rows, cols| {
                 let engine = engine.clone();

@@ -19,6 +19,9 @@ fn bench(c: &mut Criterion) {
     assert_eq!(loaded.project.services.len(), 1001);
     c.bench_function("load 1000 services", |b| b.iter(|| load(&o).unwrap()));
     c.bench_function("print 1000 services as YAML", |b| b.iter(|| to_yaml(&loaded.project).unwrap()));
+    c.bench_function("print 1000 services as YAML, no escaping", |b| {
+        b.iter(|| tuxpilot_compose::to_yaml_raw(&loaded.project).unwrap())
+    });
 }
 
 criterion_group! {

@@ -19,6 +19,7 @@
 mod de;
 mod dotenv;
 mod error;
+mod escape;
 pub mod gojson;
 mod hash;
 mod interpolate;
@@ -54,7 +55,7 @@ pub fn parse_env_file(
 /// The project as `docker compose config` prints it, in YAML. `$` in values is written `$$`,
 /// so the output loads again to the same project (see [`escape_dollars`]).
 pub fn to_yaml(project: &Project) -> Result<String> {
-    serde_saphyr::to_string(&escape_dollars(to_value(project)?))
+    serde_saphyr::to_string(&escape::Escaped(project))
         .map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write YAML: {e}")))
 }
 
@@ -75,11 +76,6 @@ pub fn to_yaml_raw(project: &Project) -> Result<String> {
 /// The project as JSON with values exactly as loaded.
 pub fn to_json_raw(project: &Project) -> Result<String> {
     serde_json::to_string_pretty(project).map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write JSON: {e}")))
-}
-
-fn to_value(project: &Project) -> Result<serde_json::Value> {
-    serde_json::to_value(project)
-        .map_err(|e| Error::new(ErrorKind::Schema, format!("cannot serialize the project: {e}")))
 }
 
 /// Writes every `$` in string values as `$$`: an interpolated project printed this way

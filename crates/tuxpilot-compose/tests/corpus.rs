@@ -32,7 +32,11 @@ fn options(dir: &Path, files: &[&str], extra_env: &[(&str, &str)]) -> LoadOption
 
 fn golden(case: &str, suffix: &str, loaded: &LoadedProject) {
     let dir = fixture(case);
-    let text = to_yaml(&loaded.project).unwrap().replace(&dir.display().to_string(), "$FIXTURE");
+    let printed = to_yaml(&loaded.project).unwrap();
+    // Printing escapes `$` on the way out, as escaping a JSON value of the project would.
+    let by_value = tuxpilot_compose::escape_dollars(serde_json::to_value(&loaded.project).unwrap());
+    assert_eq!(printed, serde_saphyr::to_string(&by_value).unwrap(), "{case}: direct and by-value YAML differ");
+    let text = printed.replace(&dir.display().to_string(), "$FIXTURE");
     let path = dir.join(format!("expected{suffix}.yaml"));
     if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &text).unwrap();

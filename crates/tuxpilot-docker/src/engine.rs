@@ -74,6 +74,10 @@ pub trait Engine: Send + Sync {
     /// `spec.tty` for `-t`); returns the exec's id and the session. The exit code comes from
     /// [`Engine::exec_exit_code`] once the output has ended.
     async fn exec_attached(&self, id: &str, spec: ExecSpec) -> Result<(String, AttachedSession)>;
+    /// Starts a command in a running container and returns at once, leaving it to run
+    /// (`docker exec -d`); returns the exec's id, whose exit code [`Engine::exec_exit_code`]
+    /// gives once it has ended.
+    async fn exec_detached(&self, id: &str, spec: ExecSpec) -> Result<String>;
     /// Resizes an exec's TTY.
     async fn resize_exec(&self, exec_id: &str, rows: u16, cols: u16) -> Result<()>;
     /// An exec's exit code (`None` while it runs).

@@ -159,6 +159,18 @@ impl ComposeRuntime {
         Ok(self.engine.exec_attached(&id, spec).await?)
     }
 
+    /// Starts `spec` in replica `index` of `service` and leaves it running in the background
+    /// (`docker compose exec -d`); returns the exec's id.
+    pub async fn exec_detached(
+        &self,
+        service: &str,
+        index: u32,
+        spec: tuxpilot_docker::ExecSpec,
+    ) -> Result<String, RunError> {
+        let id = self.running_replica(service, index).await?;
+        Ok(self.engine.exec_detached(&id, spec).await?)
+    }
+
     /// The id of running replica `index` of `service`.
     async fn running_replica(&self, service: &str, index: u32) -> Result<String, RunError> {
         self.service_containers(service)

@@ -589,6 +589,20 @@ impl Engine for BollardEngine {
         }
     }
 
+    async fn exec_detached(&self, id: &str, spec: ExecSpec) -> Result<String> {
+        use bollard::exec::StartExecOptions;
+        let ctx = Ctx::new("exec", ResourceKind::Container, id);
+        let mut options = exec_options(&spec, false);
+        options.attach_stdout = Some(false);
+        options.attach_stderr = Some(false);
+        let created = self.docker.create_exec(id, options).await.map_err(|e| self.map_err(e, &ctx))?;
+        self.docker
+            .start_exec(&created.id, Some(StartExecOptions { detach: true, tty: spec.tty, output_capacity: None }))
+            .await
+            .map_err(|e| self.map_err(e, &ctx))?;
+        Ok(created.id)
+    }
+
     async fn resize_exec(&self, exec_id: &str, rows: u16, cols: u16) -> Result<()> {
         let ctx = Ctx::new("resize exec", ResourceKind::Container, exec_id);
         self.docker
