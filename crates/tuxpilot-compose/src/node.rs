@@ -213,6 +213,8 @@ use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 const MAX_ALIAS_NODES: usize = 1_000_000;
 /// Deepest nesting accepted.
 const MAX_DEPTH: usize = 256;
+/// Mappings with fewer keys than this are searched for a repeated key; larger ones are indexed.
+const SEARCH_UP_TO: usize = 32;
 
 struct Builder<'f> {
     file: &'f Arc<Path>,
@@ -357,6 +359,7 @@ impl Builder<'_> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
         // Merge sources (`<<`), with the index in `entries` where the merge key stood.
         let mut merges: Vec<(usize, Vec<Node>)> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         loop {
             let (ev, span) = self.next(events)?;
             if matches!(ev, Event::MappingEnd) {
@@ -403,12 +406,25 @@ impl Builder<'_> {
                 merges.push((entries.len(), sources));
                 continue;
             }
-            if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == name) {
+            // Small mappings are searched; large ones (`services:` of a big project) keep an
+            // index, so that checking every key is not quadratic in their size.
+            let earlier = if entries.len() < SEARCH_UP_TO {
+                entries.iter().position(|(k, _)| k.name == name)
+            } else {
+                if seen.is_empty() {
+                    seen.extend(entries.iter().enumerate().map(|(i, (k, _))| (k.name.clone(), i)));
+                }
+                seen.get(&name).copied()
+            };
+            if let Some(first) = earlier {
                 return Err(Error::new(
                     ErrorKind::Yaml,
-                    format!("mapping key \"{name}\" already defined at line {}", first.loc.line),
+                    format!("mapping key \"{name}\" already defined at line {}", entries[first].0.loc.line),
                 )
                 .at(key_node.loc));
+            }
+            if !seen.is_empty() {
+                seen.insert(name.clone(), entries.len());
             }
             entries.push((Key { name, loc: key_node.loc }, value));
         }
@@ -558,6 +574,17 @@ mod tests {
         let err = parse("services:\n  a:\n    image: x\n    image: y\n", &file()).unwrap_err();
         assert_eq!(err.location.as_ref().map(|l| l.line), Some(4));
         assert!(err.message.contains("mapping key \"image\" already defined at line 3"), "{err}");
+        // In a large mapping too, whether the key repeats one from before or after it grew
+        // past the searched size.
+        for (repeat, line) in [("k3", 5), ("k39", 41)] {
+            let keys: String = (0..40).map(|i| format!("  k{i}: {i}\n")).collect();
+            let text = format!("services:\n{keys}  {repeat}: again\n  k40: 40\n");
+            let err = parse(&text, &file()).unwrap_err();
+            assert_eq!(err.location.as_ref().map(|l| l.line), Some(42), "{err}");
+            assert!(err.message.contains(&format!("\"{repeat}\" already defined at line {line}")), "{err}");
+        }
+        let keys: String = (0..100).map(|i| format!("  k{i}: {i}\n")).collect();
+        assert!(parse(&format!("services:\n{keys}"), &file()).is_ok());
     }
 
     #[test]

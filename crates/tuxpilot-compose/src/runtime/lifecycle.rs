@@ -47,15 +47,16 @@ impl ComposeRuntime {
             let start = Instant::now();
             self.emit("Network", &n.name, "Removing", None, None);
             // A removed container's endpoint can outlive it for a moment ("has active
-            // endpoints"): try again briefly before giving up on the network.
-            let mut tries = 0;
+            // endpoints"): try again, soon at first (it is usually gone within tens of
+            // milliseconds), for about 3 s in all before giving up on the network.
+            let mut tries: u32 = 0;
             loop {
                 match self.engine.remove_network(&n.id).await {
                     Ok(()) => self.emit("Network", &n.name, "Removed", now_ms(start), None),
                     Err(e) if e.is_not_found() => {}
                     Err(_) if tries < 10 => {
+                        tokio::time::sleep(Duration::from_millis((20u64 << tries).min(500))).await;
                         tries += 1;
-                        tokio::time::sleep(Duration::from_millis(200)).await;
                         continue;
                     }
                     Err(e) => self.emit("Network", &n.name, "Error", now_ms(start), Some(format!("not removed: {e}"))),
