@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `tuxpilot compose` against `docker compose` v2 (when the plugin is installed), Debian's
-# docker-compose 1.29 and a floor of raw parallel
-# create+start calls, on a generated 30-service project (dependency depth 3, processes that
-# ignore SIGTERM), all in one run. Prints a Markdown table of medians.
+# docker-compose 1.29 and floors of raw parallel engine calls (create+start for up, stop with
+# the 10 s timeout + remove for down), on a generated 30-service project (dependency depth 3,
+# processes that ignore SIGTERM), all in one run. Prints a Markdown table of medians.
 #
 #   scripts/bench-compose-up.sh [RUNS=3]
 set -euo pipefail
@@ -35,7 +35,10 @@ declare -A r
 have_v2=0
 docker compose version >/dev/null 2>&1 && have_v2=1
 for _ in $(seq "$runs"); do
-  r[floor]+="$("$floor" 30 "$image") "
+  # The floors: 30 create+start calls at once, then 30 stop (10 s, as down's default) + remove.
+  read -r floor_up floor_down <<<"$("$floor" 30 "$image" 10)"
+  r[floor]+="$floor_up "
+  r[floor_down]+="$floor_down "
   r[tp_up]+="$(ms "$tp" compose -p benchtp --progress quiet up -d) "
   r[tp_noop]+="$(ms "$tp" compose -p benchtp --progress quiet up -d) "
   r[tp_ps]+="$(ms "$tp" compose -p benchtp ps) "
@@ -60,7 +63,9 @@ f=$(med floor)
 for op in up noop ps down; do
   a=$(med "tp_$op"); b=$(med "dc_$op")
   fl="-"; ratio_f="-"
-  if [[ $op == up ]]; then fl=$f; ratio_f=$(awk -v a="$a" -v f="$f" 'BEGIN{printf "%.2f", a/f}'); fi
+  if [[ $op == up ]]; then fl=$f; fi
+  if [[ $op == down ]]; then fl=$(med floor_down); fi
+  if [[ $fl != - ]]; then ratio_f=$(awk -v a="$a" -v f="$fl" 'BEGIN{printf "%.2f", a/f}'); fi
   v2_cols=""
   if ((have_v2)); then
     c=$(med "v2_$op")

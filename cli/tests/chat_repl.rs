@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, pty, unique_name};
+use tuxpilot_tests::{
+    Cleanup, OnTerminal, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, on_a_terminal, unique_name,
+};
 
 #[tokio::test]
 async fn the_repl_edits_lines_follows_up_confirms_and_keeps_history() {
@@ -31,28 +33,13 @@ async fn the_repl_edits_lines_follows_up_confirms_and_keeps_history() {
     let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
     let state = tempfile::tempdir().unwrap();
 
-    let (mut master, slave) = pty(160, 50);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
-        .env("TUXPILOT_CONFIG", "/dev/null")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
+    cmd.env("TUXPILOT_CONFIG", "/dev/null")
         .env("XDG_STATE_HOME", state.path())
         .env("TERM", "xterm")
         .env("NO_COLOR", "1")
-        .args(["chat"])
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave))
-        .spawn()
-        .unwrap();
-    let mut reader = master.try_clone().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+        .args(["chat"]);
+    let OnTerminal { mut child, mut master, output: rx } = on_a_terminal(cmd, 160, 50);
     let mut seen = String::new();
     // Waits for `what` to appear after everything waited for so far.
     let mut from = 0usize;

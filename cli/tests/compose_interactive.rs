@@ -3,11 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, docker_cli, engine, pty, unique_name};
+use tuxpilot_tests::{Cleanup, OnTerminal, TEST_IMAGE, docker_cli, engine, on_a_terminal, unique_name};
 
 /// A project with one long-running service publishing a free host port.
 fn project(name: &str, port: u16) -> tempfile::TempDir {
@@ -41,25 +41,10 @@ fn piped(dir: &std::path::Path, args: &[&str], input: &str) -> (i32, String) {
 
 /// Drives `args` on a pseudo-terminal: waits for each `(expect, then send)` in turn and returns
 /// the exit code and everything the terminal showed.
-fn on_a_terminal(dir: &std::path::Path, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
-    let (mut master, slave) = pty(100, 30);
-    let mut child = tuxpilot(dir)
-        .args(args)
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave))
-        .spawn()
-        .unwrap();
-    let mut reader = master.try_clone().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+fn drive_terminal(dir: &std::path::Path, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = tuxpilot(dir);
+    cmd.args(args);
+    let OnTerminal { mut child, mut master, output: rx } = on_a_terminal(cmd, 100, 30);
     let mut seen = String::new();
     for (expect, send) in script {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -137,14 +122,14 @@ async fn exec_and_run_take_stdin_and_a_terminal_as_docker_compose_does() {
 
     // On a terminal: a TTY inside (the shell sees one, and the terminal's size), keys typed
     // reach it, and the exit code comes back.
-    let (code, seen) = on_a_terminal(
+    let (code, seen) = drive_terminal(
         dir.path(),
         &["compose", "exec", "web", "sh"],
         // `stty size` answers the terminal's rows and columns.
         &[("#", "[ -t 0 ] && echo tty-$((6*7)); stty size\r"), ("tty-42", ""), ("30 100", "exit 3\r")],
     );
     assert_eq!(code, 3, "{seen}");
-    let (code, seen) = on_a_terminal(
+    let (code, seen) = drive_terminal(
         dir.path(),
         &["compose", "run", "--rm", "web", "sh"],
         &[("#", "[ -t 0 ] && echo run-tty-$((6*7))\r"), ("run-tty-42", "exit 0\r")],

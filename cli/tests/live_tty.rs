@@ -3,12 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tuxpilot_docker::{ContainerSpec, Engine};
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, engine, pty, unique_name};
+use tuxpilot_tests::{Cleanup, OnTerminal, TEST_IMAGE, engine, on_a_terminal, unique_name};
 
 #[tokio::test]
 async fn live_view_draws_sorts_shows_logs_and_quits_on_a_terminal() {
@@ -28,29 +28,13 @@ async fn live_view_draws_sorts_shows_logs_and_quits_on_a_terminal() {
     engine.start_container(&c.id).await.unwrap();
     let started = engine.inspect_container(&c.id).await.unwrap().state.started_at;
 
-    let (mut master, slave) = pty(140, 30);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
-        .env("TUXPILOT_CONFIG", "/dev/null")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
+    cmd.env("TUXPILOT_CONFIG", "/dev/null")
         .env("TERM", "xterm")
         .args(["containers", "monitor", "--real-time", "--interval", "300ms", "--count", "100"])
-        .args(["--filter", &format!("id={}", c.id)])
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave))
-        .spawn()
-        .unwrap();
-
-    // Read the screen on a thread; drive keys from here.
-    let mut reader = master.try_clone().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+        .args(["--filter", &format!("id={}", c.id)]);
+    // The screen is read on a thread; keys are driven from here.
+    let OnTerminal { mut child, mut master, output: rx } = on_a_terminal(cmd, 140, 30);
     // A terminal emulator keeps the screen as a user would see it.
     let (rows, cols) = (std::num::NonZeroU16::new(30).unwrap(), std::num::NonZeroU16::new(140).unwrap());
     let mut term = vt100::Parser::new(rows, cols, 0);

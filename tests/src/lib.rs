@@ -181,6 +181,46 @@ pub fn pty(cols: u16, rows: u16) -> (std::fs::File, std::os::fd::OwnedFd) {
     (std::fs::File::from(master), slave)
 }
 
+/// A process started on a pseudo-terminal by [`on_a_terminal`].
+pub struct OnTerminal {
+    /// The process.
+    pub child: std::process::Child,
+    /// The terminal's master side: what is written here is typed into the process.
+    pub master: std::fs::File,
+    /// What the terminal shows, in chunks as the process writes them; it ends when the
+    /// terminal closes.
+    pub output: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+/// Starts `command` with its stdin, stdout and stderr on a new `cols`×`rows` pseudo-terminal
+/// and reads the terminal on a thread.
+///
+/// # Panics
+/// When the terminal cannot be made or the command cannot start.
+#[allow(clippy::unwrap_used)]
+pub fn on_a_terminal(mut command: std::process::Command, cols: u16, rows: u16) -> OnTerminal {
+    use std::io::Read;
+    use std::process::Stdio;
+    let (master, slave) = pty(cols, rows);
+    let child = command
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .unwrap();
+    let mut reader = master.try_clone().unwrap();
+    let (tx, output) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    OnTerminal { child, master, output }
+}
+
 /// Runs the docker CLI and returns its trimmed stdout (empty when it fails).
 ///
 /// # Panics
