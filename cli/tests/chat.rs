@@ -174,9 +174,13 @@ async fn chat_diagnoses_an_oom_kill_and_a_crash_loop() {
         TEST_IMAGE,
         "sh",
         "-c",
-        "x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done",
+        "until [ -e /tmp/go ]; do sleep 0.05; done; x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done",
     ]);
     assert!(!id.is_empty(), "could not run {oom}");
+    // The memory is taken only once the container runs and the engine watches it: an OOM kill in
+    // the first instant of a start can land before containerd's OOM watch is in place, and the
+    // engine then reports exit 137 without OOMKilled (seen in CI).
+    docker(&["exec", &oom, "touch", "/tmp/go"]);
     let id = docker(&[
         "run",
         "-d",
