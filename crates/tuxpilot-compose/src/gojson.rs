@@ -161,12 +161,54 @@ pub fn service_value(service: &Service) -> Value {
         if let Some(Value::Object(b)) = m.get_mut("blkio_config") {
             go_blkio(b);
         }
+        for key in ["post_start", "post_stop", "pre_start", "pre_stop"] {
+            if let Some(Value::Array(hooks)) = m.get_mut(key) {
+                hooks.iter_mut().for_each(go_hook);
+            }
+        }
+        if let Some(Value::Object(d)) = m.get_mut("develop") {
+            go_develop(d);
+        }
         if let Some(Value::Object(d)) = m.get_mut("deploy") {
             insert_ordered(d, DEPLOY_ORDER, "resources", Value::Object(Map::new()));
             insert_ordered(d, DEPLOY_ORDER, "placement", Value::Object(Map::new()));
         }
     }
     v
+}
+
+/// Keeps the keys of `m` that `order` names, in that order, dropping `false` flags (Go's
+/// `omitempty`) and everything else (`x-` extensions are `json:"-"`).
+fn go_struct(m: &mut Map<String, Value>, order: &[&str]) {
+    let mut entries: Vec<(String, Value)> = std::mem::take(m)
+        .into_iter()
+        .filter(|(k, v)| order.contains(&k.as_str()) && *v != Value::Bool(false))
+        .collect();
+    entries.sort_by_key(|(k, _)| order.iter().position(|o| *o == k));
+    m.extend(entries);
+}
+
+/// compose-go's `ServiceHook`: `command` is written even when unset.
+fn go_hook(hook: &mut Value) {
+    if let Value::Object(h) = hook {
+        go_struct(h, &["command", "image", "user", "privileged", "working_dir", "environment", "per_replica"]);
+        insert_ordered(h, &["command"], "command", Value::Null);
+    }
+}
+
+/// compose-go's `DevelopConfig` and `Trigger`: a rule's `exec` hook is a struct, never omitted.
+fn go_develop(d: &mut Map<String, Value>) {
+    go_struct(d, &["watch"]);
+    let Some(Value::Array(rules)) = d.get_mut("watch") else { return };
+    for rule in rules {
+        let Value::Object(r) = rule else { continue };
+        const TRIGGER: &[&str] = &["path", "action", "target", "exec", "include", "ignore", "initial_sync"];
+        go_struct(r, TRIGGER);
+        insert_ordered(r, TRIGGER, "exec", Value::Object(Map::new()));
+        if let Some(exec) = r.get_mut("exec") {
+            go_hook(exec);
+        }
+    }
 }
 
 /// compose-go 2.0's blkio devices have no JSON tags (`Path`, `Rate`, `Weight`) and rates are

@@ -22,6 +22,7 @@ mod error;
 mod escape;
 pub mod gojson;
 mod hash;
+mod hooks;
 mod interpolate;
 mod loader;
 mod merge;

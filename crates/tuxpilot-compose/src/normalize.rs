@@ -62,6 +62,19 @@ pub fn normalize(
         {
             b.dockerfile = Some("Dockerfile".into());
         }
+        // An empty string is no value, as for compose-go's Go strings: `image: ${UNSET}` is no
+        // image, an empty `dockerfile` the default one. After the defaults above, which fill
+        // only what was not written at all.
+        for f in [&mut service.image, &mut service.container_name, &mut service.platform] {
+            if f.as_deref() == Some("") {
+                *f = None;
+            }
+        }
+        if let Some(b) = &mut service.build
+            && b.dockerfile.as_deref() == Some("")
+        {
+            b.dockerfile = None;
+        }
         if service.networks.is_empty() && service.network_mode.is_none() {
             service.networks.insert("default".into(), None);
         }
@@ -328,6 +341,7 @@ fn compose_go_forms(name: &str, service: &mut Service, merged: &Node, node: Opti
             t.size = None;
         }
     }
+    crate::hooks::shape(name, service).map_err(|(path, msg)| err(path, msg))?;
     // An empty `dns` (`dns: ${UNSET}`) is no dns.
     service.dns.retain(|d| !d.is_empty());
     for f in &mut service.secrets {

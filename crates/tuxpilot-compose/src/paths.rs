@@ -125,6 +125,21 @@ pub fn resolve_service(service: &mut Node, dir: &Path, home: Option<&Path>) {
     {
         resolve_str(file, dir, home);
     }
+    // A watched path is absolute, and a symbolic link is followed (compose-go's
+    // `absSymbolicLink`): the watcher sees the files the link points at.
+    if let Some(Value::Seq(rules)) = service.get_mut("develop").and_then(|d| d.get_mut("watch")).map(|w| &mut w.value) {
+        for rule in rules {
+            if let Some(path) = rule.get_mut("path") {
+                resolve_str(path, dir, home);
+                if let Value::Str(p) = &path.value
+                    && std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+                    && let Ok(target) = std::fs::canonicalize(p)
+                {
+                    path.value = Value::Str(target.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
 }
 
 /// Resolves the paths of a whole document: every service and every secret/config `file`.

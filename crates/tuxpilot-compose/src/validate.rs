@@ -94,6 +94,20 @@ fn consistent(project: &Project, merged: &Node) -> Result<()> {
             )
             .hint("add `image:` or `build:`"));
         }
+        if let (Some(b), Some(platform)) = (&s.build, &s.platform)
+            && !b.platforms.is_empty()
+            && !b.platforms.contains(platform)
+        {
+            return Err(at(
+                merged,
+                ErrorKind::Conflict,
+                p("platform"),
+                format!(
+                    "service.build.platforms MUST include service.platform \"{platform}\": invalid compose project"
+                ),
+            )
+            .hint(format!("add `{platform}` to services.{name}.build.platforms, or change services.{name}.platform")));
+        }
         if let (Some(scale), Some(replicas)) = (s.scale, s.deploy.as_ref().and_then(|d| d.replicas))
             && scale != replicas
         {

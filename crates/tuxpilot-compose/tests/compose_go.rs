@@ -169,6 +169,18 @@ const REFUSED: &[(&str, &str, &str, &str)] = &[
         "services.a.deploy.resources additional properties 'impossible' not allowed",
         "services.a.deploy.resources.impossible",
     ),
+    (
+        "an image interpolated to an empty string, and no build",
+        "services:\n  a:\n    image: ${TUXPILOT_UNSET_IMAGE:-}\n",
+        "service \"a\" has neither an image nor a build context specified",
+        "services.a",
+    ),
+    (
+        "a platform that build.platforms leaves out",
+        "services:\n  a:\n    build: {context: ., platforms: [linux/amd64]}\n    platform: linux/arm64\n",
+        "service.build.platforms MUST include service.platform \"linux/arm64\"",
+        "services.a.platform",
+    ),
 ];
 
 #[test]

@@ -17,6 +17,12 @@ use crate::de;
 
 type Labels = BTreeMap<String, Option<String>>;
 
+/// Whether a string field is left out of the printed project: unset, or empty, as Go's
+/// `omitempty` leaves out compose-go's string fields (`image: ${UNSET}` prints nothing).
+pub(crate) fn none_or_empty(v: &Option<String>) -> bool {
+    v.as_deref().is_none_or(str::is_empty)
+}
+
 /// `external:` — a boolean, or the legacy `{name: …}`.
 fn external<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     match Json::deserialize(d)? {
@@ -38,13 +44,13 @@ pub(crate) fn legacy_external_name(v: &Json) -> Option<String> {
 #[serde(deny_unknown_fields)]
 pub struct IpamPool {
     /// Subnet (CIDR).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub subnet: Option<String>,
     /// Allocation range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub ip_range: Option<String>,
     /// Gateway.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub gateway: Option<String>,
     /// Reserved addresses.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -56,7 +62,7 @@ pub struct IpamPool {
 #[serde(deny_unknown_fields)]
 pub struct Ipam {
     /// Driver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub driver: Option<String>,
     /// Pools.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -71,10 +77,10 @@ pub struct Ipam {
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
     /// Engine-side name (`<project>_<key>` unless set or external).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub name: Option<String>,
     /// Driver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub driver: Option<String>,
     /// Driver options.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
@@ -107,10 +113,10 @@ pub struct NetworkConfig {
 #[serde(deny_unknown_fields)]
 pub struct VolumeConfig {
     /// Engine-side name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub name: Option<String>,
     /// Driver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub driver: Option<String>,
     /// Driver options.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
@@ -128,16 +134,16 @@ pub struct VolumeConfig {
 #[serde(deny_unknown_fields)]
 pub struct FileObjectConfig {
     /// Engine-side name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub name: Option<String>,
     /// File holding the content (made absolute).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub file: Option<String>,
     /// Environment variable holding the content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub environment: Option<String>,
     /// Inline content (configs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub content: Option<String>,
     /// Managed outside the project.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "external")]
@@ -146,13 +152,13 @@ pub struct FileObjectConfig {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
     pub labels: Labels,
     /// Driver (secrets).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub driver: Option<String>,
     /// Driver options.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
     pub driver_opts: Labels,
     /// Template driver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub template_driver: Option<String>,
 }
 

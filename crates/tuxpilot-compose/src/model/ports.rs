@@ -11,25 +11,25 @@ use crate::de::scalar_to_string;
 #[serde(deny_unknown_fields)]
 pub struct PortConfig {
     /// A name for the port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub name: Option<String>,
     /// `ingress` (default) or `host`.
     #[serde(default = "ingress")]
     pub mode: String,
     /// Host address to bind.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub host_ip: Option<String>,
     /// Container port.
     #[serde(deserialize_with = "port_number")]
     pub target: u16,
     /// Host port or range (`"8080"`, `"8080-8081"`); absent means the engine picks one.
-    #[serde(default, deserialize_with = "crate::de::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::de::opt_string", skip_serializing_if = "crate::model::none_or_empty")]
     pub published: Option<String>,
     /// `tcp` (default), `udp`, `sctp`.
     #[serde(default = "tcp")]
     pub protocol: String,
     /// Application protocol (`http`, `grpc`…), informative.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub app_protocol: Option<String>,
 }
 

@@ -24,13 +24,13 @@ fn is_false(b: &Option<bool>) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct BuildConfig {
     /// Build context (made absolute when loading).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub context: Option<String>,
     /// Dockerfile, relative to the context (default `Dockerfile`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub dockerfile: Option<String>,
     /// Inline Dockerfile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub dockerfile_inline: Option<String>,
     /// Build arguments.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
@@ -57,13 +57,13 @@ pub struct BuildConfig {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
     pub additional_contexts: Labels,
     /// Network for RUN steps.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub network: Option<String>,
     /// Always pull base images.
     #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub pull: Option<bool>,
     /// Target stage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub target: Option<String>,
     /// /dev/shm size during build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,7 +72,7 @@ pub struct BuildConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "extra_hosts")]
     pub extra_hosts: Vec<String>,
     /// Isolation technology.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub isolation: Option<String>,
     /// Privileged build.
     #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
@@ -93,10 +93,10 @@ pub struct BuildConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entitlements: Vec<String>,
     /// Provenance attestation (`true`, `false` or buildx's `mode=max`…; a string, as compose-go types it).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
     pub provenance: Option<String>,
     /// SBOM attestation (a string, as compose-go types it).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
     pub sbom: Option<String>,
 }
 
@@ -132,13 +132,13 @@ pub struct FileRef {
     /// The top-level secret/config name.
     pub source: String,
     /// Where it appears in the container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub target: Option<String>,
     /// Owner uid.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
     pub uid: Option<String>,
     /// Owner gid.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
     pub gid: Option<String>,
     /// File mode (octal when written with a leading 0).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "file_mode")]
@@ -283,16 +283,16 @@ pub struct ServiceNetwork {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     /// Fixed IPv4 address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub ipv4_address: Option<String>,
     /// Fixed IPv6 address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub ipv6_address: Option<String>,
     /// Link-local addresses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub link_local_ips: Vec<String>,
     /// MAC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub mac_address: Option<String>,
     /// Driver options.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -304,7 +304,7 @@ pub struct ServiceNetwork {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
     pub gw_priority: Option<i64>,
     /// Interface name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub interface_name: Option<String>,
 }
 
@@ -366,7 +366,7 @@ fn health_test<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 #[serde(deny_unknown_fields)]
 pub struct Logging {
     /// Driver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub driver: Option<String>,
     /// Driver options.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
@@ -424,7 +424,7 @@ pub struct Device {
     /// Container path.
     pub target: String,
     /// cgroup permissions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub permissions: Option<String>,
 }
 
@@ -473,7 +473,7 @@ pub struct EnvFile {
     #[serde(default = "yes", deserialize_with = "bool_default_true")]
     pub required: bool,
     /// `raw` to take values without interpolation or quote handling.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub format: Option<String>,
 }
 
@@ -530,7 +530,7 @@ pub struct Resources {
 #[serde(deny_unknown_fields)]
 pub struct RestartPolicy {
     /// `none`, `on-failure`, `any`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub condition: Option<String>,
     /// Wait between restarts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -554,7 +554,7 @@ pub struct UpdateConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<GoDuration>,
     /// `continue`, `rollback`, `pause`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub failure_action: Option<String>,
     /// Watch time after each update.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -563,7 +563,7 @@ pub struct UpdateConfig {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_f64")]
     pub max_failure_ratio: Option<f64>,
     /// `stop-first` or `start-first`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub order: Option<String>,
 }
 
@@ -587,7 +587,7 @@ pub struct Placement {
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
     /// `replicated` or `global`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub mode: Option<String>,
     /// Replicas.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
@@ -611,7 +611,7 @@ pub struct Deploy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<Placement>,
     /// `vip` or `dnsrr`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub endpoint_mode: Option<String>,
 }
 
@@ -641,10 +641,10 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cap_drop: Vec<String>,
     /// cgroup namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub cgroup: Option<String>,
     /// Parent cgroup.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub cgroup_parent: Option<String>,
     /// Command.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::command")]
@@ -653,7 +653,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "file_refs")]
     pub configs: Vec<FileRef>,
     /// Container name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub container_name: Option<String>,
     /// CPU count (Windows).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
@@ -680,7 +680,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
     pub cpu_shares: Option<i64>,
     /// cpuset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub cpuset: Option<String>,
     /// Credential spec (Windows), passed through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -710,7 +710,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "de::string_or_list")]
     pub dns_search: Vec<String>,
     /// Domain name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub domainname: Option<String>,
     /// Entrypoint.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::command")]
@@ -740,19 +740,19 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
     /// Hostname.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub hostname: Option<String>,
     /// Image.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
     pub image: Option<String>,
     /// Run an init (`false` is kept, as compose-go keeps it).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_bool")]
     pub init: Option<bool>,
     /// IPC namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub ipc: Option<String>,
     /// Isolation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub isolation: Option<String>,
     /// Labels.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "de::list_or_map")]
@@ -767,7 +767,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<Logging>,
     /// MAC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub mac_address: Option<String>,
     /// Memory limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -785,7 +785,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Json>,
     /// Network mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub network_mode: Option<String>,
     /// Networks (`None` value = default settings).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "networks")]
@@ -797,13 +797,13 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
     pub oom_score_adj: Option<i64>,
     /// PID namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub pid: Option<String>,
     /// PID limit.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
     pub pids_limit: Option<i64>,
     /// Platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub platform: Option<String>,
     /// Ports.
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "super::ports::ports")]
@@ -827,16 +827,16 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<Json>,
     /// `always`, `never`, `missing`, `build`, `daily`, `weekly`, `every_<duration>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub pull_policy: Option<String>,
     /// Read-only root filesystem.
     #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub read_only: Option<bool>,
     /// `no`, `always`, `on-failure[:N]`, `unless-stopped`.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
     pub restart: Option<String>,
     /// Runtime.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub runtime: Option<String>,
     /// Replicas (`deploy.replicas` also sets it).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_i64")]
@@ -857,7 +857,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_grace_period: Option<GoDuration>,
     /// Stop signal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub stop_signal: Option<String>,
     /// Storage options.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -878,16 +878,16 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "is_false", deserialize_with = "de::flag")]
     pub use_api_socket: Option<bool>,
     /// User.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
     pub user: Option<String>,
     /// User namespace mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub userns_mode: Option<String>,
     /// UTS namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub uts: Option<String>,
     /// Volume driver.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub volume_driver: Option<String>,
     /// Mounts.
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "super::volumes::volumes")]
@@ -896,7 +896,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes_from: Vec<String>,
     /// Working directory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub working_dir: Option<String>,
     /// `x-*` keys of the service.
     #[serde(flatten, skip_deserializing, skip_serializing_if = "BTreeMap::is_empty")]

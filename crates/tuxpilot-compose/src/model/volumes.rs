@@ -11,13 +11,13 @@ use crate::de::scalar_to_string;
 #[serde(deny_unknown_fields)]
 pub struct BindOptions {
     /// Propagation mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub propagation: Option<String>,
     /// Create the host path if missing.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::de::opt_bool")]
     pub create_host_path: Option<bool>,
     /// SELinux relabel (`z` or `Z`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub selinux: Option<String>,
 }
 
@@ -29,7 +29,7 @@ pub struct VolumeOptions {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::de::opt_bool")]
     pub nocopy: Option<bool>,
     /// Mount a sub-path of the volume.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub subpath: Option<String>,
 }
 
@@ -53,7 +53,7 @@ pub struct ServiceVolume {
     #[serde(rename = "type")]
     pub kind: String,
     /// Volume name or host path; absent for anonymous volumes and tmpfs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub source: Option<String>,
     /// Path in the container.
     pub target: String,
@@ -61,7 +61,7 @@ pub struct ServiceVolume {
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::de::opt_bool")]
     pub read_only: Option<bool>,
     /// macOS consistency hint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub consistency: Option<String>,
     /// Bind options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,7 +82,7 @@ pub struct ServiceVolume {
 #[serde(deny_unknown_fields)]
 pub struct ImageMountOptions {
     /// Mount only this path of the image.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub subpath: Option<String>,
 }
 
