@@ -522,6 +522,9 @@ fn plain_number(t: &str) -> Option<Value> {
 pub fn parse(text: &str, file: &Arc<Path>) -> Result<Vec<Node>, Error> {
     let mut options = serde_saphyr::granit_parser::Options::default();
     options.emit_comments = false;
+    // A block scalar on the file's last line, with no line break after it, ends without one, as
+    // go-yaml (libyaml's reading) and so compose-go read it.
+    options.block_scalar_eof_without_line_feed = true;
     let mut events: Events<'_> = Parser::new_from_str_with_options(text, options);
     let mut b = Builder { file, anchors: HashMap::new(), alias_nodes: 0, path: Vec::new() };
     let mut docs = Vec::new();

@@ -65,7 +65,7 @@ pub fn normalize(
         // An empty string is no value, as for compose-go's Go strings: `image: ${UNSET}` is no
         // image, an empty `dockerfile` the default one. After the defaults above, which fill
         // only what was not written at all.
-        for f in [&mut service.image, &mut service.container_name, &mut service.platform] {
+        for f in [&mut service.image, &mut service.container_name, &mut service.platform, &mut service.restart] {
             if f.as_deref() == Some("") {
                 *f = None;
             }

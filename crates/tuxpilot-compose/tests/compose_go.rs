@@ -340,3 +340,19 @@ fn the_current_spec_is_accepted_and_typed_as_compose_go_types_it() {
     assert_eq!(v["services"]["ssh"]["build"]["ssh"], serde_json::json!(["default", "key1=/keys/id"]));
     assert_eq!(v["services"]["model"]["provider"]["type"], "model");
 }
+
+/// What go-yaml and Go's `omitempty` make of a file: a block scalar on the last line of a file
+/// that has no final line break ends without one; empty strings are no value (`restart: ""`
+/// is no restart policy, an interpolated empty `container_name` no name).
+#[test]
+fn empty_values_and_a_last_block_scalar_read_as_compose_go_reads_them() {
+    let (dir, v) = config_json(
+        "services:\n  a:\n    image: x\n    restart: \"\"\n    container_name: ${TUXPILOT_UNSET_NAME:-}\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM busybox\n        RUN ls /",
+    );
+    let a = &v["services"]["a"];
+    assert_eq!(a["build"]["dockerfile_inline"], "FROM busybox\nRUN ls /", "{a}");
+    assert!(a.get("restart").is_none() && a.get("container_name").is_none(), "{a}");
+    if let Some(ok) = v2_accepts(dir.path()) {
+        assert!(ok, "docker compose v2 refuses it");
+    }
+}
