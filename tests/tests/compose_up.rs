@@ -482,3 +482,39 @@ async fn file_secrets_and_configs_are_mounted_read_only() {
     assert_ne!(out.exit_code, 0, "secrets are read-only");
     rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
 }
+
+/// Secrets and configs from `content:` and `environment:` are written into the container
+/// before it starts, with compose's targets, modes and owners; an unset variable fails the
+/// start in compose's words.
+#[tokio::test]
+async fn content_and_environment_secrets_are_written_into_the_container() {
+    let Some(engine) = engine().await else { return };
+    let yaml = "services:\n  app:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n    secrets: [token, {source: inline, target: pw, mode: 0400, uid: '1000', gid: '100'}]\n    configs: [{source: conf, target: /etc/app/app.conf}]\nsecrets:\n  token: {environment: APP_TOKEN}\n  inline: {content: \"p@ss $${NOT_A_VAR}\"}\nconfigs:\n  conf: {content: \"level=${LEVEL:-info}\"}\n";
+    let p = Project::new("envsecret", yaml);
+    let rt = p.runtime(&engine, &[("APP_TOKEN", "t0k3n"), ("LEVEL", "debug")]);
+    rt.up(&UpOptions::default()).await.unwrap();
+    let script = "cat /run/secrets/token; echo; cat /run/secrets/pw; echo; cat /etc/app/app.conf; echo; \
+                  stat -c '%a %u %g' /run/secrets/token /run/secrets/pw /etc/app/app.conf";
+    let out = rt
+        .exec(
+            "app",
+            1,
+            tuxpilot_docker::ExecSpec { command: vec!["sh".into(), "-c".into(), script.into()], ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let stdout: String = out
+        .output
+        .iter()
+        .filter(|c| c.stream == tuxpilot_docker::LogStream::Stdout)
+        .map(|c| c.message.clone())
+        .collect();
+    assert_eq!(stdout, "t0k3n\np@ss ${NOT_A_VAR}\nlevel=debug\n444 0 0\n400 1000 100\n444 0 0\n");
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+
+    // Without the variable, the start fails and says which one.
+    let rt = p.runtime(&engine, &[("LEVEL", "debug")]);
+    let err = rt.up(&UpOptions::default()).await.unwrap_err().to_string();
+    assert!(err.contains("environment variable \"APP_TOKEN\" required by secret \"token\" is not set"), "{err}");
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}

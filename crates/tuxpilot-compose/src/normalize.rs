@@ -105,6 +105,9 @@ pub fn normalize(
     for (k, c) in project.configs.iter_mut() {
         named(k, &mut c.name, c.external);
     }
+    for item in project.secrets.values_mut().chain(project.configs.values_mut()) {
+        item.environment_value = item.environment.as_ref().and_then(|var| env.get(var)).cloned();
+    }
     for (name, s) in &project.services {
         for dep in s.depends_on.keys() {
             if project.disabled_services.contains_key(dep) && !s.depends_on[dep].required {

@@ -68,6 +68,9 @@ pub trait Engine: Send + Sync {
     async fn update_container(&self, id: &str, update: ResourceUpdate) -> Result<()>;
     /// Renames a container.
     async fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
+    /// Extracts a tar archive into the container's filesystem at `path` (`docker cp`, the API's
+    /// `PUT /containers/{id}/archive`); with `copy_uid_gid`, the archive's owners are kept.
+    async fn upload_archive(&self, id: &str, path: &str, tar: Bytes, copy_uid_gid: bool) -> Result<()>;
     /// Runs a command in a running container and returns its exit code and output.
     async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput>;
     /// Starts a command in a running container attached to its stdin (`docker exec -i`, with

@@ -160,6 +160,10 @@ pub struct FileObjectConfig {
     /// Template driver.
     #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub template_driver: Option<String>,
+    /// The value of `environment`'s variable when the project was loaded: what `up` writes into
+    /// the containers (not printed, not hashed).
+    #[serde(skip)]
+    pub environment_value: Option<String>,
 }
 
 /// A loaded, normalized Compose project.

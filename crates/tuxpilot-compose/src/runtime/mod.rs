@@ -2,6 +2,7 @@
 //! plan as a DAG in which each service waits only for its own dependencies.
 
 mod context;
+mod files;
 mod images;
 mod lifecycle;
 mod observe;

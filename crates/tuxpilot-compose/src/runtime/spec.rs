@@ -175,20 +175,15 @@ pub fn container_spec(
         .collect();
 
     // File-based secrets and configs are bind-mounted read-only, as compose does without Swarm:
-    // secrets under /run/secrets/, configs at their target (default /<name>).
+    // secrets under /run/secrets/, configs at their target (default /<name>). The others are
+    // written in before each start (files.rs).
     let mut mounts: Vec<MountSpec> = mounts;
     for (refs, defs, secret) in
         [(&service.secrets, &project.secrets, true), (&service.configs, &project.configs, false)]
     {
         for r in refs {
             let Some(file) = defs.get(&r.source).and_then(|d| d.file.clone()) else { continue };
-            let target = match (&r.target, secret) {
-                (Some(t), true) if t.starts_with('/') => t.clone(),
-                (Some(t), true) => format!("/run/secrets/{t}"),
-                (None, true) => format!("/run/secrets/{}", r.source),
-                (Some(t), false) => t.clone(),
-                (None, false) => format!("/{}", r.source),
-            };
+            let target = super::files::target(r, secret);
             mounts.push(MountSpec {
                 kind: MountKind::Bind,
                 source: Some(file),

@@ -375,6 +375,16 @@ impl ComposeRuntime {
         self.emit("Container", name, "Starting", None, None);
         // Only starts that publish ports need to wait for each other.
         let publishes = self.project.services.get(service).is_some_and(|s| !s.ports.is_empty());
+        // Secrets and configs from `content:` or `environment:` go in before each start.
+        if let Err(message) = self.inject_files(service, id).await {
+            self.emit("Container", name, "Error", now_ms(start), Some(message.clone()));
+            return Err(RunError::ServiceFailed {
+                service: service.into(),
+                container: name.into(),
+                message,
+                logs: Vec::new(),
+            });
+        }
         let r = if publishes {
             let _guard = self.start_lock.lock().await;
             self.engine.start_container(id).await
@@ -392,6 +402,20 @@ impl ComposeRuntime {
         }
         self.emit("Container", name, "Started", now_ms(start), None);
         Ok(())
+    }
+
+    /// Writes the service's `content:`/`environment:` secrets and configs into container `id`.
+    async fn inject_files(&self, service: &str, id: &str) -> Result<(), String> {
+        let Some(s) = self.project.services.get(service) else { return Ok(()) };
+        let files = super::files::files_for(&self.project, service, s)?;
+        if files.is_empty() {
+            return Ok(());
+        }
+        let tar = super::files::tar(&files).map_err(|e| format!("cannot write the secrets of {service}: {e}"))?;
+        let keep_owner = files.iter().any(|f| f.owner.is_some());
+        self.engine.upload_archive(id, "/", tar.into(), keep_owner).await.map_err(|e| {
+            format!("cannot write the secrets and configs of service \"{service}\" into its container: {e}")
+        })
     }
 
     /// The create spec of replica `number` of `service`, with the runtime's extra labels.

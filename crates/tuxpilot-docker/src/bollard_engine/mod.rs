@@ -549,6 +549,18 @@ impl Engine for BollardEngine {
             .map_err(|e| self.map_err(e, &Ctx::new("rename container", ResourceKind::Container, id)))
     }
 
+    async fn upload_archive(&self, id: &str, path: &str, tar: Bytes, copy_uid_gid: bool) -> Result<()> {
+        let opts = qp::UploadToContainerOptions {
+            path: path.to_string(),
+            copy_uidgid: copy_uid_gid.then(|| "true".to_string()),
+            ..Default::default()
+        };
+        self.docker
+            .upload_to_container(id, Some(opts), bollard::body_full(tar))
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("copy files into container", ResourceKind::Container, id)))
+    }
+
     async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput> {
         use bollard::exec::StartExecResults;
         let ctx = Ctx::new("exec", ResourceKind::Container, id);
