@@ -518,3 +518,38 @@ async fn content_and_environment_secrets_are_written_into_the_container() {
     assert!(err.contains("environment variable \"APP_TOKEN\" required by secret \"token\" is not set"), "{err}");
     rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
 }
+
+/// `depends_on: {db: {restart: true}}`: when `up` recreates db, web is stopped first and
+/// started again after it (same container); a dependent without `restart: true` keeps running.
+/// `restart db` takes web along.
+#[tokio::test]
+async fn dependents_with_restart_true_restart_when_their_dependency_is_recreated() {
+    let Some(engine) = engine().await else { return };
+    let yaml = "services:\n  db:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n    environment: {MODE: \"${MODE:-one}\"}\n  web:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n    depends_on: {db: {condition: service_started, restart: true}}\n  worker:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n    depends_on: [db]\n";
+    let p = Project::new("deprestart", yaml);
+    p.runtime(&engine, &[]).up(&UpOptions::default()).await.unwrap();
+    let state = |c: Vec<ContainerSummary>| -> BTreeMap<String, String> {
+        c.into_iter().map(|c| (c.labels[labels::SERVICE].clone(), c.id)).collect()
+    };
+    let before = state(p.containers(&engine).await);
+    let started = |id: String| {
+        let engine = engine.clone();
+        async move { engine.inspect_container(&id).await.unwrap().state.started_at.unwrap() }
+    };
+    let (web0, worker0) = (started(before["web"].clone()).await, started(before["worker"].clone()).await);
+
+    let rt = p.runtime(&engine, &[("MODE", "two")]);
+    let plan = rt.up(&UpOptions::default()).await.unwrap();
+    assert_eq!(plan.dependents_stopped.len(), 1, "{plan:?}");
+    let after = state(p.containers(&engine).await);
+    assert_ne!(after["db"], before["db"], "db is recreated");
+    assert_eq!((&after["web"], &after["worker"]), (&before["web"], &before["worker"]), "dependents are not recreated");
+    assert!(started(after["web"].clone()).await > web0, "web was restarted");
+    assert_eq!(started(after["worker"].clone()).await, worker0, "worker kept running");
+    let web_running = engine.inspect_container(&after["web"]).await.unwrap().state.running;
+    assert!(web_running, "web runs again");
+
+    assert_eq!(rt.with_restart_dependents(&["db".into()]), ["db", "web"]);
+    assert_eq!(rt.with_restart_dependents(&["worker".into()]), ["worker"]);
+    rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}

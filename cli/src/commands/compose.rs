@@ -284,8 +284,9 @@ pub async fn run(
             Ok(runtime.stop(services, timeout.map(Duration::from_secs)).await?)
         }
         ComposeCommand::Restart { timeout, services } => {
-            runtime.stop(services, timeout.map(Duration::from_secs)).await?;
-            Ok(runtime.start_services(services).await?)
+            let services = runtime.with_restart_dependents(services);
+            runtime.stop(&services, timeout.map(Duration::from_secs)).await?;
+            Ok(runtime.start_services(&services).await?)
         }
         ComposeCommand::Rm { force, stop, services } => {
             if *stop {

@@ -103,6 +103,32 @@ impl ComposeRuntime {
         Ok(())
     }
 
+    /// What `restart SERVICES` restarts: the services and, as compose, every service that
+    /// depends on one of them with `restart: true` (transitively). No services means all.
+    pub fn with_restart_dependents(&self, services: &[String]) -> Vec<String> {
+        if services.is_empty() {
+            return Vec::new();
+        }
+        let mut set: std::collections::BTreeSet<String> = services.iter().cloned().collect();
+        loop {
+            let more: Vec<String> = self
+                .project
+                .services
+                .iter()
+                .filter(|(name, s)| {
+                    !set.contains(*name)
+                        && s.depends_on.iter().any(|(d, dep)| dep.restart == Some(true) && set.contains(d))
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            set.extend(more);
+        }
+        set.into_iter().collect()
+    }
+
     /// Starts the project's existing containers (of `services`, or all), dependencies first.
     pub async fn start_services(&self, services: &[String]) -> Result<(), RunError> {
         let wanted = self.selection(services, true)?;

@@ -80,6 +80,16 @@ pub enum Action {
         /// Its name.
         name: String,
     },
+    /// Stop a container, to be started again later in the plan (a dependent whose
+    /// `depends_on.<dependency>.restart` is true, while the dependency is recreated).
+    Stop {
+        /// Service.
+        service: String,
+        /// Container id.
+        id: String,
+        /// Its name.
+        name: String,
+    },
     /// Stop and remove a container (scale down, orphan).
     Remove {
         /// Service.
@@ -111,6 +121,9 @@ pub struct Plan {
     pub resources: Vec<Action>,
     /// Per service, its actions (in order).
     pub services: BTreeMap<String, Vec<Action>>,
+    /// Containers stopped before any service's actions: dependents (with `restart: true`) of a
+    /// service being recreated; their service's actions start them again.
+    pub dependents_stopped: Vec<Action>,
     /// Orphans removed (with `remove_orphans`).
     pub orphans: Vec<Action>,
     /// Orphans left alone, by name (for the warning).
@@ -120,7 +133,10 @@ pub struct Plan {
 impl Plan {
     /// True when nothing would change.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty() && self.services.values().all(Vec::is_empty) && self.orphans.is_empty()
+        self.resources.is_empty()
+            && self.services.values().all(Vec::is_empty)
+            && self.orphans.is_empty()
+            && self.dependents_stopped.is_empty()
     }
 }
 
@@ -227,6 +243,8 @@ pub fn plan_up(
         plan.services.insert(name.clone(), actions);
     }
 
+    restart_dependents(project, observed, &mut plan);
+
     let known: BTreeSet<&String> = project.services.keys().chain(project.disabled_services.keys()).collect();
     for c in &observed.containers {
         if !known.contains(&c.service) {
@@ -242,6 +260,40 @@ pub fn plan_up(
         }
     }
     plan
+}
+
+/// As compose: the running containers of a service that depends on a recreated one with
+/// `restart: true` are stopped first and started again after it (unless they are themselves
+/// recreated or removed).
+fn restart_dependents(project: &Project, observed: &Observed, plan: &mut Plan) {
+    let recreated: BTreeSet<String> = plan
+        .services
+        .iter()
+        .filter(|(_, actions)| actions.iter().any(|a| matches!(a, Action::Recreate { .. })))
+        .map(|(s, _)| s.clone())
+        .collect();
+    if recreated.is_empty() {
+        return;
+    }
+    let mut stops = Vec::new();
+    for (name, actions) in plan.services.iter_mut() {
+        let Some(service) = project.services.get(name) else { continue };
+        if !service.depends_on.iter().any(|(d, dep)| dep.restart == Some(true) && recreated.contains(d)) {
+            continue;
+        }
+        let touched: BTreeSet<String> = actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Recreate { id, .. } | Action::Remove { id, .. } | Action::Start { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        for c in observed.containers.iter().filter(|c| &c.service == name && c.running && !touched.contains(&c.id)) {
+            stops.push(Action::Stop { service: name.clone(), id: c.id.clone(), name: c.name.clone() });
+            actions.push(Action::Start { service: name.clone(), id: c.id.clone(), name: c.name.clone() });
+        }
+    }
+    plan.dependents_stopped = stops;
 }
 
 #[cfg(test)]
@@ -312,6 +364,41 @@ mod tests {
         let plan =
             plan_up(&p, &all(&p), &hashes(), &observed, &PlanOptions { no_recreate: true, ..Default::default() });
         assert!(plan.services["web"].is_empty());
+    }
+
+    #[test]
+    fn a_recreated_dependency_stops_and_restarts_dependents_that_ask_for_it() {
+        let mut p = project();
+        let dep = |restart: bool| crate::model::Dependency {
+            condition: "service_started".into(),
+            restart: restart.then_some(true),
+            required: true,
+        };
+        p.services.get_mut("web").unwrap().depends_on.insert("db".into(), dep(true));
+        let mut worker = p.services["web"].clone();
+        worker.depends_on.insert("db".into(), dep(false));
+        p.services.insert("worker".into(), worker);
+        let mut hashes = hashes();
+        hashes.insert("worker".into(), "h1".into());
+        let observed = Observed {
+            containers: vec![c("web", 1, "h1", true), c("db", 1, "old", true), c("worker", 1, "h1", true)],
+            networks: ["shop_default".to_string()].into(),
+            volumes: BTreeSet::new(),
+        };
+        let plan = plan_up(&p, &all(&p), &hashes, &observed, &PlanOptions::default());
+        let web = c("web", 1, "h1", true);
+        assert_eq!(
+            plan.dependents_stopped,
+            vec![Action::Stop { service: "web".into(), id: web.id.clone(), name: web.name.clone() }]
+        );
+        assert_eq!(plan.services["web"], vec![Action::Start { service: "web".into(), id: web.id, name: web.name }]);
+        assert!(plan.services["worker"].is_empty(), "without restart: true, a dependent is left running");
+        // Nothing recreated: nothing restarted.
+        let observed = Observed {
+            containers: vec![c("web", 1, "h1", true), c("db", 1, "h2", true), c("worker", 1, "h1", true)],
+            ..observed
+        };
+        assert!(plan_up(&p, &all(&p), &hashes, &observed, &PlanOptions::default()).is_empty());
     }
 
     #[test]

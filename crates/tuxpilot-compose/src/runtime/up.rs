@@ -54,6 +54,15 @@ impl ComposeRuntime {
         for a in &plan.orphans {
             self.run_action(a.clone(), options).await?;
         }
+        // Dependents that restart with a recreated dependency stop before it is replaced.
+        let mut stops = tokio::task::JoinSet::new();
+        for a in plan.dependents_stopped.clone() {
+            let (this, options) = (self.clone(), options.clone());
+            stops.spawn(async move { this.run_action(a, &options).await });
+        }
+        while let Some(r) = stops.join_next().await {
+            r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}")))??;
+        }
 
         // One task per service, each waiting only for its own dependencies.
         let selected: BTreeSet<String> = plan.services.keys().cloned().collect();
@@ -522,6 +531,13 @@ impl ComposeRuntime {
             Action::Start { .. } if options.no_start => Ok(()),
             Action::Start { service, id, name } => self.start(&service, &id, &name).await,
             Action::Remove { id, name, .. } => self.remove(&id, &name, options.stop_timeout).await,
+            Action::Stop { id, name, .. } => {
+                let start = Instant::now();
+                self.emit("Container", &name, "Stopping", None, None);
+                self.engine.stop_container(&id, options.stop_timeout).await?;
+                self.emit("Container", &name, "Stopped", now_ms(start), None);
+                Ok(())
+            }
             Action::CreateNetwork { .. } | Action::CreateVolume { .. } => self.create_resource(a).await,
         }
     }
