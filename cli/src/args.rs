@@ -307,6 +307,9 @@ pub struct ComposeUpArgs {
     /// Never recreate existing containers.
     #[arg(long)]
     pub no_recreate: bool,
+    /// Recreate anonymous volumes instead of keeping those of the containers replaced.
+    #[arg(short = 'V', long, conflicts_with = "no_recreate")]
+    pub renew_anon_volumes: bool,
     /// Remove containers of services not in the file.
     #[arg(long)]
     pub remove_orphans: bool,

@@ -553,3 +553,55 @@ async fn dependents_with_restart_true_restart_when_their_dependency_is_recreated
     assert_eq!(rt.with_restart_dependents(&["worker".into()]), ["worker"]);
     rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
 }
+
+/// A recreated container keeps its predecessor's anonymous volume (`volumes: [/data]`), as
+/// compose's does; `renew_anon_volumes` (`up -V`) gives it a new, empty one.
+#[tokio::test]
+async fn a_recreated_container_keeps_its_anonymous_volume_unless_renewed() {
+    let Some(engine) = engine().await else { return };
+    let yaml = "services:\n  app:\n    image: IMAGE\n    command: [sleep, '3600']\n    stop_grace_period: 1s\n    environment: {MODE: \"${MODE:-one}\"}\n    volumes: [/data]\n";
+    let p = Project::new("anonvol", yaml);
+    let cleanup = Cleanup::new();
+    let run = |env: &'static [(&'static str, &'static str)], renew: bool| {
+        let rt = p.runtime(&engine, env);
+        async move {
+            rt.up(&UpOptions { renew_anon_volumes: renew, ..Default::default() }).await.unwrap();
+            rt
+        }
+    };
+    let exec = |rt: &ComposeRuntime, script: &str| {
+        let (rt, script) = (rt.clone(), script.to_string());
+        async move {
+            let out = rt
+                .exec(
+                    "app",
+                    1,
+                    tuxpilot_docker::ExecSpec { command: vec!["sh".into(), "-c".into(), script], ..Default::default() },
+                )
+                .await
+                .unwrap();
+            out.output.iter().map(|c| c.message.clone()).collect::<String>()
+        }
+    };
+    let volume_of =
+        |c: &ContainerSummary| c.mounts.iter().find(|m| m.destination == "/data").and_then(|m| m.name.clone());
+    let rt = run(&[], false).await;
+    exec(&rt, "echo kept > /data/file").await;
+    let first = p.containers(&engine).await;
+    let v1 = volume_of(&first[0]).unwrap();
+    cleanup.volume(&v1);
+
+    let rt = run(&[("MODE", "two")], false).await;
+    let second = p.containers(&engine).await;
+    assert_ne!(second[0].id, first[0].id, "recreated");
+    assert_eq!(volume_of(&second[0]).as_deref(), Some(v1.as_str()), "the same anonymous volume");
+    assert_eq!(exec(&rt, "cat /data/file").await, "kept\n");
+
+    let rt = run(&[("MODE", "three")], true).await;
+    let third = p.containers(&engine).await;
+    let v3 = volume_of(&third[0]).unwrap();
+    cleanup.volume(&v3);
+    assert_ne!(v3, v1, "-V: a new volume");
+    assert_eq!(exec(&rt, "cat /data/file 2>/dev/null || echo none").await, "none\n");
+    rt.down(&DownOptions { volumes: true, timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
+}

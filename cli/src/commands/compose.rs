@@ -96,6 +96,7 @@ pub async fn run(
                 },
                 build: u.build,
                 no_start: u.no_start,
+                renew_anon_volumes: u.renew_anon_volumes,
             };
             if security.scan_images || (security.scan_on_pull && options.pull.is_some()) {
                 // `[containers.security]`: images are scanned before any container is made.

@@ -106,6 +106,8 @@ pub struct UpOptions {
     pub build: bool,
     /// `--no-start`: create what is missing or changed, start nothing.
     pub no_start: bool,
+    /// `-V`: a recreated container gets new anonymous volumes instead of its predecessor's.
+    pub renew_anon_volumes: bool,
 }
 
 impl Default for UpOptions {
@@ -121,6 +123,7 @@ impl Default for UpOptions {
             pull: None,
             build: false,
             no_start: false,
+            renew_anon_volumes: false,
         }
     }
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use tuxpilot_docker::{
-    ContainerPort, ContainerSpec, DeviceMapping, HealthCheck, MountKind, MountSpec, NetworkAttachment, PortBinding,
-    Protocol, RestartPolicy, Ulimit,
+    ContainerPort, ContainerSpec, DeviceMapping, HealthCheck, MountInfo, MountKind, MountSpec, NetworkAttachment,
+    PortBinding, Protocol, RestartPolicy, Ulimit,
 };
 
 use crate::model::{Project, Service, Ulimit as ComposeUlimit};
@@ -307,5 +307,70 @@ pub fn container_spec(
         auto_remove: false,
         platform: service.platform.clone(),
         publish_all_ports: false,
+    }
+}
+/// A recreated container keeps its predecessor's anonymous volumes, as compose's does: a
+/// service volume without a source, or a path the image declares a `VOLUME` (and the service
+/// does not mount), takes the old container's volume at the same path. `old` is the replaced
+/// container's mounts, `image_volumes` the image's declared paths.
+pub(crate) fn inherit_anonymous_volumes(mounts: &mut Vec<MountSpec>, old: &[MountInfo], image_volumes: &[String]) {
+    for m in old {
+        let Some(volume) = m.name.as_ref().filter(|_| m.kind == "volume") else { continue };
+        match mounts.iter_mut().find(|s| s.target == m.destination) {
+            Some(s) if s.kind == MountKind::Volume && s.source.is_none() => s.source = Some(volume.clone()),
+            Some(_) => {}
+            None if image_volumes.contains(&m.destination) => mounts.push(MountSpec {
+                kind: MountKind::Volume,
+                source: Some(volume.clone()),
+                target: m.destination.clone(),
+                read_only: !m.rw,
+                no_copy: false,
+                propagation: None,
+                create_host_path: false,
+                tmpfs_size: None,
+            }),
+            None => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn old(name: &str, at: &str) -> MountInfo {
+        MountInfo {
+            kind: "volume".into(),
+            name: Some(name.into()),
+            source: format!("/var/lib/docker/volumes/{name}/_data"),
+            destination: at.into(),
+            rw: true,
+            mode: String::new(),
+            propagation: String::new(),
+        }
+    }
+
+    fn volume(source: Option<&str>, target: &str) -> MountSpec {
+        MountSpec {
+            kind: MountKind::Volume,
+            source: source.map(str::to_string),
+            target: target.into(),
+            read_only: false,
+            no_copy: false,
+            propagation: None,
+            create_host_path: false,
+            tmpfs_size: None,
+        }
+    }
+
+    #[test]
+    fn anonymous_and_image_volumes_are_inherited_named_ones_are_not() {
+        let mut mounts = vec![volume(None, "/data"), volume(Some("proj_db"), "/db")];
+        let old = [old("abc", "/data"), old("proj_db", "/db"), old("img", "/var/cache"), old("gone", "/tmp/x")];
+        inherit_anonymous_volumes(&mut mounts, &old, &["/var/cache".to_string()]);
+        assert_eq!(
+            mounts,
+            vec![volume(Some("abc"), "/data"), volume(Some("proj_db"), "/db"), volume(Some("img"), "/var/cache")]
+        );
     }
 }

@@ -456,7 +456,27 @@ impl ComposeRuntime {
         number: u32,
         temp_name: Option<String>,
     ) -> Result<(String, String), RunError> {
+        self.create_inheriting(service, number, temp_name, &[]).await
+    }
+
+    /// [`Self::create`] of a replacement that keeps the anonymous volumes of the container it
+    /// replaces (whose mounts are `inherit`).
+    async fn create_inheriting(
+        &self,
+        service: &str,
+        number: u32,
+        temp_name: Option<String>,
+        inherit: &[tuxpilot_docker::MountInfo],
+    ) -> Result<(String, String), RunError> {
         let mut spec = self.container_spec_for(service, number).await?;
+        if inherit.iter().any(|m| m.kind == "volume") {
+            let image_volumes = match self.engine.inspect_image(&spec.image).await {
+                Ok(i) => i.volumes,
+                Err(e) if e.is_not_found() => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            spec::inherit_anonymous_volumes(&mut spec.mounts, inherit, &image_volumes);
+        }
         let final_name = spec.name.clone().unwrap_or_default();
         if let Some(t) = temp_name {
             spec.name = Some(t);
@@ -519,7 +539,17 @@ impl ComposeRuntime {
                 let short = id.get(..12).unwrap_or(&id);
                 self.emit("Container", &name, "Recreate", None, None);
                 let start = Instant::now();
-                let (new_id, final_name) = self.create(&service, number, Some(format!("{short}_{name}"))).await?;
+                let inherit = if options.renew_anon_volumes {
+                    Vec::new()
+                } else {
+                    match self.engine.inspect_container(&id).await {
+                        Ok(old) => old.mounts,
+                        Err(e) if e.is_not_found() => Vec::new(),
+                        Err(e) => return Err(e.into()),
+                    }
+                };
+                let (new_id, final_name) =
+                    self.create_inheriting(&service, number, Some(format!("{short}_{name}")), &inherit).await?;
                 self.remove(&id, &name, options.stop_timeout).await?;
                 self.engine.rename_container(&new_id, &final_name).await?;
                 self.emit("Container", &final_name, "Recreated", now_ms(start), None);
