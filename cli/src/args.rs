@@ -150,6 +150,8 @@ pub enum ComposeCommand {
     /// Print the normalized, validated project (the format `docker compose config` prints).
     Config(ComposeConfigArgs),
     /// Create and start the project's containers (always detached for now).
+    // `-V` is compose's --renew-anon-volumes here, not the version.
+    #[command(disable_version_flag = true)]
     Up(ComposeUpArgs),
     /// Stop and remove the project's containers and networks.
     Down(ComposeDownArgs),
