@@ -111,6 +111,20 @@ async fn http_get(port: u16) -> String {
     }
 }
 
+/// Runs `sh -c SCRIPT` in replica 1 of `app`: its standard output and exit code.
+async fn sh(rt: &ComposeRuntime, script: &str) -> (String, i64) {
+    let spec =
+        tuxpilot_docker::ExecSpec { command: vec!["sh".into(), "-c".into(), script.into()], ..Default::default() };
+    let out = rt.exec("app", 1, spec).await.unwrap();
+    let stdout = out
+        .output
+        .iter()
+        .filter(|c| c.stream == tuxpilot_docker::LogStream::Stdout)
+        .map(|c| c.message.clone())
+        .collect();
+    (stdout, out.exit_code)
+}
+
 #[tokio::test]
 async fn three_tier_comes_up_in_order_serves_and_goes_down_completely() {
     let Some(engine) = engine().await else { return };
@@ -419,23 +433,7 @@ async fn build_contexts_go_to_the_engine_and_exec_runs_in_the_service() {
     };
     assert_eq!(text(tuxpilot_docker::LogStream::Stdout), "from the context\nhi\n");
     assert_eq!(text(tuxpilot_docker::LogStream::Stderr), "oops\n");
-    let ls = rt
-        .exec(
-            "app",
-            1,
-            tuxpilot_docker::ExecSpec {
-                command: vec!["sh".into(), "-c".into(), "cd /ctx && find . -type f | sort".into()],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let files: String = ls
-        .output
-        .iter()
-        .filter(|c| c.stream == tuxpilot_docker::LogStream::Stdout)
-        .map(|c| c.message.clone())
-        .collect();
+    let (files, _) = sh(&rt, "cd /ctx && find . -type f | sort").await;
     assert_eq!(files, "./.dockerignore\n./Dockerfile\n./cache/keep\n./msg.txt\n", "the ignored files stayed out");
     rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
     rt.remove_images(true).await.unwrap();
@@ -457,29 +455,10 @@ async fn file_secrets_and_configs_are_mounted_read_only() {
     std::fs::write(p.dir.path().join("app.conf"), "level=debug\n").unwrap();
     let rt = p.runtime(&engine, &[]);
     rt.up(&UpOptions::default()).await.unwrap();
-    let out = rt
-        .exec(
-            "app",
-            1,
-            tuxpilot_docker::ExecSpec {
-                command: vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "cat /run/secrets/db_password /run/secrets/key /etc/app.conf; echo x > /run/secrets/key".into(),
-                ],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let stdout: String = out
-        .output
-        .iter()
-        .filter(|c| c.stream == tuxpilot_docker::LogStream::Stdout)
-        .map(|c| c.message.clone())
-        .collect();
+    let (stdout, exit_code) =
+        sh(&rt, "cat /run/secrets/db_password /run/secrets/key /etc/app.conf; echo x > /run/secrets/key").await;
     assert_eq!(stdout, "s3cret\nk3y\nlevel=debug\n");
-    assert_ne!(out.exit_code, 0, "secrets are read-only");
+    assert_ne!(exit_code, 0, "secrets are read-only");
     rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
 }
 
@@ -495,20 +474,7 @@ async fn content_and_environment_secrets_are_written_into_the_container() {
     rt.up(&UpOptions::default()).await.unwrap();
     let script = "cat /run/secrets/token; echo; cat /run/secrets/pw; echo; cat /etc/app/app.conf; echo; \
                   stat -c '%a %u %g' /run/secrets/token /run/secrets/pw /etc/app/app.conf";
-    let out = rt
-        .exec(
-            "app",
-            1,
-            tuxpilot_docker::ExecSpec { command: vec!["sh".into(), "-c".into(), script.into()], ..Default::default() },
-        )
-        .await
-        .unwrap();
-    let stdout: String = out
-        .output
-        .iter()
-        .filter(|c| c.stream == tuxpilot_docker::LogStream::Stdout)
-        .map(|c| c.message.clone())
-        .collect();
+    let (stdout, _) = sh(&rt, script).await;
     assert_eq!(stdout, "t0k3n\np@ss ${NOT_A_VAR}\nlevel=debug\n444 0 0\n400 1000 100\n444 0 0\n");
     rt.down(&DownOptions { timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
 
@@ -569,24 +535,10 @@ async fn a_recreated_container_keeps_its_anonymous_volume_unless_renewed() {
             rt
         }
     };
-    let exec = |rt: &ComposeRuntime, script: &str| {
-        let (rt, script) = (rt.clone(), script.to_string());
-        async move {
-            let out = rt
-                .exec(
-                    "app",
-                    1,
-                    tuxpilot_docker::ExecSpec { command: vec!["sh".into(), "-c".into(), script], ..Default::default() },
-                )
-                .await
-                .unwrap();
-            out.output.iter().map(|c| c.message.clone()).collect::<String>()
-        }
-    };
     let volume_of =
         |c: &ContainerSummary| c.mounts.iter().find(|m| m.destination == "/data").and_then(|m| m.name.clone());
     let rt = run(&[], false).await;
-    exec(&rt, "echo kept > /data/file").await;
+    sh(&rt, "echo kept > /data/file").await;
     let first = p.containers(&engine).await;
     let v1 = volume_of(&first[0]).unwrap();
     cleanup.volume(&v1);
@@ -595,13 +547,13 @@ async fn a_recreated_container_keeps_its_anonymous_volume_unless_renewed() {
     let second = p.containers(&engine).await;
     assert_ne!(second[0].id, first[0].id, "recreated");
     assert_eq!(volume_of(&second[0]).as_deref(), Some(v1.as_str()), "the same anonymous volume");
-    assert_eq!(exec(&rt, "cat /data/file").await, "kept\n");
+    assert_eq!(sh(&rt, "cat /data/file").await.0, "kept\n");
 
     let rt = run(&[("MODE", "three")], true).await;
     let third = p.containers(&engine).await;
     let v3 = volume_of(&third[0]).unwrap();
     cleanup.volume(&v3);
     assert_ne!(v3, v1, "-V: a new volume");
-    assert_eq!(exec(&rt, "cat /data/file 2>/dev/null || echo none").await, "none\n");
+    assert_eq!(sh(&rt, "cat /data/file 2>/dev/null || echo none").await.0, "none\n");
     rt.down(&DownOptions { volumes: true, timeout: Some(Duration::from_secs(1)), ..Default::default() }).await.unwrap();
 }

@@ -87,13 +87,7 @@ impl ComposeRuntime {
                 continue;
             }
             let this = self.clone();
-            tasks.spawn(async move {
-                let start = Instant::now();
-                this.emit("Container", &c.name, "Stopping", None, None);
-                this.engine.stop_container(&c.id, timeout).await?;
-                this.emit("Container", &c.name, "Stopped", now_ms(start), None);
-                Ok::<(), RunError>(())
-            });
+            tasks.spawn(async move { this.stop_reported(&c.id, &c.name, timeout).await });
         }
         while let Some(r) = tasks.join_next().await {
             if let Ok(Err(e)) = r {

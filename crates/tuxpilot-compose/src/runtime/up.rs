@@ -43,26 +43,12 @@ impl ComposeRuntime {
         let permits =
             Arc::new(Semaphore::new(if options.parallel == 0 { Semaphore::MAX_PERMITS } else { options.parallel }));
         // Networks and volumes first, all at once.
-        let mut creates = tokio::task::JoinSet::new();
-        for a in plan.resources.clone() {
-            let this = self.clone();
-            creates.spawn(async move { this.create_resource(a).await });
-        }
-        while let Some(r) = creates.join_next().await {
-            r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}")))??;
-        }
+        self.run_all(&plan.resources, options).await?;
         for a in &plan.orphans {
             self.run_action(a.clone(), options).await?;
         }
         // Dependents that restart with a recreated dependency stop before it is replaced.
-        let mut stops = tokio::task::JoinSet::new();
-        for a in plan.dependents_stopped.clone() {
-            let (this, options) = (self.clone(), options.clone());
-            stops.spawn(async move { this.run_action(a, &options).await });
-        }
-        while let Some(r) = stops.join_next().await {
-            r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}")))??;
-        }
+        self.run_all(&plan.dependents_stopped, options).await?;
 
         // One task per service, each waiting only for its own dependencies.
         let selected: BTreeSet<String> = plan.services.keys().cloned().collect();
@@ -524,6 +510,32 @@ impl ComposeRuntime {
         Ok(())
     }
 
+    /// Runs `actions` all at once; the first failure is returned once all have ended.
+    async fn run_all(&self, actions: &[Action], options: &UpOptions) -> Result<(), RunError> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for a in actions.iter().cloned() {
+            let (this, options) = (self.clone(), options.clone());
+            tasks.spawn(async move { this.run_action(a, &options).await });
+        }
+        let mut first = Ok(());
+        while let Some(r) = tasks.join_next().await {
+            let r = r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}"))).and_then(|r| r);
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+
+    /// Stops a container within `timeout`, reporting it.
+    pub(crate) async fn stop_reported(&self, id: &str, name: &str, timeout: Option<Duration>) -> Result<(), RunError> {
+        let start = Instant::now();
+        self.emit("Container", name, "Stopping", None, None);
+        self.engine.stop_container(id, timeout).await?;
+        self.emit("Container", name, "Stopped", now_ms(start), None);
+        Ok(())
+    }
+
     async fn run_action(&self, a: Action, options: &UpOptions) -> Result<(), RunError> {
         match a {
             Action::Create { service, number } => {
@@ -561,13 +573,7 @@ impl ComposeRuntime {
             Action::Start { .. } if options.no_start => Ok(()),
             Action::Start { service, id, name } => self.start(&service, &id, &name).await,
             Action::Remove { id, name, .. } => self.remove(&id, &name, options.stop_timeout).await,
-            Action::Stop { id, name, .. } => {
-                let start = Instant::now();
-                self.emit("Container", &name, "Stopping", None, None);
-                self.engine.stop_container(&id, options.stop_timeout).await?;
-                self.emit("Container", &name, "Stopped", now_ms(start), None);
-                Ok(())
-            }
+            Action::Stop { id, name, .. } => self.stop_reported(&id, &name, options.stop_timeout).await,
             Action::CreateNetwork { .. } | Action::CreateVolume { .. } => self.create_resource(a).await,
         }
     }
