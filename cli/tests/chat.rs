@@ -223,6 +223,50 @@ async fn chat_diagnoses_an_oom_kill_and_a_crash_loop() {
 }
 
 #[tokio::test]
+async fn yes_changes_nothing_that_was_forbidden_asked_about_or_excepted() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_name("chat-keep");
+    let other = unique_name("chat-other");
+    for n in [&name, &other] {
+        cleanup.container(n);
+        docker(&[
+            "run",
+            "-d",
+            "--name",
+            n,
+            "--label",
+            TEST_LABEL,
+            TEST_IMAGE,
+            "sh",
+            "-c",
+            "trap 'exit 0' TERM; while :; do sleep 1; done",
+        ]);
+    }
+    let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
+    for request in [
+        format!("never remove {name}"),
+        format!("please don't restart {name}"),
+        format!("what would happen if I removed {name}"),
+        format!("should I restart {name}?"),
+        format!("stop all containers except {name}"),
+        format!("stop {name} and {other}"),
+        format!("if {name} crashes, restart it"),
+    ] {
+        let o = chat(dir.path(), &["--yes", &request]);
+        assert!(o.status.success(), "{request}: {}", text(&o));
+        let v = json(&o);
+        // Answered, or read (a conditional restart is diagnosed now), never changed.
+        assert!(v["intent"] == "clarify" || v["plan"]["access"] == "read", "{request}: {v}");
+    }
+    for n in [&name, &other] {
+        assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", n]), "true", "{n}");
+    }
+    assert_eq!(docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]), started, "restarted");
+}
+
+#[tokio::test]
 async fn a_change_needs_a_yes_and_a_read_does_not() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();

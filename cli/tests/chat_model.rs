@@ -2,7 +2,8 @@
 //! scripted tool calls, and records what TuxPilot sends it. Shown: the tools offered; calls
 //! validated (an unknown tool goes back as an error); reads run and their results sent back as
 //! `role: tool` messages, marked as data, with environment values masked; writes confirmed
-//! (declined without a terminal; `--yes` does not cover a model's remove); a log line telling
+//! (declined without a terminal; `--yes` covers only the change the user's words ask for, never
+//! a model's other writes, even on a read-only request); a log line telling
 //! the model to delete everything, with the stub obeying it, changes nothing; a timeout falls
 //! back to the offline parser.
 
@@ -212,7 +213,7 @@ async fn a_model_reads_through_tools_and_cannot_change_anything_unconfirmed() {
 }
 
 #[tokio::test]
-async fn yes_confirms_a_models_restart_but_not_its_remove() {
+async fn yes_confirms_the_restart_the_user_asked_for_but_not_the_models_remove() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let name = victim(&cleanup);
@@ -232,10 +233,36 @@ async fn yes_confirms_a_models_restart_but_not_its_remove() {
     let out: Value = serde_json::from_slice(&o.stdout).unwrap();
     let statuses: Vec<&str> = out["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["executed", "declined"], "{out}");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--yes does not cover"), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("never a model's proposal"), "{}", text(&o));
     assert_ne!(docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]), started, "not restarted");
     assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
     assert!(stub.requests()[2].to_string().contains("User declined"));
+}
+
+#[tokio::test]
+async fn yes_never_confirms_a_write_a_model_adds_to_a_read() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let name = victim(&cleanup);
+    let dir = tempfile::tempdir().unwrap();
+    let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
+    // Asked for logs, the model answers with writes: neither is what the user said.
+    let stub = Stub::start(vec![
+        (Duration::ZERO, calls(&[("c1", "restart", json!({"target": name}))])),
+        (Duration::ZERO, calls(&[("c2", "stop", json!({"target": name}))])),
+        (Duration::ZERO, say("done")),
+    ]);
+    let cfg = config(dir.path(), &stub, 10);
+    let o = tuxpilot(dir.path(), &cfg)
+        .args(["--format", "json", "chat", "--yes", &format!("show me the logs of {name}")])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let statuses: Vec<&str> = out["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["declined", "declined"], "{out}");
+    assert_eq!(docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]), started, "restarted");
+    assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
 }
 
 #[tokio::test]

@@ -155,7 +155,7 @@ impl Session {
 
     /// Asks about a change: `--yes`, a y/N question on a terminal, or a refusal.
     fn confirm_change(&self, p: &Prepared, ui: &mut Ui<'_>) -> anyhow::Result<bool> {
-        if covered_by_yes(self.args_yes, p, false) {
+        if covered_by_yes(self.args_yes, false) {
             return Ok(true);
         }
         if !self.interactive {
@@ -260,8 +260,7 @@ struct CliConfirm {
 
 impl Confirm for CliConfirm {
     fn confirm(&mut self, p: &Prepared, from_model: bool) -> Decision {
-        let destructive = p.intent.info().destructive;
-        if covered_by_yes(self.yes, p, from_model) {
+        if covered_by_yes(self.yes, from_model) {
             return Decision::Yes;
         }
         if !self.interactive {
@@ -269,7 +268,11 @@ impl Confirm for CliConfirm {
                 std::io::stderr(),
                 "declined: the model proposed a change ({}) and there is no terminal to confirm it{}",
                 p.plan.summary,
-                if self.yes && destructive { " (--yes does not cover a model's stop/remove)" } else { "" }
+                if self.yes {
+                    " (--yes covers what you asked in your own words, never a model's proposal)"
+                } else {
+                    ""
+                }
             );
             return Decision::No;
         }
@@ -280,9 +283,10 @@ impl Confirm for CliConfirm {
     }
 }
 
-/// Whether `--yes` confirms a change: always, but for a model's stop/remove/compose_down.
-fn covered_by_yes(yes: bool, p: &Prepared, from_model: bool) -> bool {
-    yes && !(from_model && p.intent.info().destructive)
+/// Whether `--yes` confirms a change: what the user asked in their own words, never a change a
+/// model proposed (a model may answer "show the logs" with a scale to 0).
+fn covered_by_yes(yes: bool, from_model: bool) -> bool {
+    yes && !from_model
 }
 
 /// Shows the plan and asks on the terminal; only `y`/`yes` agrees.

@@ -286,7 +286,8 @@ pub struct IntentInfo {
     pub description: &'static str,
     /// Read or write.
     pub access: Access,
-    /// Removes or stops something (MCP `destructiveHint`).
+    /// May remove, stop, replace or overwrite something (MCP `destructiveHint`): every write but
+    /// `start`, the one that only adds.
     pub destructive: bool,
     /// Repeating it changes nothing more (MCP `idempotentHint`).
     pub idempotent: bool,
@@ -310,24 +311,24 @@ pub const INTENTS: &[IntentInfo] = &[
     info("inspect", "Show a container's configuration and state.", Access::Read, false, true),
     info("start", "Start a stopped container.", Access::Write, false, true),
     info("stop", "Stop a running container.", Access::Write, true, true),
-    info("restart", "Restart a container.", Access::Write, false, false),
+    info("restart", "Restart a container.", Access::Write, true, false),
     info("remove", "Remove a container (stopping it first).", Access::Write, true, true),
     info("logs", "Show a container's recent log lines.", Access::Read, false, true),
     info(
         "deploy",
         "Deploy well-known images (nginx, redis, postgres…) from built-in templates, or an app.yaml/compose file, with health-gated rolling updates.",
         Access::Write,
-        false,
+        true,
         true,
     ),
     info(
         "scale",
         "Set a deployed service's replica count: replicas, delta, or direction up/down.",
         Access::Write,
-        false,
+        true,
         false,
     ),
-    info("rollback", "Roll a deployed app back to an earlier version.", Access::Write, false, false),
+    info("rollback", "Roll a deployed app back to an earlier version.", Access::Write, true, false),
     info("history", "List a deployed app's versions.", Access::Read, false, true),
     info("scan_runtime", "Check running containers against CIS Docker benchmark rules.", Access::Read, false, true),
     info("scan_image", "Scan an image for vulnerabilities, secrets and misconfiguration.", Access::Read, false, true),
@@ -336,7 +337,7 @@ pub const INTENTS: &[IntentInfo] = &[
         "monitor",
         "Resource use of containers now; with cpu_threshold/memory_threshold it also writes those alert settings.",
         Access::Read,
-        false,
+        true,
         true,
     ),
     info(
@@ -346,7 +347,7 @@ pub const INTENTS: &[IntentInfo] = &[
         false,
         true,
     ),
-    info("compose_up", "Create and start a compose project.", Access::Write, false, true),
+    info("compose_up", "Create and start a compose project.", Access::Write, true, true),
     info("compose_down", "Stop and remove a compose project.", Access::Write, true, true),
     IntentInfo {
         name: "help",

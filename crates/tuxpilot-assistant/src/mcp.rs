@@ -1,5 +1,5 @@
 //! The intents as an MCP server (rmcp): one tool per intent, with its JSON Schema and
-//! annotations (`readOnlyHint` on reads, `destructiveHint` on stop, remove and compose_down,
+//! annotations (`readOnlyHint` on reads, `destructiveHint` on every write but `start`,
 //! `idempotentHint` where repeating changes nothing). `read_only` offers only the reads.
 //!
 //! Arguments are validated exactly as a parsed intent's. Results carry the reply as text and

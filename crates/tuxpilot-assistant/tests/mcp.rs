@@ -57,7 +57,8 @@ async fn mcp_clients_see_annotated_tools_and_can_call_them() {
     for n in ["list", "inspect", "logs", "scan_runtime", "scan_image"] {
         assert_eq!(tool(n).annotations.unwrap().read_only_hint, Some(true), "{n}");
     }
-    for n in ["stop", "remove", "compose_down"] {
+    // Scale removes replicas, deploy and rollback replace containers, restart interrupts them.
+    for n in ["stop", "remove", "compose_down", "scale", "deploy", "rollback", "restart", "compose_up", "monitor"] {
         let a = tool(n).annotations.unwrap();
         assert_eq!((a.read_only_hint, a.destructive_hint), (Some(false), Some(true)), "{n}");
     }

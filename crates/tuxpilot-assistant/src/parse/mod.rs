@@ -4,9 +4,11 @@
 //! first rule whose cues it has (the rules' order settles overlaps: "show the logs" is logs, not
 //! list; "check the security" is a scan), and its arguments are read by that intent's
 //! extractor ([`args`]). Names are resolved against the engine's [`Inventory`]; a pronoun refers
-//! to what the [`Conversation`] last talked about.
+//! to what the [`Conversation`] last talked about. A request that would change something is
+//! acted on only when it is an order ([`mood`]).
 
 mod args;
+mod mood;
 mod names;
 mod refuse;
 pub mod text;
@@ -28,10 +30,17 @@ pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) 
     let p = Parser { w: &words, inv: inventory, conv: conversation };
     let intent = p.classify();
     // An intent whose arguments do not validate is a question, never a guess.
-    match intent.validate() {
-        Ok(()) => intent,
-        Err(e) => Intent::Clarify(ClarifyArgs { question: format!("I could not use that: {e}. Could you rephrase?") }),
+    if let Err(e) = intent.validate() {
+        return Intent::Clarify(ClarifyArgs { question: format!("I could not use that: {e}. Could you rephrase?") });
     }
+    // A change is made only when it was ordered: not when it was forbidden, asked about, made
+    // conditional, excepted, or listed with more targets than the intent carries.
+    if intent.access() == Access::Write
+        && let Some(answer) = mood::held_back(request, &p, &intent)
+    {
+        return answer;
+    }
+    intent
 }
 
 /// The lifecycle verbs and the intent each means. A request that starts with one of them is
