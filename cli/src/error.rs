@@ -16,6 +16,8 @@ pub mod code {
     pub const UNAVAILABLE: i32 = 5;
     /// The daemon did not answer in time.
     pub const TIMEOUT: i32 = 6;
+    /// An image was blocked by the security gate (`[containers.security] scan_images`).
+    pub const BLOCKED: i32 = 10;
 }
 
 /// What to print and how to exit for `err`.
@@ -46,6 +48,18 @@ pub fn report(err: &anyhow::Error) -> Report {
     let message = format!("{err:#}");
     if err.chain().any(|e| e.is::<UsageError>()) {
         return Report { message, hint: None, code: code::USAGE };
+    }
+    // Blocked by the security gate, from whichever front end: exit code 10.
+    if err.chain().any(|e| {
+        matches!(e.downcast_ref::<tuxpilot_security::HookError>(), Some(tuxpilot_security::HookError::Blocked(_)))
+            || matches!(
+                e.downcast_ref::<tuxpilot_orchestrator::Error>(),
+                Some(tuxpilot_orchestrator::Error::Blocked(tuxpilot_security::HookError::Blocked(_)))
+            )
+    }) {
+        let hint = "fix the findings (`tuxpilot containers scan --image IMAGE`), list accepted ones in the ignore file \
+                    (`[containers.security] ignore_file`), or raise `fail_on`; `containers deploy --force` deploys anyway";
+        return Report { message, hint: Some(hint.into()), code: code::BLOCKED };
     }
     let wrapped = err.chain().find_map(|e| match e.downcast_ref::<tuxpilot_security::ScanError>() {
         Some(tuxpilot_security::ScanError::Engine(e)) => Some(e),

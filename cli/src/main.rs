@@ -157,18 +157,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 args::ProgressMode::Plain
             });
             let settings = exec_settings(&config, cli.config.as_deref(), progress, &mut ui)?;
-            let (engine, address): (Option<Arc<dyn Engine>>, String) = match BollardEngine::connect(&connection).await {
-                Ok(e) => {
-                    let address = e.address().to_string();
-                    (Some(Arc::new(e)), address)
-                }
-                Err(e) if a.dry_run => {
-                    writeln!(ui.err, "note: {e}; names are not checked against the engine")?;
-                    (None, String::new())
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let mut session = commands::chat::Session::new(engine.clone(), settings, config.ai.clone(), &a);
+            let (bollard, address): (Option<Arc<BollardEngine>>, String) =
+                match BollardEngine::connect(&connection).await {
+                    Ok(e) => {
+                        let address = e.address().to_string();
+                        (Some(Arc::new(e)), address)
+                    }
+                    Err(e) if a.dry_run => {
+                        writeln!(ui.err, "note: {e}; names are not checked against the engine")?;
+                        (None, String::new())
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+            let executor = bollard.clone().map(|b| {
+                let swarm: Arc<dyn tuxpilot_docker::Swarm> = b.clone();
+                tuxpilot_assistant::Executor::new(b, settings).with_swarm(swarm)
+            });
+            let engine: Option<Arc<dyn Engine>> = bollard.map(|b| b as Arc<dyn Engine>);
+            let mut session = commands::chat::Session::new(executor, config.ai.clone(), &a);
             if a.text.is_empty() {
                 return repl(&mut session, engine, &address, &config, &mut ui).await;
             }
@@ -179,9 +185,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             use rmcp::ServiceExt;
             // Warnings go to stderr: stdout carries the protocol.
             let settings = exec_settings(&config, cli.config.as_deref(), Arc::new(|_| {}), &mut ui)?;
-            let engine: Arc<dyn Engine> = Arc::new(BollardEngine::connect(&connection).await?);
+            let bollard = Arc::new(BollardEngine::connect(&connection).await?);
+            let swarm: Arc<dyn tuxpilot_docker::Swarm> = bollard.clone();
             let server = tuxpilot_assistant::mcp::McpServer::new(
-                tuxpilot_assistant::Executor::new(engine, settings),
+                tuxpilot_assistant::Executor::new(bollard, settings).with_swarm(swarm),
                 a.read_only,
             );
             tracing::info!(read_only = a.read_only, "tuxpilot mcp: serving on stdio");
@@ -259,7 +266,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         a.network = config.containers.default_network.clone();
                     }
                     a.rm |= config.containers.auto_cleanup;
-                    c::run(&engine, &mut ui, &a).await
+                    let (security, warnings) = config.security()?;
+                    for w in warnings {
+                        writeln!(ui.err, "warning: {w}")?;
+                    }
+                    c::run(&engine, &mut ui, &a, &security).await
                 }
                 ContainersCommand::Start { containers } => c::start(&engine, &mut ui, &containers).await,
                 ContainersCommand::Stop(a) => c::stop(&engine, &mut ui, &a).await,

@@ -1,14 +1,12 @@
 //! `tuxpilot chat` and `tuxpilot mcp`: rendering what tuxpilot-assistant parses, plans and runs.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::Arc;
 
 use serde_json::{Value, json};
 use tuxpilot_assistant::model::{Agent, AgentTurn, ChatModel, Confirm, Decision, HttpModel, ModelConfig};
 use tuxpilot_assistant::{
-    Access, Conversation, ExecError, ExecSettings, Executor, Handoff, Intent, Inventory, Outcome, Prepared, parse, plan,
+    Access, Conversation, ExecError, Executor, Handoff, Intent, Inventory, Outcome, Prepared, parse, plan,
 };
-use tuxpilot_docker::Engine;
 
 use crate::args::ChatArgs;
 use crate::output::Ui;
@@ -52,15 +50,10 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session. `engine` is `None` when the engine cannot be reached (dry runs still work).
-    pub fn new(
-        engine: Option<Arc<dyn Engine>>,
-        settings: ExecSettings,
-        model: Option<ModelConfig>,
-        args: &ChatArgs,
-    ) -> Self {
+    /// A session. `executor` is `None` when the engine cannot be reached (dry runs still work).
+    pub fn new(executor: Option<Executor>, model: Option<ModelConfig>, args: &ChatArgs) -> Self {
         Self {
-            executor: engine.map(|e| Executor::new(e, settings)),
+            executor,
             conversation: Conversation::default(),
             model: if args.offline { None } else { model.map(|m| (HttpModel::new(m.clone()), m.model)) },
             messages: Vec::new(),

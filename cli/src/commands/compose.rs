@@ -18,31 +18,15 @@ use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, ListCont
 use crate::args::{ComposeArgs, ComposeCommand, ComposeConfigArgs, Format, ProgressMode};
 use crate::output::{Ui, ago};
 
-/// Runs a compose command.
-/// The `[containers.security]` hook over the images of `services`; reports what passed.
-async fn scan_hook(
-    engine: &dyn Engine,
-    runtime: &ComposeRuntime,
-    services: &std::collections::BTreeSet<String>,
-    security: &tuxpilot_security::SecurityConfig,
-    pulled: bool,
-    ui: &mut Ui<'_>,
-) -> anyhow::Result<()> {
-    let mut images: Vec<String> = services.iter().map(|s| runtime.image_of(s)).collect();
-    images.sort();
-    images.dedup();
-    for r in tuxpilot_security::pre_deploy_hook(engine, security, &images, pulled).await? {
-        writeln!(
-            ui.err,
-            "scanned {}: score {}/100, {} finding(s) below the threshold",
-            r.target,
-            r.score,
-            r.findings.len()
-        )?;
+/// Prints what the security gate passed.
+fn gate_notes(notes: Vec<String>, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    for n in notes {
+        writeln!(ui.err, "{n}")?;
     }
     Ok(())
 }
 
+/// Runs a compose command.
 pub async fn run(
     args: &ComposeArgs,
     format: Option<Format>,
@@ -98,12 +82,17 @@ pub async fn run(
                 no_start: u.no_start,
                 renew_anon_volumes: u.renew_anon_volumes,
             };
-            if security.scan_images || (security.scan_on_pull && options.pull.is_some()) {
-                // `[containers.security]`: images are scanned before any container is made.
-                let selection = runtime.selection(&options.services, options.no_deps)?;
-                runtime.ensure_images(&selection, options.pull, options.build).await?;
-                scan_hook(engine.as_ref(), &runtime, &selection, security, options.pull.is_some(), ui).await?;
-            }
+            // `[containers.security]`: images are scanned before any container is made.
+            let notes = tuxpilot_orchestrator::gate::check_services(
+                &runtime,
+                &options.services,
+                options.no_deps,
+                options.pull,
+                options.build,
+                security,
+            )
+            .await?;
+            gate_notes(notes, ui)?;
             let plan = tokio::select! {
                 r = runtime.up(&options) => r?,
                 _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; run `tuxpilot compose up` again to converge"),
@@ -164,12 +153,28 @@ pub async fn run(
             runtime.pull(services).await?;
             if security.scan_on_pull {
                 let selection = runtime.selection(services, true)?;
-                scan_hook(engine.as_ref(), &runtime, &selection, security, true, ui).await?;
+                let images: Vec<String> = selection.iter().map(|s| runtime.image_of(s)).collect();
+                gate_notes(
+                    tuxpilot_orchestrator::gate::check(engine.as_ref(), security, &images, true, false).await?,
+                    ui,
+                )?;
             }
             Ok(())
         }
         ComposeCommand::Run { rm, service_ports, no_tty, interactive: _, tty, detach, service, command } => {
             let tty = *tty || (!*no_tty && super::attach::stdin_is_terminal());
+            gate_notes(
+                tuxpilot_orchestrator::gate::check_services(
+                    &runtime,
+                    std::slice::from_ref(service),
+                    false,
+                    None,
+                    false,
+                    security,
+                )
+                .await?,
+                ui,
+            )?;
             let options = tuxpilot_compose::runtime::RunOptions {
                 command: (!command.is_empty()).then(|| command.clone()),
                 service_ports: *service_ports,
@@ -222,6 +227,10 @@ pub async fn run(
                 parallel: args.parallel,
                 ..Default::default()
             };
+            let notes =
+                tuxpilot_orchestrator::gate::check_services(&runtime, &options.services, true, None, false, security)
+                    .await?;
+            gate_notes(notes, ui)?;
             runtime.up(&options).await?;
             Ok(())
         }

@@ -277,9 +277,20 @@ struct RunView {
     warnings: Vec<String>,
 }
 
-/// `containers run`: create, then start; a container that fails to start is removed again.
-pub async fn run(engine: &dyn Engine, ui: &mut Ui<'_>, args: &RunArgs) -> anyhow::Result<()> {
+/// `containers run`: the security gate, create, then start; a container that fails to start is
+/// removed again.
+pub async fn run(
+    engine: &dyn Engine,
+    ui: &mut Ui<'_>,
+    args: &RunArgs,
+    security: &tuxpilot_security::SecurityConfig,
+) -> anyhow::Result<()> {
     let spec = spec::from_run_args(args, |k| std::env::var(k).ok())?;
+    for n in
+        tuxpilot_orchestrator::gate::check(engine, security, std::slice::from_ref(&spec.image), false, false).await?
+    {
+        writeln!(ui.err, "{n}")?;
+    }
     let created = engine.create_container(spec).await?;
     for w in &created.warnings {
         writeln!(ui.err, "warning: {w}")?;
@@ -461,7 +472,7 @@ mod tests {
             read_only: false,
             rm: false,
         };
-        let e = run(&engine, &mut ui(&mut out, &mut err, Format::Table), &args).await.unwrap_err();
+        let e = run(&engine, &mut ui(&mut out, &mut err, Format::Table), &args, &Default::default()).await.unwrap_err();
         assert!(e.to_string().contains("port is already allocated"), "{e}");
     }
 

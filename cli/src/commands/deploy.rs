@@ -6,8 +6,8 @@ use std::sync::Arc;
 use comfy_table::Cell;
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Swarm};
 use tuxpilot_orchestrator::{
-    Backend, DeployOptions, DeploymentResult, LoadAppOptions, OrchestrationConfig, Orchestrator, SupervisorOptions,
-    SwarmOrchestrator,
+    Apps, Backend, DeployOptions, DeploymentResult, LoadAppOptions, OrchestrationConfig, Orchestrator,
+    SupervisorOptions,
 };
 
 use crate::args::{BackendArg, ContainersCommand, OrchestrationFlags, ProgressMode};
@@ -76,22 +76,25 @@ fn backend_of(flag: Option<BackendArg>) -> Option<Backend> {
     })
 }
 
-/// The backend of a command on an existing app: the flag, the config file, else the swarm when
-/// it holds the app's history, else local.
-async fn backend_for(
-    flag: Option<BackendArg>,
-    settings: &OrchestrationConfig,
-    swarm: &SwarmOrchestrator,
-    app: &str,
-) -> anyhow::Result<Backend> {
-    if let Some(b) = backend_of(flag) {
-        return Ok(b);
+/// The app deployments use-case over this engine and its swarm, with the config's settings.
+fn apps(
+    bollard: &Arc<BollardEngine>,
+    settings: OrchestrationConfig,
+    security: tuxpilot_security::SecurityConfig,
+    progress: tuxpilot_compose::runtime::ProgressFn,
+) -> Apps {
+    let engine: Arc<dyn Engine> = bollard.clone();
+    let swarm: Arc<dyn Swarm> = bollard.clone();
+    Apps::new(engine, Some(swarm), settings, security, progress)
+}
+
+/// `[containers.security]`, its warnings on stderr.
+fn security(config: &Config, ui: &mut Ui<'_>) -> anyhow::Result<tuxpilot_security::SecurityConfig> {
+    let (security, warnings) = config.security()?;
+    for w in warnings {
+        writeln!(ui.err, "warning: {w}")?;
     }
-    if settings.backend == Backend::Swarm {
-        return Ok(Backend::Swarm);
-    }
-    // Outside a swarm the lookup fails: that is a local app.
-    Ok(if swarm.knows(app).await.unwrap_or(false) { Backend::Swarm } else { Backend::Local })
+    Ok(security)
 }
 
 /// Runs one of the deployment commands.
@@ -102,17 +105,10 @@ pub async fn run(
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<()> {
     let engine: Arc<dyn Engine> = bollard.clone();
-    let swarm_api: Arc<dyn Swarm> = bollard;
-    let on_swarm = |settings: OrchestrationConfig, p: tuxpilot_compose::runtime::ProgressFn| {
-        SwarmOrchestrator::new(engine.clone(), swarm_api.clone(), settings, p)
-    };
     match cmd {
         ContainersCommand::Deploy(a) => {
             let settings = settings(config, Some(&a.policy), ui)?;
-            let (security, warnings) = config.security()?;
-            for w in warnings {
-                writeln!(ui.err, "warning: {w}")?;
-            }
+            let security = security(config, ui)?;
             let mut o = LoadAppOptions::from_env();
             o.name = a.name.clone();
             o.version = a.app_version.clone();
@@ -120,58 +116,29 @@ pub async fn run(
             for w in &app.warnings {
                 writeln!(ui.err, "warning: {w}")?;
             }
-            let options = DeployOptions { dry_run: a.dry_run, force: a.force, security };
-            let p = progress(a.progress, ui);
-            let backend = backend_for(a.backend, &settings, &on_swarm(settings.clone(), p.clone()), &app.name).await?;
-            let run = async {
-                match backend {
-                    Backend::Local => Orchestrator::new(engine.clone(), settings, p).deploy(&app, &options).await,
-                    Backend::Swarm => on_swarm(settings, p).deploy(&app, &options).await,
-                }
-            };
+            let options = DeployOptions { dry_run: a.dry_run, force: a.force };
+            let apps = apps(&bollard, settings, security, progress(a.progress, ui));
             let result = tokio::select! {
-                r = run => r.map_err(|e| with_rerun(e, "deploy"))?,
+                r = apps.deploy(&app, &options, backend_of(a.backend)) => r.map_err(|e| with_rerun(e, "deploy"))?,
                 _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; run `tuxpilot containers deploy` again to converge"),
             };
             show_result(&result, ui)
         }
         ContainersCommand::Rollback { app, to, progress: p, backend } => {
             let settings = settings(config, None, ui)?;
-            let p = progress(*p, ui);
-            let sw = on_swarm(settings.clone(), p.clone());
-            let result = match backend_for(*backend, &settings, &sw, app).await? {
-                Backend::Local => Orchestrator::new(engine.clone(), settings, p).rollback(app, to.as_deref()).await,
-                Backend::Swarm => sw.rollback(app, to.as_deref()).await,
-            }
-            .map_err(|e| with_rerun(e, "rollback"))?;
+            let apps = apps(&bollard, settings, security(config, ui)?, progress(*p, ui));
+            let result =
+                apps.rollback(app, to.as_deref(), backend_of(*backend)).await.map_err(|e| with_rerun(e, "rollback"))?;
             show_result(&result, ui)
         }
         ContainersCommand::Scale(a) => {
             let settings = settings(config, None, ui)?;
-            let p = progress(a.progress, ui);
-            let orch = Orchestrator::new(engine.clone(), settings.clone(), p.clone());
+            let apps = apps(&bollard, settings, security(config, ui)?, progress(a.progress, ui));
             let r = match &a.project {
-                Some(proj) => orch.scale_project(proj, &a.service, a.replicas).await?,
+                Some(proj) => apps.local().scale_project(proj, &a.service, a.replicas).await?,
                 None => {
-                    let sw = on_swarm(settings.clone(), p);
-                    let (app, service) = match a.service.split_once('/') {
-                        Some((app, s)) => (app.to_string(), s.to_string()),
-                        None => match &a.app {
-                            Some(app) => (app.clone(), a.service.clone()),
-                            // Local apps first, then the swarm's (when the engine manages one).
-                            None => match orch.resolve_service(&a.service, None).await {
-                                Ok(found) => found,
-                                Err(e) => match sw.resolve_service(&a.service).await {
-                                    Ok(found) => found,
-                                    Err(_) => return Err(e.into()),
-                                },
-                            },
-                        },
-                    };
-                    match backend_for(a.backend, &settings, &sw, &app).await? {
-                        Backend::Local => orch.scale(&app, &service, a.replicas).await?,
-                        Backend::Swarm => sw.scale(&app, &service, a.replicas).await?,
-                    }
+                    let (app, service) = apps.resolve_service(&a.service, a.app.as_deref()).await?;
+                    apps.scale(&app, &service, a.replicas, backend_of(a.backend)).await?
                 }
             };
             if ui.json() {
@@ -211,12 +178,8 @@ pub async fn run(
         }
         ContainersCommand::History { app, backend } => {
             let settings = settings(config, None, ui)?;
-            let quiet = progress_printer(ProgressMode::Quiet);
-            let sw = on_swarm(settings.clone(), quiet.clone());
-            let records = match backend_for(*backend, &settings, &sw, app).await? {
-                Backend::Local => Orchestrator::new(engine.clone(), settings, quiet).history(app).await?,
-                Backend::Swarm => sw.history(app).await?,
-            };
+            let apps = apps(&bollard, settings, Default::default(), progress_printer(ProgressMode::Quiet));
+            let records = apps.history(app, backend_of(*backend)).await?;
             if ui.json() {
                 let view: Vec<serde_json::Value> = records
                     .iter()
@@ -254,21 +217,8 @@ pub async fn run(
         }
         ContainersCommand::Deployments { backend } => {
             let settings = settings(config, None, ui)?;
-            let quiet = progress_printer(ProgressMode::Quiet);
-            let which = backend_of(*backend);
-            let mut list = Vec::new();
-            if which != Some(Backend::Swarm) {
-                list.extend(Orchestrator::new(engine.clone(), settings.clone(), quiet.clone()).deployments().await?);
-            }
-            if which != Some(Backend::Local) {
-                let sw = on_swarm(settings, quiet);
-                match sw.deployments().await {
-                    Ok(l) => list.extend(l),
-                    // Not a manager: there is no swarm to list, unless it was asked for.
-                    Err(e) if which == Some(Backend::Swarm) => return Err(e.into()),
-                    Err(_) => {}
-                }
-            }
+            let apps = apps(&bollard, settings, Default::default(), progress_printer(ProgressMode::Quiet));
+            let list = apps.deployments(backend_of(*backend)).await?;
             if ui.json() {
                 return ui.print_json(&list);
             }
@@ -297,25 +247,21 @@ pub async fn run(
         }
         ContainersCommand::Undeploy { app, volumes, progress: p, backend, node_hosts } => {
             let settings = settings(config, None, ui)?;
-            let p = progress(*p, ui);
-            let sw = on_swarm(settings.clone(), p.clone());
-            let r = match backend_for(*backend, &settings, &sw, app).await? {
-                Backend::Local => Orchestrator::new(engine.clone(), settings, p).undeploy(app, *volumes).await?,
-                Backend::Swarm => {
-                    let hosts = if node_hosts.is_empty() { &settings.swarm_node_hosts } else { node_hosts };
-                    let mut nodes: tuxpilot_orchestrator::SwarmNodeVolumes = Vec::new();
-                    if *volumes {
-                        for h in hosts {
-                            let c = ConnectionConfig { host: Some(h.clone()), ..ConnectionConfig::from_env() };
-                            match BollardEngine::connect(&c).await {
-                                Ok(e) => nodes.push((h.clone(), Arc::new(e))),
-                                Err(e) => writeln!(ui.err, "warning: node engine {h}: {e}; its volumes stay")?,
-                            }
-                        }
+            let hosts = if node_hosts.is_empty() { settings.swarm_node_hosts.clone() } else { node_hosts.clone() };
+            let apps = apps(&bollard, settings, Default::default(), progress(*p, ui));
+            let backend = apps.backend_of(app, backend_of(*backend)).await;
+            // A node's volumes are reachable only through its own engine.
+            let mut nodes: tuxpilot_orchestrator::SwarmNodeVolumes = Vec::new();
+            if *volumes && backend == Backend::Swarm {
+                for h in &hosts {
+                    let c = ConnectionConfig { host: Some(h.clone()), ..ConnectionConfig::from_env() };
+                    match BollardEngine::connect(&c).await {
+                        Ok(e) => nodes.push((h.clone(), Arc::new(e))),
+                        Err(e) => writeln!(ui.err, "warning: node engine {h}: {e}; its volumes stay")?,
                     }
-                    sw.undeploy(app, *volumes, &nodes).await?
                 }
-            };
+            }
+            let r = apps.undeploy(app, *volumes, &nodes, Some(backend)).await?;
             if ui.json() {
                 return ui.print_json(&r);
             }

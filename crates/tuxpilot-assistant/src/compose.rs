@@ -36,12 +36,27 @@ fn runtime(engine: Arc<dyn Engine>, o: &LoadOptions, progress: ProgressFn) -> Re
     Ok(ComposeRuntime::new(engine, loaded.project, meta, progress))
 }
 
-/// `compose up -d`.
-pub async fn up(engine: Arc<dyn Engine>, a: &ComposeUpArgs, progress: ProgressFn) -> Result<Outcome, ExecError> {
+/// `compose up -d`, behind the security gate as from the CLI.
+pub async fn up(
+    engine: Arc<dyn Engine>,
+    a: &ComposeUpArgs,
+    security: &tuxpilot_security::SecurityConfig,
+    progress: ProgressFn,
+) -> Result<Outcome, ExecError> {
     let o = options(a.path.as_deref(), a.project.as_deref())?;
     let rt = runtime(engine, &o, progress)?;
     let name = rt.project().name.clone();
-    rt.up(&UpOptions::default()).await.map_err(|e| ExecError::Other(e.to_string()))?;
+    let options = UpOptions::default();
+    tuxpilot_orchestrator::gate::check_services(
+        &rt,
+        &options.services,
+        options.no_deps,
+        options.pull,
+        options.build,
+        security,
+    )
+    .await?;
+    rt.up(&options).await.map_err(|e| ExecError::Other(e.to_string()))?;
     let ps = rt.containers(true).await.map_err(|e| ExecError::Other(e.to_string()))?;
     let names: Vec<String> = ps.iter().map(|c| c.name.trim_start_matches('/').to_string()).collect();
     Ok(Outcome {

@@ -246,3 +246,100 @@ pub fn docker_size(b: i64) -> String {
     let mib = (b.max(0) as f64 / 1_048_576.0).ceil() as i64;
     if mib >= 1024 && mib % 1024 == 0 { format!("{}g", mib / 1024) } else { format!("{mib}m") }
 }
+
+/// Why a service of an app on a swarm is in trouble, from what the swarm reports of its tasks
+/// (`docker service ps`): missing replicas, the task errors in the swarm's words, an update
+/// Swarm rolled back or paused. Pure.
+pub fn diagnose_service(r: &tuxpilot_orchestrator::ServiceReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let failed: Vec<&tuxpilot_orchestrator::TaskReport> =
+        r.tasks.iter().filter(|t| matches!(t.state.as_str(), "failed" | "rejected") || !t.error.is_empty()).collect();
+    let pending: Vec<&tuxpilot_orchestrator::TaskReport> =
+        r.tasks.iter().filter(|t| t.desired_state == "running" && t.state != "running").collect();
+    if let Some(state) =
+        r.update_state.as_deref().filter(|s| matches!(*s, "rollback_completed" | "paused" | "rollback_paused"))
+    {
+        out.push(Finding {
+            kind: "update_failed",
+            problem: format!("the last update of {} ended {}", r.name, state.replace('_', " ")),
+            explanation: r.update_message.clone().unwrap_or_else(|| "Swarm stopped the update".into()),
+            fix: format!(
+                "fix the cause below and deploy again, or roll the app back: `tuxpilot containers rollback {}`",
+                r.app
+            ),
+        });
+    }
+    if let Some(t) = failed.first() {
+        let why = if t.error.is_empty() { t.message.clone() } else { t.error.clone() };
+        let low = why.to_lowercase();
+        let (explanation, fix) = if low.contains("no such image") || low.contains("manifest unknown") {
+            (
+                "a node could not find the image".to_string(),
+                "push the image to a registry every node reaches, or load it on each node".to_string(),
+            )
+        } else if low.contains("unhealthy") {
+            (
+                "its health check keeps failing, so Swarm replaces it".to_string(),
+                "read the service's logs (`docker service logs`) and fix the check or the app".to_string(),
+            )
+        } else if low.contains("non-zero exit") {
+            (
+                "its container exits with an error".to_string(),
+                "read its logs (`docker service logs`) for the cause".to_string(),
+            )
+        } else if low.contains("no suitable node") || low.contains("insufficient resources") {
+            (
+                "no node meets its placement constraints or resource reservations".to_string(),
+                "relax `placement` or the reservations, or add a node".to_string(),
+            )
+        } else {
+            (
+                "Swarm reported it".to_string(),
+                "read the service's tasks (`docker service ps --no-trunc`) and logs".to_string(),
+            )
+        };
+        out.push(Finding {
+            kind: "task_failed",
+            problem: format!("task {} on {}: {why}", t.name, if t.node.is_empty() { "no node" } else { &t.node }),
+            explanation,
+            fix,
+        });
+    }
+    if let Some(t) = pending.iter().find(|t| t.state == "pending" || t.node.is_empty()) {
+        out.push(Finding {
+            kind: "not_scheduled",
+            problem: format!(
+                "task {} is {}: {}",
+                t.name,
+                t.state,
+                if t.error.is_empty() { &t.message } else { &t.error }
+            ),
+            explanation: "Swarm has not placed it on a node".into(),
+            fix: "check `placement` constraints, reservations and that the nodes are ready (`tuxpilot engine nodes`)"
+                .into(),
+        });
+    }
+    if let Some(d) = r.desired
+        && (r.running as u64) < d
+    {
+        out.push(Finding {
+            kind: "missing_replicas",
+            problem: format!("{} runs {} of {d} replicas", r.name, r.running),
+            explanation: "some replicas are not running".into(),
+            fix: "see the task errors above".into(),
+        });
+    }
+    if out.is_empty() {
+        out.push(Finding {
+            kind: "healthy",
+            problem: format!("nothing wrong found with {}", r.name),
+            explanation: format!(
+                "{} replica(s) run{}",
+                r.running,
+                r.desired.map(|d| format!(" of {d} wanted")).unwrap_or_default()
+            ),
+            fix: "if it misbehaves anyway, read its logs (`docker service logs`)".into(),
+        });
+    }
+    out
+}

@@ -9,8 +9,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
+use tuxpilot_docker::Swarm;
 use tuxpilot_docker::{Engine, ListContainersOptions, LogOptions, RemoveOptions};
-use tuxpilot_orchestrator::{DeployOptions, LoadAppOptions, OrchestrationConfig, Orchestrator};
+use tuxpilot_orchestrator::{Apps, DeployOptions, LoadAppOptions, OrchestrationConfig};
 
 use crate::diagnose::{diagnose, human_bytes};
 use crate::intent::*;
@@ -137,13 +138,21 @@ impl Outcome {
 #[derive(Clone)]
 pub struct Executor {
     pub(crate) engine: Arc<dyn Engine>,
+    pub(crate) swarm: Option<Arc<dyn Swarm>>,
     pub(crate) settings: ExecSettings,
 }
 
 impl Executor {
     /// An executor over an engine.
     pub fn new(engine: Arc<dyn Engine>, settings: ExecSettings) -> Self {
-        Self { engine, settings }
+        Self { engine, swarm: None, settings }
+    }
+
+    /// The same engine's Swarm API: apps deployed on the swarm are then scaled, rolled back,
+    /// listed and diagnosed there, as the CLI does.
+    pub fn with_swarm(mut self, swarm: Arc<dyn Swarm>) -> Self {
+        self.swarm = Some(swarm);
+        self
     }
 
     /// The engine.
@@ -151,8 +160,15 @@ impl Executor {
         &self.engine
     }
 
-    fn orchestrator(&self) -> Orchestrator {
-        Orchestrator::new(self.engine.clone(), self.settings.orchestration.clone(), self.settings.progress.clone())
+    /// The app deployments use-case, with the same settings as the CLI's.
+    fn apps(&self) -> Apps {
+        Apps::new(
+            self.engine.clone(),
+            self.swarm.clone(),
+            self.settings.orchestration.clone(),
+            self.settings.security.clone(),
+            self.settings.progress.clone(),
+        )
     }
 
     /// What the engine has, for name resolution.
@@ -169,7 +185,7 @@ impl Executor {
                 running: c.state == tuxpilot_docker::ContainerState::Running,
             })
             .collect();
-        let apps = match self.orchestrator().deployments().await {
+        let apps = match self.apps().deployments(None).await {
             Ok(d) => d
                 .into_iter()
                 .map(|d| KnownApp { name: d.name, services: d.services.into_iter().map(|s| s.service).collect() })
@@ -203,8 +219,7 @@ impl Executor {
                 p.app_file = Some(file);
             }
             Intent::Scale(a) => {
-                let orch = self.orchestrator();
-                let (app, service) = orch.resolve_service(&a.service, None).await?;
+                let (app, service) = self.apps().resolve_service(&a.service, None).await?;
                 let current = self.replicas_of(&app, &service).await?;
                 let (to, reason) = match (a.replicas, a.delta, a.direction) {
                     (Some(r), _, _) => (r, String::new()),
@@ -217,19 +232,22 @@ impl Executor {
                     "{app}/{service}: {current} → {to} replicas{}",
                     if reason.is_empty() { String::new() } else { format!(" ({reason})") }
                 )];
-                p.plan.commands = vec![format!("tuxpilot containers scale {service} {to} --app {app}")];
+                p.plan.commands = vec![format!("tuxpilot containers scale {app}/{service} --replicas {to}")];
                 p.scale = Some((app, service, current, to));
             }
-            Intent::Inspect(a)
-            | Intent::Start(a)
-            | Intent::Stop(a)
-            | Intent::Restart(a)
-            | Intent::Remove(a)
-            | Intent::Diagnose(a)
+            Intent::Inspect(a) | Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a)
                 if a.target != "all" =>
             {
                 // A typo fails here, before anything is asked.
                 self.engine.inspect_container(&a.target).await?;
+            }
+            Intent::Diagnose(a) if a.target != "all" => {
+                // A container, else a service of an app on the swarm.
+                if let Err(err) = self.engine.inspect_container(&a.target).await
+                    && !(err.is_not_found() && self.apps().swarm_service(&a.target).await?.is_some())
+                {
+                    return Err(err.into());
+                }
             }
             Intent::Logs(a) => {
                 self.engine.inspect_container(&a.target).await?;
@@ -258,7 +276,7 @@ impl Executor {
     }
 
     async fn replicas_of(&self, app: &str, service: &str) -> Result<u32, ExecError> {
-        let d = self.orchestrator().deployments().await?;
+        let d = self.apps().deployments(None).await?;
         Ok(d.iter()
             .find(|d| d.name == app)
             .and_then(|d| d.services.iter().find(|s| s.service == service))
@@ -414,10 +432,7 @@ impl Executor {
                     _ => return Err(ExecError::Other("nothing to deploy".into())),
                 };
                 let app = tuxpilot_orchestrator::load(&file, &LoadAppOptions::from_env())?;
-                let result = self
-                    .orchestrator()
-                    .deploy(&app, &DeployOptions { security: self.settings.security.clone(), ..Default::default() })
-                    .await?;
+                let result = self.apps().deploy(&app, &DeployOptions::default(), None).await?;
                 let mut reply = format!("App {} version {}: {}.", result.name, result.version, result.status);
                 if let Some(app) = &p.generated {
                     reply.push_str(&format!(" Saved as {}.", file.display()));
@@ -438,7 +453,7 @@ impl Executor {
                 let Some((app, service, _, to)) = &p.scale else {
                     return Err(ExecError::Other("scale was not prepared".into()));
                 };
-                let r = self.orchestrator().scale(app, service, *to).await?;
+                let r = self.apps().scale(app, service, *to, None).await?;
                 let reply = format!(
                     "{}/{}: {} → {} replicas ({} running){}",
                     r.app,
@@ -456,12 +471,12 @@ impl Executor {
                 Ok(Outcome::text(reply, data))
             }
             Intent::Rollback(a) => {
-                let r = self.orchestrator().rollback(&a.app, a.to.as_deref()).await?;
+                let r = self.apps().rollback(&a.app, a.to.as_deref(), None).await?;
                 let reply = format!("App {} is at version {}: {}.", r.name, r.version, r.status);
                 Ok(Outcome::text(reply, serde_json::to_value(&r).unwrap_or(Value::Null)))
             }
             Intent::History(a) => {
-                let records = self.orchestrator().history(&a.app).await?;
+                let records = self.apps().history(&a.app, None).await?;
                 let mut reply = format!("{} has {} recorded deployment(s):", a.app, records.len());
                 for r in &records {
                     reply.push_str(&format!("\n  {}", serde_json::to_string(r).unwrap_or_default()));
@@ -510,7 +525,14 @@ impl Executor {
             Intent::Optimize(a) => self.optimize(&a.target).await,
             Intent::Monitor(a) => self.monitor(a).await,
             Intent::Diagnose(a) => {
-                let d = e.inspect_container(&a.target).await?;
+                let d = match e.inspect_container(&a.target).await {
+                    Ok(d) => d,
+                    Err(err) if err.is_not_found() => match self.apps().swarm_service(&a.target).await? {
+                        Some(report) => return Ok(swarm_diagnosis(&report)),
+                        None => return Err(err.into()),
+                    },
+                    Err(err) => return Err(err.into()),
+                };
                 let logs = self.log_lines(&a.target, 20).await.unwrap_or_default();
                 let diagnosis = diagnose(&d, &logs);
                 let mut reply = diagnosis.explain();
@@ -522,7 +544,10 @@ impl Executor {
                 }
                 Ok(Outcome::text(reply.trim_end(), serde_json::to_value(&diagnosis).unwrap_or(Value::Null)))
             }
-            Intent::ComposeUp(a) => crate::compose::up(self.engine.clone(), a, self.settings.progress.clone()).await,
+            Intent::ComposeUp(a) => {
+                crate::compose::up(self.engine.clone(), a, &self.settings.security, self.settings.progress.clone())
+                    .await
+            }
             Intent::ComposeDown(a) => {
                 crate::compose::down(self.engine.clone(), a, self.settings.progress.clone()).await
             }
@@ -585,4 +610,20 @@ fn unused_path(dir: &std::path::Path, name: &str) -> PathBuf {
         return first;
     }
     (2..1000).map(|i| dir.join(format!("{name}-{i}.app.yaml"))).find(|p| !p.exists()).unwrap_or(first)
+}
+
+/// A Swarm service's diagnosis, as an outcome.
+fn swarm_diagnosis(report: &tuxpilot_orchestrator::ServiceReport) -> Outcome {
+    let findings = crate::diagnose::diagnose_service(report);
+    let mut reply = format!(
+        "{} is a service of app {} on the swarm: {} of {} replica(s) running.\n",
+        report.name,
+        report.app,
+        report.running,
+        report.desired.map(|d| d.to_string()).unwrap_or_else(|| "global".into())
+    );
+    for f in &findings {
+        reply.push_str(&format!("\n• {}\n  Why: {}\n  Fix: {}\n", f.problem, f.explanation, f.fix));
+    }
+    Outcome::text(reply.trim_end(), json!({ "service": report, "findings": findings }))
 }

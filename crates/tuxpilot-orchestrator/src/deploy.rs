@@ -88,8 +88,6 @@ pub struct DeployOptions {
     pub dry_run: bool,
     /// Deploy even when the security gate blocks.
     pub force: bool,
-    /// The security gate (`[containers.security]`).
-    pub security: tuxpilot_security::SecurityConfig,
 }
 
 /// A container of a deployment.
@@ -151,6 +149,7 @@ pub struct Orchestrator {
     pub(crate) config: OrchestrationConfig,
     pub(crate) progress: ProgressFn,
     pub(crate) store: Store,
+    pub(crate) security: tuxpilot_security::SecurityConfig,
 }
 
 /// One attempt's identity.
@@ -182,7 +181,14 @@ impl Orchestrator {
     /// An orchestrator on `engine`; `progress` receives one event per step.
     pub fn new(engine: Arc<dyn Engine>, config: OrchestrationConfig, progress: ProgressFn) -> Self {
         let store = Store::new(engine.clone());
-        Self { engine, config, progress, store }
+        Self { engine, config, progress, store, security: Default::default() }
+    }
+
+    /// The security gate's settings (`[containers.security]`): deploys and scale-ups are
+    /// checked ([`crate::gate`]), rollbacks warned about.
+    pub fn with_security(mut self, security: tuxpilot_security::SecurityConfig) -> Self {
+        self.security = security;
+        self
     }
 
     /// The history store.
@@ -241,25 +247,16 @@ impl Orchestrator {
             return self.result(&runtime, &attempt, &attempt.version, "planned", plan, None, Vec::new()).await;
         }
         let mut notes = Vec::new();
-        if options.security.scan_images {
+        if crate::gate::active(&self.security, false) {
             // The gate runs before anything exists, so a blocked deploy leaves nothing behind.
             let all = runtime.selection(&[], false)?;
             runtime.ensure_images(&all, None, false).await?;
-            let mut images: Vec<String> = all.iter().map(|s| runtime.image_of(s)).collect();
-            images.sort();
-            images.dedup();
-            match tuxpilot_security::pre_deploy_hook(self.engine.as_ref(), &options.security, &images, false).await {
-                Ok(reports) => {
-                    for r in reports {
-                        notes.push(format!("scanned {}: score {}/100", r.target, r.score));
-                    }
-                }
-                Err(tuxpilot_security::HookError::Blocked(b)) if options.force => {
-                    let n = format!("deployed despite the security gate (--force): {b}");
+            let images: Vec<String> = all.iter().map(|s| runtime.image_of(s)).collect();
+            for n in crate::gate::check(self.engine.as_ref(), &self.security, &images, false, options.force).await? {
+                if n.contains("--force") {
                     self.note(&app.name, "Warning", n.clone());
-                    notes.push(n);
                 }
-                Err(e) => return Err(e.into()),
+                notes.push(n);
             }
         }
         let file = app.file.display().to_string();

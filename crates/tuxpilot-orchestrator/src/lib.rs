@@ -31,8 +31,10 @@
 //! # Ok(()) }
 //! ```
 
+mod apps;
 mod deploy;
 mod error;
+pub mod gate;
 #[cfg(feature = "kubernetes")]
 pub mod kubernetes;
 mod load;
@@ -47,6 +49,7 @@ mod supervise;
 pub mod swarm;
 mod validate;
 
+pub use apps::Apps;
 pub use deploy::{
     APP_LABEL, Backend, ContainerStatus, DEPLOYMENT_LABEL, DeployOptions, DeploymentResult, OrchestrationConfig,
     Orchestrator, VERSION_LABEL, project_hash,
@@ -58,4 +61,4 @@ pub use replicas::{DRAIN, Failure};
 pub use spec::{ApplicationDeployment, ContainerDeploymentConfig, ResourceLimits};
 pub use store::{DeploymentRecord, HISTORY_LABEL, LOCK_IMAGE, Outcome, Store};
 pub use supervise::{SupervisorEvent, SupervisorOptions};
-pub use swarm::{SwarmNodeVolumes, SwarmOrchestrator};
+pub use swarm::{ServiceReport, SwarmNodeVolumes, SwarmOrchestrator, TaskReport};

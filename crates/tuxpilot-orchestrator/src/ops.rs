@@ -189,7 +189,9 @@ impl Orchestrator {
         let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: target.version.clone() };
         let dir = PathBuf::from(&target.file).parent().map(PathBuf::from).unwrap_or_default();
         let runtime = self.runtime(project, ProjectMeta::new(&dir, &[PathBuf::from(&target.file)]), &attempt);
-        self.locked(&attempt, runtime, "rollback", &target.file, Vec::new()).await
+        let images: Vec<String> = runtime.project().services.keys().map(|s| runtime.image_of(s)).collect();
+        let notes = crate::gate::restore_warnings(self.engine.as_ref(), &self.security, &images).await;
+        self.locked(&attempt, runtime, "rollback", &target.file, notes).await
     }
 
     /// Finds the app of `service` (`APP/SERVICE`, or a service unique among the deployments).
@@ -276,6 +278,11 @@ impl Orchestrator {
     ) -> Result<ScalingResult> {
         let observed = runtime.observe().await?.containers;
         let previous = observed.iter().filter(|r| r.service == service).count() as u32;
+        if replicas > previous {
+            // New replicas start the service's image: the gate decides first.
+            crate::gate::check(self.engine.as_ref(), &self.security, &[runtime.image_of(service)], false, false)
+                .await?;
+        }
         let mut project = runtime.project().clone();
         if let Some(s) = project.services.get_mut(service) {
             let d = s.deploy.get_or_insert_with(Default::default);

@@ -34,7 +34,7 @@ use apply::Applied;
 use converge::Converged;
 use convert::{ConvertOptions, FileSource, NAMESPACE_LABEL, SPEC_HASH_LABEL, Stack, StackFile};
 
-pub use ops::SwarmNodeVolumes;
+pub use ops::{ServiceReport, SwarmNodeVolumes, TaskReport};
 
 /// Deploys apps on a swarm, through one of its managers.
 #[derive(Clone)]
@@ -44,6 +44,7 @@ pub struct SwarmOrchestrator {
     pub(crate) config: OrchestrationConfig,
     pub(crate) progress: ProgressFn,
     pub(crate) store: Store,
+    pub(crate) security: tuxpilot_security::SecurityConfig,
 }
 
 /// One attempt.
@@ -103,7 +104,13 @@ impl SwarmOrchestrator {
         progress: ProgressFn,
     ) -> Self {
         let store = Store::swarm(engine.clone(), swarm.clone());
-        Self { engine, swarm, config, progress, store }
+        Self { engine, swarm, config, progress, store, security: Default::default() }
+    }
+
+    /// The security gate's settings (`[containers.security]`), as [`crate::Orchestrator::with_security`].
+    pub fn with_security(mut self, security: tuxpilot_security::SecurityConfig) -> Self {
+        self.security = security;
+        self
     }
 
     /// The history store (Swarm configs).
@@ -282,20 +289,8 @@ impl SwarmOrchestrator {
             let (_, _, plan) = self.plan_against(&prepared.stack, prev_project.as_ref()).await?;
             return self.result(&attempt, &attempt.version, "planned", plan, None, notes).await;
         }
-        if options.security.scan_images {
-            let mut images: Vec<String> = prepared.stack.services.values().map(|s| s.image.clone()).collect();
-            images.sort();
-            images.dedup();
-            match tuxpilot_security::pre_deploy_hook(self.engine.as_ref(), &options.security, &images, false).await {
-                Ok(reports) => {
-                    notes.extend(reports.iter().map(|r| format!("scanned {}: score {}/100", r.target, r.score)))
-                }
-                Err(tuxpilot_security::HookError::Blocked(b)) if options.force => {
-                    notes.push(format!("deployed despite the security gate (--force): {b}"))
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let images: Vec<String> = prepared.stack.services.values().map(|s| s.image.clone()).collect();
+        notes.extend(crate::gate::check(self.engine.as_ref(), &self.security, &images, false, options.force).await?);
         let file = app.file.display().to_string();
         let guard = self.lock(&attempt.name).await?;
         let r = self.recorded(&attempt, &app.project, prepared, "deploy", &file, notes).await;
@@ -518,8 +513,10 @@ impl SwarmOrchestrator {
         let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: target.version.clone() };
         let dir = std::path::Path::new(&target.file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
         let prepared = self.prepare(&project, &attempt.version, &attempt.id, &dir)?;
+        let images: Vec<String> = prepared.stack.services.values().map(|s| s.image.clone()).collect();
+        let notes = crate::gate::restore_warnings(self.engine.as_ref(), &self.security, &images).await;
         let guard = self.lock(app).await?;
-        let r = self.recorded(&attempt, &project, prepared, "rollback", &target.file, Vec::new()).await;
+        let r = self.recorded(&attempt, &project, prepared, "rollback", &target.file, notes).await;
         self.store.release(guard).await;
         r
     }

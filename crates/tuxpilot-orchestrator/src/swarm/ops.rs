@@ -36,6 +36,11 @@ impl SwarmOrchestrator {
                 "{name} is a global service (one replica per node); it cannot be scaled"
             )));
         };
+        if u64::from(replicas) > previous {
+            let image =
+                info.spec.labels.get("com.docker.stack.image").cloned().unwrap_or_else(|| info.spec.image.clone());
+            crate::gate::check(self.engine.as_ref(), &self.security, &[image], false, false).await?;
+        }
         let guard = self.lock(app).await?;
         let r = async {
             let fresh = self.swarm.inspect_service(&info.id).await?;
@@ -234,5 +239,85 @@ impl SwarmOrchestrator {
             removed.push(c.name);
         }
         Ok((removed, left))
+    }
+}
+
+/// A Swarm service's replicas as the swarm reports them: what `docker service ps` shows, for
+/// diagnosing a service of an app on a swarm from any front end.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceReport {
+    /// The app (stack).
+    pub app: String,
+    /// The service, without the app's prefix.
+    pub service: String,
+    /// The Swarm service's name (`<app>_<service>`).
+    pub name: String,
+    /// Replicas wanted (`None`: a global service).
+    pub desired: Option<u64>,
+    /// Tasks running now.
+    pub running: usize,
+    /// Its last update's state (`completed`, `rollback_completed`, `paused`…), if any.
+    pub update_state: Option<String>,
+    /// Its last update's message.
+    pub update_message: Option<String>,
+    /// Its tasks, newest first (at most 10), those that ended included.
+    pub tasks: Vec<TaskReport>,
+}
+
+/// One task of a [`ServiceReport`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TaskReport {
+    /// `<name>.<slot>`.
+    pub name: String,
+    /// The node's hostname (empty while unscheduled).
+    pub node: String,
+    /// Its state (`running`, `failed`, `rejected`, `pending`…).
+    pub state: String,
+    /// What the swarm wants it to be.
+    pub desired_state: String,
+    /// Why it failed, in the swarm's words (`task: non-zero exit (1)`, `No such image: …`).
+    pub error: String,
+    /// The swarm's message (`started`, `no suitable node …`).
+    pub message: String,
+    /// When its state last changed.
+    pub at: Option<String>,
+}
+
+impl SwarmOrchestrator {
+    /// The report of `service` of `app` (the service's name without the app's prefix).
+    pub async fn service_report(&self, app: &str, service: &str) -> Result<ServiceReport> {
+        self.manager().await?;
+        let name = format!("{app}_{service}");
+        let services = self.services_of(app).await?;
+        let Some(info) = services.get(&name) else {
+            return Err(Error::NotFound(format!("no service \"{service}\" of app \"{app}\" on this swarm")));
+        };
+        let nodes = self.swarm.list_nodes().await?;
+        let hostname = |id: &str| nodes.iter().find(|n| n.id == id).map(|n| n.hostname.clone()).unwrap_or_default();
+        let mut tasks = self.swarm.list_tasks(Filters::new().with("service", info.id.clone())).await?;
+        tasks.sort_by(|a, b| b.status_timestamp.cmp(&a.status_timestamp));
+        let running = tasks.iter().filter(|t| t.state == "running" && t.desired_state == "running").count();
+        Ok(ServiceReport {
+            app: app.to_string(),
+            service: service.to_string(),
+            name: name.clone(),
+            desired: info.spec.replicas,
+            running,
+            update_state: info.update_status.as_ref().map(|u| u.state.clone()),
+            update_message: info.update_status.as_ref().map(|u| u.message.clone()).filter(|m| !m.is_empty()),
+            tasks: tasks
+                .iter()
+                .take(10)
+                .map(|t| TaskReport {
+                    name: format!("{name}.{}", t.slot.map(|s| s.to_string()).unwrap_or_else(|| hostname(&t.node_id))),
+                    node: hostname(&t.node_id),
+                    state: t.state.clone(),
+                    desired_state: t.desired_state.clone(),
+                    error: t.error.clone(),
+                    message: t.message.clone(),
+                    at: t.status_timestamp.clone(),
+                })
+                .collect(),
+        })
     }
 }
