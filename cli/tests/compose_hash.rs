@@ -144,7 +144,7 @@ fn config_hash_equals_docker_compose_on_the_fixtures() {
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut compared = 0;
-    for base in ["crates/tuxpilot-compose/tests/fixtures", "crates/tuxpilot-orchestrator/tests/kubernetes"] {
+    for base in ["crates/tuxpilot-compose/tests/fixtures", "crates/tuxpilot-kubernetes/tests/kubernetes"] {
         for entry in std::fs::read_dir(root.join(base)).unwrap() {
             let dir = entry.unwrap().path();
             let file = dir.join("compose.yaml");
@@ -182,7 +182,7 @@ fn config_json_equals_docker_compose_on_the_fixtures() {
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut compared = 0;
-    for base in ["crates/tuxpilot-compose/tests/fixtures", "crates/tuxpilot-orchestrator/tests/kubernetes"] {
+    for base in ["crates/tuxpilot-compose/tests/fixtures", "crates/tuxpilot-kubernetes/tests/kubernetes"] {
         for entry in std::fs::read_dir(root.join(base)).unwrap() {
             let dir = entry.unwrap().path();
             if !dir.join("compose.yaml").exists() {

@@ -5,7 +5,7 @@ use std::path::Path;
 use comfy_table::Cell;
 use serde::Serialize;
 use tuxpilot_compose::Project;
-use tuxpilot_orchestrator::kubernetes::{self, ExportOptions, Manifests};
+use tuxpilot_kubernetes::{self as kubernetes, ExportOptions, Manifests};
 
 use crate::args::{ExportArgs, ExportTarget, Format};
 use crate::output::Ui;

@@ -14,8 +14,7 @@
 //! - the [`SwarmOrchestrator`] (`--backend swarm`): the same apps as Swarm services, named as
 //!   `docker stack deploy` names them, in `depends_on` waves, converged from `UpdateStatus` and
 //!   the tasks, with every version kept in Swarm configs for `rollback --to` ([`swarm`]);
-//! - with the `kubernetes` feature, [`kubernetes::convert`]: the same project as Kubernetes
-//!   manifests, converted as kompose converts them, `depends_on` included.
+//! - the Kubernetes export of the same apps is its own crate, `tuxpilot-kubernetes`.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -35,8 +34,6 @@ mod apps;
 mod deploy;
 mod error;
 pub mod gate;
-#[cfg(feature = "kubernetes")]
-pub mod kubernetes;
 mod load;
 pub mod lower;
 mod network;

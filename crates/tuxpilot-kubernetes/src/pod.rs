@@ -13,66 +13,21 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use tuxpilot_compose::{Project, Service};
+use tuxpilot_compose::Service;
 
-use super::container::{
+use crate::container::{
     args_with_env_refs, dedup_ports, liveness, non_empty, pull_policy, readiness, resources, security,
 };
-use super::names::{container_name, is_dns_label, service_name};
-use super::{ExportError, ExportOptions, ExportWarning, Object, SELECTOR};
-use super::{objects, services};
-
-/// What the conversion of every service needs to see.
-pub(super) struct Ctx<'a> {
-    pub project: &'a Project,
-    pub options: &'a ExportOptions,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn new(project: &'a Project, options: &'a ExportOptions) -> Self {
-        Self { project, options }
-    }
-}
+use crate::model::{ExportError, ExportWarning, Object};
+use crate::names::{container_name, is_dns_label, service_name};
+use crate::report::{Ctx, Report, labels_of, selector};
+use crate::{objects, services};
 
 /// A service converted.
-pub(super) struct Converted {
+pub(crate) struct Converted {
     pub services: Vec<KService>,
     pub workload: Object,
     pub extra: Vec<Object>,
-}
-
-/// Collects warnings for one service.
-pub(super) struct Report<'w> {
-    pub service: String,
-    key: String,
-    warnings: &'w mut Vec<ExportWarning>,
-}
-
-impl<'w> Report<'w> {
-    /// A report whose warnings go to `sink` and are not kept.
-    pub fn silent(sink: &'w mut Vec<ExportWarning>) -> Self {
-        Self { service: String::new(), key: String::new(), warnings: sink }
-    }
-
-    pub fn warn(&mut self, field: &str, message: impl Into<String>) {
-        self.warnings.push(ExportWarning {
-            service: Some(self.key.clone()),
-            field: if field.is_empty() {
-                format!("services.{}", self.key)
-            } else {
-                format!("services.{}.{field}", self.key)
-            },
-            message: message.into(),
-        });
-    }
-}
-
-pub(super) fn labels_of(l: &BTreeMap<String, Option<String>>) -> BTreeMap<String, String> {
-    l.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect()
-}
-
-pub(super) fn selector(name: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([(SELECTOR.to_string(), name.to_string())])
 }
 
 /// Which controller.
@@ -86,7 +41,7 @@ enum Controller {
     Pod,
 }
 
-pub(super) fn service(
+pub(crate) fn service(
     ctx: &Ctx<'_>,
     key: &str,
     s: &Service,

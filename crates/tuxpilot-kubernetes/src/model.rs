@@ -1,31 +1,5 @@
-//! Kubernetes manifests from a compose [`Project`] (and so from an app.yaml, lowered onto one),
-//! converted the way kompose converts them, and past it.
-//!
-//! - One workload per service: a Deployment; a DaemonSet for `deploy.mode: global`; a Job for
-//!   `deploy.mode: replicated-job`/`global-job`; a Pod for `restart: no|on-failure` (as kompose
-//!   does), or a CronJob with the `kompose.cronjob.schedule` label. `kompose.controller.type`
-//!   (`deployment`, `daemonset`, `statefulset`) overrides.
-//! - A Service for each service with `ports` or `expose`; a PersistentVolumeClaim for each
-//!   volume (100Mi unless `kompose.volume.size`); a ConfigMap for each `env_file`, each config
-//!   and each bind mount of an existing file or directory; a Secret for each file secret.
-//! - Probes from `healthcheck`, resources from `deploy.resources`, replicas, rolling-update
-//!   strategy from `update_config`, restart policy, security context, compose labels as
-//!   annotations, kompose's labels (`io.kompose.service`, `kompose.service.type`, …).
-//! - Past kompose: `depends_on` becomes init containers that wait until each dependency's
-//!   Service answers; everything that is not converted is reported as a [`ExportWarning`], so
-//!   `--strict` can refuse it.
-//!
-//! The conversion is pure: it reads only the files the project names (env files, secrets,
-//! configs, bind-mounted config files), never the engine.
-//!
-//! Building this module needs one k8s-openapi version feature (`v1_33`…) enabled by the final
-//! binary, as k8s-openapi requires; the `tuxpilot` CLI enables one.
-
-mod container;
-mod names;
-mod objects;
-mod pod;
-mod services;
+//! The export's data: options, the typed objects, the manifests and their YAML, warnings and
+//! errors.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,9 +11,6 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Po
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
-use tuxpilot_compose::Project;
-
-pub use names::{is_dns_label, resource_name, service_name};
 
 /// The label kompose selects pods by; TuxPilot uses the same.
 pub const SELECTOR: &str = "io.kompose.service";
@@ -172,7 +143,7 @@ impl Object {
         }
     }
 
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+    pub(crate) fn metadata_mut(&mut self) -> &mut ObjectMeta {
         each!(self, o => &mut o.metadata)
     }
 
@@ -255,137 +226,4 @@ pub enum ExportError {
     /// `--strict` and there were warnings.
     #[error("{} thing(s) could not be converted (--strict):\n{}", .0.len(), .0.iter().map(|w| format!("  {w}")).collect::<Vec<_>>().join("\n"))]
     Strict(Vec<ExportWarning>),
-}
-
-/// Converts `project` to Kubernetes objects.
-pub fn convert(project: &Project, options: &ExportOptions) -> Result<Manifests, ExportError> {
-    let mut services = Vec::new();
-    let mut others = Vec::new();
-    let mut warnings = Vec::new();
-    if let Some(ns) = &options.namespace
-        && !is_dns_label(ns)
-    {
-        return Err(ExportError::Invalid {
-            field: "--namespace".into(),
-            message: format!("{ns:?} is not a valid namespace: use lower-case letters, digits and '-', at most 63"),
-        });
-    }
-    objects::secrets(project, options, &mut others, &mut warnings)?;
-    let ctx = pod::Ctx::new(project, options);
-    // `network_mode: service:X` shares X's network namespace: in Kubernetes, a container in X's
-    // pod (kompose's conversion).
-    let mut guests: BTreeMap<String, Vec<k8s_openapi::api::core::v1::Container>> = BTreeMap::new();
-    for (name, service) in &project.services {
-        let mut converted = pod::service(&ctx, name, service, &mut warnings)?;
-        let host = service
-            .network_mode
-            .as_deref()
-            .and_then(|m| m.strip_prefix("service:"))
-            .filter(|h| project.services.contains_key(*h));
-        if let Some(host) = host {
-            let host_name = service_name(host);
-            if let Some(pod) = converted.workload.pod_spec_mut() {
-                guests.entry(host_name.clone()).or_default().append(&mut pod.containers);
-            }
-            for mut svc in converted.services {
-                if let Some(spec) = svc.spec.as_mut() {
-                    spec.selector = Some(BTreeMap::from([(SELECTOR.to_string(), host_name.clone())]));
-                }
-                services.push(Object::Service(svc));
-            }
-            others.extend(converted.extra);
-            continue;
-        }
-        services.extend(converted.services.into_iter().map(Object::Service));
-        others.push(converted.workload);
-        others.extend(converted.extra);
-    }
-    for o in &mut others {
-        let name = o.name().to_string();
-        if let (Some(extra), Some(pod)) = (guests.get_mut(&name), o.pod_spec_mut()) {
-            pod.containers.append(extra);
-        }
-    }
-    project_level_warnings(project, &mut warnings);
-
-    let mut objects = Vec::new();
-    if let Some(ns) = &options.namespace {
-        objects.push(Object::Namespace(Namespace {
-            metadata: ObjectMeta { name: Some(ns.clone()), ..Default::default() },
-            ..Default::default()
-        }));
-    }
-    objects.extend(services);
-    // A named volume or env file shared by services is one object (kompose's RemoveDupObjects).
-    let mut seen = std::collections::BTreeSet::new();
-    for o in others {
-        if seen.insert((o.kind(), o.name().to_string())) {
-            objects.push(o);
-        }
-    }
-    if let Some(ns) = &options.namespace {
-        for o in objects.iter_mut().filter(|o| !matches!(o, Object::Namespace(_))) {
-            o.metadata_mut().namespace = Some(ns.clone());
-        }
-    }
-    Ok(Manifests { objects, warnings })
-}
-
-/// Like [`convert`], but any warning is an error ([`ExportError::Strict`]).
-pub fn convert_strict(project: &Project, options: &ExportOptions) -> Result<Manifests, ExportError> {
-    let m = convert(project, options)?;
-    if m.warnings.is_empty() { Ok(m) } else { Err(ExportError::Strict(m.warnings)) }
-}
-
-fn project_level_warnings(project: &Project, warnings: &mut Vec<ExportWarning>) {
-    for (name, n) in &project.networks {
-        let custom = n.driver.is_some() || n.internal == Some(true) || n.ipam.is_some() || n.external == Some(true);
-        if custom {
-            warnings.push(ExportWarning {
-                service: None,
-                field: format!("networks.{name}"),
-                message: "network settings are not converted: every pod shares the cluster network; use \
-                          NetworkPolicies to isolate"
-                    .into(),
-            });
-        }
-    }
-    for (name, v) in &project.volumes {
-        if v.external == Some(true) {
-            warnings.push(ExportWarning {
-                service: None,
-                field: format!("volumes.{name}"),
-                message: "an external volume becomes a new PersistentVolumeClaim; bind it to the existing \
-                          PersistentVolume yourself"
-                    .into(),
-            });
-        }
-        if v.driver.is_some() || !v.driver_opts.is_empty() {
-            warnings.push(ExportWarning {
-                service: None,
-                field: format!("volumes.{name}.driver"),
-                message: "volume drivers are not converted; set a StorageClass with the \
-                          kompose.volume.storage-class-name label"
-                    .into(),
-            });
-        }
-    }
-    for (name, c) in &project.configs {
-        if c.external == Some(true) {
-            warnings.push(ExportWarning {
-                service: None,
-                field: format!("configs.{name}"),
-                message: "an external config is not converted; create the ConfigMap yourself".into(),
-            });
-        }
-    }
-}
-
-/// Objects by kind, for tests and reports.
-pub fn count_by_kind(objects: &[Object]) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for o in objects {
-        *m.entry(o.kind()).or_insert(0) += 1;
-    }
-    m
 }

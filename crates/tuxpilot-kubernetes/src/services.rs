@@ -16,12 +16,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use tuxpilot_compose::Service;
 
-use super::ExportError;
-use super::pod::{Report, selector};
+use crate::model::ExportError;
+use crate::report::{Report, selector};
 
 /// A port of a service, from `ports` or `expose`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct PortSpec {
+pub(crate) struct PortSpec {
     pub target: u16,
     pub published: Option<u16>,
     /// `TCP`, `UDP`, `SCTP`.
@@ -29,7 +29,7 @@ pub(super) struct PortSpec {
 }
 
 /// `ports` then `expose` (TCP), as kompose reads them.
-pub(super) fn ports(s: &Service, r: &mut Report<'_>) -> Vec<PortSpec> {
+pub(crate) fn ports(s: &Service, r: &mut Report<'_>) -> Vec<PortSpec> {
     let mut out = Vec::new();
     for (i, p) in s.ports.iter().enumerate() {
         let published = match p.published.as_deref() {
@@ -94,12 +94,12 @@ fn service_type(
 
 /// The DNS name other pods reach a service by: its Service, or `<name>-tcp` for a
 /// LoadBalancer (kompose splits those by protocol). None without ports.
-pub(super) fn reachable_as(key: &str, s: &Service) -> Option<(String, u16)> {
+pub(crate) fn reachable_as(key: &str, s: &Service) -> Option<(String, u16)> {
     let mut silent = Vec::new();
     let mut r = Report::silent(&mut silent);
     let ports = ports(s, &mut r);
-    let labels = super::pod::labels_of(&s.labels);
-    let name = super::names::service_name(key);
+    let labels = crate::report::labels_of(&s.labels);
+    let name = crate::names::service_name(key);
     let (t, _) = service_type(&labels, s, &r).ok()?;
     let p = ports.iter().find(|p| t.as_deref() != Some("LoadBalancer") || p.protocol == "TCP")?;
     let host = if t.as_deref() == Some("LoadBalancer") { format!("{name}-tcp") } else { name };
@@ -130,7 +130,7 @@ fn service_ports(ports: &[PortSpec], node_port: Option<i32>) -> Vec<ServicePort>
 /// The Services of a service with ports (kompose: none without, with a warning; a LoadBalancer
 /// is split into `-tcp` and `-udp`, as one cannot mix protocols), with the type
 /// `kompose.service.type` asks for, and the Ingress `kompose.service.expose` asks for.
-pub(super) fn services(
+pub(crate) fn services(
     name: &str,
     labels: &BTreeMap<String, String>,
     s: &Service,
@@ -263,7 +263,7 @@ fn ingress(name: &str, backend: &str, port: i32, hosts: &str, labels: &BTreeMap<
 
 /// `kompose.hpa.*` labels → an autoscaling/v2 HorizontalPodAutoscaler (kompose's defaults:
 /// 1–3 replicas, 50 % CPU, 70 % memory).
-pub(super) fn autoscaler(
+pub(crate) fn autoscaler(
     name: &str,
     kind: &str,
     labels: &BTreeMap<String, String>,

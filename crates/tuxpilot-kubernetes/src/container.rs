@@ -11,15 +11,15 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use tuxpilot_compose::{Healthcheck, Service};
 
-use super::ExportError;
-use super::pod::Report;
-use super::services::PortSpec;
+use crate::model::ExportError;
+use crate::report::Report;
+use crate::services::PortSpec;
 
-pub(super) fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+pub(crate) fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
     (!v.is_empty()).then_some(v)
 }
 
-pub(super) fn pull_policy(s: &Service, labels: &BTreeMap<String, String>, r: &mut Report<'_>) -> Option<String> {
+pub(crate) fn pull_policy(s: &Service, labels: &BTreeMap<String, String>, r: &mut Report<'_>) -> Option<String> {
     if let Some(p) = labels.get("kompose.image-pull-policy") {
         return match p.as_str() {
             "Always" | "Never" | "IfNotPresent" => Some(p.clone()),
@@ -43,7 +43,7 @@ pub(super) fn pull_policy(s: &Service, labels: &BTreeMap<String, String>, r: &mu
 /// `$VAR` and `${VAR}` in arguments → Kubernetes' `$(VAR)` when VAR is in the container's
 /// environment (kompose rewrites every `$NAME`; one not in the environment stays as it is, so a
 /// shell still expands it).
-pub(super) fn args_with_env_refs(args: Vec<String>, s: &Service) -> Vec<String> {
+pub(crate) fn args_with_env_refs(args: Vec<String>, s: &Service) -> Vec<String> {
     let known = |n: &str| s.environment.get(n).is_some_and(Option::is_some);
     args.into_iter()
         .map(|a| {
@@ -75,7 +75,7 @@ pub(super) fn args_with_env_refs(args: Vec<String>, s: &Service) -> Vec<String> 
         .collect()
 }
 
-pub(super) fn dedup_ports(ports: &[PortSpec]) -> Vec<PortSpec> {
+pub(crate) fn dedup_ports(ports: &[PortSpec]) -> Vec<PortSpec> {
     let mut seen = std::collections::BTreeSet::new();
     ports.iter().filter(|p| seen.insert((p.target, p.protocol.clone()))).cloned().collect()
 }
@@ -86,7 +86,7 @@ fn secs(d: Option<tuxpilot_compose::GoDuration>) -> Option<i32> {
 
 /// `healthcheck` → livenessProbe (kompose's mapping); `kompose.service.healthcheck.liveness.*`
 /// labels give an HTTP or TCP probe instead of a command.
-pub(super) fn liveness(
+pub(crate) fn liveness(
     h: Option<&Healthcheck>,
     labels: &BTreeMap<String, String>,
     r: &mut Report<'_>,
@@ -166,7 +166,7 @@ fn label_handler(
 }
 
 /// kompose's `kompose.service.healthcheck.readiness.*` labels.
-pub(super) fn readiness(labels: &BTreeMap<String, String>, r: &mut Report<'_>) -> Result<Option<Probe>, ExportError> {
+pub(crate) fn readiness(labels: &BTreeMap<String, String>, r: &mut Report<'_>) -> Result<Option<Probe>, ExportError> {
     let prefix = "kompose.service.healthcheck.readiness";
     let get = |k: &str| labels.get(&format!("{prefix}.{k}"));
     if get("disable").is_some_and(|v| v == "true") {
@@ -228,7 +228,7 @@ fn cpu_quantity(cpus: f64) -> Quantity {
     if milli % 1000 == 0 { Quantity(format!("{}", milli / 1000)) } else { Quantity(format!("{milli}m")) }
 }
 
-pub(super) fn resources(s: &Service, r: &mut Report<'_>) -> Option<ResourceRequirements> {
+pub(crate) fn resources(s: &Service, r: &mut Report<'_>) -> Option<ResourceRequirements> {
     let res = s.deploy.as_ref().and_then(|d| d.resources.as_ref());
     let limits = res.and_then(|r| r.limits.as_ref());
     let reservations = res.and_then(|r| r.reservations.as_ref());
@@ -278,7 +278,7 @@ pub(super) fn resources(s: &Service, r: &mut Report<'_>) -> Option<ResourceRequi
     })
 }
 
-pub(super) fn security(s: &Service, r: &mut Report<'_>) -> (Option<SecurityContext>, Option<PodSecurityContext>) {
+pub(crate) fn security(s: &Service, r: &mut Report<'_>) -> (Option<SecurityContext>, Option<PodSecurityContext>) {
     let mut sc = SecurityContext::default();
     if s.privileged == Some(true) {
         sc.privileged = Some(true);

@@ -14,9 +14,9 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use tuxpilot_compose::{Project, Service};
 
-use super::names::{env_file_name, is_dns_subdomain, resource_name};
-use super::pod::{Ctx, Report, selector};
-use super::{DEFAULT_VOLUME_SIZE, ExportError, ExportWarning, Object};
+use crate::model::{DEFAULT_VOLUME_SIZE, ExportError, ExportWarning, Object};
+use crate::names::{env_file_name, is_dns_subdomain, resource_name};
+use crate::report::{Ctx, Report, selector};
 
 fn read(path: &Path) -> Result<String, ExportError> {
     std::fs::read_to_string(path).map_err(|e| ExportError::Io(path.to_path_buf(), e.to_string()))
@@ -30,12 +30,12 @@ fn relative(ctx: &Ctx<'_>, path: &str) -> String {
 }
 
 /// A container's env, its envFrom and the ConfigMaps behind them.
-pub(super) type Environment = (Vec<EnvVar>, Vec<EnvFromSource>, Vec<ConfigMap>);
+pub(crate) type Environment = (Vec<EnvVar>, Vec<EnvFromSource>, Vec<ConfigMap>);
 
 /// `environment` → env (sorted); each `env_file` → a ConfigMap and an `envFrom`, and the keys
 /// it gives are left out of env unless `environment` overrides them (kompose leaves them out
 /// always, losing the override).
-pub(super) fn environment(
+pub(crate) fn environment(
     ctx: &Ctx<'_>,
     key: &str,
     name: &str,
@@ -87,7 +87,7 @@ pub(super) fn environment(
 
 /// Mounts of a service and the objects behind them.
 #[derive(Default)]
-pub(super) struct Mounts {
+pub(crate) struct Mounts {
     pub mounts: Vec<VolumeMount>,
     pub volumes: Vec<Volume>,
     pub objects: Vec<Object>,
@@ -153,7 +153,7 @@ fn config_data(path: &Path) -> Option<Files> {
 }
 
 /// `volumes`, `tmpfs`, `secrets` and `configs` of a service.
-pub(super) fn volumes(
+pub(crate) fn volumes(
     ctx: &Ctx<'_>,
     key: &str,
     name: &str,
@@ -415,9 +415,9 @@ fn shared_claims(ctx: &Ctx<'_>, s: &Service, r: &mut Report<'_>) {
 
 /// Each top-level secret with a file or an environment variable → an Opaque Secret holding it
 /// under its own name (kompose's layout).
-pub(super) fn secrets(
+pub(crate) fn secrets(
     project: &Project,
-    options: &super::ExportOptions,
+    options: &crate::model::ExportOptions,
     out: &mut Vec<Object>,
     warnings: &mut Vec<ExportWarning>,
 ) -> Result<(), ExportError> {

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use tuxpilot_compose::{ConfigFile, LoadOptions};
-use tuxpilot_orchestrator::kubernetes::{self, ExportOptions, Manifests, Object};
+use tuxpilot_kubernetes::{self as kubernetes, ExportOptions, Manifests, Object};
 
 fn dir(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kubernetes").join(case)
