@@ -6,8 +6,8 @@ use std::sync::Arc;
 use comfy_table::Cell;
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Swarm};
 use tuxpilot_orchestrator::{
-    Apps, Backend, DeployOptions, DeploymentResult, LoadAppOptions, OrchestrationConfig, Orchestrator,
-    SupervisorOptions,
+    Apps, Backend, DeployOptions, DeploymentResult, DeploymentStatus, LoadAppOptions, OrchestrationConfig,
+    Orchestrator, ScaleStatus, SupervisorOptions,
 };
 
 use crate::args::{BackendArg, ContainersCommand, OrchestrationFlags, ProgressMode};
@@ -167,7 +167,7 @@ pub async fn run(
                     ui.print_table(&["CONTAINER", "ID", "STATUS"], rows)?;
                 }
             }
-            if r.status != "success" {
+            if r.status != ScaleStatus::Success {
                 return Err(DeploymentFailed {
                     code: crate::error::code::FAILURE,
                     message: r.message.clone().unwrap_or_else(|| "the scale did not converge".into()),
@@ -375,8 +375,9 @@ fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
                 vec![Cell::new(&s.service), Cell::new(what), Cell::new(format!("{} -> {}", s.current, s.desired))]
             })
             .collect();
-        ui.print_table(&["SERVICE", if r.status == "planned" { "PLAN" } else { "DONE" }, "REPLICAS"], rows)?;
-        if r.status != "planned" {
+        let planned = r.status == DeploymentStatus::Planned;
+        ui.print_table(&["SERVICE", if planned { "PLAN" } else { "DONE" }, "REPLICAS"], rows)?;
+        if !planned {
             writeln!(ui.out)?;
             let swarm = r.containers.iter().any(|c| c.node.is_some());
             let rows = r
@@ -402,11 +403,11 @@ fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
             }
         }
     }
-    let code = match r.status.as_str() {
-        "success" | "planned" => return Ok(()),
-        "rolled_back" => ROLLED_BACK,
-        "paused" => PAUSED,
-        _ => crate::error::code::FAILURE,
+    let code = match r.status {
+        DeploymentStatus::Success | DeploymentStatus::Planned => return Ok(()),
+        DeploymentStatus::RolledBack => ROLLED_BACK,
+        DeploymentStatus::Paused => PAUSED,
+        DeploymentStatus::Failed => crate::error::code::FAILURE,
     };
     let why = r.failure.as_ref().map(|f| f.to_string()).unwrap_or_else(|| r.notes.join("; "));
     Err(DeploymentFailed {

@@ -463,7 +463,7 @@ impl Executor {
                     r.current_replicas,
                     r.message.as_ref().map(|m| format!("; {m}")).unwrap_or_default()
                 );
-                let ok = r.status == "success";
+                let ok = r.status == tuxpilot_orchestrator::ScaleStatus::Success;
                 let data = serde_json::to_value(&r).unwrap_or(Value::Null);
                 if !ok {
                     return Err(ExecError::Other(reply));

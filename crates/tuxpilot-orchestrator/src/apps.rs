@@ -10,10 +10,12 @@ use tuxpilot_compose::runtime::ProgressFn;
 use tuxpilot_docker::{Engine, Swarm};
 use tuxpilot_security::SecurityConfig;
 
-use crate::deploy::{Backend, DeployOptions, DeploymentResult, OrchestrationConfig, Orchestrator};
+use crate::config::{Backend, DeployOptions, OrchestrationConfig};
+use crate::deploy::Orchestrator;
 use crate::error::Result;
 use crate::load::LoadedApp;
 use crate::ops::{DeploymentSummary, ScalingResult, UndeployResult};
+use crate::result::DeploymentResult;
 use crate::store::DeploymentRecord;
 use crate::swarm::{SwarmNodeVolumes, SwarmOrchestrator};
 

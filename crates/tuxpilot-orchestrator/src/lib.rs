@@ -31,7 +31,9 @@
 //! ```
 
 mod apps;
+mod config;
 mod deploy;
+mod driver;
 mod error;
 pub mod gate;
 mod load;
@@ -39,6 +41,7 @@ pub mod lower;
 mod network;
 mod ops;
 mod replicas;
+mod result;
 pub mod rollout;
 pub mod spec;
 mod store;
@@ -47,15 +50,14 @@ pub mod swarm;
 mod validate;
 
 pub use apps::Apps;
-pub use deploy::{
-    APP_LABEL, Backend, ContainerStatus, DEPLOYMENT_LABEL, DeployOptions, DeploymentResult, OrchestrationConfig,
-    Orchestrator, VERSION_LABEL, project_hash,
-};
+pub use config::{Backend, DeployOptions, OrchestrationConfig};
+pub use deploy::{APP_LABEL, DEPLOYMENT_LABEL, Orchestrator, VERSION_LABEL};
 pub use error::{Error, Result};
 pub use load::{LoadAppOptions, LoadedApp, SourceFormat, load};
 pub use ops::{DeploymentSummary, ScalingResult, ServiceStatus, UndeployResult};
 pub use replicas::{DRAIN, Failure};
+pub use result::{ContainerStatus, DeploymentResult, DeploymentStatus, ScaleStatus};
 pub use spec::{ApplicationDeployment, ContainerDeploymentConfig, ResourceLimits};
-pub use store::{DeploymentRecord, HISTORY_LABEL, LOCK_IMAGE, Outcome, Store};
+pub use store::{DeploymentRecord, HISTORY_LABEL, LOCK_IMAGE, Outcome, Store, project_hash};
 pub use supervise::{SupervisorEvent, SupervisorOptions};
 pub use swarm::{ServiceReport, SwarmNodeVolumes, SwarmOrchestrator, TaskReport};

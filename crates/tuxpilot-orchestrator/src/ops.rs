@@ -8,9 +8,11 @@ use tuxpilot_compose::Project;
 use tuxpilot_compose::runtime::{ComposeRuntime, DownOptions, ProjectMeta, labels};
 use tuxpilot_docker::{ContainerState, Filters, ListContainersOptions};
 
-use crate::deploy::{Attempt, ContainerStatus, DeploymentResult, Orchestrator, container_status, new_deployment_id};
+use crate::deploy::Orchestrator;
+use crate::driver::{Attempt, new_deployment_id};
 use crate::error::{Error, Result};
 use crate::replicas::{self, StepError, StepLimits};
+use crate::result::{ContainerStatus, container_status};
 use crate::rollout::{self, PlanInputs, ServiceAction};
 use crate::store::{DeploymentRecord, Outcome};
 
@@ -28,7 +30,7 @@ pub struct ScalingResult {
     /// Replicas running now.
     pub current_replicas: u32,
     /// `success` or `failed`.
-    pub status: String,
+    pub status: crate::result::ScaleStatus,
     /// The service's containers afterwards.
     pub containers: Vec<ContainerStatus>,
     /// What went wrong.
@@ -172,28 +174,6 @@ pub(crate) fn service_in(records: &[DeploymentRecord], service: &str) -> Result<
 }
 
 impl Orchestrator {
-    /// Every deployment attempt of `app`, oldest first.
-    pub async fn history(&self, app: &str) -> Result<Vec<DeploymentRecord>> {
-        let records = self.store.records(Some(app)).await?;
-        if records.is_empty() {
-            return Err(Error::NotFound(format!("no deployment history for app \"{app}\"")));
-        }
-        Ok(records)
-    }
-
-    /// Returns `app` to version `to`, or by default to the last good version before the current.
-    pub async fn rollback(&self, app: &str, to: Option<&str>) -> Result<DeploymentResult> {
-        let records = self.history(app).await?;
-        let target = rollback_target(app, &records, to)?;
-        let project = project_of(target)?;
-        let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: target.version.clone() };
-        let dir = PathBuf::from(&target.file).parent().map(PathBuf::from).unwrap_or_default();
-        let runtime = self.runtime(project, ProjectMeta::new(&dir, &[PathBuf::from(&target.file)]), &attempt);
-        let images: Vec<String> = runtime.project().services.keys().map(|s| runtime.image_of(s)).collect();
-        let notes = crate::gate::restore_warnings(self.engine.as_ref(), &self.security, &images).await;
-        self.locked(&attempt, runtime, "rollback", &target.file, notes).await
-    }
-
     /// Finds the app of `service` (`APP/SERVICE`, or a service unique among the deployments).
     pub async fn resolve_service(&self, service: &str, app: Option<&str>) -> Result<(String, String)> {
         if let Some((a, s)) = service.split_once('/') {
@@ -328,7 +308,11 @@ impl Orchestrator {
             previous_replicas: previous,
             requested_replicas: replicas,
             current_replicas: current,
-            status: if message.is_none() && current == replicas { "success".into() } else { "failed".into() },
+            status: if message.is_none() && current == replicas {
+                crate::result::ScaleStatus::Success
+            } else {
+                crate::result::ScaleStatus::Failed
+            },
             containers,
             message,
         })

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use tuxpilot_docker::{ContainerSpec, Engine, Filters, ImportSpec, RemoveOptions, Swarm, VolumeSpec};
 
 use crate::error::{Error, Result};
+use tuxpilot_compose::Project;
 
 /// Label on history volumes: the app.
 pub const HISTORY_LABEL: &str = "io.tuxpilot.history.app";
@@ -112,7 +113,7 @@ impl DeploymentRecord {
             version: version.to_string(),
             kind: kind.to_string(),
             outcome: Outcome::InProgress,
-            config_hash: crate::deploy::project_hash(project),
+            config_hash: project_hash(project),
             started_at: Utc::now(),
             finished_at: None,
             message: None,
@@ -297,7 +298,7 @@ impl Store {
     pub(crate) async fn lock_for(
         &self,
         app: &str,
-        config: &crate::deploy::OrchestrationConfig,
+        config: &crate::config::OrchestrationConfig,
         progress: &tuxpilot_compose::runtime::ProgressFn,
     ) -> Result<LockGuard> {
         let progress = progress.clone();
@@ -482,4 +483,17 @@ impl Store {
             let _ = self.engine.remove_container(&n, RemoveOptions { force: true, volumes: false }).await;
         }
     }
+}
+
+/// Hash of a whole project: its services' config hashes.
+pub fn project_hash(project: &Project) -> String {
+    use std::fmt::Write;
+    let mut all = String::new();
+    for (n, s) in &project.services {
+        let _ = write!(all, "{n}={};", tuxpilot_compose::service_hash(s));
+    }
+    tuxpilot_compose::service_hash(&tuxpilot_compose::Service { image: Some(all), ..Default::default() })
+        .chars()
+        .take(12)
+        .collect()
 }

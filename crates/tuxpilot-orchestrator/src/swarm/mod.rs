@@ -23,13 +23,15 @@ use tuxpilot_compose::Project;
 use tuxpilot_compose::runtime::{ProgressEvent, ProgressFn};
 use tuxpilot_docker::{Engine, Filters, ServiceInfo, ServiceSpec, Swarm};
 
-use crate::deploy::{ContainerStatus, DeployOptions, DeploymentResult, OrchestrationConfig, new_deployment_id};
+use crate::config::{DeployOptions, OrchestrationConfig};
+use crate::driver::{self, Attempt, Deployer, Source};
 use crate::error::{Error, Result};
 use crate::load::LoadedApp;
 use crate::replicas::Failure;
+use crate::result::{ContainerStatus, DeploymentResult};
 use crate::rollout::{Policy, RolloutPlan, ServiceAction, ServicePlan};
 use crate::spec::{FailureAction, UpdateOrder};
-use crate::store::{DeploymentRecord, Outcome, Store};
+use crate::store::{DeploymentRecord, Store};
 use apply::Applied;
 use converge::Converged;
 use convert::{ConvertOptions, FileSource, NAMESPACE_LABEL, SPEC_HASH_LABEL, Stack, StackFile};
@@ -45,13 +47,6 @@ pub struct SwarmOrchestrator {
     pub(crate) progress: ProgressFn,
     pub(crate) store: Store,
     pub(crate) security: tuxpilot_security::SecurityConfig,
-}
-
-/// One attempt.
-struct Attempt {
-    id: String,
-    name: String,
-    version: String,
 }
 
 /// A stack with the data of its secrets and configs read.
@@ -279,121 +274,11 @@ impl SwarmOrchestrator {
     /// `failure_action`: back to the last good version (`rolled_back`), `paused`, or for a first
     /// deploy, everything it created removed (`failed`).
     pub async fn deploy(&self, app: &LoadedApp, options: &DeployOptions) -> Result<DeploymentResult> {
-        self.manager().await?;
-        let attempt = Attempt { id: new_deployment_id(), name: app.name.clone(), version: app.version.clone() };
-        let prepared = self.prepare(&app.project, &attempt.version, &attempt.id, &app.working_dir)?;
-        let mut notes: Vec<String> = prepared.stack.warnings.clone();
-        if options.dry_run {
-            let previous = self.store.last_good(&app.name).await?;
-            let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
-            let (_, _, plan) = self.plan_against(&prepared.stack, prev_project.as_ref()).await?;
-            return self.result(&attempt, &attempt.version, "planned", plan, None, notes).await;
-        }
-        let images: Vec<String> = prepared.stack.services.values().map(|s| s.image.clone()).collect();
-        notes.extend(crate::gate::check(self.engine.as_ref(), &self.security, &images, false, options.force).await?);
-        let file = app.file.display().to_string();
-        let guard = self.lock(&attempt.name).await?;
-        let r = self.recorded(&attempt, &app.project, prepared, "deploy", &file, notes).await;
-        self.store.release(guard).await;
-        r
+        driver::deploy(self, app, options).await
     }
 
     pub(crate) async fn lock(&self, app: &str) -> Result<crate::store::LockGuard> {
         self.store.lock_for(app, &self.config, &self.progress).await
-    }
-
-    async fn recorded(
-        &self,
-        attempt: &Attempt,
-        project: &Project,
-        prepared: Prepared,
-        kind: &str,
-        file: &str,
-        mut notes: Vec<String>,
-    ) -> Result<DeploymentResult> {
-        let previous = self.store.last_good(&attempt.name).await?;
-        let mut record = DeploymentRecord::starting(&attempt.id, &attempt.name, &attempt.version, kind, file, project)?;
-        self.store.begin(&mut record).await?;
-        let prev_project = previous.as_ref().and_then(|r| crate::ops::project_of(r).ok());
-        let (existing, actions, plan) = self.plan_against(&prepared.stack, prev_project.as_ref()).await?;
-        let applied =
-            tokio::time::timeout(self.config.deployment_timeout.0, self.apply(&prepared, actions, &existing)).await;
-        let applied = match applied {
-            Ok(Ok(a)) => a,
-            Ok(Err(e)) => {
-                if !e.is_unavailable() {
-                    record.end(Outcome::Failed, Some(e.to_string()));
-                    let _ = self.store.finish(&record).await;
-                }
-                return Err(e);
-            }
-            Err(_) => Applied::Stopped {
-                how: Converged::Failed(Failure::deployment_timeout(self.config.deployment_timeout.0)),
-                created: Vec::new(),
-            },
-        };
-        let (outcome, version, failure) = match applied {
-            Applied::Done => (Outcome::Success, attempt.version.clone(), None),
-            Applied::Stopped { how: Converged::Paused(f), .. } => (Outcome::Paused, attempt.version.clone(), Some(f)),
-            Applied::Stopped { how, created, .. } => {
-                let f = match how {
-                    Converged::RolledBack(f) | Converged::Failed(f) | Converged::Paused(f) => f,
-                    Converged::Done => Failure {
-                        service: String::new(),
-                        container: String::new(),
-                        reason: "stopped".into(),
-                        health_log: Vec::new(),
-                        logs: Vec::new(),
-                    },
-                };
-                match (&previous, &prev_project) {
-                    (Some(prev), Some(pp)) => {
-                        self.event(
-                            "Deployment",
-                            &attempt.name,
-                            "Rolling back",
-                            Some(format!("returning {} to version {}", attempt.name, prev.version)),
-                        );
-                        let dir = std::path::Path::new(&prev.file)
-                            .parent()
-                            .map(std::path::Path::to_path_buf)
-                            .unwrap_or_default();
-                        let back = self.prepare(pp, &prev.version, &attempt.id, &dir)?;
-                        let existing = self.services_of(&attempt.name).await?;
-                        let actions = self.actions(&back.stack, &existing, Some(pp));
-                        match self.apply(&back, actions, &existing).await? {
-                            Applied::Done => (Outcome::RolledBack, prev.version.clone(), Some(f)),
-                            Applied::Stopped { how, .. } => {
-                                notes.push(format!("the rollback failed too: {}", reason_of(&how)));
-                                (Outcome::Failed, attempt.version.clone(), Some(f))
-                            }
-                        }
-                    }
-                    _ => {
-                        let mut removed = self.remove_services(&attempt.name, &created).await?;
-                        if self.services_of(&attempt.name).await?.is_empty() {
-                            let (gone, left) = self.remove_stack_objects(&attempt.name).await?;
-                            removed.extend(gone);
-                            notes.extend(left.into_iter().map(|l| format!("left: {l}")));
-                        }
-                        notes.push(if removed.is_empty() {
-                            "no earlier version to return to".to_string()
-                        } else {
-                            format!(
-                                "no earlier version to return to: removed what this deployment created: {}",
-                                removed.join(", ")
-                            )
-                        });
-                        (Outcome::Failed, attempt.version.clone(), Some(f))
-                    }
-                }
-            }
-        };
-        record.end(outcome, failure.as_ref().map(|f| f.to_string()));
-        self.store.finish(&record).await?;
-        let mut result = self.result(attempt, &version, outcome.as_str(), plan, failure, notes).await?;
-        result.requested_version = attempt.version.clone();
-        Ok(result)
     }
 
     /// Removes services of stack `app` by name and waits until their tasks have stopped;
@@ -467,67 +352,15 @@ impl SwarmOrchestrator {
         Ok(out)
     }
 
-    async fn result(
-        &self,
-        attempt: &Attempt,
-        version: &str,
-        status: &str,
-        plan: RolloutPlan,
-        failure: Option<Failure>,
-        notes: Vec<String>,
-    ) -> Result<DeploymentResult> {
-        let containers = if status == "planned" { Vec::new() } else { self.tasks_of(&attempt.name).await? };
-        let changes = plan
-            .services()
-            .filter(|s| s.action != ServiceAction::Unchanged)
-            .map(|s| {
-                let a = serde_json::to_value(s.action)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                (s.service.clone(), a)
-            })
-            .collect();
-        Ok(DeploymentResult {
-            deployment_id: attempt.id.clone(),
-            name: attempt.name.clone(),
-            version: version.to_string(),
-            requested_version: attempt.version.clone(),
-            status: status.to_string(),
-            containers,
-            network: convert::network_name(&Project { name: attempt.name.clone(), ..Default::default() }, "default"),
-            changes,
-            failure,
-            notes,
-            plan,
-        })
-    }
-
     /// Returns `app` to version `to` (default: the last good version before the current), from
     /// TuxPilot's own history, any number of versions back.
     pub async fn rollback(&self, app: &str, to: Option<&str>) -> Result<DeploymentResult> {
-        self.manager().await?;
-        let records = self.history(app).await?;
-        let target = crate::ops::rollback_target(app, &records, to)?.clone();
-        let project = crate::ops::project_of(&target)?;
-        let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: target.version.clone() };
-        let dir = std::path::Path::new(&target.file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-        let prepared = self.prepare(&project, &attempt.version, &attempt.id, &dir)?;
-        let images: Vec<String> = prepared.stack.services.values().map(|s| s.image.clone()).collect();
-        let notes = crate::gate::restore_warnings(self.engine.as_ref(), &self.security, &images).await;
-        let guard = self.lock(app).await?;
-        let r = self.recorded(&attempt, &project, prepared, "rollback", &target.file, notes).await;
-        self.store.release(guard).await;
-        r
+        driver::rollback(self, app, to).await
     }
 
     /// Every deployment attempt of `app`, oldest first.
     pub async fn history(&self, app: &str) -> Result<Vec<DeploymentRecord>> {
-        let records = self.store.records(Some(app)).await?;
-        if records.is_empty() {
-            return Err(Error::NotFound(format!("no deployment history for app \"{app}\" on this swarm")));
-        }
-        Ok(records)
+        driver::history(self, app).await
     }
 
     /// Finds the app of `service`, a service name unique among the apps on the swarm.
@@ -541,11 +374,118 @@ impl SwarmOrchestrator {
     }
 }
 
-fn reason_of(c: &Converged) -> String {
+pub(crate) fn reason_of(c: &Converged) -> String {
     match c {
         Converged::Done => "done".into(),
         Converged::RolledBack(f) => format!("rolled back by Swarm: {f}"),
         Converged::Paused(f) => format!("paused: {f}"),
         Converged::Failed(f) => f.to_string(),
+    }
+}
+
+/// A swarm as a backend of the one deploy driver: a version is staged as a converted stack with
+/// its secrets' and configs' data read; applying it updates the services wave by wave.
+impl Deployer for SwarmOrchestrator {
+    type Staged = Prepared;
+
+    fn engine(&self) -> &dyn Engine {
+        self.engine.as_ref()
+    }
+
+    fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn config(&self) -> &OrchestrationConfig {
+        &self.config
+    }
+
+    fn progress(&self) -> &ProgressFn {
+        &self.progress
+    }
+
+    fn security(&self) -> &tuxpilot_security::SecurityConfig {
+        &self.security
+    }
+
+    fn place(&self) -> &'static str {
+        " on this swarm"
+    }
+
+    async fn ready(&self) -> Result<()> {
+        self.manager().await
+    }
+
+    async fn stage(&self, project: &Project, attempt: &Attempt, source: &Source) -> Result<Prepared> {
+        self.prepare(project, &attempt.version, &attempt.id, &source.dir)
+    }
+
+    fn staged_notes(&self, prepared: &Prepared) -> Vec<String> {
+        prepared.stack.warnings.clone()
+    }
+
+    async fn images(&self, prepared: &Prepared) -> Result<Vec<String>> {
+        Ok(prepared.stack.services.values().map(|s| s.image.clone()).collect())
+    }
+
+    async fn plan(&self, prepared: &Prepared, previous: Option<&DeploymentRecord>) -> Result<RolloutPlan> {
+        let prev_project = previous.and_then(|r| crate::ops::project_of(r).ok());
+        Ok(self.plan_against(&prepared.stack, prev_project.as_ref()).await?.2)
+    }
+
+    async fn apply(
+        &self,
+        prepared: &Prepared,
+        _plan: &RolloutPlan,
+        previous: Option<&DeploymentRecord>,
+        _rollback: bool,
+    ) -> Result<driver::Applied> {
+        let prev_project = previous.and_then(|r| crate::ops::project_of(r).ok());
+        let existing = self.services_of(&prepared.stack.name).await?;
+        let actions = self.actions(&prepared.stack, &existing, prev_project.as_ref());
+        Ok(match self.apply(prepared, actions, &existing).await? {
+            Applied::Done => driver::Applied::Done,
+            Applied::Stopped { how, created } => {
+                let (failure, action) = match how {
+                    Converged::Paused(f) => (f, FailureAction::Pause),
+                    Converged::RolledBack(f) | Converged::Failed(f) => (f, FailureAction::Rollback),
+                    Converged::Done => (
+                        Failure {
+                            service: String::new(),
+                            container: String::new(),
+                            reason: "stopped".into(),
+                            health_log: Vec::new(),
+                            logs: Vec::new(),
+                        },
+                        FailureAction::Rollback,
+                    ),
+                };
+                driver::Applied::Failed { failure, action, created }
+            }
+        })
+    }
+
+    async fn remove_created(&self, _: &Prepared, attempt: &Attempt, created: &[String]) -> Result<Vec<String>> {
+        let mut notes = Vec::new();
+        let mut removed = self.remove_services(&attempt.name, created).await?;
+        if self.services_of(&attempt.name).await?.is_empty() {
+            let (gone, left) = self.remove_stack_objects(&attempt.name).await?;
+            removed.extend(gone);
+            notes.extend(left.into_iter().map(|l| format!("left: {l}")));
+        }
+        notes.push(if removed.is_empty() {
+            "no earlier version to return to".to_string()
+        } else {
+            format!("no earlier version to return to: removed what this deployment created: {}", removed.join(", "))
+        });
+        Ok(notes)
+    }
+
+    async fn containers(&self, _: &Prepared, attempt: &Attempt, planned: bool) -> Result<Vec<ContainerStatus>> {
+        if planned { Ok(Vec::new()) } else { self.tasks_of(&attempt.name).await }
+    }
+
+    fn network(&self, _: &Prepared, attempt: &Attempt) -> String {
+        convert::network_name(&Project { name: attempt.name.clone(), ..Default::default() }, "default")
     }
 }

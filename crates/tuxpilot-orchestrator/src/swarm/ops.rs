@@ -75,7 +75,11 @@ impl SwarmOrchestrator {
             previous_replicas: u32::try_from(previous).unwrap_or(u32::MAX),
             requested_replicas: replicas,
             current_replicas: current,
-            status: if message.is_none() && current == replicas { "success".into() } else { "failed".into() },
+            status: if message.is_none() && current == replicas {
+                crate::result::ScaleStatus::Success
+            } else {
+                crate::result::ScaleStatus::Failed
+            },
             containers,
             message,
         })
