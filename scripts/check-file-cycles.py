@@ -70,9 +70,19 @@ def reexports(files, texts):
                 parts = [p for p in path.strip().split("::") if p]
                 if not parts or parts[-1] == "self":
                     continue
+                if parts[-1] == "*":
+                    names.setdefault("*", []).append(parts[:-1])
+                    continue
                 names[(alias.strip() or parts[-1])] = parts
         out[module] = names
     return out
+
+
+def defines(text, name):
+    return re.search(r"\b(?:struct|enum|type|fn|trait|const|static|union|macro_rules!)\s+" + re.escape(name) + r"\b", text)
+
+
+TEXTS = {}
 
 
 def resolve(files, module, parts, exported=None, depth=0):
@@ -85,6 +95,15 @@ def resolve(files, module, parts, exported=None, depth=0):
             rest = full[k:]
             if exported and rest and depth < 8:
                 src = exported.get(prefix, {}).get(rest[0])
+                if src is None and not defines(TEXTS.get(prefix, ""), rest[0]):
+                    # A name a glob re-export brings: the module among the globs that defines it.
+                    for glob in exported.get(prefix, {}).get("*", []):
+                        base = list(prefix) + glob if glob[0] not in ("crate", "super", "self") else None
+                        if base is None:
+                            continue
+                        target = resolve(files, base, [], None, depth + 1)
+                        if target is not None and defines(TEXTS.get(target, ""), rest[0]):
+                            return target
                 if src:
                     head, tail = src[0], src[1:]
                     base = [] if head == "crate" else list(prefix) if head == "self" else list(prefix) + [head]
@@ -100,6 +119,8 @@ def resolve(files, module, parts, exported=None, depth=0):
 def edges(files):
     graph = {m: set() for m in files}
     texts = {m: strip(open(p, encoding="utf-8").read()) for m, p in files.items()}
+    TEXTS.clear()
+    TEXTS.update(texts)
     exported = reexports(files, texts)
     for module, path in files.items():
         text = texts[module]

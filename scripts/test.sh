@@ -31,6 +31,9 @@ else
   echo "warning: no swarm; Swarm tests will be skipped" >&2
 fi
 
+step "No file imports a file that imports it back (scripts/check-file-cycles.py)"
+python3 scripts/check-file-cycles.py
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

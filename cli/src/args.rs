@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::output::Format;
+
 /// TuxPilot: run, inspect and manage containers on a Docker Engine.
 #[derive(Debug, Parser)]
 #[command(name = "tuxpilot", version, about, propagate_version = true)]
@@ -33,22 +35,6 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Human-readable tables (colours only on a terminal).
-    Table,
-    /// JSON with stable field names.
-    Json,
-    /// YAML (the default of `compose config`).
-    Yaml,
-    /// SARIF 2.1.0 (`containers scan` only).
-    Sarif,
-    /// CycloneDX 1.5 SBOM (`containers scan --image` only).
-    Cyclonedx,
 }
 
 /// Top-level commands.
@@ -820,6 +806,31 @@ pub struct MonitorArgs {
     pub sample_window: Duration,
 }
 
+impl MonitorArgs {
+    /// The live view (`containers monitor --real-time [--filter FILTER]`), with every other
+    /// option at its default: what chat hands over to.
+    pub fn live(filter: Option<String>) -> Self {
+        Self {
+            filter: filter.into_iter().collect(),
+            concurrency: 64,
+            source: tuxpilot_monitor::Source::Auto,
+            interval: None,
+            count: None,
+            real_time: true,
+            prometheus: None,
+            alerts: false,
+            cpu_alert: None,
+            memory_alert: None,
+            disk_alert: None,
+            alert_for: None,
+            webhook: None,
+            alert_command: None,
+            alert_json: None,
+            sample_window: Duration::from_millis(300),
+        }
+    }
+}
+
 fn parse_source(s: &str) -> Result<tuxpilot_monitor::Source, String> {
     s.parse()
 }
@@ -968,6 +979,14 @@ pub struct LogsArgs {
     pub container: String,
 }
 
+impl LogsArgs {
+    /// Following a container's new output (`containers logs --follow --tail 0 NAME`): what chat
+    /// hands over to.
+    pub fn follow(container: &str) -> Self {
+        Self { follow: true, tail: Some("0".into()), timestamps: false, container: container.to_string() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -976,5 +995,28 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// The typed handoffs equal what the command line gives for the same command, so their
+    /// defaults cannot drift from clap's.
+    #[test]
+    fn handoffs_equal_their_command_lines() -> Result<(), clap::Error> {
+        let parsed = |argv: &[&str]| Cli::try_parse_from(argv).map(|c| format!("{:?}", c.command));
+        let monitor = parsed(&["tuxpilot", "containers", "monitor", "--real-time", "--filter", "name=web"])?;
+        assert_eq!(
+            monitor,
+            format!(
+                "{:?}",
+                Command::Containers(ContainersCommand::Monitor(Box::new(MonitorArgs::live(Some("name=web".into())))))
+            )
+        );
+        let all = parsed(&["tuxpilot", "containers", "monitor", "--real-time"])?;
+        assert_eq!(
+            all,
+            format!("{:?}", Command::Containers(ContainersCommand::Monitor(Box::new(MonitorArgs::live(None)))))
+        );
+        let logs = parsed(&["tuxpilot", "containers", "logs", "--follow", "--tail", "0", "web"])?;
+        assert_eq!(logs, format!("{:?}", Command::Containers(ContainersCommand::Logs(LogsArgs::follow("web")))));
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::args::Format;
+use crate::output::Format;
 
 /// The whole config file. Sections other crates own (`[containers.monitoring]`, …) are kept
 /// but not interpreted here.

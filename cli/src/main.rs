@@ -16,7 +16,8 @@ use std::sync::Arc;
 use clap::Parser;
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine};
 
-use crate::args::{Cli, Command, ConfigCommand, ContainersCommand, EngineCommand, Format};
+use crate::args::{Cli, Command, ConfigCommand, ContainersCommand, EngineCommand};
+use crate::output::Format;
 use crate::output::Ui;
 
 /// mimalloc: loading a large compose project is mostly small allocations and frees, which it
@@ -174,7 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 tuxpilot_assistant::Executor::new(b, settings).with_swarm(swarm)
             });
             let engine: Option<Arc<dyn Engine>> = bollard.map(|b| b as Arc<dyn Engine>);
-            let mut session = commands::chat::Session::new(executor, config.ai.clone(), &a);
+            let mut session = commands::chat::Chat::new(executor, config.ai.clone(), &a, ui.json());
             if a.text.is_empty() {
                 return repl(&mut session, engine, &address, &config, &mut ui).await;
             }
@@ -308,7 +309,7 @@ fn exec_settings(
 /// The interactive `tuxpilot chat`: line editing, a history file, follow-ups, `help`, and
 /// Ctrl-D or `exit` to leave.
 async fn repl(
-    session: &mut commands::chat::Session,
+    session: &mut commands::chat::Chat,
     engine: Option<Arc<dyn Engine>>,
     address: &str,
     config: &config::Config,
@@ -371,27 +372,13 @@ async fn handoff(
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<()> {
     let (Some(next), Some(engine)) = (next, engine) else { return Ok(()) };
-    let argv: Vec<String> = match &next {
+    match &next {
         tuxpilot_assistant::Handoff::LiveMonitor { target, sort: _ } => {
-            let mut v = vec!["tuxpilot".into(), "containers".into(), "monitor".into(), "--real-time".into()];
-            if target != "all" {
-                v.extend(["--filter".into(), format!("name={target}")]);
-            }
-            v
-        }
-        tuxpilot_assistant::Handoff::FollowLogs { target } => {
-            ["tuxpilot", "containers", "logs", "--follow", "--tail", "0", target.as_str()]
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-        }
-    };
-    let cli = Cli::try_parse_from(argv)?;
-    match cli.command {
-        Command::Containers(ContainersCommand::Monitor(a)) => {
+            let a = args::MonitorArgs::live((target != "all").then(|| format!("name={target}")));
             commands::monitor::monitor(engine, address, ui, &a, config).await
         }
-        Command::Containers(ContainersCommand::Logs(a)) => commands::containers::logs(engine.as_ref(), ui, &a).await,
-        _ => Ok(()),
+        tuxpilot_assistant::Handoff::FollowLogs { target } => {
+            commands::containers::logs(engine.as_ref(), ui, &args::LogsArgs::follow(target)).await
+        }
     }
 }

@@ -2,10 +2,25 @@
 
 use std::io::Write;
 
+use clap::ValueEnum;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use serde::Serialize;
 
-use crate::args::Format;
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Human-readable tables (colours only on a terminal).
+    Table,
+    /// JSON with stable field names.
+    Json,
+    /// YAML (the default of `compose config`).
+    Yaml,
+    /// SARIF 2.1.0 (`containers scan` only).
+    Sarif,
+    /// CycloneDX 1.5 SBOM (`containers scan --image` only).
+    Cyclonedx,
+}
 
 /// Where and how a command writes its results.
 pub struct Ui<'a> {

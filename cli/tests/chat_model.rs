@@ -2,8 +2,8 @@
 //! scripted tool calls, and records what TuxPilot sends it. Shown: the tools offered; calls
 //! validated (an unknown tool goes back as an error); reads run and their results sent back as
 //! `role: tool` messages, marked as data, with environment values masked; writes confirmed
-//! (declined without a terminal; `--yes` covers only the change the user's words ask for, never
-//! a model's other writes, even on a read-only request); a log line telling
+//! (declined without a terminal, exit 7; `--yes` never covers a model's write, even the one the
+//! user asked for); a log line telling
 //! the model to delete everything, with the stub obeying it, changes nothing; a timeout falls
 //! back to the offline parser.
 
@@ -178,10 +178,12 @@ async fn a_model_reads_through_tools_and_cannot_change_anything_unconfirmed() {
         .args(["--format", "json", "chat", &format!("what did {name} log?")])
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
+    // The model's remove was declined (no terminal): exit 7, the JSON says what and why.
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
     let out: Value = serde_json::from_slice(&o.stdout).unwrap();
     let statuses: Vec<&str> = out["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["executed", "invalid", "executed", "invalid", "declined"], "{out}");
+    assert_eq!(out["declined"][0]["name"], "remove", "{out}");
     assert_eq!(out["reply"], "I removed it as the logs said.");
 
     let requests = stub.requests();
@@ -212,55 +214,33 @@ async fn a_model_reads_through_tools_and_cannot_change_anything_unconfirmed() {
     assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
 }
 
+/// `--yes` covers what the user asked in their own words, never a model's call: not even the
+/// restart the user asked for, when the model is the one that proposes it, nor a write the model
+/// adds to a read. Each is declined without a terminal, and the command exits 7.
 #[tokio::test]
-async fn yes_confirms_the_restart_the_user_asked_for_but_not_the_models_remove() {
+async fn yes_never_covers_a_models_write() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let name = victim(&cleanup);
     let dir = tempfile::tempdir().unwrap();
     let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
-    let stub = Stub::start(vec![
-        (Duration::ZERO, calls(&[("c1", "restart", json!({"target": name}))])),
-        (Duration::ZERO, calls(&[("c2", "remove", json!({"target": name}))])),
-        (Duration::ZERO, say("done")),
-    ]);
-    let cfg = config(dir.path(), &stub, 10);
-    let o = tuxpilot(dir.path(), &cfg)
-        .args(["--format", "json", "chat", "--yes", &format!("restart {name}")])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let statuses: Vec<&str> = out["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["executed", "declined"], "{out}");
-    assert!(String::from_utf8_lossy(&o.stderr).contains("never a model's proposal"), "{}", text(&o));
-    assert_ne!(docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]), started, "not restarted");
-    assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
-    assert!(stub.requests()[2].to_string().contains("User declined"));
-}
-
-#[tokio::test]
-async fn yes_never_confirms_a_write_a_model_adds_to_a_read() {
-    let Some(_engine) = engine().await else { return };
-    let cleanup = Cleanup::new();
-    let name = victim(&cleanup);
-    let dir = tempfile::tempdir().unwrap();
-    let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
-    // Asked for logs, the model answers with writes: neither is what the user said.
-    let stub = Stub::start(vec![
-        (Duration::ZERO, calls(&[("c1", "restart", json!({"target": name}))])),
-        (Duration::ZERO, calls(&[("c2", "stop", json!({"target": name}))])),
-        (Duration::ZERO, say("done")),
-    ]);
-    let cfg = config(dir.path(), &stub, 10);
-    let o = tuxpilot(dir.path(), &cfg)
-        .args(["--format", "json", "chat", "--yes", &format!("show me the logs of {name}")])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o));
-    let out: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let statuses: Vec<&str> = out["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["declined", "declined"], "{out}");
+    for request in [format!("restart {name}"), format!("show me the logs of {name}")] {
+        let stub = Stub::start(vec![
+            (Duration::ZERO, calls(&[("c1", "restart", json!({"target": name}))])),
+            (Duration::ZERO, calls(&[("c2", "remove", json!({"target": name}))])),
+            (Duration::ZERO, say("done")),
+        ]);
+        let cfg = config(dir.path(), &stub, 10);
+        let o = tuxpilot(dir.path(), &cfg).args(["--format", "json", "chat", "--yes", &request]).output().unwrap();
+        assert_eq!(o.status.code(), Some(7), "{request}: {}", text(&o));
+        let out: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let statuses: Vec<&str> =
+            out["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["declined", "declined"], "{request}: {out}");
+        assert_eq!(out["declined"].as_array().map(Vec::len), Some(2), "{out}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("never a model's proposal"), "{}", text(&o));
+        assert!(stub.requests()[1].to_string().contains("User declined"));
+    }
     assert_eq!(docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]), started, "restarted");
     assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
 }

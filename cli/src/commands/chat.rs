@@ -3,9 +3,9 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use serde_json::{Value, json};
-use tuxpilot_assistant::model::{Agent, AgentTurn, ChatModel, Confirm, Decision, HttpModel, ModelConfig};
+use tuxpilot_assistant::model::{AgentTurn, CallRecord, ChatModel, Confirm, Decision, HttpModel, ModelConfig};
 use tuxpilot_assistant::{
-    Access, Conversation, ExecError, Executor, Handoff, Intent, Inventory, Outcome, Prepared, parse, plan,
+    Access, ExecError, Executor, Handoff, Intent, OfflineTurn, Prepared, Session, Turn, TurnStatus,
 };
 
 use crate::args::ChatArgs;
@@ -29,226 +29,143 @@ pub const NOT_CONFIRMED: i32 = 7;
 /// What the front end must do after a request (the live view, following logs).
 pub type Next = Option<Handoff>;
 
+/// The assistant's error as the CLI reports it: the library's own error, so the hint and the
+/// exit code are those of the same command run directly.
 fn exec_err(e: ExecError) -> anyhow::Error {
     match e {
         ExecError::Engine(e) => e.into(),
         ExecError::Orchestrator(e) => e.into(),
         ExecError::Load(e) => e.into(),
-        ExecError::Other(m) => anyhow::anyhow!(m),
+        ExecError::Run(e) => e.into(),
+        ExecError::Scan(e) => e.into(),
+        ExecError::Monitor(e) => e.into(),
+        ExecError::Invalid(e) => crate::error::UsageError(e.0).into(),
+        ExecError::Deployment { reply, result } => match super::deploy::failure_of(&result) {
+            Some(failed) => failed.into(),
+            None => anyhow::anyhow!(reply),
+        },
+        ExecError::Scale { reply, .. } => {
+            super::deploy::DeploymentFailed { code: crate::error::code::FAILURE, message: reply }.into()
+        }
+        other => anyhow::Error::new(other),
     }
 }
 
-/// The chat session: engine (when reachable), conversation, optional model.
-pub struct Session {
-    executor: Option<Executor>,
-    conversation: Conversation,
-    model: Option<(HttpModel, String)>,
-    messages: Vec<Value>,
-    args_yes: bool,
+/// `tuxpilot chat`: the assistant's [`Session`] with the CLI's confirmation and rendering.
+pub struct Chat {
+    session: Session,
+    yes: bool,
     dry_run: bool,
     interactive: bool,
 }
 
-impl Session {
-    /// A session. `executor` is `None` when the engine cannot be reached (dry runs still work).
-    pub fn new(executor: Option<Executor>, model: Option<ModelConfig>, args: &ChatArgs) -> Self {
-        Self {
-            executor,
-            conversation: Conversation::default(),
-            model: if args.offline { None } else { model.map(|m| (HttpModel::new(m.clone()), m.model)) },
-            messages: Vec::new(),
-            args_yes: args.yes,
-            dry_run: args.dry_run,
-            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
-        }
+impl Chat {
+    /// A chat. `executor` is `None` when the engine cannot be reached (dry runs still work).
+    pub fn new(executor: Option<Executor>, model: Option<ModelConfig>, args: &ChatArgs, json: bool) -> Self {
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let model = if args.offline { None } else { model };
+        let model = model.map(|m| {
+            let name = m.model.clone();
+            (Box::new(HttpModel::new(m)) as Box<dyn ChatModel>, name)
+        });
+        // Optimize's limits are offered after the read, on a terminal or under --yes, as text.
+        let session =
+            Session::new(executor, model).dry_run(args.dry_run).follow_ups(!json && (args.yes || interactive));
+        Self { session, yes: args.yes, dry_run: args.dry_run, interactive }
     }
 
-    async fn inventory(&self) -> Inventory {
-        match &self.executor {
-            Some(x) => x.inventory().await.unwrap_or_default(),
-            None => Inventory::default(),
-        }
-    }
-
-    /// Handles one request.
+    /// Handles one request: what the front end must take over next, if anything.
     pub async fn handle(&mut self, text: &str, ui: &mut Ui<'_>) -> anyhow::Result<Next> {
-        if self.model.is_some() {
-            match self.with_model(text, ui).await {
-                Ok(next) => return Ok(next),
-                Err(note) => writeln!(ui.err, "note: {note}; using the offline parser")?,
-            }
+        let mut confirm = CliConfirm { yes: self.yes, interactive: self.interactive, json: ui.json(), unasked: None };
+        let turn = self.session.handle(text, &mut confirm).await;
+        for n in self.session.take_notes() {
+            writeln!(ui.err, "note: {n}")?;
         }
-        let inventory = self.inventory().await;
-        let intent = parse(text, &inventory, &self.conversation);
-        self.conversation.remember(&intent);
-        if let Intent::Scale(a) = &intent {
-            self.conversation.service = Some(a.service.clone());
-        }
-        self.run_intent(intent, ui).await
-    }
-
-    async fn run_intent(&mut self, intent: Intent, ui: &mut Ui<'_>) -> anyhow::Result<Next> {
-        let arguments = intent.arguments();
-        let answer_only =
-            matches!(intent, Intent::Help(_) | Intent::Clarify(_) | Intent::Refuse(_) | Intent::Unknown(_));
-        let prepared: Option<Prepared> = match &self.executor {
-            Some(x) if !answer_only => match x.prepare(&intent).await {
-                Ok(p) => Some(p),
-                Err(e) if self.dry_run => {
-                    writeln!(ui.err, "note: {e}")?;
-                    None
-                }
-                Err(e) => return Err(exec_err(e)),
-            },
-            _ => None,
-        };
-        let the_plan = prepared.as_ref().map(|p| p.plan.clone()).unwrap_or_else(|| plan(&intent));
-        let reply_now = match &intent {
-            Intent::Help(_) => Some(tuxpilot_assistant::exec::help_text()),
-            Intent::Clarify(a) => Some(a.question.clone()),
-            Intent::Refuse(a) => Some(a.reason.clone()),
-            Intent::Unknown(a) => Some(format!("I did not understand that. Try:\n  {}", a.suggestions.join("\n  "))),
-            _ => None,
-        };
-        if self.dry_run || reply_now.is_some() {
-            let reply = reply_now.unwrap_or_else(|| format!("Would {}.", the_plan.summary));
-            return self.print(ui, &intent, &arguments, &the_plan, false, &reply, None).map(|_| None);
-        }
-        let Some(executor) = self.executor.clone() else {
-            anyhow::bail!("cannot reach the Docker engine (use --dry-run to see the plan without one)");
-        };
-        let Some(prepared) = prepared else { anyhow::bail!("nothing to do") };
-        if intent.access() == Access::Write && !self.confirm_change(&prepared, ui)? {
-            self.print(ui, &intent, &arguments, &the_plan, false, "Not done: declined.", None)?;
-            return Ok(None);
-        }
-        let outcome = executor.execute(&prepared).await.map_err(exec_err)?;
-        self.print(ui, &intent, &arguments, &the_plan, true, &outcome.reply, Some(&outcome))?;
-        if let Some(offer) = &outcome.offer {
-            let shown = Prepared {
-                intent: intent.clone(),
-                plan: tuxpilot_assistant::Plan {
-                    access: Access::Write,
-                    summary: offer.description.clone(),
-                    steps: vec![offer.description.clone()],
-                    commands: vec!["tuxpilot containers optimize --apply".into()],
-                    files: Vec::new(),
-                },
-                generated: None,
-                app_file: None,
-                scale: None,
-            };
-            if !ui.json() && (self.args_yes || self.interactive) && self.confirm_change(&shown, ui)? {
-                let applied = executor.apply(offer).await.map_err(exec_err)?;
-                writeln!(ui.out, "{}", applied.reply)?;
-            }
-        }
-        Ok(outcome.handoff)
-    }
-
-    /// Asks about a change: `--yes`, a y/N question on a terminal, or a refusal.
-    fn confirm_change(&self, p: &Prepared, ui: &mut Ui<'_>) -> anyhow::Result<bool> {
-        if covered_by_yes(self.args_yes, false) {
-            return Ok(true);
-        }
-        if !self.interactive {
-            if !ui.json() {
-                write_plan(ui.err, &p.plan)?;
-            }
-            return Err(NotConfirmed(format!(
-                "not done: {} changes things; run again with --yes to confirm (no terminal to ask on)",
-                p.intent.name()
-            ))
-            .into());
-        }
-        Ok(ask(ui.err, &p.plan, "Proceed? [y/N] ")?)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn print(
-        &self,
-        ui: &mut Ui<'_>,
-        intent: &Intent,
-        arguments: &Value,
-        plan: &tuxpilot_assistant::Plan,
-        executed: bool,
-        reply: &str,
-        outcome: Option<&Outcome>,
-    ) -> anyhow::Result<()> {
-        if ui.json() {
-            let mut v = json!({
-                "intent": intent.name(),
-                "arguments": arguments,
-                "plan": plan,
-                "executed": executed,
-                "reply": reply,
-            });
-            if let Some(o) = outcome {
-                v["data"] = o.data.clone();
-            }
-            return ui.print_json(&v);
-        }
-        if !executed && intent.access() == Access::Write && !matches!(intent, Intent::Clarify(_) | Intent::Refuse(_)) {
-            write_plan(ui.out, plan)?;
-        }
-        writeln!(ui.out, "{reply}")?;
-        Ok(())
-    }
-
-    async fn with_model(&mut self, text: &str, ui: &mut Ui<'_>) -> Result<Next, String> {
-        let Some(executor) = self.executor.clone() else { return Err("the engine is not reachable".into()) };
-        let Some((model, name)) = &self.model else { return Err("no model".into()) };
-        let mut confirm = CliConfirm { yes: self.args_yes, interactive: self.interactive };
-        let mut agent = Agent {
-            model: model as &dyn ChatModel,
-            executor: &executor,
-            confirm: &mut confirm,
-            max_turns: 8,
-            dry_run: self.dry_run,
-        };
-        let mut messages = std::mem::take(&mut self.messages);
-        let turn = agent.ask(&mut messages, text).await;
-        let turn: AgentTurn = match turn {
-            Ok(t) => t,
-            Err(e) => {
-                // Keep the conversation as it was before this request.
-                messages.truncate(messages.len().saturating_sub(1));
-                self.messages = messages;
-                return Err(format!("model {name}: {e}"));
-            }
-        };
-        self.messages = messages;
-        let first = turn.calls.first();
-        let print = if ui.json() {
-            ui.print_json(&json!({
-                "intent": first.map(|c| c.name.clone()),
-                "arguments": first.map(|c| c.arguments.clone()),
-                "plan": Value::Null,
-                "executed": turn.calls.iter().any(|c| c.status == "executed"),
-                "reply": turn.reply,
-                "model": name,
-                "calls": turn.calls,
-            }))
-        } else {
-            let mut r = Ok(());
-            for c in &turn.calls {
-                if c.status != "executed" {
-                    r = r.and(
-                        writeln!(ui.err, "({} {}: {})", c.name, c.arguments, c.status).map_err(anyhow::Error::from),
-                    );
+        let turn = turn.map_err(exec_err)?;
+        match &turn {
+            Turn::Offline(t) => {
+                // Asked without a terminal: the plan went to stderr; the exit code says the rest.
+                if confirm.unasked.is_none() || ui.json() {
+                    render_offline(t, ui)?;
                 }
             }
-            r.and(writeln!(ui.out, "{}", turn.reply).map_err(anyhow::Error::from))
-        };
-        print.map_err(|e| e.to_string())?;
-        Ok(None)
+            Turn::Model { model, turn } => {
+                render_model(model, turn, ui)?;
+                let declined: Vec<&str> =
+                    turn.calls.iter().filter(|c| c.status == "declined").map(|c| c.name.as_str()).collect();
+                if !self.dry_run && !declined.is_empty() && confirm.unasked.is_none() {
+                    confirm.unasked = Some(format!(
+                        "not done: the model proposed {} and it was not confirmed; --yes covers only what you ask \
+                         in your own words (use --offline --yes in scripts)",
+                        declined.join(", ")
+                    ));
+                }
+            }
+        }
+        if let Some(why) = confirm.unasked {
+            return Err(NotConfirmed(why).into());
+        }
+        Ok(turn.handoff().cloned())
     }
 }
 
-/// Confirmation for a model's proposals.
+fn render_offline(t: &OfflineTurn, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    let executed = t.status == TurnStatus::Executed;
+    if ui.json() {
+        let mut v = json!({
+            "intent": t.intent.name(),
+            "arguments": t.intent.arguments(),
+            "plan": t.plan,
+            "executed": executed,
+            "reply": t.reply,
+        });
+        if let Some(o) = &t.outcome {
+            v["data"] = o.data.clone();
+        }
+        return ui.print_json(&v);
+    }
+    if !executed && t.intent.access() == Access::Write && !matches!(t.intent, Intent::Clarify(_) | Intent::Refuse(_)) {
+        write_plan(ui.out, &t.plan)?;
+    }
+    writeln!(ui.out, "{}", t.reply)?;
+    if let Some(applied) = &t.applied {
+        writeln!(ui.out, "{}", applied.reply)?;
+    }
+    Ok(())
+}
+
+fn render_model(model: &str, turn: &AgentTurn, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    if ui.json() {
+        let first = turn.calls.first();
+        let declined: Vec<&CallRecord> = turn.calls.iter().filter(|c| c.status == "declined").collect();
+        return ui.print_json(&json!({
+            "intent": first.map(|c| c.name.clone()),
+            "arguments": first.map(|c| c.arguments.clone()),
+            "plan": Value::Null,
+            "executed": turn.calls.iter().any(|c| c.status == "executed"),
+            "reply": turn.reply,
+            "model": model,
+            "calls": turn.calls,
+            "declined": declined,
+        }));
+    }
+    for c in &turn.calls {
+        if c.status != "executed" {
+            writeln!(ui.err, "({} {}: {})", c.name, c.arguments, c.status)?;
+        }
+    }
+    writeln!(ui.out, "{}", turn.reply)?;
+    Ok(())
+}
+
+/// Confirmation on the terminal: `--yes` covers what the user asked in their own words; a
+/// model's proposal is always asked, and declined without a terminal.
 struct CliConfirm {
     yes: bool,
     interactive: bool,
+    json: bool,
+    /// Set when a change could not be asked about (no terminal, no --yes): exit code 7.
+    unasked: Option<String>,
 }
 
 impl Confirm for CliConfirm {
@@ -257,19 +174,31 @@ impl Confirm for CliConfirm {
             return Decision::Yes;
         }
         if !self.interactive {
-            let _ = writeln!(
-                std::io::stderr(),
-                "declined: the model proposed a change ({}) and there is no terminal to confirm it{}",
-                p.plan.summary,
-                if self.yes {
-                    " (--yes covers what you asked in your own words, never a model's proposal)"
-                } else {
-                    ""
+            let mut err = std::io::stderr();
+            if from_model {
+                let _ = writeln!(
+                    err,
+                    "declined: the model proposed a change ({}) and there is no terminal to confirm it{}",
+                    p.plan.summary,
+                    if self.yes {
+                        " (--yes covers what you asked in your own words, never a model's proposal)"
+                    } else {
+                        ""
+                    }
+                );
+            } else {
+                if !self.json {
+                    let _ = write_plan(&mut err, &p.plan);
                 }
-            );
+                self.unasked = Some(format!(
+                    "not done: {} changes things; run again with --yes to confirm (no terminal to ask on)",
+                    p.intent.name()
+                ));
+            }
             return Decision::No;
         }
-        match ask(&mut std::io::stderr(), &p.plan, "The model proposes this change. Proceed? [y/N] ") {
+        let question = if from_model { "The model proposes this change. Proceed? [y/N] " } else { "Proceed? [y/N] " };
+        match ask(&mut std::io::stderr(), &p.plan, question) {
             Ok(true) => Decision::Yes,
             _ => Decision::No,
         }

@@ -15,7 +15,8 @@ use tuxpilot_compose::runtime::{
 use tuxpilot_compose::{ConfigFile, LoadOptions, LoadedProject};
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, ListContainersOptions, LogOptions, LogStream};
 
-use crate::args::{ComposeArgs, ComposeCommand, ComposeConfigArgs, Format, ProgressMode};
+use crate::args::{ComposeArgs, ComposeCommand, ComposeConfigArgs, ProgressMode};
+use crate::output::Format;
 use crate::output::{Ui, ago};
 
 /// Prints what the security gate passed.

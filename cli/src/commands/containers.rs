@@ -426,7 +426,7 @@ pub async fn logs(engine: &dyn Engine, ui: &mut Ui<'_>, args: &LogsArgs) -> anyh
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::Format;
+    use crate::output::Format;
     use tuxpilot_docker::{EngineError, MockEngine, ResourceKind};
 
     fn ui<'a>(out: &'a mut Vec<u8>, err: &'a mut Vec<u8>, format: Format) -> Ui<'a> {

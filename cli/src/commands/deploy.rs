@@ -403,16 +403,24 @@ fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
             }
         }
     }
+    match failure_of(r) {
+        Some(failed) => Err(failed.into()),
+        None => Ok(()),
+    }
+}
+
+/// How a deployment that did not converge ends the command: its exit code and one line; `None`
+/// when it converged (or was only planned).
+pub fn failure_of(r: &DeploymentResult) -> Option<DeploymentFailed> {
     let code = match r.status {
-        DeploymentStatus::Success | DeploymentStatus::Planned => return Ok(()),
+        DeploymentStatus::Success | DeploymentStatus::Planned => return None,
         DeploymentStatus::RolledBack => ROLLED_BACK,
         DeploymentStatus::Paused => PAUSED,
         DeploymentStatus::Failed => crate::error::code::FAILURE,
     };
     let why = r.failure.as_ref().map(|f| f.to_string()).unwrap_or_else(|| r.notes.join("; "));
-    Err(DeploymentFailed {
+    Some(DeploymentFailed {
         code,
         message: format!("deployment of {} {} {}: {why}", r.name, r.requested_version, r.status),
-    }
-    .into())
+    })
 }

@@ -7,7 +7,8 @@ use serde::Serialize;
 use tuxpilot_compose::Project;
 use tuxpilot_kubernetes::{self as kubernetes, ExportOptions, Manifests};
 
-use crate::args::{ExportArgs, ExportTarget, Format};
+use crate::args::{ExportArgs, ExportTarget};
+use crate::output::Format;
 use crate::output::Ui;
 
 #[derive(Serialize)]

@@ -10,7 +10,7 @@ use comfy_table::Cell;
 use serde::Serialize;
 use tuxpilot_docker::units::format_bytes;
 use tuxpilot_docker::{Engine, Filters};
-use tuxpilot_monitor::optimize::{Recommendation, UsageHistory, recommend};
+use tuxpilot_monitor::optimize::Recommendation;
 use tuxpilot_monitor::{Collector, CollectorOptions, Monitor, MonitoringConfig, Observation, Tick};
 
 use crate::args::{MonitorArgs, OptimizeArgs};
@@ -244,15 +244,6 @@ struct OptimizeView<'a> {
 
 /// `containers optimize`.
 pub async fn optimize(engine: Arc<dyn Engine>, ui: &mut Ui<'_>, a: &OptimizeArgs) -> anyhow::Result<()> {
-    // Resolve the named containers to ids first: a typo fails before the wait.
-    let mut wanted = Vec::new();
-    for name in &a.containers {
-        wanted.push(engine.inspect_container(name).await?.id);
-    }
-    let opts = CollectorOptions { source: a.source, ..Default::default() };
-    let mut collector = Collector::new(engine.clone(), opts);
-    let mut history = UsageHistory::default();
-    let started = tokio::time::Instant::now();
     let bar = if ui.json() || !std::io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()
     } else {
@@ -263,40 +254,23 @@ pub async fn optimize(engine: Arc<dyn Engine>, ui: &mut Ui<'_>, a: &OptimizeArgs
         );
         b
     };
-    let mut ticker = tokio::time::interval(a.interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        let mut obs = collector.sweep().await?;
-        if !wanted.is_empty() {
-            obs.retain(|o| wanted.contains(&o.metrics.id));
-        }
-        history.record(&obs);
-        bar.set_position(started.elapsed().as_secs());
-        bar.set_message(format!("{} containers", obs.len()));
-        if started.elapsed() >= a.window {
-            break;
-        }
-    }
+    let options = tuxpilot_monitor::ObserveOptions {
+        containers: a.containers.clone(),
+        window: a.window,
+        interval: a.interval,
+        source: a.source,
+    };
+    let recs = tuxpilot_monitor::observe(engine.clone(), &options, &mut |elapsed, n| {
+        bar.set_position(elapsed.as_secs());
+        bar.set_message(format!("{n} containers"));
+    })
+    .await?;
     bar.finish_and_clear();
-    if history.containers.is_empty() {
+    if recs.is_empty() {
         anyhow::bail!(
             "no running containers to size{}",
-            if wanted.is_empty() { "" } else { " (the named ones stopped)" }
+            if a.containers.is_empty() { "" } else { " (the named ones stopped)" }
         );
-    }
-
-    let mut recs = Vec::new();
-    for (id, h) in &history.containers {
-        let details = engine.inspect_container(id).await.ok();
-        let oom = details.as_ref().is_some_and(|d| d.state.oom_killed);
-        let mut r = recommend(id, h, oom);
-        if let Some(d) = &details {
-            r.service = d.labels.get("com.docker.compose.service").cloned();
-            r.current_cpus = (d.host_config.nano_cpus > 0).then(|| d.host_config.nano_cpus as f64 / 1e9);
-            r.current_memory_bytes = (d.host_config.memory > 0).then_some(d.host_config.memory as u64);
-        }
-        recs.push(r);
     }
 
     let mut applied = vec![false; recs.len()];

@@ -9,8 +9,9 @@ use tuxpilot_security::{
     IgnoreList, ImageScanOptions, Report, SecurityConfig, Severity, cyclonedx, sarif, scan_container, scan_image,
 };
 
-use crate::args::{DbCommand, Format, ScanArgs, ScanDbCommand};
+use crate::args::{DbCommand, ScanArgs, ScanDbCommand};
 use crate::config::Config;
+use crate::output::Format;
 use crate::output::Ui;
 
 /// What `scan` decided: how the process should exit.

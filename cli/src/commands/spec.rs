@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, bail};
 use tuxpilot_docker::units::{parse_bytes, parse_cpus};
 use tuxpilot_docker::{
-    ContainerPort, ContainerSpec, HealthCheck, MountKind, MountSpec, NetworkAttachment, PortBinding, Protocol,
-    RestartPolicy,
+    ContainerSpec, HealthCheck, MountKind, MountSpec, NetworkAttachment, PortBinding, RestartPolicy,
 };
 
 use crate::args::RunArgs;
@@ -97,114 +96,31 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
     })
 }
 
-fn parse_port_range(s: &str, what: &str) -> anyhow::Result<(u16, u16)> {
-    let parse = |p: &str| -> anyhow::Result<u16> {
-        match p.parse::<u16>() {
-            Ok(0) | Err(_) => bail!("{what} `{p}` is not a port number (1-65535)"),
-            Ok(n) => Ok(n),
-        }
-    };
-    match s.split_once('-') {
-        Some((a, b)) => {
-            let (a, b) = (parse(a)?, parse(b)?);
-            if b < a {
-                bail!("{what} range `{s}` ends before it starts");
-            }
-            Ok((a, b))
-        }
-        None => {
-            let p = parse(s)?;
-            Ok((p, p))
-        }
-    }
-}
-
-/// Parses docker's `-p` syntax: `[IP:][HOST[-END]:]CONTAINER[-END][/PROTO]`; IPv6 in brackets.
+/// Parses docker's `-p` syntax, `[IP:][HOST[-END]:]CONTAINER[-END][/PROTO]` (IPv6 in brackets),
+/// with compose's parser of the same syntax.
 pub fn parse_publish(spec: &str) -> anyhow::Result<Vec<PortBinding>> {
-    let (rest, protocol) = match spec.rsplit_once('/') {
-        Some((r, p)) => (r, p.parse::<Protocol>().map_err(|e| anyhow::anyhow!(e))?),
-        None => (spec, Protocol::Tcp),
-    };
-    let (ip, rest) = if let Some(stripped) = rest.strip_prefix('[') {
-        let (ip, after) = stripped.split_once("]:").context("an IPv6 address must be written [addr]:host:container")?;
-        (Some(ip.to_string()), after)
-    } else {
-        let parts: Vec<&str> = rest.split(':').collect();
-        match parts.len() {
-            1 | 2 => (None, rest),
-            3 => (Some(parts[0].to_string()), rest.split_once(':').map(|x| x.1).unwrap_or(rest)),
-            _ => bail!("expected [IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]"),
-        }
-    };
-    let (host, container) = match rest.rsplit_once(':') {
-        Some((h, c)) => (Some(h), c),
-        None => (None, rest),
-    };
-    let (c_start, c_end) = parse_port_range(container, "container port")?;
-    let host_range = match host.filter(|h| !h.is_empty()) {
-        Some(h) => Some(parse_port_range(h, "host port")?),
-        None => None,
-    };
-    let count = c_end - c_start;
-    if let Some((h_start, h_end)) = host_range
-        && h_end - h_start != count
-        && h_start != h_end
-    {
-        bail!("host and container port ranges differ in length");
-    }
-    let ip = ip.filter(|i| !i.is_empty());
-    Ok((0..=count)
-        .map(|i| PortBinding {
-            container_port: ContainerPort { port: c_start + i, protocol },
-            host_ip: ip.clone(),
-            host_port: host_range.map(|(hs, he)| if hs == he { hs } else { hs + i }),
-        })
-        .collect())
+    let ports = tuxpilot_compose::parse_port(spec).map_err(|e| anyhow::anyhow!(e))?;
+    Ok(ports.iter().map(|p| tuxpilot_compose::runtime::port_binding(p, 1)).collect())
 }
 
-/// Parses docker's `-v` syntax: `TARGET` (anonymous volume), `SOURCE:TARGET[:OPTIONS]`. A source
-/// starting with `/`, `.` or `~` is a host path (created if missing, as docker does); anything else
+/// Parses docker's `-v` syntax, `TARGET` (anonymous volume) or `SOURCE:TARGET[:OPTIONS]`, with
+/// compose's parser of the same syntax. A source starting with `/`, `.` or `~` is a host path,
+/// resolved against the current directory (created if missing, as docker does); anything else
 /// names a volume.
 pub fn parse_volume(spec: &str) -> anyhow::Result<MountSpec> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    let (source, target, options) = match parts.as_slice() {
-        [t] => (None, *t, ""),
-        [s, t] => (Some(*s), *t, ""),
-        [s, t, o] => (Some(*s), *t, *o),
-        _ => bail!("expected SOURCE:TARGET[:ro|rw]"),
-    };
-    if !target.starts_with('/') {
-        bail!("the target `{target}` must be an absolute path inside the container");
+    let v = tuxpilot_compose::parse_volume(spec).map_err(|e| anyhow::anyhow!(e))?;
+    if !v.target.starts_with('/') {
+        bail!("the target `{}` must be an absolute path inside the container", v.target);
     }
-    let mut read_only = false;
-    let mut propagation = None;
-    for opt in options.split(',').filter(|o| !o.is_empty()) {
-        match opt {
-            "ro" => read_only = true,
-            "rw" | "z" | "Z" | "nocopy" => {}
-            "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" => propagation = Some(opt.to_string()),
-            other => bail!("unknown option `{other}` (use ro, rw or a propagation mode)"),
-        }
+    let Some(mut m) = tuxpilot_compose::runtime::mount(&v, str::to_string) else {
+        bail!("invalid volume `{spec}`: expected SOURCE:TARGET[:ro|rw]");
+    };
+    if m.kind == MountKind::Bind
+        && let Some(s) = &m.source
+    {
+        m.source = Some(resolve_host_path(s)?);
     }
-    let kind = match source {
-        None => MountKind::Volume,
-        Some(s) if s.starts_with('/') || s.starts_with('.') || s.starts_with('~') => MountKind::Bind,
-        Some(_) => MountKind::Volume,
-    };
-    let source = match (kind, source) {
-        (MountKind::Bind, Some(s)) => Some(resolve_host_path(s)?),
-        (_, s) => s.map(str::to_string),
-    };
-    Ok(MountSpec {
-        kind,
-        source,
-        target: target.to_string(),
-        read_only,
-        no_copy: options.split(',').any(|o| o == "nocopy"),
-        propagation,
-        create_host_path: kind == MountKind::Bind,
-        tmpfs_size: None,
-    })
+    Ok(m)
 }
 
 fn resolve_host_path(s: &str) -> anyhow::Result<String> {
@@ -222,6 +138,7 @@ fn resolve_host_path(s: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tuxpilot_docker::Protocol;
 
     #[test]
     fn publish_forms() {
@@ -245,7 +162,7 @@ mod tests {
 
     #[test]
     fn bad_publish_says_why() {
-        assert!(parse_publish("http").unwrap_err().to_string().contains("not a port number"));
+        assert!(parse_publish("http").unwrap_err().to_string().contains("must be a number from 1 to 65535"));
         assert!(parse_publish("70000:80").is_err());
         assert!(parse_publish("80/icmp").unwrap_err().to_string().contains("icmp"));
         assert!(parse_publish("8000-8001:80-83").is_err());

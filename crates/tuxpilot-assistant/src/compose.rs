@@ -8,12 +8,17 @@ use tuxpilot_compose::runtime::{ComposeRuntime, DownOptions, ProgressFn, Project
 use tuxpilot_compose::{ConfigFile, LoadOptions};
 use tuxpilot_docker::Engine;
 
-use crate::exec::{ExecError, Outcome};
+use crate::error::ExecError;
 use crate::intent::{ComposeDownArgs, ComposeUpArgs};
+use crate::outcome::Outcome;
+use crate::refs::InvalidIntent;
 
 fn options(path: Option<&str>, project: Option<&str>) -> Result<LoadOptions, ExecError> {
-    let cwd =
-        std::env::current_dir().map_err(|e| ExecError::Other(format!("cannot read the current directory: {e}")))?;
+    let cwd = std::env::current_dir().map_err(|source| ExecError::Io {
+        action: "read the current directory",
+        path: PathBuf::from("."),
+        source,
+    })?;
     let mut o = match path.map(PathBuf::from) {
         Some(p) if p.is_dir() => {
             let dir = if p.is_absolute() { p } else { cwd.join(p) };
@@ -31,7 +36,7 @@ fn options(path: Option<&str>, project: Option<&str>) -> Result<LoadOptions, Exe
 }
 
 fn runtime(engine: Arc<dyn Engine>, o: &LoadOptions, progress: ProgressFn) -> Result<ComposeRuntime, ExecError> {
-    let loaded = tuxpilot_compose::load(o).map_err(|e| ExecError::Other(e.to_string()))?;
+    let loaded = tuxpilot_compose::load(o)?;
     let meta = ProjectMeta::new(&loaded.working_dir, &loaded.config_files);
     Ok(ComposeRuntime::new(engine, loaded.project, meta, progress))
 }
@@ -56,8 +61,8 @@ pub async fn up(
         security,
     )
     .await?;
-    rt.up(&options).await.map_err(|e| ExecError::Other(e.to_string()))?;
-    let ps = rt.containers(true).await.map_err(|e| ExecError::Other(e.to_string()))?;
+    rt.up(&options).await?;
+    let ps = rt.containers(true).await?;
     let names: Vec<String> = ps.iter().map(|c| c.name.trim_start_matches('/').to_string()).collect();
     Ok(Outcome {
         reply: format!("Project {name} is up: {}.", names.join(", ")),
@@ -75,7 +80,7 @@ pub async fn down(engine: Arc<dyn Engine>, a: &ComposeDownArgs, progress: Progre
         a.path.is_some() || tuxpilot_compose::discover(&o.working_dir, &mut Vec::new()).is_ok_and(|f| !f.is_empty());
     if !has_file {
         let Some(p) = &a.project else {
-            return Err(ExecError::Other("no compose file here: name the project or the file".into()));
+            return Err(InvalidIntent("no compose file here: name the project or the file".into()).into());
         };
         o.files =
             vec![ConfigFile { path: Path::new("compose.yaml").to_path_buf(), content: Some("services: {}\n".into()) }];
@@ -83,9 +88,7 @@ pub async fn down(engine: Arc<dyn Engine>, a: &ComposeDownArgs, progress: Progre
     }
     let rt = runtime(engine, &o, progress)?;
     let name = rt.project().name.clone();
-    rt.down(&DownOptions { remove_orphans: true, ..Default::default() })
-        .await
-        .map_err(|e| ExecError::Other(e.to_string()))?;
+    rt.down(&DownOptions { remove_orphans: true, ..Default::default() }).await?;
     Ok(Outcome {
         reply: format!("Project {name} is down (volumes kept)."),
         data: json!({ "project": name }),

@@ -14,27 +14,12 @@ use tuxpilot_docker::{Engine, ListContainersOptions, LogOptions, RemoveOptions};
 use tuxpilot_orchestrator::{Apps, DeployOptions, LoadAppOptions, OrchestrationConfig};
 
 use crate::diagnose::{diagnose, human_bytes};
+use crate::error::ExecError;
 use crate::intent::*;
 use crate::inventory::{Inventory, KnownApp, KnownContainer};
+use crate::outcome::{Handoff, Outcome};
 use crate::plan::{Plan, plan};
 use crate::templates::{GeneratedApp, app_for};
-
-/// Why an intent could not be carried out.
-#[derive(Debug, thiserror::Error)]
-pub enum ExecError {
-    /// The engine refused or failed.
-    #[error(transparent)]
-    Engine(#[from] tuxpilot_docker::EngineError),
-    /// The orchestrator refused or failed.
-    #[error(transparent)]
-    Orchestrator(#[from] tuxpilot_orchestrator::Error),
-    /// A file that does not load (it names the file, line and key).
-    #[error(transparent)]
-    Load(#[from] tuxpilot_compose::Error),
-    /// Anything else, said plainly.
-    #[error("{0}")]
-    Other(String),
-}
 
 /// Settings of an [`Executor`].
 #[derive(Clone)]
@@ -66,34 +51,6 @@ impl Default for ExecSettings {
     }
 }
 
-/// What a front end must take over: the live monitor view, or following logs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Handoff {
-    /// Open the live view (the CLI's `containers monitor`).
-    LiveMonitor {
-        /// `all` or a container.
-        target: String,
-        /// Sort order.
-        sort: Option<Sort>,
-    },
-    /// Keep streaming a container's logs.
-    FollowLogs {
-        /// The container.
-        target: String,
-    },
-}
-
-/// A change offered after a read (optimize's recommendations): confirmed on its own.
-#[derive(Debug, Clone, Serialize)]
-pub struct Offer {
-    /// What applying it does.
-    pub description: String,
-    /// The recommendations to apply.
-    #[serde(skip)]
-    pub recommendations: Vec<tuxpilot_monitor::optimize::Recommendation>,
-}
-
 /// An intent ready to run: its completed plan, and what was worked out for it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Prepared {
@@ -111,27 +68,6 @@ pub struct Prepared {
     /// For scale: app, service, from, to.
     #[serde(skip)]
     pub scale: Option<(String, String, u32, u32)>,
-}
-
-/// What running an intent gave.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    /// Plain words for the user.
-    pub reply: String,
-    /// The data, with a stable shape per intent.
-    pub data: Value,
-    /// What the front end must take over, if anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub handoff: Option<Handoff>,
-    /// A further change to offer (optimize: apply the limits).
-    #[serde(skip)]
-    pub offer: Option<Offer>,
-}
-
-impl Outcome {
-    pub(crate) fn text(reply: impl Into<String>, data: Value) -> Self {
-        Self { reply: reply.into(), data, handoff: None, offer: None }
-    }
 }
 
 /// Runs intents on an engine.
@@ -197,7 +133,7 @@ impl Executor {
 
     /// Completes an intent's plan from what the engine says. Changes nothing.
     pub async fn prepare(&self, intent: &Intent) -> Result<Prepared, ExecError> {
-        intent.validate().map_err(|e| ExecError::Other(e.0))?;
+        intent.validate()?;
         let mut p =
             Prepared { intent: intent.clone(), plan: plan(intent), generated: None, app_file: None, scale: None };
         match intent {
@@ -225,7 +161,7 @@ impl Executor {
                     (Some(r), _, _) => (r, String::new()),
                     (_, Some(d), _) => ((i64::from(current) + d).max(0) as u32, String::new()),
                     (_, _, Some(dir)) => self.propose(&app, &service, current, dir).await?,
-                    _ => return Err(ExecError::Other("scale needs replicas, delta or direction".into())),
+                    _ => return Err(InvalidIntent("scale needs replicas, delta or direction".into()).into()),
                 };
                 p.plan.summary = format!("scale {app}/{service} from {current} to {to} replicas");
                 p.plan.steps = vec![format!(
@@ -386,6 +322,8 @@ impl Executor {
                     };
                     match r {
                         Ok(()) => done.push(n.clone()),
+                        // One container named: its error, whole, is the answer.
+                        Err(err) if a.target != "all" => return Err(err.into()),
                         Err(err) => failed.push(format!("{n}: {err}")),
                     }
                 }
@@ -394,9 +332,6 @@ impl Executor {
                     Intent::Stop(_) => "Stopped",
                     _ => "Restarted",
                 };
-                if names.len() == 1 && !failed.is_empty() {
-                    return Err(ExecError::Other(failed.remove(0)));
-                }
                 let mut reply = if done.is_empty() {
                     "Nothing changed.".to_string()
                 } else {
@@ -424,12 +359,15 @@ impl Executor {
             Intent::Deploy(a) => {
                 let file = match (&p.generated, &p.app_file, &a.file) {
                     (Some(app), Some(path), _) => {
-                        std::fs::write(path, &app.yaml)
-                            .map_err(|err| ExecError::Other(format!("cannot save {}: {err}", path.display())))?;
+                        std::fs::write(path, &app.yaml).map_err(|source| ExecError::Io {
+                            action: "save",
+                            path: path.clone(),
+                            source,
+                        })?;
                         path.clone()
                     }
                     (_, _, Some(f)) => PathBuf::from(f),
-                    _ => return Err(ExecError::Other("nothing to deploy".into())),
+                    _ => return Err(InvalidIntent("nothing to deploy: name images or a file".into()).into()),
                 };
                 let app = tuxpilot_orchestrator::load(&file, &LoadAppOptions::from_env())?;
                 let result = self.apps().deploy(&app, &DeployOptions::default(), None).await?;
@@ -443,15 +381,14 @@ impl Executor {
                 if let Some(f) = &result.failure {
                     reply.push_str(&format!("\n  {}", serde_json::to_string(f).unwrap_or_default()));
                 }
-                let data = json!({ "file": file, "result": result });
                 if !result.succeeded() {
-                    return Err(ExecError::Other(reply));
+                    return Err(ExecError::Deployment { reply, result: Box::new(result) });
                 }
-                Ok(Outcome::text(reply, data))
+                Ok(Outcome::text(reply, json!({ "file": file, "result": result })))
             }
             Intent::Scale(_) => {
                 let Some((app, service, _, to)) = &p.scale else {
-                    return Err(ExecError::Other("scale was not prepared".into()));
+                    return Err(InvalidIntent("scale was not prepared: prepare the intent first".into()).into());
                 };
                 let r = self.apps().scale(app, service, *to, None).await?;
                 let reply = format!(
@@ -463,12 +400,10 @@ impl Executor {
                     r.current_replicas,
                     r.message.as_ref().map(|m| format!("; {m}")).unwrap_or_default()
                 );
-                let ok = r.status == tuxpilot_orchestrator::ScaleStatus::Success;
-                let data = serde_json::to_value(&r).unwrap_or(Value::Null);
-                if !ok {
-                    return Err(ExecError::Other(reply));
+                if r.status != tuxpilot_orchestrator::ScaleStatus::Success {
+                    return Err(ExecError::Scale { reply, result: Box::new(r) });
                 }
-                Ok(Outcome::text(reply, data))
+                Ok(Outcome::text(reply, serde_json::to_value(&r).unwrap_or(Value::Null)))
             }
             Intent::Rollback(a) => {
                 let r = self.apps().rollback(&a.app, a.to.as_deref(), None).await?;
@@ -488,9 +423,7 @@ impl Executor {
                 let mut reports = Vec::new();
                 let mut reply = String::new();
                 for n in &names {
-                    let r = tuxpilot_security::scan_container(e, n)
-                        .await
-                        .map_err(|err| ExecError::Other(err.to_string()))?;
+                    let r = tuxpilot_security::scan_container(e, n).await?;
                     reply.push_str(&format!("{}: score {}/100, {} finding(s)\n", r.target, r.score, r.findings.len()));
                     for f in r.findings.iter().take(5) {
                         reply.push_str(&format!("  [{:?}] {} — {}\n", f.severity, f.title, f.remediation));
@@ -509,8 +442,7 @@ impl Executor {
                     &a.image,
                     &tuxpilot_security::ImageScanOptions { db_dir: db.as_deref(), ..Default::default() },
                 )
-                .await
-                .map_err(|err| ExecError::Other(err.to_string()))?;
+                .await?;
                 let mut reply = format!("{}: score {}/100, {} finding(s)", r.target, r.score, r.findings.len());
                 for f in r.findings.iter().take(8) {
                     reply.push_str(&format!("\n  [{:?}] {}", f.severity, f.title));

@@ -6,9 +6,8 @@
 
 use schemars::JsonSchema;
 
+pub use crate::refs::{InvalidIntent, is_image, is_name};
 use crate::refs::{check_image, check_name, check_project, check_service};
-pub use crate::refs::{is_image, is_name};
-pub use crate::schema::arguments_schema;
 use serde::{Deserialize, Serialize};
 
 /// Whether an intent changes anything. Decided here, by our code, never by a model.
@@ -383,11 +382,6 @@ pub const INTENTS: &[IntentInfo] = &[
     },
 ];
 
-/// Why a tool call or an intent's arguments are not acceptable.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidIntent(pub String);
-
 impl Intent {
     /// The intent's name, as in the contract.
     pub fn name(&self) -> &'static str {
@@ -540,6 +534,7 @@ impl Intent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::arguments_schema;
 
     #[test]
     fn intents_serialize_as_the_contract_says() {

@@ -13,6 +13,8 @@
 //!   commands); it never runs a shell;
 //! - [`model`]: an optional OpenAI-compatible chat-completions model, offered one tool per
 //!   intent, with a bounded loop and every write confirmed;
+//! - [`Session`]: one conversation, offline or with the model, confirmed through the front
+//!   end's [`model::Confirm`], returning typed [`Turn`]s the front end renders;
 //! - [`mcp`]: the intents as an MCP server (rmcp) with read-only/destructive/idempotent hints.
 //!
 //! ```
@@ -25,21 +27,28 @@
 
 mod compose;
 pub mod diagnose;
+mod error;
 pub mod exec;
 pub mod intent;
 pub mod inventory;
 pub mod mcp;
 pub mod model;
 mod observe;
+mod outcome;
 pub mod parse;
 pub mod plan;
 mod refs;
 pub mod safety;
 mod schema;
+mod session;
 pub mod templates;
 
-pub use exec::{ExecError, ExecSettings, Executor, Handoff, Offer, Outcome, Prepared};
-pub use intent::{Access, INTENTS, Intent, IntentInfo, InvalidIntent, arguments_schema};
+pub use error::ExecError;
+pub use exec::{ExecSettings, Executor, Prepared};
+pub use intent::{Access, INTENTS, Intent, IntentInfo, InvalidIntent};
 pub use inventory::{Conversation, Inventory, KnownApp, KnownContainer};
+pub use outcome::{Handoff, Offer, Outcome};
 pub use parse::parse;
 pub use plan::{Plan, plan};
+pub use schema::arguments_schema;
+pub use session::{OfflineTurn, Session, Turn, TurnStatus};

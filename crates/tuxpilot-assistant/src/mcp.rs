@@ -17,8 +17,9 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use crate::exec::Executor;
-use crate::intent::{Access, INTENTS, Intent, IntentInfo, arguments_schema};
+use crate::intent::{Access, INTENTS, Intent, IntentInfo};
 use crate::safety::mask_env;
+use crate::schema::arguments_schema;
 
 /// The MCP server.
 #[derive(Clone)]

@@ -5,40 +5,21 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::diagnose::human_bytes;
-use crate::exec::{ExecError, Executor, Handoff, Offer, Outcome};
+use crate::error::ExecError;
+use crate::exec::Executor;
 use crate::intent::{MonitorArgs, Sort};
+use crate::outcome::{Handoff, Offer, Outcome};
 
 impl Executor {
     pub(crate) async fn optimize(&self, target: &str) -> Result<Outcome, ExecError> {
-        use tuxpilot_monitor::optimize::{UsageHistory, recommend};
-        let wanted = if target == "all" { None } else { Some(self.engine.inspect_container(target).await?.id) };
-        let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
-        let mut history = UsageHistory::default();
-        let started = tokio::time::Instant::now();
-        let mut ticker = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            ticker.tick().await;
-            let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
-            if let Some(id) = &wanted {
-                obs.retain(|o| &o.metrics.id == id);
-            }
-            history.record(&obs);
-            if started.elapsed() >= self.settings.optimize_window {
-                break;
-            }
-        }
-        if history.containers.is_empty() {
+        let options = tuxpilot_monitor::ObserveOptions {
+            containers: if target == "all" { Vec::new() } else { vec![target.to_string()] },
+            window: self.settings.optimize_window,
+            ..Default::default()
+        };
+        let recs = tuxpilot_monitor::observe(self.engine.clone(), &options, &mut |_, _| {}).await?;
+        if recs.is_empty() {
             return Ok(Outcome::text("No running containers to size.", json!({ "recommendations": [] })));
-        }
-        let mut recs = Vec::new();
-        for (id, h) in &history.containers {
-            let details = self.engine.inspect_container(id).await.ok();
-            let mut r = recommend(id, h, details.as_ref().is_some_and(|d| d.state.oom_killed));
-            if let Some(d) = &details {
-                r.current_cpus = (d.host_config.nano_cpus > 0).then(|| d.host_config.nano_cpus as f64 / 1e9);
-                r.current_memory_bytes = (d.host_config.memory > 0).then_some(d.host_config.memory as u64);
-            }
-            recs.push(r);
         }
         let mut reply =
             format!("Observed {} container(s) for {}s:\n", recs.len(), self.settings.optimize_window.as_secs());
@@ -58,6 +39,7 @@ impl Executor {
         let mut o = Outcome::text(reply.trim_end(), data);
         o.offer = Some(Offer {
             description: format!("apply these limits to {} container(s)", recs.len()),
+            commands: recs.iter().map(|r| r.docker_update()).collect(),
             recommendations: recs,
         });
         Ok(o)
@@ -87,16 +69,17 @@ impl Executor {
             && let Some(path) = &self.settings.config_file
         {
             {
-                crate::safety::write_thresholds(path, a.cpu_threshold, a.memory_threshold).map_err(ExecError::Other)?;
+                crate::safety::write_thresholds(path, a.cpu_threshold, a.memory_threshold)
+                    .map_err(ExecError::Config)?;
                 written.push(path.display().to_string());
             }
         }
         let wanted = if a.target == "all" { None } else { Some(self.engine.inspect_container(&a.target).await?.id) };
         let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
         // CPU needs two samples.
-        let _ = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+        let _ = collector.sweep().await?;
         tokio::time::sleep(Duration::from_millis(1000)).await;
-        let mut obs = collector.sweep().await.map_err(|err| ExecError::Other(err.to_string()))?;
+        let mut obs = collector.sweep().await?;
         if let Some(id) = &wanted {
             obs.retain(|o| &o.metrics.id == id);
         }

@@ -1,6 +1,9 @@
 //! Names and image references as Docker accepts them, and the checks intents make of them.
 
-use crate::intent::InvalidIntent;
+/// Why a tool call or an intent's arguments are not acceptable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidIntent(pub String);
 
 /// A container, app or service name as Docker accepts it: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`
 /// (ids are hex, so they pass too).

@@ -125,7 +125,7 @@ impl fmt::Display for Error {
         // not prefixed again.
         if let Some(path) = self.path.as_deref().filter(|p| !p.is_empty())
             && !self.message.starts_with(path)
-            && !opens_with_path(&self.message, &crate::loader::go_path(path))
+            && !opens_with_path(&self.message, &go_path(path))
         {
             write!(f, "{path}: ")?;
         }
@@ -145,3 +145,8 @@ impl std::error::Error for Error {}
 
 /// Result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// compose-go's path of a key path: list indexes as `.0` (`services.web.volumes.0.tmpfs`).
+pub(crate) fn go_path(path: &str) -> String {
+    path.replace('[', ".").replace(']', "")
+}

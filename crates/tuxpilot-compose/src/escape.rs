@@ -247,7 +247,7 @@ impl<S: Serializer> ser::SerializeTupleVariant for VariantSeq<S> {
     type Ok = S::Ok;
     type Error = S::Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), S::Error> {
-        let v = crate::escape_dollars(serde_json::to_value(value).map_err(ser::Error::custom)?);
+        let v = escape_dollars(serde_json::to_value(value).map_err(ser::Error::custom)?);
         self.items.push(v);
         Ok(())
     }
@@ -267,7 +267,7 @@ impl<S: Serializer> ser::SerializeStructVariant for VariantMap<S> {
     type Ok = S::Ok;
     type Error = S::Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), S::Error> {
-        let v = crate::escape_dollars(serde_json::to_value(value).map_err(ser::Error::custom)?);
+        let v = escape_dollars(serde_json::to_value(value).map_err(ser::Error::custom)?);
         self.fields.push((key, v));
         Ok(())
     }
@@ -275,6 +275,23 @@ impl<S: Serializer> ser::SerializeStructVariant for VariantMap<S> {
         let fields: serde_json::Map<String, serde_json::Value> =
             self.fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         Variant { name: self.variant, value: &fields }.serialize(self.serializer)
+    }
+}
+
+/// Writes every `$` in string values as `$$`: an interpolated project printed this way
+/// interpolates back to itself.
+pub fn escape_dollars(mut v: serde_json::Value) -> serde_json::Value {
+    escape_in_place(&mut v);
+    v
+}
+
+fn escape_in_place(v: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        J::Array(items) => items.iter_mut().for_each(escape_in_place),
+        J::Object(m) => m.values_mut().for_each(escape_in_place),
+        _ => {}
     }
 }
 
@@ -333,7 +350,7 @@ mod tests {
     #[test]
     fn writes_what_the_json_value_route_writes() {
         let v = sample();
-        let by_value = crate::escape_dollars(serde_json::to_value(&v).unwrap());
+        let by_value = escape_dollars(serde_json::to_value(&v).unwrap());
         let direct = serde_json::to_value(Escaped(&v)).unwrap();
         assert_eq!(direct, by_value);
         assert_eq!(direct["s"], "a $$x b");

@@ -36,6 +36,7 @@ pub mod yaml;
 
 pub use de::{Bytes, GoDuration, format_go_duration, parse_bytes, parse_go_duration};
 pub use error::{Error, ErrorKind, Location, Result};
+pub use escape::escape_dollars;
 pub use gojson::compose_service_hash;
 pub use hash::service_hash;
 pub use interpolate::{Substituted, SubstitutionError, substitute};
@@ -77,21 +78,4 @@ pub fn to_yaml_raw(project: &Project) -> Result<String> {
 /// The project as JSON with values exactly as loaded.
 pub fn to_json_raw(project: &Project) -> Result<String> {
     serde_json::to_string_pretty(project).map_err(|e| Error::new(ErrorKind::Schema, format!("cannot write JSON: {e}")))
-}
-
-/// Writes every `$` in string values as `$$`: an interpolated project printed this way
-/// interpolates back to itself.
-pub fn escape_dollars(mut v: serde_json::Value) -> serde_json::Value {
-    escape_in_place(&mut v);
-    v
-}
-
-fn escape_in_place(v: &mut serde_json::Value) {
-    use serde_json::Value as J;
-    match v {
-        J::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
-        J::Array(items) => items.iter_mut().for_each(escape_in_place),
-        J::Object(m) => m.values_mut().for_each(escape_in_place),
-        _ => {}
-    }
 }

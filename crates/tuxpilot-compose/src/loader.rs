@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{Error, ErrorKind, Location, Result};
+use crate::error::{Error, ErrorKind, Location, Result, go_path};
 use crate::interpolate::{SubstitutionError, substitute};
 use crate::merge::{deep_merge, merge_service, merge_top, strip_tags};
 use crate::model::Project;
@@ -825,11 +825,6 @@ fn sub_path(s: &str) -> bool {
         }
     }
     !s.is_empty()
-}
-
-/// compose-go's path of a key path: list indexes as `.0` (`services.web.volumes.0.tmpfs`).
-pub(crate) fn go_path(path: &str) -> String {
-    path.replace('[', ".").replace(']', "")
 }
 
 /// Rewords a typing error of the compose model in compose-go's schema phrases, which users

@@ -255,7 +255,7 @@ fn dedupe(service: &mut Service) {
 
 /// A device request with compose-go's defaults: no `count` and no `device_ids` means all;
 /// `count: all` is -1; a numeric string is a number.
-use crate::loader::go_path;
+use crate::error::go_path;
 
 fn device_request(d: &mut serde_json::Value, at: &str, merged: &Node, need_capabilities: bool) -> Result<()> {
     use serde_json::Value as J;

@@ -8,9 +8,6 @@ use futures_util::stream::BoxStream;
 use crate::error::Result;
 use crate::types::*;
 
-/// A stream of results from the engine (logs, stats, events, pull progress, exports).
-pub type EngineStream<T> = BoxStream<'static, Result<T>>;
-
 /// A stream of bytes sent to the engine (an image tar for import).
 pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
 

@@ -44,7 +44,7 @@ pub use bollard_engine::{BollardEngine, parse_stats_json};
 pub use config::{ConnectionConfig, DEFAULT_SOCKET, Endpoint};
 #[cfg(any(test, feature = "mock"))]
 pub use engine::MockEngine;
-pub use engine::{ByteStream, Engine, EngineStream};
+pub use engine::{ByteStream, Engine};
 pub use error::{EngineError, ResourceKind, Result};
 #[cfg(any(test, feature = "mock"))]
 pub use swarm::MockSwarm;

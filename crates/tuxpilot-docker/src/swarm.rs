@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::EngineStream;
 use crate::error::Result;
+use crate::types::EngineStream;
 use crate::types::*;
 
 /// A Docker Swarm, reached through one of its managers.

@@ -33,6 +33,7 @@ mod metrics;
 mod monitor;
 pub mod optimize;
 pub mod prometheus;
+mod rightsize;
 mod sinks;
 
 pub use alerts::{AlertEngine, AlertEvent, AlertMetric, AlertRule, alertmanager_webhook};
@@ -40,4 +41,5 @@ pub use collector::{CollectError, Collector, CollectorOptions, Observation, Sour
 pub use disk::{DiskUsage, disk_usage};
 pub use metrics::{Metrics, Rates, cpu_percent, memory_used, metrics, rates};
 pub use monitor::{Monitor, MonitoringConfig, Tick};
+pub use rightsize::{ObserveOptions, observe};
 pub use sinks::{AlertSink, SinkError};

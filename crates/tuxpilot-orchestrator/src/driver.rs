@@ -161,8 +161,8 @@ pub(crate) async fn deploy<D: Deployer>(d: &D, app: &LoadedApp, options: &Deploy
 pub(crate) async fn rollback<D: Deployer>(d: &D, app: &str, to: Option<&str>) -> Result<DeploymentResult> {
     d.ready().await?;
     let records = history(d, app).await?;
-    let target = crate::ops::rollback_target(app, &records, to)?;
-    let project = crate::ops::project_of(target)?;
+    let target = crate::records::rollback_target(app, &records, to)?;
+    let project = crate::records::project_of(target)?;
     let attempt = Attempt::new(app, &target.version);
     let staged = d.stage(&project, &attempt, &Source::of_record(target)).await?;
     let mut notes = d.staged_notes(&staged);
@@ -242,7 +242,7 @@ async fn recorded<D: Deployer>(
                     "Rolling back",
                     format!("returning {} to version {}", attempt.name, prev.version),
                 );
-                let prev_project = crate::ops::project_of(prev)?;
+                let prev_project = crate::records::project_of(prev)?;
                 let back =
                     Attempt { id: attempt.id.clone(), name: attempt.name.clone(), version: prev.version.clone() };
                 let staged_back = d.stage(&prev_project, &back, &Source::of_record(prev)).await?;

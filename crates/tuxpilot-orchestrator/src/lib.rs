@@ -40,6 +40,7 @@ mod load;
 pub mod lower;
 mod network;
 mod ops;
+mod records;
 mod replicas;
 mod result;
 pub mod rollout;

@@ -11,6 +11,7 @@ use tuxpilot_docker::{ContainerState, Filters, ListContainersOptions};
 use crate::deploy::Orchestrator;
 use crate::driver::{Attempt, new_deployment_id};
 use crate::error::{Error, Result};
+use crate::records::{latest_by_app, project_of, service_in};
 use crate::replicas::{self, StepError, StepLimits};
 use crate::result::{ContainerStatus, container_status};
 use crate::rollout::{self, PlanInputs, ServiceAction};
@@ -86,58 +87,6 @@ pub struct UndeployResult {
     pub left: Vec<String>,
 }
 
-pub(crate) fn project_of(r: &DeploymentRecord) -> Result<Project> {
-    serde_json::from_value(r.project.clone())
-        .map_err(|e| Error::Corrupt(format!("history record {} of {} cannot be read: {e}", r.seq, r.app)))
-}
-
-/// The record `rollback` returns to: the last good one of version `to`, or by default the last
-/// good one before the current that differs from it.
-pub(crate) fn rollback_target<'a>(
-    app: &str,
-    records: &'a [DeploymentRecord],
-    to: Option<&str>,
-) -> Result<&'a DeploymentRecord> {
-    let good: Vec<&DeploymentRecord> = records.iter().filter(|r| r.outcome == Outcome::Success).collect();
-    match to {
-        Some(v) => good.iter().rev().find(|r| r.version == v).copied().ok_or_else(|| {
-            let known: Vec<&str> = good.iter().map(|r| r.version.as_str()).collect();
-            Error::NotFound(format!(
-                "app \"{app}\" has no successful deployment of version \"{v}\" (good versions: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
-            ))
-        }),
-        None => {
-            let current = good.last().ok_or_else(|| Error::NotFound(format!("app \"{app}\" has no good version")))?;
-            good.iter()
-                .rev()
-                .skip(1)
-                .find(|r| r.config_hash != current.config_hash || r.version != current.version)
-                .copied()
-                .ok_or_else(|| Error::NotFound(format!("app \"{app}\" has no good version before {}", current.version)))
-        }
-    }
-}
-
-/// Per app (sorted): its latest record, and the one whose version runs (the last good one, or the
-/// latest when none succeeded).
-pub(crate) fn latest_by_app(records: &[DeploymentRecord]) -> Vec<(String, &DeploymentRecord, &DeploymentRecord)> {
-    let mut last: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
-    let mut good: BTreeMap<String, &DeploymentRecord> = BTreeMap::new();
-    for r in records {
-        last.insert(r.app.clone(), r);
-        if r.outcome == Outcome::Success {
-            good.insert(r.app.clone(), r);
-        }
-    }
-    last.into_iter()
-        .map(|(app, latest)| {
-            let reference = good.get(&app).copied().unwrap_or(latest);
-            (app, latest, reference)
-        })
-        .collect()
-}
-
 /// `running`, `degraded` (replicas missing), `stopped`, or the latest attempt's outcome when it
 /// did not succeed.
 pub(crate) fn summary_status(latest: &DeploymentRecord, services: &[ServiceStatus]) -> String {
@@ -149,27 +98,6 @@ pub(crate) fn summary_status(latest: &DeploymentRecord, services: &[ServiceStatu
         "degraded".into()
     } else {
         "running".into()
-    }
-}
-
-/// The one app among `records` whose project has `service`.
-pub(crate) fn service_in(records: &[DeploymentRecord], service: &str) -> Result<(String, String)> {
-    let mut apps: Vec<String> = Vec::new();
-    for r in records {
-        if apps.contains(&r.app) {
-            continue;
-        }
-        if project_of(r).is_ok_and(|p| p.services.contains_key(service)) {
-            apps.push(r.app.clone());
-        }
-    }
-    match apps.as_slice() {
-        [one] => Ok((one.clone(), service.to_string())),
-        [] => Err(Error::NotFound(format!("no deployed app has a service \"{service}\""))),
-        many => Err(Error::Ambiguous(format!(
-            "service \"{service}\" is in several apps ({}); name it APP/{service} or pass --app",
-            many.join(", ")
-        ))),
     }
 }
 

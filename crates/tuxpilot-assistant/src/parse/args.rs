@@ -1,7 +1,7 @@
 //! Reading each intent's arguments out of the words.
 
-use super::Parser;
 use super::names::is_version;
+use super::parser::Parser;
 use super::text::{self, Word};
 use super::words::{CUES, DEPLOY_NOUNS, STOP, generic_choice};
 use crate::intent::*;

@@ -10,13 +10,14 @@
 mod args;
 mod mood;
 mod names;
+mod parser;
 mod refuse;
 pub mod text;
 mod words;
 
 use crate::intent::*;
 use crate::inventory::{Conversation, Inventory};
-use text::Word;
+use parser::Parser;
 
 /// Parses one request.
 pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) -> Intent {
@@ -52,42 +53,7 @@ const LIFECYCLE: &[(&[&str], &str)] = &[
     (&["start", "boot", "resume", "unpause"], "start"),
 ];
 
-pub(crate) struct Parser<'a> {
-    pub(crate) w: &'a [Word],
-    pub(crate) inv: &'a Inventory,
-    pub(crate) conv: &'a Conversation,
-}
-
 impl Parser<'_> {
-    pub(crate) fn has(&self, word: &str) -> bool {
-        self.w.iter().any(|w| w.low == word)
-    }
-
-    pub(crate) fn has_any(&self, words: &[&str]) -> bool {
-        self.w.iter().any(|w| words.contains(&w.low.as_str()))
-    }
-
-    /// A phrase of consecutive words.
-    pub(crate) fn phrase(&self, phrase: &str) -> bool {
-        self.phrase_at(phrase).is_some()
-    }
-
-    pub(crate) fn phrase_at(&self, phrase: &str) -> Option<usize> {
-        let p: Vec<&str> = phrase.split(' ').collect();
-        if p.len() > self.w.len() {
-            return None;
-        }
-        (0..=self.w.len() - p.len()).find(|&i| p.iter().enumerate().all(|(j, x)| self.w[i + j].low == *x))
-    }
-
-    pub(crate) fn any_phrase(&self, phrases: &[&str]) -> bool {
-        phrases.iter().any(|p| self.phrase(p))
-    }
-
-    fn first(&self) -> &str {
-        self.w.first().map(|w| w.low.as_str()).unwrap_or("")
-    }
-
     fn classify(&self) -> Intent {
         if self.w.is_empty() {
             return help_or_unknown(true);

@@ -7,8 +7,8 @@
 //! The rules read the words only, never the engine, and err towards not acting: a request they
 //! hold back costs the user a rephrasing; one they let through wrongly costs a container.
 
-use super::Parser;
 use super::names::or_list;
+use super::parser::Parser;
 use super::text;
 use crate::intent::{ClarifyArgs, Intent};
 use crate::inventory::Resolved;

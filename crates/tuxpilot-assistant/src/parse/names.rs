@@ -1,7 +1,7 @@
 //! Which container, service or app a request names, resolved against the engine's inventory
 //! and the conversation.
 
-use super::Parser;
+use super::parser::Parser;
 use super::text::{self, Word};
 use super::words::{CUES, STOP};
 use crate::intent::*;

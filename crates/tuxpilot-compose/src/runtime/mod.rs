@@ -18,9 +18,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use tuxpilot_docker::{Engine, EngineError};
 
-pub use oneoff::RunOptions;
 pub use plan::{Action, Observed, ObservedContainer, Plan, PlanOptions, plan_up};
-pub use spec::{COMPOSE_VERSION, ProjectMeta, container_name, container_spec, labels};
+pub use spec::{COMPOSE_VERSION, ProjectMeta, container_name, container_spec, labels, mount, port_binding};
 
 use crate::model::Project;
 
@@ -82,6 +81,19 @@ pub struct ProgressEvent {
 
 /// Receives progress events.
 pub type ProgressFn = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
+
+/// How `run` makes its one-off container.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The command (default: the service's).
+    pub command: Option<Vec<String>>,
+    /// `--service-ports`: publish the service's ports (otherwise none are).
+    pub service_ports: bool,
+    /// `-i`: keep stdin open and attached (for [`ComposeRuntime::run_attached`]).
+    pub interactive: bool,
+    /// `-t`: allocate a TTY.
+    pub tty: bool,
+}
 
 /// `up` options.
 #[derive(Debug, Clone)]

@@ -5,20 +5,7 @@ use std::collections::BTreeSet;
 
 use tuxpilot_docker::{ContainerState, LogOptions, RemoveOptions};
 
-use super::{ComposeRuntime, RunError, UpOptions, container_spec, labels, now_nanos};
-
-/// How `run` makes its one-off container.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// The command (default: the service's).
-    pub command: Option<Vec<String>>,
-    /// `--service-ports`: publish the service's ports (otherwise none are).
-    pub service_ports: bool,
-    /// `-i`: keep stdin open and attached (for [`ComposeRuntime::run_attached`]).
-    pub interactive: bool,
-    /// `-t`: allocate a TTY.
-    pub tty: bool,
-}
+use super::{ComposeRuntime, RunError, RunOptions, UpOptions, container_spec, labels, now_nanos};
 
 impl ComposeRuntime {
     /// `docker compose run [--rm] SERVICE CMD…`: starts the service's dependencies, then a

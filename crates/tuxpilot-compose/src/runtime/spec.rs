@@ -10,7 +10,7 @@ use tuxpilot_docker::{
     PortBinding, Protocol, RestartPolicy, Ulimit,
 };
 
-use crate::model::{Project, Service, Ulimit as ComposeUlimit};
+use crate::model::{PortConfig, Project, Service, ServiceVolume, Ulimit as ComposeUlimit};
 
 /// The label keys shared with `docker compose` / `docker-compose`.
 pub mod labels {
@@ -64,6 +64,47 @@ impl ProjectMeta {
 }
 
 /// A compose map whose values may be unset, as the engine wants it (unset = empty).
+/// One port entry as the engine binds it for replica `number` (from 1). A host range gives each
+/// replica its own port (replica n the n-th), so replicas never compete for one; past the end of
+/// the range the engine refuses the last port taken. `docker run -p` is replica 1.
+pub fn port_binding(p: &PortConfig, number: u32) -> PortBinding {
+    let protocol: Protocol = p.protocol.parse().unwrap_or_default();
+    let host_port = p.published.as_deref().and_then(|s| match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b): (u16, u16) = (a.parse().ok()?, b.parse().ok()?);
+            Some(a.saturating_add(u16::try_from(number.saturating_sub(1)).unwrap_or(u16::MAX)).min(b))
+        }
+        None => s.parse().ok(),
+    });
+    PortBinding { container_port: ContainerPort { port: p.target, protocol }, host_ip: p.host_ip.clone(), host_port }
+}
+
+/// One volume entry as the engine mounts it; `volume_name` gives a named volume's engine name
+/// (`<project>_<key>` in a project, the name as given for `docker run -v`). `None` for the kinds
+/// the engine's mounts do not take here (npipe, cluster, image).
+pub fn mount(v: &ServiceVolume, volume_name: impl Fn(&str) -> String) -> Option<MountSpec> {
+    let kind = match v.kind.as_str() {
+        "bind" => MountKind::Bind,
+        "tmpfs" => MountKind::Tmpfs,
+        "volume" => MountKind::Volume,
+        _ => return None,
+    };
+    let source = match kind {
+        MountKind::Volume => v.source.as_deref().map(volume_name),
+        _ => v.source.clone(),
+    };
+    Some(MountSpec {
+        kind,
+        source,
+        target: v.target.clone(),
+        read_only: v.read_only.unwrap_or(false),
+        no_copy: v.volume.as_ref().and_then(|o| o.nocopy).unwrap_or(false),
+        propagation: v.bind.as_ref().and_then(|b| b.propagation.clone()),
+        create_host_path: kind == MountKind::Bind && v.bind.as_ref().and_then(|b| b.create_host_path).unwrap_or(true),
+        tmpfs_size: v.tmpfs.as_ref().and_then(|t| t.size).map(|b| b.0),
+    })
+}
+
 pub(crate) fn flatten(m: &BTreeMap<String, Option<String>>) -> BTreeMap<String, String> {
     m.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())).collect()
 }
@@ -124,53 +165,12 @@ pub fn container_spec(
     let reservations = service.deploy.as_ref().and_then(|d| d.resources.as_ref()).and_then(|r| r.reservations.as_ref());
     let cpus = service.cpus.or(limits.and_then(|l| l.cpus));
 
-    let mut port_bindings = Vec::new();
-    for p in &service.ports {
-        let protocol: Protocol = p.protocol.parse().unwrap_or_default();
-        // A range gives each replica its own port (replica n the n-th), so replicas never
-        // compete for one; past the end of the range the engine refuses the last port taken.
-        let host_port = p.published.as_deref().and_then(|s| match s.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (u16, u16) = (a.parse().ok()?, b.parse().ok()?);
-                Some(a.saturating_add(u16::try_from(number.saturating_sub(1)).unwrap_or(u16::MAX)).min(b))
-            }
-            None => s.parse().ok(),
-        });
-        port_bindings.push(PortBinding {
-            container_port: ContainerPort { port: p.target, protocol },
-            host_ip: p.host_ip.clone(),
-            host_port,
-        });
-    }
-
+    let port_bindings: Vec<PortBinding> = service.ports.iter().map(|p| port_binding(p, number)).collect();
     let mounts: Vec<MountSpec> = service
         .volumes
         .iter()
         .filter_map(|v| {
-            let kind = match v.kind.as_str() {
-                "bind" => MountKind::Bind,
-                "tmpfs" => MountKind::Tmpfs,
-                "volume" => MountKind::Volume,
-                _ => return None,
-            };
-            let source = match kind {
-                MountKind::Volume => v
-                    .source
-                    .as_ref()
-                    .map(|key| project.volumes.get(key).and_then(|c| c.name.clone()).unwrap_or_else(|| key.clone())),
-                _ => v.source.clone(),
-            };
-            Some(MountSpec {
-                kind,
-                source,
-                target: v.target.clone(),
-                read_only: v.read_only.unwrap_or(false),
-                no_copy: v.volume.as_ref().and_then(|o| o.nocopy).unwrap_or(false),
-                propagation: v.bind.as_ref().and_then(|b| b.propagation.clone()),
-                create_host_path: kind == MountKind::Bind
-                    && v.bind.as_ref().and_then(|b| b.create_host_path).unwrap_or(true),
-                tmpfs_size: v.tmpfs.as_ref().and_then(|t| t.size).map(|b| b.0),
-            })
+            mount(v, |key| project.volumes.get(key).and_then(|c| c.name.clone()).unwrap_or_else(|| key.to_string()))
         })
         .collect();
 

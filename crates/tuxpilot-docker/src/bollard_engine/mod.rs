@@ -11,8 +11,9 @@ use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::config::{ConnectionConfig, Endpoint};
-use crate::engine::{ByteStream, Engine, EngineStream};
+use crate::engine::{ByteStream, Engine};
 use crate::error::{EngineError, ResourceKind, Result};
+use crate::types::EngineStream;
 use crate::types::*;
 
 /// What an error was about: used to turn bollard's errors into [`EngineError`]s that name the

@@ -8,9 +8,9 @@ use bollard::models as bm;
 use bollard::query_parameters as qp;
 
 use super::{BollardEngine, Ctx, convert::filters, log_chunk, logs_options};
-use crate::engine::EngineStream;
 use crate::error::{EngineError, ResourceKind, Result};
 use crate::swarm::Swarm;
+use crate::types::EngineStream;
 use crate::types::*;
 
 /// Writes retried after "update out of sequence".

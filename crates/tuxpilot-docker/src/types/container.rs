@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Filters;
+use super::filters::Filters;
 
 /// A container's lifecycle state, as the engine reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -863,7 +863,7 @@ pub struct OutputChunk {
 /// end-of-file).
 pub struct AttachedSession {
     /// What the process writes.
-    pub output: crate::EngineStream<OutputChunk>,
+    pub output: super::stream::EngineStream<OutputChunk>,
     /// Its standard input.
     pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
 }

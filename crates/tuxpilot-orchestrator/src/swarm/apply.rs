@@ -7,7 +7,7 @@ use tuxpilot_docker::{Filters, ServiceInfo, ServiceSpec};
 
 use super::converge::{self, Before, Converged};
 use super::convert::{self, DIGEST_LABEL, Stack};
-use super::{Prepared, SwarmOrchestrator, reason_of};
+use super::orchestrator::{Prepared, SwarmOrchestrator, reason_of};
 use crate::error::{Error, Result};
 use crate::rollout::ServiceAction;
 

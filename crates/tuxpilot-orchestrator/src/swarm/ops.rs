@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use tuxpilot_docker::{Engine, Filters};
 
-use super::SwarmOrchestrator;
 use super::converge::{self, Before, Converged};
 use super::convert::NAMESPACE_LABEL;
+use super::orchestrator::SwarmOrchestrator;
 use crate::error::{Error, Result};
 use crate::ops::{DeploymentSummary, ScalingResult, ServiceStatus, UndeployResult};
 
@@ -90,7 +90,7 @@ impl SwarmOrchestrator {
     pub async fn deployments(&self) -> Result<Vec<DeploymentSummary>> {
         let records = self.store.records(None).await?;
         let mut out = Vec::new();
-        for (app, latest, reference) in crate::ops::latest_by_app(&records) {
+        for (app, latest, reference) in crate::records::latest_by_app(&records) {
             let services = self.services_of(&app).await?;
             let tasks = self.tasks_of_services(&app, &services).await?;
             let prefix = format!("{app}_");
