@@ -51,30 +51,6 @@ impl Default for ContainersConfig {
     }
 }
 
-/// `[containers.compose]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ComposeConfig {
-    /// The project name when none can be derived from `-p`, `COMPOSE_PROJECT_NAME`, `name:`
-    /// or the directory.
-    pub default_project_name: Option<String>,
-    /// `false`: never pull (`up --pull never`); a missing image is an error naming it.
-    pub auto_pull_images: bool,
-    /// `up` and `down` remove orphans (containers of services no longer in the file).
-    pub remove_orphans: bool,
-}
-
-impl Default for ComposeConfig {
-    fn default() -> Self {
-        Self { default_project_name: None, auto_pull_images: true, remove_orphans: false }
-    }
-}
-
-impl ComposeConfig {
-    /// The keys it knows.
-    pub const KEYS: &'static [&'static str] = &["default_project_name", "auto_pull_images", "remove_orphans"];
-}
-
 /// Where the config file is: `--config`, else `$TUXPILOT_CONFIG`, else
 /// `$XDG_CONFIG_HOME/tuxpilot/config.toml`, else `~/.config/tuxpilot/config.toml`.
 pub fn path(flag: Option<&Path>) -> Option<PathBuf> {
@@ -157,8 +133,8 @@ impl Config {
     }
 
     /// `[containers.compose]`: compose defaults, with warnings for unknown keys.
-    pub fn compose(&self) -> anyhow::Result<(ComposeConfig, Vec<String>)> {
-        self.section("compose", ComposeConfig::KEYS)
+    pub fn compose(&self) -> anyhow::Result<(tuxpilot_compose::ComposeConfig, Vec<String>)> {
+        self.section("compose", tuxpilot_compose::ComposeConfig::KEYS)
     }
 
     /// `[containers.orchestration]`: deployment policies, with warnings for unknown keys.

@@ -293,12 +293,14 @@ fn exec_settings(
 ) -> anyhow::Result<tuxpilot_assistant::ExecSettings> {
     let (orchestration, w1) = config.orchestration()?;
     let (security, w2) = config.security()?;
-    for w in w1.into_iter().chain(w2) {
+    let (compose, w3) = config.compose()?;
+    for w in w1.into_iter().chain(w2).chain(w3) {
         writeln!(ui.err, "warning: {w}")?;
     }
     Ok(tuxpilot_assistant::ExecSettings {
         orchestration,
         security,
+        compose,
         workdir: std::env::current_dir()?,
         config_file: config::path(flag),
         progress,

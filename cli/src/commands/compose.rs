@@ -66,19 +66,17 @@ pub async fn run(
                     scale: parse_scales(&u.scale)?,
                     force_recreate: u.force_recreate,
                     no_recreate: u.no_recreate,
-                    remove_orphans: u.remove_orphans || args.config.remove_orphans,
+                    remove_orphans: args.config.remove_orphans(u.remove_orphans),
                 },
                 wait: u.wait,
                 wait_timeout: Duration::from_secs(u.wait_timeout),
                 parallel: args.parallel,
                 stop_timeout: u.timeout.map(Duration::from_secs),
-                pull: match u.pull.as_deref() {
-                    Some("always") => Some(PullPolicy::Always),
-                    Some("never") => Some(PullPolicy::Never),
-                    Some(_) => Some(PullPolicy::Missing),
-                    None if !args.config.auto_pull_images => Some(PullPolicy::Never),
-                    None => None,
-                },
+                pull: args.config.pull(u.pull.as_deref().map(|p| match p {
+                    "always" => PullPolicy::Always,
+                    "never" => PullPolicy::Never,
+                    _ => PullPolicy::Missing,
+                })),
                 build: u.build,
                 no_start: u.no_start,
                 renew_anon_volumes: u.renew_anon_volumes,
@@ -239,7 +237,7 @@ pub async fn run(
             runtime
                 .down(&DownOptions {
                     volumes: d.volumes,
-                    remove_orphans: d.remove_orphans || args.config.remove_orphans,
+                    remove_orphans: args.config.remove_orphans(d.remove_orphans),
                     timeout: d.timeout.map(Duration::from_secs),
                     parallel: args.parallel,
                 })
@@ -652,7 +650,7 @@ fn load_options(args: &ComposeArgs) -> anyhow::Result<LoadOptions> {
         }
     }
     options.project_name = args.project_name.clone();
-    options.default_project_name = args.config.default_project_name.clone();
+    args.config.apply_to(&mut options);
     options.project_directory = args.project_directory.clone();
     options.env_files = args.env_files.clone();
     options.profiles = args.profiles.clone();

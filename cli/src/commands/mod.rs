@@ -1,13 +1,21 @@
-//! One module per command group.
+//! One module per command group, each with its arguments beside it (`*_args.rs`, gathered by
+//! `crate::args`).
 
 pub mod attach;
 pub mod chat;
+pub mod chat_args;
 pub mod compose;
+pub mod compose_args;
 pub mod containers;
+pub mod containers_args;
 pub mod deploy;
+pub mod deploy_args;
 pub mod engine;
 pub mod export;
+pub mod export_args;
 pub mod live;
 pub mod monitor;
+pub mod monitor_args;
 pub mod scan;
+pub mod scan_args;
 pub mod spec;

@@ -5,15 +5,16 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tuxpilot_compose::runtime::{ComposeRuntime, DownOptions, ProgressFn, ProjectMeta, UpOptions};
-use tuxpilot_compose::{ConfigFile, LoadOptions};
+use tuxpilot_compose::{ComposeConfig, ConfigFile, LoadOptions};
 use tuxpilot_docker::Engine;
 
 use crate::error::ExecError;
 use crate::intent::{ComposeDownArgs, ComposeUpArgs};
 use crate::outcome::Outcome;
 use crate::refs::InvalidIntent;
+use crate::settings::ExecSettings;
 
-fn options(path: Option<&str>, project: Option<&str>) -> Result<LoadOptions, ExecError> {
+fn options(path: Option<&str>, project: Option<&str>, compose: &ComposeConfig) -> Result<LoadOptions, ExecError> {
     let cwd = std::env::current_dir().map_err(|source| ExecError::Io {
         action: "read the current directory",
         path: PathBuf::from("."),
@@ -32,6 +33,7 @@ fn options(path: Option<&str>, project: Option<&str>) -> Result<LoadOptions, Exe
         None => LoadOptions::new(cwd),
     };
     o.project_name = project.map(|p| p.to_string());
+    compose.apply_to(&mut o);
     Ok(o)
 }
 
@@ -41,24 +43,25 @@ fn runtime(engine: Arc<dyn Engine>, o: &LoadOptions, progress: ProgressFn) -> Re
     Ok(ComposeRuntime::new(engine, loaded.project, meta, progress))
 }
 
-/// `compose up -d`, behind the security gate as from the CLI.
+/// `compose up -d`, with `[containers.compose]` and behind the security gate, as from the CLI.
 pub async fn up(
     engine: Arc<dyn Engine>,
     a: &ComposeUpArgs,
-    security: &tuxpilot_security::SecurityConfig,
+    settings: &ExecSettings,
     progress: ProgressFn,
 ) -> Result<Outcome, ExecError> {
-    let o = options(a.path.as_deref(), a.project.as_deref())?;
+    let o = options(a.path.as_deref(), a.project.as_deref(), &settings.compose)?;
     let rt = runtime(engine, &o, progress)?;
     let name = rt.project().name.clone();
-    let options = UpOptions::default();
+    let mut options = UpOptions { pull: settings.compose.pull(None), ..Default::default() };
+    options.plan.remove_orphans = settings.compose.remove_orphans(false);
     tuxpilot_orchestrator::gate::check_services(
         &rt,
         &options.services,
         options.no_deps,
         options.pull,
         options.build,
-        security,
+        &settings.security,
     )
     .await?;
     rt.up(&options).await?;
@@ -74,8 +77,13 @@ pub async fn up(
 
 /// `compose down`: with a file, as the file says; with only a project name, everything the
 /// engine has labelled with that project.
-pub async fn down(engine: Arc<dyn Engine>, a: &ComposeDownArgs, progress: ProgressFn) -> Result<Outcome, ExecError> {
-    let mut o = options(a.path.as_deref(), a.project.as_deref())?;
+pub async fn down(
+    engine: Arc<dyn Engine>,
+    a: &ComposeDownArgs,
+    compose: &ComposeConfig,
+    progress: ProgressFn,
+) -> Result<Outcome, ExecError> {
+    let mut o = options(a.path.as_deref(), a.project.as_deref(), compose)?;
     let has_file =
         a.path.is_some() || tuxpilot_compose::discover(&o.working_dir, &mut Vec::new()).is_ok_and(|f| !f.is_empty());
     if !has_file {

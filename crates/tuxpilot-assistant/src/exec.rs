@@ -4,14 +4,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tuxpilot_docker::Swarm;
 use tuxpilot_docker::{Engine, ListContainersOptions, LogOptions, RemoveOptions};
-use tuxpilot_orchestrator::{Apps, DeployOptions, LoadAppOptions, OrchestrationConfig};
+use tuxpilot_orchestrator::{Apps, DeployOptions, LoadAppOptions};
 
 use crate::diagnose::{diagnose, human_bytes};
 use crate::error::ExecError;
@@ -19,37 +18,8 @@ use crate::intent::*;
 use crate::inventory::{Inventory, KnownApp, KnownContainer};
 use crate::outcome::{Handoff, Outcome};
 use crate::plan::{Plan, plan};
+use crate::settings::ExecSettings;
 use crate::templates::{GeneratedApp, app_for};
-
-/// Settings of an [`Executor`].
-#[derive(Clone)]
-pub struct ExecSettings {
-    /// `[containers.orchestration]`.
-    pub orchestration: OrchestrationConfig,
-    /// `[containers.security]`: the vulnerability database for image scans.
-    pub security: tuxpilot_security::SecurityConfig,
-    /// Where generated app.yaml files are saved.
-    pub workdir: PathBuf,
-    /// The config file alert thresholds are written to (`None`: not written, only reported).
-    pub config_file: Option<PathBuf>,
-    /// How long `optimize` observes.
-    pub optimize_window: Duration,
-    /// Progress of deployments and compose runs.
-    pub progress: tuxpilot_compose::runtime::ProgressFn,
-}
-
-impl Default for ExecSettings {
-    fn default() -> Self {
-        Self {
-            orchestration: OrchestrationConfig::default(),
-            security: tuxpilot_security::SecurityConfig::default(),
-            workdir: PathBuf::from("."),
-            config_file: None,
-            optimize_window: Duration::from_secs(10),
-            progress: Arc::new(|_| {}),
-        }
-    }
-}
 
 /// An intent ready to run: its completed plan, and what was worked out for it.
 #[derive(Debug, Clone, Serialize)]
@@ -477,11 +447,11 @@ impl Executor {
                 Ok(Outcome::text(reply.trim_end(), serde_json::to_value(&diagnosis).unwrap_or(Value::Null)))
             }
             Intent::ComposeUp(a) => {
-                crate::compose::up(self.engine.clone(), a, &self.settings.security, self.settings.progress.clone())
-                    .await
+                crate::compose::up(self.engine.clone(), a, &self.settings, self.settings.progress.clone()).await
             }
             Intent::ComposeDown(a) => {
-                crate::compose::down(self.engine.clone(), a, self.settings.progress.clone()).await
+                crate::compose::down(self.engine.clone(), a, &self.settings.compose, self.settings.progress.clone())
+                    .await
             }
             Intent::Help(_) => Ok(Outcome::text(
                 help_text(),

@@ -41,10 +41,11 @@ mod refs;
 pub mod safety;
 mod schema;
 mod session;
+mod settings;
 pub mod templates;
 
 pub use error::ExecError;
-pub use exec::{ExecSettings, Executor, Prepared};
+pub use exec::{Executor, Prepared};
 pub use intent::{Access, INTENTS, Intent, IntentInfo, InvalidIntent};
 pub use inventory::{Conversation, Inventory, KnownApp, KnownContainer};
 pub use outcome::{Handoff, Offer, Outcome};
@@ -52,3 +53,4 @@ pub use parse::parse;
 pub use plan::{Plan, plan};
 pub use schema::arguments_schema;
 pub use session::{OfflineTurn, Session, Turn, TurnStatus};
+pub use settings::ExecSettings;

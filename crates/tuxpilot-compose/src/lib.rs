@@ -31,6 +31,7 @@ mod node;
 mod normalize;
 mod paths;
 pub mod runtime;
+mod settings;
 mod validate;
 pub mod yaml;
 
@@ -44,6 +45,7 @@ pub use loader::{
     ConfigFile, DEFAULT_FILES, LoadOptions, LoadedProject, OVERRIDE_FILES, discover, load, normalize_project_name,
 };
 pub use model::*;
+pub use settings::ComposeConfig;
 
 /// Parses a `.env` file's text (`lookup` supplies the environment for `KEY` lines and `${…}`).
 pub fn parse_env_file(

@@ -1,176 +1,26 @@
-//! [`BollardEngine`]: the [`Engine`] over a real daemon, through bollard.
+//! [`BollardEngine`]: the [`Engine`] over a real daemon, through bollard. Connecting is in
+//! `connect.rs`, error mapping in `errors.rs`, conversions in `convert.rs` and `convert_swarm.rs`.
 
+mod client;
+mod connect;
 mod convert;
+mod convert_swarm;
+mod errors;
 mod swarm;
+
+pub use client::BollardEngine;
+use errors::Ctx;
 
 use std::time::Duration;
 
-use bollard::Docker;
 use bollard::query_parameters as qp;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 
-use crate::config::{ConnectionConfig, Endpoint};
 use crate::engine::{ByteStream, Engine};
 use crate::error::{EngineError, ResourceKind, Result};
 use crate::types::EngineStream;
 use crate::types::*;
-
-/// What an error was about: used to turn bollard's errors into [`EngineError`]s that name the
-/// object and the operation.
-struct Ctx<'a> {
-    op: &'a str,
-    kind: ResourceKind,
-    name: &'a str,
-}
-
-impl<'a> Ctx<'a> {
-    fn new(op: &'a str, kind: ResourceKind, name: &'a str) -> Self {
-        Self { op, kind, name }
-    }
-}
-
-/// An [`Engine`] backed by a Docker daemon reached through bollard.
-///
-/// Cheap to clone: clones share the connection pool.
-#[derive(Clone, Debug)]
-pub struct BollardEngine {
-    docker: Docker,
-    address: String,
-    timeout: Duration,
-    api_version: String,
-}
-
-impl BollardEngine {
-    /// Connects to the engine `config` resolves to, proves it answers, and negotiates the API
-    /// version (older daemons, like the API 1.41 one here, get requests they understand).
-    pub async fn connect(config: &ConnectionConfig) -> Result<Self> {
-        let endpoint = config.resolve()?;
-        let address = endpoint.to_string();
-        let timeout = config.timeout;
-        let secs = timeout.as_secs().max(1);
-        let version = bollard::API_DEFAULT_VERSION;
-        let docker = match &endpoint {
-            Endpoint::Unix(path) => {
-                if !path.exists() {
-                    return Err(EngineError::Unavailable {
-                        address,
-                        reason: format!("no socket at {}", path.display()),
-                    });
-                }
-                Docker::connect_with_unix(&path.to_string_lossy(), secs, version)
-                    .map_err(|e| map_connect_error(e, &address))?
-            }
-            Endpoint::Tcp(addr) => Docker::connect_with_http(&format!("tcp://{addr}"), secs, version)
-                .map_err(|e| map_connect_error(e, &address))?,
-            Endpoint::Tls { addr, cert_path } => Self::connect_tls(addr, cert_path, secs)?,
-        };
-
-        let probe = Self { docker: docker.clone(), address: address.clone(), timeout, api_version: String::new() };
-        let docker = docker
-            .negotiate_version()
-            .await
-            .map_err(|e| probe.map_err(e, &Ctx::new("API version negotiation", ResourceKind::Engine, "")))?;
-        let v = docker.client_version();
-        let api_version = format!("{}.{}", v.major_version, v.minor_version);
-        tracing::debug!(%address, %api_version, "connected to the Docker engine");
-        Ok(Self { docker, address, timeout, api_version })
-    }
-
-    #[cfg(feature = "tls")]
-    fn connect_tls(addr: &str, cert_path: &std::path::Path, secs: u64) -> Result<Docker> {
-        Docker::connect_with_ssl(
-            &format!("tcp://{addr}"),
-            &cert_path.join("key.pem"),
-            &cert_path.join("cert.pem"),
-            &cert_path.join("ca.pem"),
-            secs,
-            bollard::API_DEFAULT_VERSION,
-        )
-        .map_err(|e| EngineError::InvalidConfig { message: format!("TLS setup for tcp://{addr} failed: {e}") })
-    }
-
-    #[cfg(not(feature = "tls"))]
-    fn connect_tls(addr: &str, _cert_path: &std::path::Path, _secs: u64) -> Result<Docker> {
-        Err(EngineError::InvalidConfig {
-            message: format!("tcp://{addr} needs TLS (DOCKER_TLS_VERIFY), but this build has no `tls` feature"),
-        })
-    }
-
-    /// The address this engine talks to, e.g. `unix:///var/run/docker.sock`.
-    pub fn address(&self) -> &str {
-        &self.address
-    }
-
-    /// The API version agreed with the daemon (`1.41`).
-    pub fn api_version(&self) -> &str {
-        &self.api_version
-    }
-
-    /// A client whose request timeout covers a server-side wait of `extra` (stop, restart).
-    fn with_extra_timeout(&self, extra: Duration) -> Docker {
-        self.docker.clone().with_timeout(self.timeout + extra)
-    }
-
-    fn map_err(&self, err: bollard::errors::Error, ctx: &Ctx<'_>) -> EngineError {
-        use bollard::errors::Error as B;
-        match err {
-            // A 404 can be about something else than the object asked for (starting a container
-            // whose network is gone says "network … not found"): only call it NotFound when the
-            // daemon's words are about the object.
-            B::DockerResponseServerError { status_code: 404, message }
-                if {
-                    let m = message.to_ascii_lowercase();
-                    m.contains("no such") || m.contains(&ctx.kind.to_string())
-                } =>
-            {
-                EngineError::NotFound { kind: ctx.kind, name: ctx.name.to_string(), message }
-            }
-            B::DockerResponseServerError { status_code: 409, message } => {
-                EngineError::Conflict { kind: ctx.kind, name: ctx.name.to_string(), message }
-            }
-            B::DockerResponseServerError { status_code, message } => {
-                EngineError::Daemon { operation: ctx.op.to_string(), status: Some(status_code), message }
-            }
-            B::RequestTimeoutError => EngineError::Timeout { operation: ctx.op.to_string(), after: self.timeout },
-            B::DockerStreamError { error } => {
-                EngineError::Daemon { operation: ctx.op.to_string(), status: None, message: error }
-            }
-            B::JsonDataError { message, .. } => EngineError::Protocol { operation: ctx.op.to_string(), message },
-            B::JsonSerdeError { err } => {
-                EngineError::Protocol { operation: ctx.op.to_string(), message: err.to_string() }
-            }
-            B::SocketNotFoundError(path) => {
-                EngineError::Unavailable { address: self.address.clone(), reason: format!("no socket at {path}") }
-            }
-            B::HyperLegacyError { err } if err.is_connect() || connection_lost(&err) => {
-                EngineError::Unavailable { address: self.address.clone(), reason: error_chain(&err) }
-            }
-            B::IOError { err } if is_connection_error(&err) => {
-                EngineError::Unavailable { address: self.address.clone(), reason: err.to_string() }
-            }
-            other => EngineError::Daemon { operation: ctx.op.to_string(), status: None, message: error_chain(&other) },
-        }
-    }
-
-    fn stream<T: Send + 'static, U: Send + 'static>(
-        &self,
-        stream: impl futures_util::Stream<Item = std::result::Result<U, bollard::errors::Error>> + Send + 'static,
-        ctx: (&'static str, ResourceKind, String),
-        map: impl Fn(U) -> Option<T> + Send + 'static,
-    ) -> EngineStream<T> {
-        let this = self.clone();
-        stream
-            .filter_map(move |item| {
-                let out = match item {
-                    Ok(v) => map(v).map(Ok),
-                    Err(e) => Some(Err(this.map_err(e, &Ctx::new(ctx.0, ctx.1, &ctx.2)))),
-                };
-                std::future::ready(out)
-            })
-            .boxed()
-    }
-}
 
 /// Parses one sample in the Engine API's stats JSON (`GET /containers/{id}/stats`), e.g. a
 /// captured fixture or a line of `docker stats --format '{{json .}}'`-style raw output.
@@ -178,54 +28,6 @@ pub fn parse_stats_json(json: &str) -> Result<StatsSample> {
     let raw: bollard::models::ContainerStatsResponse = serde_json::from_str(json)
         .map_err(|e| EngineError::Protocol { operation: "parse stats".into(), message: e.to_string() })?;
     Ok(convert::stats_sample(raw))
-}
-
-fn is_connection_error(err: &std::io::Error) -> bool {
-    use std::io::ErrorKind::*;
-    matches!(err.kind(), ConnectionRefused | NotFound | PermissionDenied | ConnectionReset | ConnectionAborted)
-}
-
-/// Whether a request failed because the connection to the engine closed under it (the daemon
-/// stopped, or its socket went away mid-request): hyper's "connection closed before message
-/// completed", a cancelled or closed connection, or a reset socket anywhere in the chain.
-fn connection_lost(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = source {
-        let hung_up = e
-            .downcast_ref::<hyper::Error>()
-            .is_some_and(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled());
-        let reset = e
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| is_connection_error(io) || io.kind() == std::io::ErrorKind::BrokenPipe);
-        if hung_up || reset {
-            return true;
-        }
-        source = e.source();
-    }
-    false
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
-fn map_connect_error(err: bollard::errors::Error, address: &str) -> EngineError {
-    match err {
-        bollard::errors::Error::SocketNotFoundError(path) => {
-            EngineError::Unavailable { address: address.to_string(), reason: format!("no socket at {path}") }
-        }
-        other => EngineError::InvalidConfig { message: format!("{address}: {}", error_chain(&other)) },
-    }
 }
 
 fn secs(d: Option<Duration>) -> Option<i32> {
@@ -892,6 +694,7 @@ impl Engine for BollardEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ConnectionConfig;
 
     #[test]
     fn references_split_like_the_docker_cli() {

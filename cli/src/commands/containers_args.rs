@@ -1,0 +1,238 @@
+//! `tuxpilot containers` and the docker-shaped container verbs' arguments.
+
+use clap::{Args, Subcommand};
+
+use super::compose_args::ProgressMode;
+use super::deploy_args::{BackendArg, DeployArgs, ScaleArgs, SuperviseArgs};
+use super::export_args::ContainersExportArgs;
+use super::monitor_args::{MonitorArgs, OptimizeArgs};
+use super::scan_args::ScanArgs;
+
+/// `tuxpilot containers …`
+#[derive(Debug, Subcommand)]
+pub enum ContainersCommand {
+    /// List containers (running only, unless --all).
+    #[command(alias = "ls", alias = "ps")]
+    List(ListArgs),
+    /// Show everything about one or more containers.
+    Inspect {
+        /// Container names or ids.
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Create and start a container in the background.
+    Run(Box<RunArgs>),
+    /// Start stopped containers.
+    Start {
+        /// Container names or ids.
+        #[arg(required = true)]
+        containers: Vec<String>,
+    },
+    /// Stop running containers (SIGTERM, then SIGKILL after --time).
+    Stop(StopArgs),
+    /// Restart containers.
+    Restart(StopArgs),
+    /// Remove containers.
+    Rm(RmArgs),
+    /// Print a container's logs (stdout to stdout, stderr to stderr).
+    Logs(LogsArgs),
+    /// One sample of every running container's resource use, as `docker stats --no-stream`.
+    Monitor(Box<MonitorArgs>),
+    /// Observe usage and recommend (or --apply) CPU and memory limits.
+    Optimize(OptimizeArgs),
+    /// Security scan of containers (CIS §5) and images (CIS §4, secrets, setuid files,
+    /// vulnerabilities); `scan db import|info` manages the vulnerability database.
+    Scan(Box<ScanArgs>),
+    /// Deploy an app (app.yaml or a compose file): dependency order on the first deploy,
+    /// health-gated rolling updates of what changed after, automatic rollback.
+    Deploy(Box<DeployArgs>),
+    /// Set a deployed service's replica count (SERVICE is APP/SERVICE or a unique service name).
+    Scale(ScaleArgs),
+    /// Return an app to an earlier version (default: the last good one before the current).
+    Rollback {
+        /// The app.
+        app: String,
+        /// The version to return to.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+        /// Progress output: auto, plain, json, quiet.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressMode,
+        /// Where the app runs (default: [containers.orchestration] backend, else where its
+        /// history is).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+    },
+    /// Every deployment attempt of an app: version, outcome, time.
+    History {
+        /// The app.
+        app: String,
+        /// Where the app runs (default: where its history is).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+    },
+    /// Every deployed app: version, status, replicas running/desired per service (on Swarm,
+    /// the node of each replica).
+    Deployments {
+        /// Only the apps of this backend (default: the engine's, and its swarm's when it
+        /// manages one).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+    },
+    /// Remove an app: its containers (Swarm: services), networks, secrets, configs and history
+    /// (with --volumes its volumes).
+    Undeploy {
+        /// The app.
+        app: String,
+        /// Also remove the app's volumes (Swarm: on the manager and on each --node-host).
+        #[arg(long)]
+        volumes: bool,
+        /// Progress output: auto, plain, json, quiet.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressMode,
+        /// Where the app runs (default: where its history is).
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        /// A swarm node's engine (`unix:///…`, `tcp://…`), whose volumes --volumes removes too;
+        /// repeat it (default: [containers.orchestration] swarm_node_hosts).
+        #[arg(long = "node-host", value_name = "HOST")]
+        node_hosts: Vec<String>,
+    },
+    /// Restart replicas of deployed apps that die, with exponential backoff (auto_restart_failed).
+    Supervise(SuperviseArgs),
+    /// Convert an app (app.yaml or a compose file) to Kubernetes manifests.
+    Export(ContainersExportArgs),
+}
+
+/// `containers list` arguments.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Include stopped containers.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Filter as `docker ps --filter` does: KEY=VALUE (label=app=web, name=db, status=exited).
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Print ids only.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `containers run` arguments.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Image to run.
+    pub image: String,
+    /// Command and arguments (after `--`).
+    #[arg(last = true)]
+    pub command: Vec<String>,
+    /// Container name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Environment variable KEY=VALUE (KEY alone takes the value from this environment).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Publish a port: [IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL].
+    #[arg(short = 'p', long = "publish", value_name = "SPEC")]
+    pub publish: Vec<String>,
+    /// Mount: SOURCE:TARGET[:ro] (a path source is a bind mount, a name a volume).
+    #[arg(short = 'v', long = "volume", value_name = "SPEC")]
+    pub volume: Vec<String>,
+    /// Label KEY=VALUE.
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Memory limit, e.g. 512m or 1g (binary units, as docker).
+    #[arg(short = 'm', long)]
+    pub memory: Option<String>,
+    /// CPU limit in CPUs, e.g. 1.5.
+    #[arg(long)]
+    pub cpus: Option<String>,
+    /// Relative CPU weight.
+    #[arg(long)]
+    pub cpu_shares: Option<i64>,
+    /// Restart policy: no, always, unless-stopped, on-failure[:N].
+    #[arg(long)]
+    pub restart: Option<String>,
+    /// User (name or uid[:gid]).
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Working directory inside the container.
+    #[arg(short = 'w', long)]
+    pub workdir: Option<String>,
+    /// Entrypoint (overrides the image's).
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Network to join.
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Hostname.
+    #[arg(long)]
+    pub hostname: Option<String>,
+    /// Health check command (run with sh -c).
+    #[arg(long)]
+    pub health_cmd: Option<String>,
+    /// Time between health checks, e.g. 30s.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub health_interval: Option<std::time::Duration>,
+    /// Consecutive failures before unhealthy.
+    #[arg(long)]
+    pub health_retries: Option<u32>,
+    /// Process count limit.
+    #[arg(long)]
+    pub pids_limit: Option<i64>,
+    /// Mount the root filesystem read-only.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Remove the container when it exits.
+    #[arg(long)]
+    pub rm: bool,
+}
+
+/// `containers stop|restart` arguments.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing.
+    #[arg(short = 't', long = "time", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Container names or ids.
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+/// `containers rm` arguments.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Kill and remove running containers.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Also remove anonymous volumes.
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Container names or ids.
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+/// `containers logs` arguments.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing new output.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of lines from the end (or `all`).
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<String>,
+    /// Show timestamps.
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Container name or id.
+    pub container: String,
+}
+
+impl LogsArgs {
+    /// Following a container's new output (`containers logs --follow --tail 0 NAME`): what chat
+    /// hands over to.
+    pub fn follow(container: &str) -> Self {
+        Self { follow: true, tail: Some("0".into()), timestamps: false, container: container.to_string() }
+    }
+}
