@@ -1,7 +1,7 @@
 //! The security gate is one use-case: with `[containers.security] scan_images` on, the same
 //! image is refused from the CLI (`containers run`, `containers deploy`, `compose up`), from
 //! `chat` (a compose up and a deploy) and from `tuxpilot mcp` (through PyPI's MCP client), with
-//! exit code 10, and nothing is created.
+//! exit code 10, and nothing is created; rollbacks pass it with a warning, scale-ups do not.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -113,4 +113,68 @@ async fn the_gate_refuses_the_same_image_from_the_cli_chat_and_mcp() {
         assert!(r["text"].as_str().unwrap().contains(&format!("image {TEST_IMAGE} blocked")), "{tool}: {r}");
     }
     assert_eq!(made(&name), "", "MCP created something");
+}
+
+/// A rollback restores images that ran before: the gate never blocks it, and the result names
+/// an image it would block now. A scale that adds replicas is gated (exit 10, nothing added).
+#[tokio::test]
+async fn rollbacks_pass_the_gate_with_a_warning_and_scale_ups_do_not() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_name("gate-rb");
+    cleanup.containers_labelled(&format!("io.tuxpilot.app={name}"));
+    let off = dir.path().join("off.toml");
+    std::fs::write(&off, "").unwrap();
+    let on = dir.path().join("on.toml");
+    std::fs::write(&on, "[containers.security]\nscan_images = true\nfail_on = \"medium\"\n").unwrap();
+    struct Undeploy(String, std::path::PathBuf);
+    impl Drop for Undeploy {
+        fn drop(&mut self) {
+            let _ = tuxpilot(&self.1, Path::new("/dev/null"))
+                .args(["containers", "undeploy", &self.0, "--progress", "quiet"])
+                .output();
+        }
+    }
+    let _undeploy = Undeploy(name.clone(), dir.path().to_path_buf());
+    for (version, mark) in [("1", "one"), ("2", "two")] {
+        let file = dir.path().join(format!("v{version}.yaml"));
+        std::fs::write(
+            &file,
+            format!(
+                "name: {name}\nversion: \"{version}\"\ncontainers:\n  app:\n    image: {TEST_IMAGE}\n    environment: {{MARK: {mark}}}\n    command: [sleep, '600']\n"
+            ),
+        )
+        .unwrap();
+        let o = tuxpilot(dir.path(), &off)
+            .args(["containers", "deploy", "--progress", "quiet", "--file"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "deploy {version}: {}", text(&o));
+    }
+    let replicas = || docker(&["ps", "-q", "--filter", &format!("label=io.tuxpilot.app={name}")]).lines().count();
+    assert_eq!(replicas(), 1);
+
+    // With the gate on, adding replicas of the image is refused, and nothing is added.
+    let o = tuxpilot(dir.path(), &on)
+        .args(["containers", "scale", &format!("{name}/app"), "--replicas", "2", "--progress", "quiet"])
+        .output()
+        .unwrap();
+    blocked(&o, "scale");
+    assert_eq!(replicas(), 1);
+
+    // Going back to version 1 is not blocked; the result says what the gate thinks now.
+    let o = tuxpilot(dir.path(), &on)
+        .args(["--format", "json", "containers", "rollback", &name, "--to", "1", "--progress", "quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["version"], "1", "{r}");
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("restored although the security gate would block it now") && notes.contains("CIS-4.1"),
+        "{r}"
+    );
 }
