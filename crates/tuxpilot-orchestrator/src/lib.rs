@@ -14,18 +14,25 @@
 //! - the [`SwarmOrchestrator`] (`--backend swarm`): the same apps as Swarm services, named as
 //!   `docker stack deploy` names them, in `depends_on` waves, converged from `UpdateStatus` and
 //!   the tasks, with every version kept in Swarm configs for `rollback --to` ([`swarm`]);
+//! - one deploy driver for both (gate → lock → record → rollout → verify → rollback → history);
+//! - [`Apps`]: the use-case every front end (the CLI, chat, MCP) calls: both backends with the
+//!   same settings, each app's backend found from what the engine records;
+//! - [`gate`]: the security gate (`[containers.security] scan_images`), once for every path that
+//!   starts a user-named image;
 //! - the Kubernetes export of the same apps is its own crate, `tuxpilot-kubernetes`.
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use tuxpilot_docker::{BollardEngine, ConnectionConfig};
-//! use tuxpilot_orchestrator::{DeployOptions, LoadAppOptions, OrchestrationConfig, Orchestrator};
+//! use tuxpilot_docker::{BollardEngine, ConnectionConfig, Swarm};
+//! use tuxpilot_orchestrator::{Apps, DeployOptions, LoadAppOptions, OrchestrationConfig};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let engine = Arc::new(BollardEngine::connect(&ConnectionConfig::from_env()).await?);
+//! let swarm: Arc<dyn Swarm> = engine.clone();
+//! let security = tuxpilot_security::SecurityConfig { scan_images: true, ..Default::default() };
+//! let apps = Apps::new(engine, Some(swarm), OrchestrationConfig::default(), security, Arc::new(|e| eprintln!("{e:?}")));
 //! let app = tuxpilot_orchestrator::load(std::path::Path::new("app.yaml"), &LoadAppOptions::from_env())?;
-//! let orchestrator = Orchestrator::new(engine, OrchestrationConfig::default(), Arc::new(|e| eprintln!("{e:?}")));
-//! let result = orchestrator.deploy(&app, &DeployOptions::default()).await?;
+//! let result = apps.deploy(&app, &DeployOptions::default(), None).await?;
 //! println!("{} {} {}", result.name, result.version, result.status);
 //! # Ok(()) }
 //! ```
