@@ -137,3 +137,39 @@ mod tests {
         Ok(())
     }
 }
+
+/// Every command a chat plan shows as "same as" is a command this CLI takes: each one, over the
+/// assistant's whole evaluation set and its safety sets, parses.
+#[cfg(test)]
+mod plan_commands {
+    use super::*;
+
+    #[test]
+    fn every_command_a_plan_shows_parses() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/tuxpilot-assistant/tests/eval");
+        let inventories: std::collections::BTreeMap<String, tuxpilot_assistant::Inventory> =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("inventories.json"))?)?;
+        let mut bad = Vec::new();
+        let mut seen = 0;
+        for file in ["phrasings.jsonl", "safety.jsonl", "safety_holdout.jsonl"] {
+            for line in std::fs::read_to_string(dir.join(file))?.lines().filter(|l| !l.trim().is_empty()) {
+                let case: serde_json::Value = serde_json::from_str(line)?;
+                let text = case["text"].as_str().unwrap_or_default();
+                let inventory = &inventories[case["inventory"].as_str().unwrap_or("none")];
+                let intent = tuxpilot_assistant::parse(text, inventory, &Default::default());
+                for command in tuxpilot_assistant::plan(&intent).commands {
+                    seen += 1;
+                    let argv = shell_words::split(&command)?;
+                    if let Err(e) = Cli::try_parse_from(&argv) {
+                        bad.push(format!("{text:?}: `{command}`: {}", e.kind()));
+                    }
+                }
+            }
+        }
+        bad.sort();
+        bad.dedup();
+        assert!(seen > 300, "only {seen} commands");
+        assert!(bad.is_empty(), "{} commands do not parse:\n{}", bad.len(), bad.join("\n"));
+        Ok(())
+    }
+}

@@ -164,6 +164,8 @@ impl Executor {
                 p.plan.steps = names.iter().map(|n| format!("{} {n}", intent.name())).collect();
                 if names.is_empty() {
                     p.plan.steps.push("(no container to act on)".into());
+                } else {
+                    p.plan.commands = vec![format!("tuxpilot containers {} {}", intent.name(), names.join(" "))];
                 }
             }
             _ => {}

@@ -91,11 +91,11 @@ pub fn plan(intent: &Intent) -> Plan {
                     "change the replica count of {}; new replicas must be healthy, extra ones are drained first",
                     a.service
                 )],
-                vec![format!(
-                    "tuxpilot containers scale {} {}",
-                    a.service,
-                    a.replicas.map(|r| r.to_string()).unwrap_or_else(|| "N".into())
-                )],
+                // A count worked out from the engine is shown once the executor has it.
+                a.replicas
+                    .map(|r| format!("tuxpilot containers scale {} --replicas {r}", a.service))
+                    .into_iter()
+                    .collect(),
             )
         }
         Intent::Rollback(a) => (
@@ -120,7 +120,7 @@ pub fn plan(intent: &Intent) -> Plan {
             vec![if a.target == "all" {
                 "tuxpilot containers scan --all".into()
             } else {
-                format!("tuxpilot containers scan {}", a.target)
+                format!("tuxpilot containers scan --container {}", a.target)
             }],
         ),
         Intent::ScanImage(a) => {
@@ -151,10 +151,8 @@ pub fn plan(intent: &Intent) -> Plan {
                 steps,
                 vec![format!(
                     "tuxpilot containers monitor{}{}",
-                    if a.realtime { "" } else { " --once" },
-                    a.sort
-                        .map(|s| format!(" --sort {}", if s == Sort::Cpu { "cpu" } else { "memory" }))
-                        .unwrap_or_default()
+                    if a.realtime { " --real-time" } else { "" },
+                    if a.target == "all" { String::new() } else { format!(" --filter name={}", a.target) }
                 )],
             )
         }
@@ -186,11 +184,8 @@ pub fn plan(intent: &Intent) -> Plan {
 
 fn lifecycle(verb: &str, target: &str, cmd: &str) -> (String, Vec<String>, Vec<String>) {
     if target == "all" {
-        (
-            format!("{verb} every container"),
-            vec![format!("{verb} each container")],
-            vec![format!("tuxpilot containers {cmd} $(…)")],
-        )
+        // The names are shown once the executor has read them from the engine.
+        (format!("{verb} every container"), vec![format!("{verb} each container")], Vec::new())
     } else {
         (
             format!("{verb} container {target}"),
