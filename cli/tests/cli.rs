@@ -452,3 +452,29 @@ fn scan_db_import_and_info_through_the_cli() {
     let out = tuxpilot().args(["containers", "scan", "db", "info"]).output().unwrap();
     assert!(stderr_of(&out).contains("--db DIR"), "{}", stderr_of(&out));
 }
+
+/// A zero interval (flag or config) is a usage error naming the fix, never a panic.
+#[tokio::test]
+async fn a_zero_interval_is_a_usage_error() {
+    let Some(_engine) = engine().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[containers.monitoring]\ninterval = \"0s\"\n").unwrap();
+    let runs: [(&[&str], Option<&std::path::Path>); 5] = [
+        (&["containers", "monitor", "--interval", "0"], None),
+        (&["containers", "monitor", "--interval", "0s", "--prometheus", "127.0.0.1:0"], None),
+        (&["containers", "monitor", "--cpu-alert", "80", "--interval", "0ms"], None),
+        (&["containers", "monitor", "--alerts", "--cpu-alert", "80"], Some(config.as_path())),
+        (&["containers", "optimize", "--interval", "0s", "--window", "1s"], None),
+    ];
+    for (args, cfg) in runs {
+        let mut c = tuxpilot();
+        if let Some(cfg) = cfg {
+            c.env("TUXPILOT_CONFIG", cfg);
+        }
+        let out = c.args(args).timeout(std::time::Duration::from_secs(30)).output().unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("longer than 0") && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -49,6 +49,12 @@ fn monitoring_config(config: &Config, a: &MonitorArgs, ui: &mut Ui<'_>) -> anyho
     m.command = a.alert_command.clone().or(m.command);
     m.json_log = a.alert_json.clone().or(m.json_log);
     m.interval = a.interval.or(m.interval);
+    if m.interval.is_some_and(|i| i.is_zero()) {
+        anyhow::bail!(crate::error::UsageError(
+            "the interval must be longer than 0 (`--interval` or `[containers.monitoring] interval`): use e.g. 1s"
+                .into()
+        ));
+    }
     Ok(m)
 }
 
@@ -244,6 +250,9 @@ struct OptimizeView<'a> {
 
 /// `containers optimize`.
 pub async fn optimize(engine: Arc<dyn Engine>, ui: &mut Ui<'_>, a: &OptimizeArgs) -> anyhow::Result<()> {
+    if a.interval.is_zero() {
+        anyhow::bail!(crate::error::UsageError("--interval must be longer than 0: use e.g. 1s".into()));
+    }
     let bar = if ui.json() || !std::io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()
     } else {
