@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
+mod mcp_common;
 use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, output_text as text, unique_name};
 
 fn tuxpilot(dir: &Path, config: &Path) -> Command {
@@ -28,26 +29,6 @@ fn blocked(o: &Output, what: &str) {
     assert_eq!(o.status.code(), Some(10), "{what}: {}", text(o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains(&format!("image {TEST_IMAGE} blocked")) && err.contains("CIS-4.1"), "{what}: {err}");
-}
-
-fn mcp(dir: &Path, config: &Path, tool: &str, arguments: Value) -> Option<Value> {
-    let sdk =
-        Command::new("python3").args(["-c", "import mcp.client.stdio"]).output().is_ok_and(|o| o.status.success());
-    if !sdk {
-        assert!(!tuxpilot_tests::docker_required(), "the python mcp SDK is missing; run scripts/dev-engine.sh");
-        eprintln!("skipping the MCP part: the python mcp SDK is missing");
-        return None;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/call.py");
-    let out = Command::new("python3")
-        .args([script, env!("CARGO_BIN_EXE_tuxpilot")])
-        .arg(config)
-        .arg(dir)
-        .args([tool, &arguments.to_string()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "client failed: {}", text(&out));
-    Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 #[tokio::test]
@@ -108,7 +89,7 @@ async fn the_gate_refuses_the_same_image_from_the_cli_chat_and_mcp() {
         ("compose_up", serde_json::json!({"path": dir_s})),
         ("deploy", serde_json::json!({"file": app_file.display().to_string()})),
     ] {
-        let Some(r) = mcp(dir.path(), &config, tool, args) else { return };
+        let Some(r) = mcp_common::call(&config, dir.path(), None, tool, args) else { return };
         assert_eq!(r["error"], true, "{tool}: {r}");
         assert!(r["text"].as_str().unwrap().contains(&format!("image {TEST_IMAGE} blocked")), "{tool}: {r}");
     }

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
+mod mcp_common;
 mod swarm_common;
 
 use swarm_common::{host, json, tuxpilot};
@@ -50,21 +51,7 @@ fn env_of(service: &str) -> String {
 }
 
 fn mcp(tool: &str, arguments: Value) -> Option<Value> {
-    let sdk =
-        Command::new("python3").args(["-c", "import mcp.client.stdio"]).output().is_ok_and(|o| o.status.success());
-    if !sdk {
-        assert!(!tuxpilot_tests::docker_required(), "the python mcp SDK is missing; run scripts/dev-engine.sh");
-        eprintln!("skipping the MCP part: the python mcp SDK is missing");
-        return None;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/call.py");
-    let out = Command::new("python3")
-        .env("DOCKER_HOST", host())
-        .args([script, env!("CARGO_BIN_EXE_tuxpilot"), "/dev/null", "/", tool, &arguments.to_string()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "client failed: {}", output_text(&out));
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    mcp_common::call(Path::new("/dev/null"), Path::new("/"), Some(&host()), tool, arguments)
 }
 
 #[tokio::test]
