@@ -74,7 +74,7 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
     let Some(path) = path(flag) else {
         return Ok(Config::default());
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match tuxpilot_docker::files::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             return Ok(Config::default());

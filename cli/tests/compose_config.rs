@@ -179,3 +179,47 @@ fn no_consistency_prints_a_project_with_undefined_references() {
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(v["services"]["web"]["networks"].get("missing").is_some(), "{v}");
 }
+
+/// Files that never end or never answer (a device, a named pipe with no writer, endless stdin)
+/// are refused with the file named, never read until memory runs out or waited on for ever.
+#[test]
+fn endless_and_blocking_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let cases: [(&str, &str); 4] = [
+        ("services:\n  a:\n    image: busybox\n    env_file: /dev/zero\n", "larger than 64 MiB"),
+        ("services:\n  a:\n    image: busybox\n    env_file: ./pipe\n", "named pipe"),
+        ("services:\n  a:\n    image: busybox\n    label_file: /dev/urandom\n", "label_file"),
+        ("include:\n  - ./pipe\nservices:\n  a:\n    image: busybox\n", "named pipe"),
+    ];
+    for (yaml, words) in cases {
+        std::fs::write(dir.path().join("compose.yaml"), yaml).unwrap();
+        let out = tuxpilot(dir.path())
+            .args(["compose", "config"])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{yaml}\n{err}");
+        assert!(err.contains(words), "{yaml}\n{err}");
+    }
+    let out = tuxpilot(dir.path())
+        .args(["compose", "-f"])
+        .arg(&fifo)
+        .arg("config")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("named pipe"), "{out:?}");
+    // Standard input that never ends (assert_cmd would read it whole first: std's Command passes
+    // the file itself).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tuxpilot"))
+        .current_dir(dir.path())
+        .env("TUXPILOT_CONFIG", "/dev/null")
+        .args(["compose", "-f", "-", "config"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 64 MiB"), "{out:?}");
+}

@@ -641,9 +641,9 @@ fn load_options(args: &ComposeArgs) -> anyhow::Result<LoadOptions> {
     let mut options = LoadOptions::new(cwd);
     for f in &args.files {
         if f.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            let bytes = tuxpilot_docker::files::read_limited(std::io::stdin(), tuxpilot_docker::files::MAX_FILE)
                 .context("cannot read the compose file from standard input")?;
+            let text = String::from_utf8(bytes).context("the compose file on standard input is not UTF-8 text")?;
             options.files.push(ConfigFile { path: f.clone(), content: Some(text) });
         } else {
             options.files.push(ConfigFile::path(f));

@@ -90,7 +90,7 @@ pub async fn scan(engine: &dyn Engine, ui: &mut Ui<'_>, a: &ScanArgs, config: &C
     }
     let ignore = match a.ignore_file.as_ref().or(sec.ignore_file.as_ref()) {
         Some(p) => {
-            let text = std::fs::read_to_string(p)
+            let text = tuxpilot_docker::files::read_to_string(p)
                 .map_err(|e| anyhow::anyhow!("cannot read ignore file {}: {e}", p.display()))?;
             Some(IgnoreList::parse(&text, p).map_err(|e| anyhow::anyhow!(e))?)
         }

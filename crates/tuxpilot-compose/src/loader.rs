@@ -208,7 +208,7 @@ fn absolutize(base: &Path, p: &Path) -> PathBuf {
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
+    tuxpilot_docker::files::read_to_string(path).map_err(|e| {
         let msg = if e.kind() == std::io::ErrorKind::NotFound {
             "no such file".to_string()
         } else {

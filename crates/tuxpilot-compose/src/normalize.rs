@@ -122,20 +122,17 @@ fn load_env_files(name: &str, service: &mut Service, merged: &Node, env: &BTreeM
     let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (i, f) in service.env_file.iter().enumerate() {
         let path = Path::new(&f.path);
-        let text = match std::fs::read_to_string(path) {
+        let text = match tuxpilot_docker::files::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !f.required => continue,
             Err(e) => {
                 let key = format!("services.{name}.env_file[{i}]");
-                let msg = if e.kind() == std::io::ErrorKind::NotFound {
-                    format!("env file {} not found", path.display())
+                let (msg, hint) = if e.kind() == std::io::ErrorKind::NotFound {
+                    (format!("env file {} not found", path.display()), "create the file, or mark it `required: false`")
                 } else {
-                    format!("cannot read env file {}: {e}", path.display())
+                    (format!("cannot read env file {}: {e}", path.display()), "point env_file at a regular text file")
                 };
-                return Err(Error::new(ErrorKind::Io, msg)
-                    .at(merged.locate(&key))
-                    .path(key)
-                    .hint("create the file, or mark it `required: false`"));
+                return Err(Error::new(ErrorKind::Io, msg).at(merged.locate(&key)).path(key).hint(hint));
             }
         };
         let vars = if f.format.as_deref() == Some("raw") {
@@ -161,7 +158,7 @@ fn load_label_files(name: &str, service: &mut Service, merged: &Node, env: &BTre
     let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (i, f) in service.label_file.iter().enumerate() {
         let path = Path::new(f);
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = tuxpilot_docker::files::read_to_string(path).map_err(|e| {
             let key = format!("services.{name}.label_file[{i}]");
             let msg = if e.kind() == std::io::ErrorKind::NotFound {
                 format!("label file {} not found", path.display())

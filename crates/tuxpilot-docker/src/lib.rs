@@ -36,6 +36,7 @@ mod bollard_engine;
 mod config;
 mod engine;
 mod error;
+pub mod files;
 mod swarm;
 mod types;
 pub mod units;

@@ -19,7 +19,7 @@ use crate::names::{env_file_name, is_dns_subdomain, resource_name};
 use crate::report::{Ctx, Report, selector};
 
 fn read(path: &Path) -> Result<String, ExportError> {
-    std::fs::read_to_string(path).map_err(|e| ExportError::Io(path.to_path_buf(), e.to_string()))
+    tuxpilot_docker::files::read_to_string(path).map_err(|e| ExportError::Io(path.to_path_buf(), e.to_string()))
 }
 
 fn relative(ctx: &Ctx<'_>, path: &str) -> String {
@@ -47,7 +47,7 @@ pub(crate) fn environment(
     let mut maps = Vec::new();
     for f in &s.env_file {
         let path = PathBuf::from(&f.path);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match tuxpilot_docker::files::read_to_string(&path) {
             Ok(t) => t,
             Err(_) if !f.required => continue,
             Err(e) => return Err(ExportError::Io(path, e.to_string())),
@@ -140,12 +140,12 @@ fn config_data(path: &Path) -> Option<Files> {
     let mut data = Files::default();
     if meta.is_file() {
         let name = path.file_name()?.to_string_lossy().into_owned();
-        data.add(name, std::fs::read(path).ok()?);
+        data.add(name, tuxpilot_docker::files::read(path).ok()?);
     } else if meta.is_dir() {
         for e in std::fs::read_dir(path).ok()?.flatten() {
             let p = e.path();
             if p.is_file() {
-                data.add(e.file_name().to_string_lossy().into_owned(), std::fs::read(&p).ok()?);
+                data.add(e.file_name().to_string_lossy().into_owned(), tuxpilot_docker::files::read(&p).ok()?);
             }
         }
     }
@@ -423,7 +423,8 @@ pub(crate) fn secrets(
 ) -> Result<(), ExportError> {
     for (name, s) in &project.secrets {
         let content = match (&s.file, &s.environment) {
-            (Some(f), _) => std::fs::read(f).map_err(|e| ExportError::Io(PathBuf::from(f), e.to_string()))?,
+            (Some(f), _) => tuxpilot_docker::files::read(std::path::Path::new(f))
+                .map_err(|e| ExportError::Io(PathBuf::from(f), e.to_string()))?,
             (None, Some(var)) => options.environment.get(var).cloned().unwrap_or_default().into_bytes(),
             _ => {
                 warnings.push(ExportWarning {

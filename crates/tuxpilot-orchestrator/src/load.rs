@@ -67,7 +67,7 @@ pub fn load(file: &Path, options: &LoadAppOptions) -> Result<LoadedApp, Error> {
     } else {
         std::env::current_dir().map(|d| d.join(file)).unwrap_or_else(|_| file.to_path_buf())
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| {
+    let text = tuxpilot_docker::files::read_to_string(&file).map_err(|e| {
         let msg = if e.kind() == std::io::ErrorKind::NotFound {
             "no such file".to_string()
         } else {
@@ -144,7 +144,7 @@ fn environment(os: &HashMap<String, String>, dir: &Path) -> Result<BTreeMap<Stri
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let path = dir.join(".env");
     if path.is_file() {
-        let text = std::fs::read_to_string(&path)
+        let text = tuxpilot_docker::files::read_to_string(&path)
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read it: {e}")).in_file(&path))?;
         let parsed = tuxpilot_compose::parse_env_file(&text, &path, &|k| os.get(k).cloned())?;
         env.extend(parsed);

@@ -238,7 +238,8 @@ pub async fn pre_deploy_hook(
     }
     let ignore = match &config.ignore_file {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| HookError::Db(format!("{}: {e}", p.display())))?;
+            let text = tuxpilot_docker::files::read_to_string(p)
+                .map_err(|e| HookError::Db(format!("{}: {e}", p.display())))?;
             Some(crate::report::IgnoreList::parse(&text, p).map_err(HookError::Db)?)
         }
         None => None,

@@ -111,7 +111,8 @@ impl IgnoreRules {
     /// else none.
     pub fn for_context(context: &Path, dockerfile: &str) -> Self {
         let beside = context.join(format!("{dockerfile}.dockerignore"));
-        let text = std::fs::read_to_string(beside).or_else(|_| std::fs::read_to_string(context.join(".dockerignore")));
+        let text = tuxpilot_docker::files::read_to_string(&beside)
+            .or_else(|_| tuxpilot_docker::files::read_to_string(&context.join(".dockerignore")));
         text.map(|t| Self::parse(&t)).unwrap_or_default()
     }
 
