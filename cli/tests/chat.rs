@@ -71,6 +71,25 @@ fn project_names(app: &str, service: &str) -> Vec<String> {
     v
 }
 
+/// A running container of the test image that stops at once on TERM, removed by `cleanup`.
+fn sleeper(cleanup: &Cleanup, prefix: &str) -> String {
+    let name = unique_name(prefix);
+    cleanup.container(&name);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        TEST_LABEL,
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "trap 'exit 0' TERM; while :; do sleep 1; done",
+    ]);
+    name
+}
+
 #[tokio::test]
 async fn chat_deploys_from_templates_then_scales_and_stops() {
     let Some(_engine) = engine().await else { return };
@@ -227,23 +246,8 @@ async fn yes_changes_nothing_that_was_forbidden_asked_about_or_excepted() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let dir = tempfile::tempdir().unwrap();
-    let name = unique_name("chat-keep");
-    let other = unique_name("chat-other");
-    for n in [&name, &other] {
-        cleanup.container(n);
-        docker(&[
-            "run",
-            "-d",
-            "--name",
-            n,
-            "--label",
-            TEST_LABEL,
-            TEST_IMAGE,
-            "sh",
-            "-c",
-            "trap 'exit 0' TERM; while :; do sleep 1; done",
-        ]);
-    }
+    let name = sleeper(&cleanup, "chat-keep");
+    let other = sleeper(&cleanup, "chat-other");
     let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
     for request in [
         format!("never remove {name}"),
@@ -271,20 +275,7 @@ async fn a_change_needs_a_yes_and_a_read_does_not() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let dir = tempfile::tempdir().unwrap();
-    let name = unique_name("chat-stop");
-    cleanup.container(&name);
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--label",
-        TEST_LABEL,
-        TEST_IMAGE,
-        "sh",
-        "-c",
-        "trap 'exit 0' TERM; while :; do sleep 1; done",
-    ]);
+    let name = sleeper(&cleanup, "chat-stop");
 
     // A read runs at once.
     let o = chat(dir.path(), &["list", "my", "containers"]);
@@ -351,20 +342,7 @@ async fn chat_runs_scans_alert_settings_history_rollback_and_compose() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let dir = tempfile::tempdir().unwrap();
-    let name = unique_name("chat-scan");
-    cleanup.container(&name);
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--label",
-        TEST_LABEL,
-        TEST_IMAGE,
-        "sh",
-        "-c",
-        "trap 'exit 0' TERM; while :; do sleep 1; done",
-    ]);
+    let name = sleeper(&cleanup, "chat-scan");
 
     // A runtime scan of one container, by name.
     let o = chat(dir.path(), &[&format!("check the security of {name}")]);

@@ -11,7 +11,7 @@ use tuxpilot_compose::runtime::{Action, ComposeRuntime, ProgressFn, ProjectMeta,
 use tuxpilot_docker::Engine;
 
 use crate::config::{DeployOptions, OrchestrationConfig};
-use crate::driver::{self, Applied, Attempt, Deployer, Source};
+use crate::driver::{self, Applied, Attempt, Deployer, Parts, Source};
 use crate::error::Result;
 use crate::load::LoadedApp;
 use crate::replicas::{self, StepError, StepLimits};
@@ -200,28 +200,15 @@ pub(crate) fn meta(app: &LoadedApp) -> ProjectMeta {
 impl Deployer for Orchestrator {
     type Staged = ComposeRuntime;
 
-    fn engine(&self) -> &dyn Engine {
-        self.engine.as_ref()
-    }
-
-    fn store(&self) -> &Store {
-        &self.store
-    }
-
-    fn config(&self) -> &OrchestrationConfig {
-        &self.config
-    }
-
-    fn progress(&self) -> &ProgressFn {
-        &self.progress
-    }
-
-    fn security(&self) -> &tuxpilot_security::SecurityConfig {
-        &self.security
-    }
-
-    fn place(&self) -> &'static str {
-        ""
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            engine: self.engine.as_ref(),
+            store: &self.store,
+            config: &self.config,
+            progress: &self.progress,
+            security: &self.security,
+            place: "",
+        }
     }
 
     async fn ready(&self) -> Result<()> {

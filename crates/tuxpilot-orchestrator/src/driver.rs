@@ -65,18 +65,24 @@ pub(crate) enum Applied {
     Failed { failure: Failure, action: FailureAction, created: Vec<String> },
 }
 
+/// What the driver reads of a backend: its engine, history store and settings.
+pub(crate) struct Parts<'a> {
+    pub engine: &'a dyn Engine,
+    pub store: &'a Store,
+    pub config: &'a OrchestrationConfig,
+    pub progress: &'a ProgressFn,
+    pub security: &'a SecurityConfig,
+    /// How "no history" ends: ` on this swarm` for the swarm.
+    pub place: &'static str,
+}
+
 /// A backend: the local engine or a swarm.
 pub(crate) trait Deployer: Sync {
     /// A version ready to apply: converted, its files read; nothing created yet.
     type Staged: Send + Sync;
 
-    fn engine(&self) -> &dyn Engine;
-    fn store(&self) -> &Store;
-    fn config(&self) -> &OrchestrationConfig;
-    fn progress(&self) -> &ProgressFn;
-    fn security(&self) -> &SecurityConfig;
-    /// How "no history" ends: ` on this swarm` for the swarm.
-    fn place(&self) -> &'static str;
+    /// Its engine, history store and settings.
+    fn parts(&self) -> Parts<'_>;
 
     /// Fails unless the backend can take deployments (a swarm needs a manager).
     async fn ready(&self) -> Result<()>;
@@ -122,9 +128,9 @@ fn note(progress: &ProgressFn, name: &str, status: &'static str, message: String
 
 /// Every deployment attempt of `app`, oldest first.
 pub(crate) async fn history<D: Deployer>(d: &D, app: &str) -> Result<Vec<DeploymentRecord>> {
-    let records = d.store().records(Some(app)).await?;
+    let records = d.parts().store.records(Some(app)).await?;
     if records.is_empty() {
-        return Err(Error::NotFound(format!("no deployment history for app \"{app}\"{}", d.place())));
+        return Err(Error::NotFound(format!("no deployment history for app \"{app}\"{}", d.parts().place)));
     }
     Ok(records)
 }
@@ -138,16 +144,16 @@ pub(crate) async fn deploy<D: Deployer>(d: &D, app: &LoadedApp, options: &Deploy
     let staged = d.stage(&app.project, &attempt, &source).await?;
     let mut notes = d.staged_notes(&staged);
     if options.dry_run {
-        let previous = d.store().last_good(&app.name).await?;
+        let previous = d.parts().store.last_good(&app.name).await?;
         let plan = d.plan(&staged, previous.as_ref()).await?;
         return result(d, &staged, &attempt, &attempt.version, DeploymentStatus::Planned, plan, None, notes).await;
     }
     // The gate runs before anything exists, so a blocked deploy leaves nothing behind.
-    if crate::gate::active(d.security(), false) {
+    if crate::gate::active(d.parts().security, false) {
         let images = d.images(&staged).await?;
-        for n in crate::gate::check(d.engine(), d.security(), &images, false, options.force).await? {
+        for n in crate::gate::check(d.parts().engine, d.parts().security, &images, false, options.force).await? {
             if n.contains("--force") {
-                note(d.progress(), &app.name, "Warning", n.clone());
+                note(d.parts().progress, &app.name, "Warning", n.clone());
             }
             notes.push(n);
         }
@@ -166,9 +172,9 @@ pub(crate) async fn rollback<D: Deployer>(d: &D, app: &str, to: Option<&str>) ->
     let attempt = Attempt::new(app, &target.version);
     let staged = d.stage(&project, &attempt, &Source::of_record(target)).await?;
     let mut notes = d.staged_notes(&staged);
-    if d.security().scan_images {
+    if d.parts().security.scan_images {
         let images = d.images(&staged).await?;
-        notes.extend(crate::gate::restore_warnings(d.engine(), d.security(), &images).await);
+        notes.extend(crate::gate::restore_warnings(d.parts().engine, d.parts().security, &images).await);
     }
     locked(d, &attempt, &project, &staged, "rollback", &target.file, notes).await
 }
@@ -183,9 +189,9 @@ async fn locked<D: Deployer>(
     file: &str,
     notes: Vec<String>,
 ) -> Result<DeploymentResult> {
-    let guard = d.store().lock_for(&attempt.name, d.config(), d.progress()).await?;
+    let guard = d.parts().store.lock_for(&attempt.name, d.parts().config, d.parts().progress).await?;
     let r = recorded(d, attempt, project, staged, kind, file, notes).await;
-    d.store().release(guard).await;
+    d.parts().store.release(guard).await;
     r
 }
 
@@ -200,9 +206,9 @@ async fn recorded<D: Deployer>(
     file: &str,
     mut notes: Vec<String>,
 ) -> Result<DeploymentResult> {
-    let previous = d.store().last_good(&attempt.name).await?;
+    let previous = d.parts().store.last_good(&attempt.name).await?;
     let mut record = DeploymentRecord::starting(&attempt.id, &attempt.name, &attempt.version, kind, file, project)?;
-    d.store().begin(&mut record).await?;
+    d.parts().store.begin(&mut record).await?;
     let plan = d.plan(staged, previous.as_ref()).await?;
     for s in plan.services() {
         if let Some(why) = &s.policy.order_forced
@@ -211,7 +217,7 @@ async fn recorded<D: Deployer>(
             notes.push(format!("{}: {why}", s.service));
         }
     }
-    let limit = d.config().deployment_timeout.0;
+    let limit = d.parts().config.deployment_timeout.0;
     let applied = match tokio::time::timeout(limit, d.apply(staged, &plan, previous.as_ref(), false)).await {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
@@ -219,7 +225,7 @@ async fn recorded<D: Deployer>(
             // next run converges. Any other refusal is recorded as a failure.
             if !e.is_unavailable() {
                 record.end(Outcome::Failed, Some(e.to_string()));
-                let _ = d.store().finish(&record).await;
+                let _ = d.parts().store.finish(&record).await;
             }
             return Err(e);
         }
@@ -237,7 +243,7 @@ async fn recorded<D: Deployer>(
         Applied::Failed { failure, created, .. } => match &previous {
             Some(prev) => {
                 note(
-                    d.progress(),
+                    d.parts().progress,
                     &attempt.name,
                     "Rolling back",
                     format!("returning {} to version {}", attempt.name, prev.version),
@@ -262,7 +268,7 @@ async fn recorded<D: Deployer>(
         },
     };
     record.end(outcome, failure.as_ref().map(|f| f.to_string()));
-    d.store().finish(&record).await?;
+    d.parts().store.finish(&record).await?;
     result(d, staged, attempt, &version, outcome.into(), plan, failure, notes).await
 }
 

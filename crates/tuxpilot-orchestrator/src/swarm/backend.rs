@@ -1,49 +1,33 @@
 //! The swarm as a backend of the one deploy driver ([`crate::driver`]).
 
 use tuxpilot_compose::Project;
-use tuxpilot_compose::runtime::ProgressFn;
-use tuxpilot_docker::Engine;
 
 use super::apply::Applied;
 use super::converge::Converged;
 use super::convert;
 use super::orchestrator::{Prepared, SwarmOrchestrator};
-use crate::config::OrchestrationConfig;
-use crate::driver::{self, Attempt, Deployer, Source};
+use crate::driver::{self, Attempt, Deployer, Parts, Source};
 use crate::error::Result;
 use crate::replicas::Failure;
 use crate::result::ContainerStatus;
 use crate::rollout::RolloutPlan;
 use crate::spec::FailureAction;
-use crate::store::{DeploymentRecord, Store};
+use crate::store::DeploymentRecord;
 
 /// A swarm as a backend of the one deploy driver: a version is staged as a converted stack with
 /// its secrets' and configs' data read; applying it updates the services wave by wave.
 impl Deployer for SwarmOrchestrator {
     type Staged = Prepared;
 
-    fn engine(&self) -> &dyn Engine {
-        self.engine.as_ref()
-    }
-
-    fn store(&self) -> &Store {
-        &self.store
-    }
-
-    fn config(&self) -> &OrchestrationConfig {
-        &self.config
-    }
-
-    fn progress(&self) -> &ProgressFn {
-        &self.progress
-    }
-
-    fn security(&self) -> &tuxpilot_security::SecurityConfig {
-        &self.security
-    }
-
-    fn place(&self) -> &'static str {
-        " on this swarm"
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            engine: self.engine.as_ref(),
+            store: &self.store,
+            config: &self.config,
+            progress: &self.progress,
+            security: &self.security,
+            place: " on this swarm",
+        }
     }
 
     async fn ready(&self) -> Result<()> {
