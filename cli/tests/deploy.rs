@@ -740,3 +740,32 @@ async fn supervise_restarts_a_dead_replica_with_backoff() {
     assert_eq!(died["service"], "db");
     assert_eq!(died["app"], app.name.as_str());
 }
+
+/// A first deploy that fails leaves nothing behind, whether the engine refuses a start (two
+/// services on one host port, one on 127.0.0.1, one on all addresses) or a health check never
+/// passes: no container, running or created, and no network.
+#[tokio::test]
+async fn a_failed_first_deploy_leaves_no_container_and_no_network() {
+    let Some(_engine) = engine().await else { return };
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cases = [
+        format!(
+            "containers:\n  a:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n    ports: [\"127.0.0.1:{port}:80\"]\n  b:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n    ports: [\"{port}:80\"]\n"
+        ),
+        format!(
+            "containers:\n  a:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n    health_check: {{test: [\"false\"], interval: 1s, retries: 1}}\n"
+        ),
+    ];
+    for body in cases {
+        let app = App::new("debris");
+        std::fs::write(app.file(), format!("name: {}\nversion: \"1\"\n{body}", app.name)).unwrap();
+        let out = app.deploy(&["--health-check-timeout", "10s"]);
+        assert!(!out.status.success(), "{body}\n{}", text(&out));
+        assert!(app.names().is_empty(), "containers left by:\n{body}\n{:?}", app.names());
+        let networks = docker(&["network", "ls", "-q", "--filter", &format!("name={}", app.name)]);
+        assert!(networks.is_empty(), "network left by:\n{body}\n{}", text(&out));
+    }
+}

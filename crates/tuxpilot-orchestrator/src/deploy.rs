@@ -253,7 +253,15 @@ impl Deployer for Orchestrator {
 
     async fn remove_created(&self, runtime: &ComposeRuntime, attempt: &Attempt, _: &[String]) -> Result<Vec<String>> {
         let removed = self.remove_attempt(runtime, &attempt.id).await?;
-        Ok(vec![format!("no earlier version to return to: removed the {removed} container(s) this deployment created")])
+        let mut notes = vec![format!(
+            "no earlier version to return to: removed the {removed} container(s) this deployment created"
+        )];
+        // Nothing of the app is left: its networks go too. Named volumes stay, with their data.
+        if runtime.containers(true).await?.is_empty() {
+            runtime.down(&tuxpilot_compose::runtime::DownOptions::default()).await?;
+            notes.push(format!("removed the app's network {}", self.network(runtime, attempt)));
+        }
+        Ok(notes)
     }
 
     async fn containers(&self, runtime: &ComposeRuntime, _: &Attempt, _planned: bool) -> Result<Vec<ContainerStatus>> {

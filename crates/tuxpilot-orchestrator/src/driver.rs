@@ -222,8 +222,14 @@ async fn recorded<D: Deployer>(
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
             // The engine went away: the record stays pending and reads `interrupted`, and the
-            // next run converges. Any other refusal is recorded as a failure.
+            // next run converges. Any other refusal (a port taken, an image missing) is recorded
+            // as a failure, and a first deploy takes back what it made, as when a replica fails.
             if !e.is_unavailable() {
+                if previous.is_none()
+                    && let Err(left) = d.remove_created(staged, attempt, &[]).await
+                {
+                    tracing::warn!(app = %attempt.name, error = %left, "could not take back a failed first deploy");
+                }
                 record.end(Outcome::Failed, Some(e.to_string()));
                 let _ = d.parts().store.finish(&record).await;
             }
