@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::output::Format;
@@ -80,7 +79,7 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
             return Ok(Config::default());
         }
         Err(e) => {
-            return Err(e).with_context(|| format!("cannot read config file {}", path.display()));
+            return Err(crate::error::UsageError(format!("cannot read config file {}: {e}", path.display())).into());
         }
     };
     let mut config: Config = toml::from_str(&text).map_err(|e| {
@@ -89,8 +88,21 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
             .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
             .map(|l| format!(", line {l}"))
             .unwrap_or_default();
-        anyhow::anyhow!("invalid config file {}{line}: {}", path.display(), e.message())
+        crate::error::UsageError(format!("invalid config file {}{line}: {}", path.display(), e.message()))
     })?;
+    // A top-level table that is not one of ours would be ignored (`[container]` for
+    // `[containers]`): refuse it, naming the ones there are.
+    if let Ok(top) = toml::from_str::<toml::Table>(&text) {
+        const TABLES: [&str; 2] = ["containers", "ai"];
+        if let Some(k) = top.keys().find(|k| !TABLES.contains(&k.as_str())) {
+            let near = TABLES.iter().find(|t| t.starts_with(k.as_str()) || k.starts_with(*t));
+            anyhow::bail!(crate::error::UsageError(format!(
+                "invalid config file {}: unknown table or key `{k}` (the file has [containers] and [ai]){}",
+                path.display(),
+                near.map(|t| format!("; did you mean [{t}]?")).unwrap_or_default()
+            )));
+        }
+    }
     if let Ok(v) = std::env::var("TUXPILOT_DOCKER_SOCKET")
         && !v.is_empty()
     {
@@ -111,10 +123,10 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
         && f != "table"
         && f != "json"
     {
-        anyhow::bail!(
+        anyhow::bail!(crate::error::UsageError(format!(
             "invalid config file {}: [containers] format = \"{f}\" (use \"table\" or \"json\")",
             path.display()
-        );
+        )));
     }
     Ok(config)
 }
@@ -160,7 +172,7 @@ impl Config {
             })
             .unwrap_or_default();
         let value = section.clone().try_into().map_err(|e: toml::de::Error| {
-            anyhow::anyhow!("invalid [containers.{name}] in the config file: {}", e.message().trim())
+            crate::error::UsageError(format!("invalid [containers.{name}] in the config file: {}", e.message().trim()))
         })?;
         Ok((value, warnings))
     }
@@ -213,6 +225,11 @@ mod tests {
         std::fs::write(&p, "[containers]\ntimeout = \"soon\"\n").unwrap();
         let err = load(Some(&p)).unwrap_err().to_string();
         assert!(err.contains("config.toml") && err.contains("line 2"), "{err}");
+        // A misspelt table is refused, not ignored, with the table meant.
+        std::fs::write(&p, "[container]\ntimeout = 5\n").unwrap();
+        let err = load(Some(&p)).unwrap_err();
+        assert!(err.is::<crate::error::UsageError>(), "{err}");
+        assert!(err.to_string().contains("did you mean [containers]"), "{err}");
     }
 
     #[test]
