@@ -292,6 +292,7 @@ fn exec_settings(
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<tuxpilot_assistant::ExecSettings> {
     let (orchestration, w1) = config.orchestration()?;
+    orchestration.validate().map_err(error::UsageError)?;
     let (security, w2) = config.security()?;
     let (compose, w3) = config.compose()?;
     for w in w1.into_iter().chain(w2).chain(w3) {

@@ -478,3 +478,42 @@ async fn a_zero_interval_is_a_usage_error() {
         assert!(err.contains("longer than 0") && !err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// Alert thresholds that would fire always or never (negative, not a number, infinite, a memory
+/// share above 100 %) and timeouts of zero are usage errors naming the flag or key.
+#[tokio::test]
+async fn thresholds_and_timeouts_that_cannot_work_are_usage_errors() {
+    let Some(_engine) = engine().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.yaml");
+    std::fs::write(&app, format!("name: never-deployed\nversion: \"1\"\ncontainers:\n  a:\n    image: {TEST_IMAGE}\n"))
+        .unwrap();
+    let zero = dir.path().join("zero.toml");
+    std::fs::write(&zero, "[containers.orchestration]\ndeployment_timeout = \"0s\"\n").unwrap();
+    let runs: [(Vec<&str>, Option<&std::path::Path>, &str); 6] = [
+        (vec!["containers", "monitor", "--cpu-alert=-5"], None, "--cpu-alert"),
+        (vec!["containers", "monitor", "--cpu-alert", "nan"], None, "--cpu-alert"),
+        (vec!["containers", "monitor", "--memory-alert", "1e309"], None, "--memory-alert"),
+        (vec!["containers", "monitor", "--disk-alert", "150"], None, "--disk-alert"),
+        (
+            vec!["containers", "deploy", "--dry-run", "--health-check-timeout", "0s", "--file", app.to_str().unwrap()],
+            None,
+            "health_check_timeout",
+        ),
+        (
+            vec!["containers", "deploy", "--dry-run", "--file", app.to_str().unwrap()],
+            Some(zero.as_path()),
+            "deployment_timeout",
+        ),
+    ];
+    for (args, cfg, words) in runs {
+        let mut c = tuxpilot();
+        if let Some(cfg) = cfg {
+            c.env("TUXPILOT_CONFIG", cfg);
+        }
+        let out = c.args(&args).timeout(std::time::Duration::from_secs(30)).output().unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+}

@@ -57,9 +57,7 @@ fn settings(
             c.health_check_timeout.0 = d;
         }
     }
-    if c.max_concurrent_deployments == 0 {
-        anyhow::bail!(crate::error::UsageError("max_concurrent_deployments must be at least 1".into()));
-    }
+    c.validate().map_err(crate::error::UsageError)?;
     Ok(c)
 }
 

@@ -49,6 +49,21 @@ fn monitoring_config(config: &Config, a: &MonitorArgs, ui: &mut Ui<'_>) -> anyho
     m.command = a.alert_command.clone().or(m.command);
     m.json_log = a.alert_json.clone().or(m.json_log);
     m.interval = a.interval.or(m.interval);
+    // A threshold that is not a number, or is 0 or less, would fire always or never.
+    for (flag, key, value, max) in [
+        ("--cpu-alert", "cpu_alert_threshold", m.cpu_alert_threshold, f64::MAX),
+        ("--memory-alert", "memory_alert_threshold", m.memory_alert_threshold, 100.0),
+        ("--disk-alert", "disk_alert_threshold", m.disk_alert_threshold, 100.0),
+    ] {
+        if let Some(v) = value
+            && !(v.is_finite() && v > 0.0 && v <= max)
+        {
+            let range = if max == 100.0 { "above 0 and at most 100" } else { "above 0 (100 is one full CPU)" };
+            anyhow::bail!(crate::error::UsageError(format!(
+                "the alert threshold {v} (`{flag}` or `{key}`) must be a percentage {range}"
+            )));
+        }
+    }
     if m.interval.is_some_and(|i| i.is_zero()) {
         anyhow::bail!(crate::error::UsageError(
             "the interval must be longer than 0 (`--interval` or `[containers.monitoring] interval`): use e.g. 1s"

@@ -38,6 +38,22 @@ pub enum Backend {
 }
 
 impl OrchestrationConfig {
+    /// What is wrong with these settings, in words that name the key and the fix: no deployment
+    /// slot, or a timeout of zero (every deployment would fail at once).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_concurrent_deployments == 0 {
+            return Err("max_concurrent_deployments must be at least 1".into());
+        }
+        for (key, d) in
+            [("deployment_timeout", self.deployment_timeout.0), ("health_check_timeout", self.health_check_timeout.0)]
+        {
+            if d.is_zero() {
+                return Err(format!("{key} must be longer than 0 (e.g. \"2m\")"));
+            }
+        }
+        Ok(())
+    }
+
     /// The keys of the section.
     pub const KEYS: &'static [&'static str] = &[
         "max_concurrent_deployments",
