@@ -9,7 +9,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, output_text as text, unique_name};
+use tuxpilot_tests::{
+    Cleanup, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, output_text as text, sleeper, unique_name,
+};
 
 fn tuxpilot(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
@@ -69,25 +71,6 @@ fn project_names(app: &str, service: &str) -> Vec<String> {
     .collect();
     v.sort();
     v
-}
-
-/// A running container of the test image that stops at once on TERM, removed by `cleanup`.
-fn sleeper(cleanup: &Cleanup, prefix: &str) -> String {
-    let name = unique_name(prefix);
-    cleanup.container(&name);
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--label",
-        TEST_LABEL,
-        TEST_IMAGE,
-        "sh",
-        "-c",
-        "trap 'exit 0' TERM; while :; do sleep 1; done",
-    ]);
-    name
 }
 
 #[tokio::test]
@@ -246,8 +229,8 @@ async fn yes_changes_nothing_that_was_forbidden_asked_about_or_excepted() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let dir = tempfile::tempdir().unwrap();
-    let name = sleeper(&cleanup, "chat-keep");
-    let other = sleeper(&cleanup, "chat-other");
+    let name = sleeper(&cleanup, "chat-keep", None);
+    let other = sleeper(&cleanup, "chat-other", None);
     let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
     for request in [
         format!("never remove {name}"),
@@ -275,7 +258,7 @@ async fn a_change_needs_a_yes_and_a_read_does_not() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let dir = tempfile::tempdir().unwrap();
-    let name = sleeper(&cleanup, "chat-stop");
+    let name = sleeper(&cleanup, "chat-stop", None);
 
     // A read runs at once.
     let o = chat(dir.path(), &["list", "my", "containers"]);
@@ -342,7 +325,7 @@ async fn chat_runs_scans_alert_settings_history_rollback_and_compose() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
     let dir = tempfile::tempdir().unwrap();
-    let name = sleeper(&cleanup, "chat-scan");
+    let name = sleeper(&cleanup, "chat-scan", None);
 
     // A runtime scan of one container, by name.
     let o = chat(dir.path(), &[&format!("check the security of {name}")]);

@@ -8,28 +8,13 @@ use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use tuxpilot_tests::{
-    Cleanup, OnTerminal, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engine, on_a_terminal, unique_name,
-};
+use tuxpilot_tests::{Cleanup, OnTerminal, docker_cli as docker, engine, on_a_terminal, sleeper};
 
 #[tokio::test]
 async fn the_repl_edits_lines_follows_up_confirms_and_keeps_history() {
     let Some(_engine) = engine().await else { return };
     let cleanup = Cleanup::new();
-    let name = unique_name("repl");
-    cleanup.container(&name);
-    docker(&[
-        "run",
-        "-d",
-        "--name",
-        &name,
-        "--label",
-        TEST_LABEL,
-        TEST_IMAGE,
-        "sh",
-        "-c",
-        "echo ready-for-repl; trap 'exit 0' TERM; while :; do sleep 1; done",
-    ]);
+    let name = sleeper(&cleanup, "repl", Some("ready-for-repl"));
     let started = docker(&["inspect", "--format", "{{.State.StartedAt}}", &name]);
     let state = tempfile::tempdir().unwrap();
 

@@ -272,3 +272,14 @@ pub async fn swarm() -> Option<BollardEngine> {
     eprintln!("skipping swarm test: {why}");
     None
 }
+
+/// A running container of the test image, labelled as a test's, that prints `first_line` (if
+/// any) and stops at once on TERM; `cleanup` removes it. Returns its unique name.
+pub fn sleeper(cleanup: &Cleanup, prefix: &str, first_line: Option<&str>) -> String {
+    let name = unique_name(prefix);
+    cleanup.container(&name);
+    let echo = first_line.map(|l| format!("echo {l}; ")).unwrap_or_default();
+    let script = format!("{echo}trap 'exit 0' TERM; while :; do sleep 1; done");
+    docker_cli(&["run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sh", "-c", &script]);
+    name
+}

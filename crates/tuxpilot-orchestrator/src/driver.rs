@@ -152,7 +152,7 @@ pub(crate) async fn deploy<D: Deployer>(d: &D, app: &LoadedApp, options: &Deploy
     if crate::gate::active(d.parts().security, false) {
         let images = d.images(&staged).await?;
         for n in crate::gate::check(d.parts().engine, d.parts().security, &images, false, options.force).await? {
-            if n.contains("--force") {
+            if n.starts_with(crate::gate::FORCED) {
                 note(d.parts().progress, &app.name, "Warning", n.clone());
             }
             notes.push(n);

@@ -18,6 +18,9 @@ use tuxpilot_security::{HookError, SecurityConfig};
 
 use crate::error::{Error, Result};
 
+/// How the note of an image let through by `--force` starts.
+pub const FORCED: &str = "started despite the security gate (--force)";
+
 /// Whether the gate has anything to do for images that were (`pulled`) or were not just pulled.
 pub fn active(security: &SecurityConfig, pulled: bool) -> bool {
     security.scan_images || (pulled && security.scan_on_pull)
@@ -48,7 +51,7 @@ pub async fn check(
                 )
             })
             .collect()),
-        Err(HookError::Blocked(b)) if force => Ok(vec![format!("started despite the security gate (--force): {b}")]),
+        Err(HookError::Blocked(b)) if force => Ok(vec![format!("{FORCED}: {b}")]),
         Err(e) => Err(Error::Blocked(e)),
     }
 }
