@@ -157,7 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 args::ProgressMode::Plain
             });
-            let settings = exec_settings(&config, cli.config.as_deref(), progress, &mut ui)?;
+            let settings = exec_settings(&config, cli.config.as_deref(), cli.host.as_deref(), progress, &mut ui)?;
             let (bollard, address): (Option<Arc<BollardEngine>>, String) =
                 match BollardEngine::connect(&connection).await {
                     Ok(e) => {
@@ -185,7 +185,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mcp(a) => {
             use rmcp::ServiceExt;
             // Warnings go to stderr: stdout carries the protocol.
-            let settings = exec_settings(&config, cli.config.as_deref(), Arc::new(|_| {}), &mut ui)?;
+            let settings =
+                exec_settings(&config, cli.config.as_deref(), cli.host.as_deref(), Arc::new(|_| {}), &mut ui)?;
             let bollard = Arc::new(BollardEngine::connect(&connection).await?);
             let swarm: Arc<dyn tuxpilot_docker::Swarm> = bollard.clone();
             let server = tuxpilot_assistant::mcp::McpServer::new(
@@ -278,6 +279,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ContainersCommand::Restart(a) => c::restart(&engine, &mut ui, &a).await,
                 ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,
                 ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
+                ContainersCommand::Prune(a) => commands::prune::prune(&engine, &mut ui, &a).await,
                 _ => unreachable!("handled above"),
             }
         }
@@ -288,6 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 fn exec_settings(
     config: &config::Config,
     flag: Option<&std::path::Path>,
+    host: Option<&str>,
     progress: tuxpilot_compose::runtime::ProgressFn,
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<tuxpilot_assistant::ExecSettings> {
@@ -295,9 +298,19 @@ fn exec_settings(
     orchestration.validate().map_err(error::UsageError)?;
     let (security, w2) = config.security()?;
     let (compose, w3) = config.compose()?;
-    for w in w1.into_iter().chain(w2).chain(w3) {
+    let (monitoring, w4) = config.monitoring()?;
+    for w in w1.into_iter().chain(w2).chain(w3).chain(w4) {
         writeln!(ui.err, "warning: {w}")?;
     }
+    // What "set up monitoring" keeps running: this binary, on the same engine and config.
+    let mut monitor_command = vec![std::env::current_exe()?.display().to_string()];
+    if let Some(h) = host {
+        monitor_command.extend(["-H".to_string(), h.to_string()]);
+    }
+    if let Some(c) = config::path(flag) {
+        monitor_command.extend(["--config".to_string(), c.display().to_string()]);
+    }
+    monitor_command.extend(["containers", "monitor", "--alerts"].map(String::from));
     Ok(tuxpilot_assistant::ExecSettings {
         orchestration,
         security,
@@ -305,6 +318,8 @@ fn exec_settings(
         workdir: std::env::current_dir()?,
         config_file: config::path(flag),
         progress,
+        monitor_command,
+        thresholds_configured: monitoring.cpu_alert_threshold.is_some() || monitoring.memory_alert_threshold.is_some(),
         ..Default::default()
     })
 }

@@ -36,6 +36,9 @@ pub enum ContainersCommand {
     Rm(RmArgs),
     /// Print a container's logs (stdout to stdout, stderr to stderr).
     Logs(LogsArgs),
+    /// Remove stopped containers, dangling images and unused networks, after listing them and
+    /// asking. Never TuxPilot's own objects (locks, history, proxy), never volumes.
+    Prune(PruneArgs),
     /// One sample of every running container's resource use, as `docker stats --no-stream`.
     Monitor(Box<MonitorArgs>),
     /// Observe usage and recommend (or --apply) CPU and memory limits.
@@ -197,6 +200,17 @@ pub struct StopArgs {
     /// Container names or ids.
     #[arg(required = true)]
     pub containers: Vec<String>,
+}
+
+/// `containers prune` arguments.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Do not ask (needed without a terminal).
+    #[arg(short = 'f', long = "force", visible_alias = "yes", short_alias = 'y')]
+    pub force: bool,
+    /// Only list what would be removed.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `containers rm` arguments.

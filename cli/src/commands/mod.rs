@@ -16,6 +16,7 @@ pub mod export_args;
 pub mod live;
 pub mod monitor;
 pub mod monitor_args;
+pub mod prune;
 pub mod scan;
 pub mod scan_args;
 pub mod spec;

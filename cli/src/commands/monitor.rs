@@ -104,7 +104,18 @@ pub async fn monitor(
     a: &MonitorArgs,
     config: &Config,
 ) -> anyhow::Result<()> {
+    if a.stop {
+        return stop_background(ui);
+    }
     let mconf = monitoring_config(config, a, ui)?;
+    if a.detach {
+        if mconf.rules().is_empty() {
+            anyhow::bail!(crate::error::UsageError(
+                "--alerts needs a threshold: --cpu-alert/--memory-alert/--disk-alert or [containers.monitoring]".into()
+            ));
+        }
+        return detach(ui);
+    }
     let opts = CollectorOptions { source: a.source, filters: filters(&a.filter)?, concurrency: a.concurrency };
     let rules = mconf.rules();
     if a.alerts && rules.is_empty() {
@@ -364,6 +375,36 @@ pub async fn optimize(engine: Arc<dyn Engine>, ui: &mut Ui<'_>, a: &OptimizeArgs
     }
     if !failures.is_empty() {
         anyhow::bail!("could not apply to {} container(s):\n  {}", failures.len(), failures.join("\n  "));
+    }
+    Ok(())
+}
+
+/// `monitor --alerts --detach`: the same command, without `--detach`, kept running in the
+/// background.
+fn detach(ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    let mut argv: Vec<String> = std::env::args().filter(|a| a != "--detach").collect();
+    if let Some(first) = argv.first_mut() {
+        *first = std::env::current_exe()?.display().to_string();
+    }
+    let state = tuxpilot_monitor::background::default_state_dir();
+    let running = tuxpilot_monitor::background::start(&argv, &state)?;
+    if ui.json() {
+        return ui.print_json(&serde_json::json!({ "background": running, "command": argv }));
+    }
+    writeln!(ui.out, "Monitoring runs in the background: {}", running.how_to_see())?;
+    writeln!(ui.out, "Stop it with: tuxpilot containers monitor --stop")?;
+    Ok(())
+}
+
+/// `monitor --stop`.
+fn stop_background(ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    let stopped = tuxpilot_monitor::background::stop(&tuxpilot_monitor::background::default_state_dir())?;
+    if ui.json() {
+        return ui.print_json(&serde_json::json!({ "stopped": stopped }));
+    }
+    match stopped {
+        Some(r) => writeln!(ui.out, "Background monitoring stopped ({}).", r.how_to_see())?,
+        None => writeln!(ui.out, "No background monitoring was running.")?,
     }
     Ok(())
 }

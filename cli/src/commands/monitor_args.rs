@@ -55,6 +55,13 @@ pub struct MonitorArgs {
     /// Append notifications as JSON lines to FILE (`-` = stdout).
     #[arg(long, value_name = "FILE")]
     pub alert_json: Option<std::path::PathBuf>,
+    /// With --alerts: keep evaluating alerts in the background after this command returns (a
+    /// systemd user service where systemd runs for the user, else a detached process).
+    #[arg(long, requires = "alerts")]
+    pub detach: bool,
+    /// Stop the background monitoring that --detach (or chat's "set up monitoring") started.
+    #[arg(long, conflicts_with_all = ["alerts", "real_time", "prometheus", "interval", "detach"])]
+    pub stop: bool,
     /// With the cgroup source, time between the two reads of a snapshot.
     #[arg(long, default_value = "300ms", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub sample_window: Duration,
@@ -81,6 +88,8 @@ impl MonitorArgs {
             alert_command: None,
             alert_json: None,
             sample_window: Duration::from_millis(300),
+            detach: false,
+            stop: false,
         }
     }
 }

@@ -41,6 +41,9 @@ pub enum ExecError {
         #[source]
         source: std::io::Error,
     },
+    /// Background monitoring could not be started or stopped.
+    #[error("background monitoring: {0}")]
+    Background(String),
     /// The config file the alert thresholds go to could not be updated.
     #[error("{0}")]
     Config(String),

@@ -12,7 +12,7 @@ use tuxpilot_docker::Swarm;
 use tuxpilot_docker::{Engine, ListContainersOptions, LogOptions, RemoveOptions};
 use tuxpilot_orchestrator::{Apps, DeployOptions, LoadAppOptions};
 
-use crate::diagnose::{diagnose, human_bytes};
+use crate::diagnose::diagnose;
 use crate::error::ExecError;
 use crate::intent::*;
 use crate::inventory::{Inventory, KnownApp, KnownContainer};
@@ -38,6 +38,12 @@ pub struct Prepared {
     /// For scale: app, service, from, to.
     #[serde(skip)]
     pub scale: Option<(String, String, u32, u32)>,
+    /// The containers a lifecycle change or a read acts on, resolved from its target(s).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<String>,
+    /// What a prune removes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune: Option<tuxpilot_orchestrator::prune::PrunePlan>,
 }
 
 /// Runs intents on an engine.
@@ -104,11 +110,18 @@ impl Executor {
     /// Completes an intent's plan from what the engine says. Changes nothing.
     pub async fn prepare(&self, intent: &Intent) -> Result<Prepared, ExecError> {
         intent.validate()?;
-        let mut p =
-            Prepared { intent: intent.clone(), plan: plan(intent), generated: None, app_file: None, scale: None };
+        let mut p = Prepared {
+            intent: intent.clone(),
+            plan: plan(intent),
+            generated: None,
+            app_file: None,
+            scale: None,
+            containers: Vec::new(),
+            prune: None,
+        };
         match intent {
-            Intent::Deploy(DeployArgs { images: Some(images), .. }) => {
-                let app = app_for(images, &mut port_free);
+            Intent::Deploy(a @ DeployArgs { images: Some(images), .. }) => {
+                let app = app_for(images, a.name.as_deref(), &mut port_free);
                 let file = unused_path(&self.settings.workdir, &app.name);
                 p.plan.steps = vec![
                     format!("save the app.yaml below as {}", file.display()),
@@ -141,44 +154,53 @@ impl Executor {
                 p.plan.commands = vec![format!("tuxpilot containers scale {app}/{service} --replicas {to}")];
                 p.scale = Some((app, service, current, to));
             }
-            Intent::Inspect(a) | Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a)
-                if a.target != "all" =>
-            {
+            Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) => {
+                let names = self.lifecycle_names(intent, a).await?;
+                crate::plan::lifecycle_resolved(&mut p.plan, intent, &names);
+                p.containers = names;
+            }
+            Intent::Inspect(TargetArgs { target }) | Intent::Logs(LogsArgs { target, .. }) => {
+                let names = self.read_names(target).await?;
                 // A typo fails here, before anything is asked.
-                self.engine.inspect_container(&a.target).await?;
-            }
-            Intent::Diagnose(a) if a.target != "all" => {
-                // A container, else a service of an app on the swarm.
-                if let Err(err) = self.engine.inspect_container(&a.target).await
-                    && !(err.is_not_found() && self.apps().swarm_service(&a.target).await?.is_some())
-                {
-                    return Err(err.into());
+                for n in &names {
+                    self.engine.inspect_container(n).await?;
                 }
+                if names.len() > 1 {
+                    crate::plan::replicas_resolved(&mut p.plan, intent, &names);
+                }
+                p.containers = names;
             }
-            Intent::Logs(a) => {
-                self.engine.inspect_container(&a.target).await?;
-            }
-            Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) if a.target == "all" => {
-                let running = !matches!(intent, Intent::Start(_));
-                let names = self.names(running).await?;
-                p.plan.steps = names.iter().map(|n| format!("{} {n}", intent.name())).collect();
-                if names.is_empty() {
-                    p.plan.steps.push("(no container to act on)".into());
+            Intent::Diagnose(a) => {
+                let names = self.read_names(&a.target).await?;
+                if let [one] = names.as_slice() {
+                    // A container, else a service of an app on the swarm.
+                    if let Err(err) = self.engine.inspect_container(one).await
+                        && !(err.is_not_found() && self.apps().swarm_service(one).await?.is_some())
+                    {
+                        return Err(err.into());
+                    }
                 } else {
-                    p.plan.commands = vec![format!("tuxpilot containers {} {}", intent.name(), names.join(" "))];
+                    crate::plan::replicas_resolved(&mut p.plan, intent, &names);
                 }
+                p.containers = names;
+            }
+            Intent::Prune(_) => {
+                let plan = tuxpilot_orchestrator::prune::plan(self.engine.as_ref()).await?;
+                crate::plan::prune_resolved(&mut p.plan, &plan);
+                p.prune = Some(plan);
             }
             _ => {}
         }
         Ok(p)
     }
 
-    async fn names(&self, running: bool) -> Result<Vec<String>, ExecError> {
-        let list = self.engine.list_containers(ListContainersOptions { all: !running, ..Default::default() }).await?;
-        Ok(list
+    /// The running containers (TuxPilot's own left out).
+    async fn running_names(&self) -> Result<Vec<String>, ExecError> {
+        Ok(self
+            .user_containers()
+            .await?
             .into_iter()
-            .filter(|c| !running || c.state == tuxpilot_docker::ContainerState::Running)
-            .filter(|c| running || c.state != tuxpilot_docker::ContainerState::Running)
+            .filter(|c| c.state == tuxpilot_docker::ContainerState::Running)
             .map(|c| c.name.trim_start_matches('/').to_string())
             .collect())
     }
@@ -254,54 +276,41 @@ impl Executor {
                 Ok(Outcome::text(reply.trim_end(), json!({ "containers": rows })))
             }
             Intent::Inspect(a) => {
-                let d = e.inspect_container(&a.target).await?;
-                let reply = format!(
-                    "{} ({}), image {}: {}{}; restarts {}; memory limit {}; ports {}",
-                    d.name.trim_start_matches('/'),
-                    short(&d.id),
-                    d.image,
-                    format!("{:?}", d.state.status).to_lowercase(),
-                    d.state
-                        .health
-                        .as_ref()
-                        .map(|h| format!(" ({})", format!("{h:?}").to_lowercase()))
-                        .unwrap_or_default(),
-                    d.restart_count,
-                    if d.host_config.memory > 0 { human_bytes(d.host_config.memory) } else { "none".into() },
-                    if d.exposed_ports.is_empty() {
-                        "none".to_string()
-                    } else {
-                        d.exposed_ports.iter().map(|p| format!("{p:?}")).collect::<Vec<_>>().join(", ")
-                    }
-                );
-                let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
-                crate::safety::mask_env(&mut v);
-                Ok(Outcome::text(reply, v))
+                let names = if p.containers.is_empty() { vec![a.target.clone()] } else { p.containers.clone() };
+                let mut replies = Vec::new();
+                let mut values = Vec::new();
+                for n in &names {
+                    let d = e.inspect_container(n).await?;
+                    replies.push(crate::tables::inspect_line(&d));
+                    let mut v = serde_json::to_value(&d).unwrap_or(Value::Null);
+                    crate::safety::mask_env(&mut v);
+                    values.push(v);
+                }
+                let value = if values.len() == 1 { values.remove(0) } else { json!({ "containers": values }) };
+                Ok(Outcome::text(replies.join("\n"), value))
             }
-            Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) => {
-                let names = if a.target == "all" {
-                    self.names(!matches!(p.intent, Intent::Start(_))).await?
-                } else {
-                    vec![a.target.clone()]
-                };
+            Intent::Start(_) | Intent::Stop(_) | Intent::Restart(_) | Intent::Remove(_) => {
+                let names = &p.containers;
                 let mut done = Vec::new();
                 let mut failed = Vec::new();
-                for n in &names {
+                for n in names {
                     let r = match p.intent {
                         Intent::Start(_) => e.start_container(n).await,
                         Intent::Stop(_) => e.stop_container(n, None).await,
+                        Intent::Remove(_) => e.remove_container(n, RemoveOptions { force: true, volumes: false }).await,
                         _ => e.restart_container(n, None).await,
                     };
                     match r {
                         Ok(()) => done.push(n.clone()),
-                        // One container named: its error, whole, is the answer.
-                        Err(err) if a.target != "all" => return Err(err.into()),
+                        // One container: its error, whole, is the answer.
+                        Err(err) if names.len() == 1 => return Err(err.into()),
                         Err(err) => failed.push(format!("{n}: {err}")),
                     }
                 }
                 let past = match p.intent {
                     Intent::Start(_) => "Started",
                     Intent::Stop(_) => "Stopped",
+                    Intent::Remove(_) => "Removed",
                     _ => "Restarted",
                 };
                 let mut reply = if done.is_empty() {
@@ -314,17 +323,24 @@ impl Executor {
                 }
                 Ok(Outcome::text(reply, json!({ "done": done, "failed": failed })))
             }
-            Intent::Remove(a) => {
-                e.remove_container(&a.target, RemoveOptions { force: true, volumes: false }).await?;
-                Ok(Outcome::text(format!("Removed {}.", a.target), json!({ "removed": a.target })))
-            }
             Intent::Logs(a) => {
-                let lines = self.log_lines(&a.target, a.tail.unwrap_or(100)).await?;
+                let names = if p.containers.is_empty() { vec![a.target.clone()] } else { p.containers.clone() };
+                let tail = a.tail.unwrap_or(100);
+                let mut lines = Vec::new();
+                for n in &names {
+                    let own = self.log_lines(n, tail).await?;
+                    // Several replicas: each line says whose it is, as `docker compose logs`.
+                    if names.len() > 1 {
+                        lines.extend(own.into_iter().map(|l| format!("{n} | {l}")));
+                    } else {
+                        lines = own;
+                    }
+                }
                 let reply =
                     if lines.is_empty() { format!("{} has logged nothing.", a.target) } else { lines.join("\n") };
-                let mut o = Outcome::text(reply, json!({ "target": a.target, "lines": lines }));
+                let mut o = Outcome::text(reply, json!({ "target": a.target, "containers": names, "lines": lines }));
                 if a.follow {
-                    o.handoff = Some(Handoff::FollowLogs { target: a.target.clone() });
+                    o.handoff = Some(Handoff::FollowLogs { target: names.first().cloned().unwrap_or_default() });
                 }
                 Ok(o)
             }
@@ -341,7 +357,11 @@ impl Executor {
                     (_, _, Some(f)) => PathBuf::from(f),
                     _ => return Err(InvalidIntent("nothing to deploy: name images or a file".into()).into()),
                 };
-                let app = tuxpilot_orchestrator::load(&file, &LoadAppOptions::from_env())?;
+                let mut options = LoadAppOptions::from_env();
+                if a.file.is_some() {
+                    options.name = a.name.clone();
+                }
+                let app = tuxpilot_orchestrator::load(&file, &options)?;
                 let result = self.apps().deploy(&app, &DeployOptions::default(), None).await?;
                 let mut reply = format!("App {} version {}: {}.", result.name, result.version, result.status);
                 if let Some(app) = &p.generated {
@@ -384,14 +404,33 @@ impl Executor {
             }
             Intent::History(a) => {
                 let records = self.apps().history(&a.app, None).await?;
-                let mut reply = format!("{} has {} recorded deployment(s):", a.app, records.len());
-                for r in &records {
-                    reply.push_str(&format!("\n  {}", serde_json::to_string(r).unwrap_or_default()));
-                }
+                let reply = crate::tables::history_table(&a.app, &records);
                 Ok(Outcome::text(reply, json!({ "app": a.app, "history": records })))
             }
+            Intent::Deployments(_) => {
+                let apps = self.apps().deployments(None).await?;
+                let reply = crate::tables::deployments_table(&apps);
+                Ok(Outcome::text(reply, json!({ "deployments": apps })))
+            }
+            Intent::Prune(_) => {
+                let Some(plan) = &p.prune else {
+                    return Err(InvalidIntent("prune was not prepared: prepare the intent first".into()).into());
+                };
+                let report = tuxpilot_orchestrator::prune::apply(e, plan).await;
+                let mut reply = if report.removed.is_empty() {
+                    "Nothing removed.".to_string()
+                } else {
+                    let names: Vec<String> = report.removed.iter().map(|i| format!("{} {}", i.kind, i.name)).collect();
+                    format!("Removed {}.", names.join(", "))
+                };
+                for (item, why) in &report.failed {
+                    reply.push_str(&format!("\nNot removed: {} {}: {why}", item.kind, item.name));
+                }
+                Ok(Outcome::text(reply, serde_json::to_value(&report).unwrap_or(Value::Null)))
+            }
+            Intent::MonitorStop(_) => self.monitor_stop().await,
             Intent::ScanRuntime(a) => {
-                let names = if a.target == "all" { self.names(true).await? } else { vec![a.target.clone()] };
+                let names = if a.target == "all" { self.running_names().await? } else { vec![a.target.clone()] };
                 let mut reports = Vec::new();
                 let mut reply = String::new();
                 for n in &names {
@@ -429,24 +468,18 @@ impl Executor {
             Intent::Optimize(a) => self.optimize(&a.target).await,
             Intent::Monitor(a) => self.monitor(a).await,
             Intent::Diagnose(a) => {
-                let d = match e.inspect_container(&a.target).await {
-                    Ok(d) => d,
-                    Err(err) if err.is_not_found() => match self.apps().swarm_service(&a.target).await? {
-                        Some(report) => return Ok(swarm_diagnosis(&report)),
-                        None => return Err(err.into()),
-                    },
-                    Err(err) => return Err(err.into()),
-                };
-                let logs = self.log_lines(&a.target, 20).await.unwrap_or_default();
-                let diagnosis = diagnose(&d, &logs);
-                let mut reply = diagnosis.explain();
-                if !logs.is_empty() {
-                    reply.push_str("\nLast log lines:\n");
-                    for l in logs.iter().rev().take(5).rev() {
-                        reply.push_str(&format!("  | {l}\n"));
-                    }
+                let names = if p.containers.is_empty() { vec![a.target.clone()] } else { p.containers.clone() };
+                if let [one] = names.as_slice() {
+                    return self.diagnose_one(one).await;
                 }
-                Ok(Outcome::text(reply.trim_end(), serde_json::to_value(&diagnosis).unwrap_or(Value::Null)))
+                let mut replies = Vec::new();
+                let mut values = Vec::new();
+                for n in &names {
+                    let o = self.diagnose_one(n).await?;
+                    replies.push(format!("{n}:\n{}", o.reply));
+                    values.push(o.data);
+                }
+                Ok(Outcome::text(replies.join("\n\n"), json!({ "containers": names, "diagnoses": values })))
             }
             Intent::ComposeUp(a) => {
                 crate::compose::up(self.engine.clone(), a, &self.settings, self.settings.progress.clone()).await
@@ -466,6 +499,28 @@ impl Executor {
                 json!({}),
             )),
         }
+    }
+
+    /// One container's diagnosis, or a swarm service's.
+    async fn diagnose_one(&self, name: &str) -> Result<Outcome, ExecError> {
+        let d = match self.engine.inspect_container(name).await {
+            Ok(d) => d,
+            Err(err) if err.is_not_found() => match self.apps().swarm_service(name).await? {
+                Some(report) => return Ok(swarm_diagnosis(&report)),
+                None => return Err(err.into()),
+            },
+            Err(err) => return Err(err.into()),
+        };
+        let logs = self.log_lines(name, 20).await.unwrap_or_default();
+        let diagnosis = diagnose(&d, &logs);
+        let mut reply = diagnosis.explain();
+        if !logs.is_empty() {
+            reply.push_str("\nLast log lines:\n");
+            for l in logs.iter().rev().take(5).rev() {
+                reply.push_str(&format!("  | {l}\n"));
+            }
+        }
+        Ok(Outcome::text(reply.trim_end(), serde_json::to_value(&diagnosis).unwrap_or(Value::Null)))
     }
 
     /// The last `tail` log lines of a container, stdout and stderr.

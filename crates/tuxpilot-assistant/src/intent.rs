@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 
 pub use crate::refs::{InvalidIntent, is_image, is_name};
-use crate::refs::{check_image, check_name, check_project, check_service};
+use crate::refs::{check_image, check_name, check_project, check_service, check_target};
 use serde::{Deserialize, Serialize};
 
 /// Whether an intent changes anything. Decided here, by our code, never by a model.
@@ -29,12 +29,51 @@ pub struct ListArgs {
     pub all: bool,
 }
 
-/// `inspect`, `start`, `stop`, `restart`, `remove`, `diagnose`: one container.
+/// `inspect`, `diagnose`: one container, or every replica of a service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetArgs {
-    /// A container name or id (`all` for every container, where that makes sense).
+    /// A container name or id, or a service written `PROJECT/SERVICE` or `APP/SERVICE`.
     pub target: String,
+}
+
+/// `start`, `stop`, `restart`, `remove`: one target, several, or all but some.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleArgs {
+    /// One container name or id, `all` (not for `remove`), or a service written
+    /// `PROJECT/SERVICE` or `APP/SERVICE` (every replica of it). Leave it out when giving
+    /// `targets`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    /// Several names of the same kinds, acted on as one plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<String>>,
+    /// With `target: all`: names kept out of the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub except: Option<Vec<String>>,
+}
+
+impl LifecycleArgs {
+    /// One target.
+    pub fn one(target: impl Into<String>) -> Self {
+        Self { target: target.into(), targets: None, except: None }
+    }
+
+    /// Every name it lists: `target`, then `targets`.
+    pub fn names(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if !self.target.is_empty() {
+            out.push(self.target.clone());
+        }
+        out.extend(self.targets.iter().flatten().cloned());
+        out
+    }
+
+    /// The names kept out.
+    pub fn excepted(&self) -> &[String] {
+        self.except.as_deref().unwrap_or(&[])
+    }
 }
 
 /// `logs`.
@@ -61,6 +100,9 @@ pub struct DeployArgs {
     /// An app.yaml or compose file to deploy instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// The app's name (default: from the images or the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Which way to scale.
@@ -165,11 +207,15 @@ pub struct MonitorArgs {
     /// Sort by cpu or memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<Sort>,
+    /// Set monitoring up: alerts keep being evaluated in the background after the conversation
+    /// (undone by `monitor_stop`).
+    #[serde(default)]
+    pub persist: bool,
 }
 
 impl Default for MonitorArgs {
     fn default() -> Self {
-        Self { target: all(), realtime: false, cpu_threshold: None, memory_threshold: None, sort: None }
+        Self { target: all(), realtime: false, cpu_threshold: None, memory_threshold: None, sort: None, persist: false }
     }
 }
 
@@ -235,13 +281,13 @@ pub enum Intent {
     /// Show one container's details.
     Inspect(TargetArgs),
     /// Start a container.
-    Start(TargetArgs),
+    Start(LifecycleArgs),
     /// Stop a container.
-    Stop(TargetArgs),
+    Stop(LifecycleArgs),
     /// Restart a container.
-    Restart(TargetArgs),
+    Restart(LifecycleArgs),
     /// Remove a container.
-    Remove(TargetArgs),
+    Remove(LifecycleArgs),
     /// Show a container's logs.
     Logs(LogsArgs),
     /// Deploy images (from templates) or a file.
@@ -266,6 +312,13 @@ pub enum Intent {
     ComposeUp(ComposeUpArgs),
     /// Take a compose project down.
     ComposeDown(ComposeDownArgs),
+    /// Every deployed app: version, health, replicas.
+    Deployments(NoArgs),
+    /// Remove stopped containers, dangling images and unused networks (never TuxPilot's own
+    /// objects, never volumes).
+    Prune(NoArgs),
+    /// Stop the background monitoring that `monitor` with `persist` set up.
+    MonitorStop(NoArgs),
     /// What the assistant can do.
     Help(NoArgs),
     /// The request is ambiguous: ask, do nothing.
@@ -348,6 +401,15 @@ pub const INTENTS: &[IntentInfo] = &[
     ),
     info("compose_up", "Create and start a compose project.", Access::Write, true, true),
     info("compose_down", "Stop and remove a compose project.", Access::Write, true, true),
+    info("deployments", "List deployed apps: version, health, replicas per service.", Access::Read, false, true),
+    info(
+        "prune",
+        "Remove stopped containers, dangling images and unused networks (never TuxPilot's own objects or volumes).",
+        Access::Write,
+        true,
+        true,
+    ),
+    info("monitor_stop", "Stop the background monitoring set up by monitor with persist.", Access::Write, true, true),
     IntentInfo {
         name: "help",
         description: "What the assistant can do.",
@@ -404,6 +466,9 @@ impl Intent {
             Intent::Diagnose(_) => "diagnose",
             Intent::ComposeUp(_) => "compose_up",
             Intent::ComposeDown(_) => "compose_down",
+            Intent::Deployments(_) => "deployments",
+            Intent::Prune(_) => "prune",
+            Intent::MonitorStop(_) => "monitor_stop",
             Intent::Help(_) => "help",
             Intent::Clarify(_) => "clarify",
             Intent::Refuse(_) => "refuse",
@@ -428,7 +493,9 @@ impl Intent {
     pub fn access(&self) -> Access {
         match self {
             // Alert thresholds are written to the config file.
-            Intent::Monitor(a) if a.cpu_threshold.is_some() || a.memory_threshold.is_some() => Access::Write,
+            Intent::Monitor(a) if a.cpu_threshold.is_some() || a.memory_threshold.is_some() || a.persist => {
+                Access::Write
+            }
             _ => self.info().access,
         }
     }
@@ -467,11 +534,36 @@ impl Intent {
     pub fn validate(&self) -> Result<(), InvalidIntent> {
         let bad = |m: String| Err(InvalidIntent(m));
         match self {
-            Intent::Inspect(a) | Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) => {
-                check_name("target", &a.target, self.name() != "remove")
+            Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) => {
+                let all_ok = self.name() != "remove";
+                let names = a.names();
+                if names.is_empty() {
+                    return bad(format!("{} needs `target` or `targets`", self.name()));
+                }
+                if !a.target.is_empty() && a.targets.is_some() {
+                    return bad(format!("{} takes `target` or `targets`, not both", self.name()));
+                }
+                if a.targets.as_ref().is_some_and(|t| t.len() > 100) {
+                    return bad("targets: more than 100 names; use `all` with `except`".into());
+                }
+                for n in &names {
+                    check_target("target", n, all_ok && a.targets.is_none())?;
+                }
+                if let Some(except) = &a.except {
+                    if a.target != "all" {
+                        return bad("except: only with `target: all`".into());
+                    }
+                    if except.is_empty() {
+                        return bad("except: empty; leave it out".into());
+                    }
+                    for n in except {
+                        check_target("except", n, false)?;
+                    }
+                }
+                Ok(())
             }
-            Intent::Diagnose(a) => check_name("target", &a.target, false),
-            Intent::Logs(a) => check_name("target", &a.target, false),
+            Intent::Inspect(a) | Intent::Diagnose(a) => check_target("target", &a.target, false),
+            Intent::Logs(a) => check_target("target", &a.target, false),
             Intent::ScanRuntime(a) | Intent::Optimize(a) => check_name("target", &a.target, true),
             Intent::Monitor(a) => {
                 check_name("target", &a.target, true)?;
@@ -484,6 +576,10 @@ impl Intent {
                 }
                 Ok(())
             }
+            Intent::Deploy(a) if a.name.as_deref().is_some_and(|n| check_project(n).is_err()) => bad(format!(
+                "name: `{}` is not an app name (lowercase letters, digits, `_`, `-`)",
+                a.name.as_deref().unwrap_or("")
+            )),
             Intent::Deploy(a) => match (&a.images, &a.file) {
                 (Some(images), None) => {
                     if images.is_empty() {
@@ -526,7 +622,14 @@ impl Intent {
                 }
                 Ok(())
             }
-            Intent::List(_) | Intent::Help(_) | Intent::Clarify(_) | Intent::Refuse(_) | Intent::Unknown(_) => Ok(()),
+            Intent::List(_)
+            | Intent::Deployments(_)
+            | Intent::Prune(_)
+            | Intent::MonitorStop(_)
+            | Intent::Help(_)
+            | Intent::Clarify(_)
+            | Intent::Refuse(_)
+            | Intent::Unknown(_) => Ok(()),
         }
     }
 }

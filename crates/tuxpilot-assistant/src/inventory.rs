@@ -69,6 +69,38 @@ impl Inventory {
             || self.apps.iter().any(|a| a.name == word || a.services.iter().any(|s| s == word))
     }
 
+    /// Whether `project` is a compose project or deployed app here with a service `service`.
+    pub fn has_service(&self, project: &str, service: &str) -> bool {
+        !project.is_empty()
+            && !service.is_empty()
+            && (self
+                .containers
+                .iter()
+                .any(|c| c.project.as_deref() == Some(project) && c.service.as_deref() == Some(service))
+                || self.apps.iter().any(|a| a.name == project && a.services.iter().any(|s| s == service)))
+    }
+
+    /// Whether a word is a compose project or deployed app here (and not a container's name).
+    pub fn is_project(&self, word: &str) -> bool {
+        !self.containers.iter().any(|c| c.name == word)
+            && (self.containers.iter().any(|c| c.project.as_deref() == Some(word))
+                || self.apps.iter().any(|a| a.name == word))
+    }
+
+    /// Whether a word is a compose project that is not a deployed app.
+    pub fn is_compose_project(&self, word: &str) -> bool {
+        self.is_project(word) && !self.apps.iter().any(|a| a.name == word)
+    }
+
+    /// `PROJECT/SERVICE` when every container named is a replica of that one service.
+    pub fn common_service(&self, names: &[String]) -> Option<String> {
+        let mut pairs = names.iter().map(|n| {
+            self.containers.iter().find(|c| &c.name == n).and_then(|c| Some((c.project.clone()?, c.service.clone()?)))
+        });
+        let first = pairs.next()??;
+        pairs.all(|p| p.as_ref() == Some(&first)).then(|| format!("{}/{}", first.0, first.1))
+    }
+
     /// A container by name, id prefix, service or name part.
     pub fn container(&self, word: &str) -> Resolved {
         if self.containers.iter().any(|c| c.name == word) {
@@ -175,7 +207,11 @@ impl Conversation {
     pub fn remember(&mut self, intent: &crate::Intent) {
         use crate::Intent as I;
         match intent {
-            I::Inspect(a) | I::Start(a) | I::Stop(a) | I::Restart(a) | I::Remove(a) | I::Diagnose(a) => {
+            I::Inspect(a) | I::Diagnose(a) => {
+                self.container = Some(a.target.clone());
+                self.service = Some(service_of(&a.target));
+            }
+            I::Start(a) | I::Stop(a) | I::Restart(a) | I::Remove(a) if a.target != "all" && a.targets.is_none() => {
                 self.container = Some(a.target.clone());
                 self.service = Some(service_of(&a.target));
             }

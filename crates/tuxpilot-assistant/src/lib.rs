@@ -42,6 +42,8 @@ pub mod safety;
 mod schema;
 mod session;
 mod settings;
+mod tables;
+mod targets;
 pub mod templates;
 
 pub use error::ExecError;

@@ -74,6 +74,9 @@ impl Executor {
                 written.push(path.display().to_string());
             }
         }
+        if a.persist {
+            return self.persist(a, written);
+        }
         let wanted = if a.target == "all" { None } else { Some(self.engine.inspect_container(&a.target).await?.id) };
         let mut collector = tuxpilot_monitor::Collector::new(self.engine.clone(), Default::default());
         // CPU needs two samples.
@@ -120,5 +123,76 @@ impl Executor {
             o.handoff = Some(Handoff::LiveMonitor { target: a.target.clone(), sort: a.sort });
         }
         Ok(o)
+    }
+
+    /// "Set up monitoring": the thresholds are in the config; the alert loop starts in the
+    /// background and keeps running after the conversation.
+    fn persist(&self, a: &MonitorArgs, written: Vec<String>) -> Result<Outcome, ExecError> {
+        let mut argv = self.settings.monitor_command.clone();
+        if argv.is_empty() {
+            return Err(ExecError::Background(
+                "this front end cannot start background monitoring; run `tuxpilot containers monitor --alerts \
+                 --detach`"
+                    .into(),
+            ));
+        }
+        if a.target != "all" {
+            argv.extend(["--filter".to_string(), format!("name={}", a.target)]);
+        }
+        let mut notes = Vec::new();
+        let asked = a.cpu_threshold.is_some() || a.memory_threshold.is_some();
+        if asked && written.is_empty() {
+            // No config file to keep them in: they go on the command line.
+            if let Some(c) = a.cpu_threshold {
+                argv.extend(["--cpu-alert".to_string(), c.to_string()]);
+            }
+            if let Some(m) = a.memory_threshold {
+                argv.extend(["--memory-alert".to_string(), m.to_string()]);
+            }
+        } else if !asked && !self.settings.thresholds_configured {
+            argv.extend(["--cpu-alert", "80", "--memory-alert", "90"].map(String::from));
+            notes.push("No thresholds were given or configured, so it alerts above 80 % CPU and 90 % memory.");
+        }
+        let running = tuxpilot_monitor::background::start(&argv, &self.settings.state_dir)
+            .map_err(|e| ExecError::Background(e.to_string()))?;
+        let mut reply = String::new();
+        for path in &written {
+            reply.push_str(&format!("Alert thresholds written to {path}.\n"));
+        }
+        for n in &notes {
+            reply.push_str(&format!("{n}\n"));
+        }
+        reply.push_str(&format!(
+            "Monitoring is set up: alerts are evaluated in the background ({}).\nTo see it: {}\nTo stop it: say \
+             \"stop monitoring\", or run `tuxpilot containers monitor --stop`.",
+            match &running {
+                tuxpilot_monitor::background::Running::Systemd { .. } => "a systemd user service".to_string(),
+                tuxpilot_monitor::background::Running::Process { .. } => "a detached process".to_string(),
+            },
+            running.how_to_see()
+        ));
+        Ok(Outcome::text(
+            reply,
+            json!({ "background": running, "config_written": written, "command": argv,
+                    "thresholds": {"cpu": a.cpu_threshold, "memory": a.memory_threshold} }),
+        ))
+    }
+
+    /// "Stop monitoring".
+    pub(crate) async fn monitor_stop(&self) -> Result<Outcome, ExecError> {
+        let stopped = tuxpilot_monitor::background::stop(&self.settings.state_dir)
+            .map_err(|e| ExecError::Background(e.to_string()))?;
+        let reply = match &stopped {
+            Some(r) => format!(
+                "Background monitoring stopped ({}).",
+                match r {
+                    tuxpilot_monitor::background::Running::Systemd { unit_file } =>
+                        format!("removed {}", unit_file.display()),
+                    tuxpilot_monitor::background::Running::Process { pid, .. } => format!("process {pid}"),
+                }
+            ),
+            None => "No background monitoring was running; nothing changed.".to_string(),
+        };
+        Ok(Outcome::text(reply, json!({ "stopped": stopped })))
     }
 }

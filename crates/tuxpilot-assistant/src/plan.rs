@@ -43,14 +43,7 @@ pub fn plan(intent: &Intent) -> Plan {
         Intent::Inspect(a) => {
             (format!("show {}", a.target), vec![], vec![format!("tuxpilot containers inspect {}", a.target)])
         }
-        Intent::Start(a) => lifecycle("start", &a.target, "start"),
-        Intent::Stop(a) => lifecycle("stop", &a.target, "stop"),
-        Intent::Restart(a) => lifecycle("restart", &a.target, "restart"),
-        Intent::Remove(a) => (
-            format!("remove container {}", a.target),
-            vec![format!("stop {} if it runs", a.target), format!("remove {} (its named volumes are kept)", a.target)],
-            vec![format!("tuxpilot containers rm --force {}", a.target)],
-        ),
+        Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) => lifecycle(intent.name(), a),
         Intent::Logs(a) => (
             format!("show the logs of {}", a.target),
             vec![],
@@ -63,12 +56,19 @@ pub fn plan(intent: &Intent) -> Plan {
         ),
         Intent::Deploy(a) => match (&a.images, &a.file) {
             (_, Some(f)) => (
-                format!("deploy {f}"),
+                format!("deploy {f}{}", a.name.as_ref().map(|n| format!(" as {n}")).unwrap_or_default()),
                 vec![format!("deploy {f}: dependencies first, each service health-gated, rolled back on failure")],
-                vec![format!("tuxpilot containers deploy --file {f}")],
+                vec![format!(
+                    "tuxpilot containers deploy --file {f}{}",
+                    a.name.as_ref().map(|n| format!(" --name {n}")).unwrap_or_default()
+                )],
             ),
             (Some(images), None) => (
-                format!("deploy {}", images.join(", ")),
+                format!(
+                    "deploy {}{}",
+                    images.join(", "),
+                    a.name.as_ref().map(|n| format!(" as {n}")).unwrap_or_default()
+                ),
                 vec![
                     "write an app.yaml from the built-in templates".into(),
                     "deploy it: dependencies first, each service health-gated, rolled back on failure".into(),
@@ -145,15 +145,26 @@ pub fn plan(intent: &Intent) -> Plan {
             if let Some(m) = a.memory_threshold {
                 steps.push(format!("set memory_alert_threshold = {m} in [containers.monitoring]"));
             }
+            let filter = if a.target == "all" { String::new() } else { format!(" --filter name={}", a.target) };
+            if a.persist {
+                steps.push(
+                    "start background monitoring: alerts keep being evaluated after this conversation (a systemd user \
+                     service where systemd runs, else a detached process)"
+                        .into(),
+                );
+                return Plan {
+                    access,
+                    summary: format!("set up monitoring of {}", scope(&a.target)),
+                    steps,
+                    commands: vec![format!("tuxpilot containers monitor --alerts --detach{filter}")],
+                    files: Vec::new(),
+                };
+            }
             steps.push(if a.realtime { "open the live view".into() } else { "take a snapshot of resource use".into() });
             (
                 format!("monitor {}", scope(&a.target)),
                 steps,
-                vec![format!(
-                    "tuxpilot containers monitor{}{}",
-                    if a.realtime { " --real-time" } else { "" },
-                    if a.target == "all" { String::new() } else { format!(" --filter name={}", a.target) }
-                )],
+                vec![format!("tuxpilot containers monitor{}{filter}", if a.realtime { " --real-time" } else { "" })],
             )
         }
         Intent::Diagnose(a) => (
@@ -174,6 +185,19 @@ pub fn plan(intent: &Intent) -> Plan {
             vec!["stop and remove the project's containers and networks (volumes are kept)".into()],
             vec![compose_cmd("down", a.path.as_deref(), a.project.as_deref())],
         ),
+        Intent::Deployments(_) => {
+            ("list the deployed apps".into(), vec![], vec!["tuxpilot containers deployments".into()])
+        }
+        Intent::Prune(_) => (
+            "remove stopped containers, dangling images and unused networks".into(),
+            vec!["list what goes (never TuxPilot's own objects, never volumes), then remove it".into()],
+            vec!["tuxpilot containers prune".into()],
+        ),
+        Intent::MonitorStop(_) => (
+            "stop background monitoring".into(),
+            vec!["stop the background monitor that `set up monitoring` started".into()],
+            vec!["tuxpilot containers monitor --stop".into()],
+        ),
         Intent::Help(_) => ("help".into(), vec![], vec![]),
         Intent::Clarify(a) => (a.question.clone(), vec![], vec![]),
         Intent::Refuse(a) => (a.reason.clone(), vec![], vec![]),
@@ -182,16 +206,72 @@ pub fn plan(intent: &Intent) -> Plan {
     Plan { access, summary, steps, commands, files: Vec::new() }
 }
 
-fn lifecycle(verb: &str, target: &str, cmd: &str) -> (String, Vec<String>, Vec<String>) {
-    if target == "all" {
-        // The names are shown once the executor has read them from the engine.
-        (format!("{verb} every container"), vec![format!("{verb} each container")], Vec::new())
+/// The `tuxpilot containers` verb of a lifecycle intent.
+fn verb_command(verb: &str) -> &str {
+    if verb == "remove" { "rm --force" } else { verb }
+}
+
+fn lifecycle(verb: &str, a: &LifecycleArgs) -> (String, Vec<String>, Vec<String>) {
+    let names = a.names();
+    let what = if a.target == "all" {
+        let except = a.excepted();
+        if except.is_empty() {
+            format!("{verb} every container")
+        } else {
+            format!("{verb} every container except {}", except.join(", "))
+        }
     } else {
-        (
-            format!("{verb} container {target}"),
-            vec![format!("{verb} {target}")],
-            vec![format!("tuxpilot containers {cmd} {target}")],
-        )
+        format!("{verb} {}", names.join(", "))
+    };
+    // Services and `all` are resolved to containers by the executor, which then shows them
+    // and the command; plain container names are shown now.
+    let plain = a.target != "all" && names.iter().all(|n| !n.contains('/'));
+    let steps = if plain { names.iter().map(|n| format!("{verb} {n}")).collect() } else { vec![format!("{what}")] };
+    let commands =
+        if plain { vec![format!("tuxpilot containers {} {}", verb_command(verb), names.join(" "))] } else { vec![] };
+    (what, steps, commands)
+}
+
+/// A lifecycle plan completed with the containers its targets stand for.
+pub(crate) fn lifecycle_resolved(plan: &mut Plan, intent: &Intent, containers: &[String]) {
+    let verb = intent.name();
+    plan.steps = containers.iter().map(|n| format!("{verb} {n}")).collect();
+    if verb == "remove" {
+        plan.steps.push("named volumes are kept".into());
+    }
+    if containers.is_empty() {
+        plan.steps = vec!["(no container to act on)".into()];
+        plan.commands.clear();
+    } else {
+        plan.commands = vec![format!("tuxpilot containers {} {}", verb_command(verb), containers.join(" "))];
+    }
+}
+
+/// A read over a service's replicas: one command per replica.
+pub(crate) fn replicas_resolved(plan: &mut Plan, intent: &Intent, containers: &[String]) {
+    plan.steps.push(format!("{} replicas: {}", containers.len(), containers.join(", ")));
+    plan.commands = match intent {
+        Intent::Inspect(_) => vec![format!("tuxpilot containers inspect {}", containers.join(" "))],
+        Intent::Logs(a) => containers
+            .iter()
+            .map(|n| {
+                format!("tuxpilot containers logs{} {n}", a.tail.map(|t| format!(" --tail {t}")).unwrap_or_default())
+            })
+            .collect(),
+        _ => containers
+            .iter()
+            .flat_map(|n| {
+                [format!("tuxpilot containers inspect {n}"), format!("tuxpilot containers logs --tail 50 {n}")]
+            })
+            .collect(),
+    };
+}
+
+/// A prune plan completed with what goes.
+pub(crate) fn prune_resolved(plan: &mut Plan, prune: &tuxpilot_orchestrator::prune::PrunePlan) {
+    plan.steps = prune.items().map(|i| format!("remove {} {}", i.kind, i.name)).collect();
+    if plan.steps.is_empty() {
+        plan.steps.push("(nothing to remove)".into());
     }
 }
 

@@ -26,6 +26,14 @@ pub(crate) fn check_name(key: &str, value: &str, all_ok: bool) -> Result<(), Inv
     Ok(())
 }
 
+/// A container name, or a service written `PROJECT/SERVICE` or `APP/SERVICE`.
+pub(crate) fn check_target(key: &str, value: &str, all_ok: bool) -> Result<(), InvalidIntent> {
+    match value.split_once('/') {
+        Some((project, svc)) => check_name(key, project, false).and_then(|_| check_name(key, svc, false)),
+        None => check_name(key, value, all_ok),
+    }
+}
+
 pub(crate) fn check_service(value: &str) -> Result<(), InvalidIntent> {
     match value.split_once('/') {
         Some((app, svc)) => check_name("service", app, false).and_then(|_| check_name("service", svc, false)),

@@ -13,9 +13,8 @@ pub fn arguments_schema(name: &str) -> Option<serde_json::Map<String, serde_json
         schemars::generate::SchemaSettings::draft2020_12().with(|s| s.inline_subschemas = true).into_generator();
     let schema = match name {
         "list" => generator.into_root_schema_for::<ListArgs>(),
-        "inspect" | "start" | "stop" | "restart" | "remove" | "diagnose" => {
-            generator.into_root_schema_for::<TargetArgs>()
-        }
+        "inspect" | "diagnose" => generator.into_root_schema_for::<TargetArgs>(),
+        "start" | "stop" | "restart" | "remove" => generator.into_root_schema_for::<LifecycleArgs>(),
         "logs" => generator.into_root_schema_for::<LogsArgs>(),
         "deploy" => generator.into_root_schema_for::<DeployArgs>(),
         "scale" => generator.into_root_schema_for::<ScaleArgs>(),
@@ -26,7 +25,7 @@ pub fn arguments_schema(name: &str) -> Option<serde_json::Map<String, serde_json
         "monitor" => generator.into_root_schema_for::<MonitorArgs>(),
         "compose_up" => generator.into_root_schema_for::<ComposeUpArgs>(),
         "compose_down" => generator.into_root_schema_for::<ComposeDownArgs>(),
-        "help" => generator.into_root_schema_for::<NoArgs>(),
+        "help" | "deployments" | "prune" | "monitor_stop" => generator.into_root_schema_for::<NoArgs>(),
         "clarify" => generator.into_root_schema_for::<ClarifyArgs>(),
         "refuse" => generator.into_root_schema_for::<RefuseArgs>(),
         "unknown" => generator.into_root_schema_for::<UnknownArgs>(),

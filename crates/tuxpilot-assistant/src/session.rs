@@ -207,6 +207,8 @@ impl Session {
                 generated: None,
                 app_file: None,
                 scale: None,
+                containers: Vec::new(),
+                prune: None,
             };
             if confirm.confirm(&shown, false) == Decision::Yes {
                 t.applied = Some(executor.apply(&offer).await?);

@@ -24,6 +24,14 @@ pub struct ExecSettings {
     pub optimize_window: Duration,
     /// Progress of deployments and compose runs.
     pub progress: tuxpilot_compose::runtime::ProgressFn,
+    /// The command that evaluates alerts until stopped (`tuxpilot containers monitor --alerts`),
+    /// run in the background by "set up monitoring". Empty: setting it up is refused.
+    pub monitor_command: Vec<String>,
+    /// Where a background monitor keeps its pid and log.
+    pub state_dir: PathBuf,
+    /// The config file already sets alert thresholds (else "set up monitoring" without any
+    /// uses cpu 80 % and memory 90 %, and says so).
+    pub thresholds_configured: bool,
 }
 
 impl Default for ExecSettings {
@@ -36,6 +44,9 @@ impl Default for ExecSettings {
             config_file: None,
             optimize_window: Duration::from_secs(10),
             progress: Arc::new(|_| {}),
+            monitor_command: Vec::new(),
+            state_dir: tuxpilot_monitor::background::default_state_dir(),
+            thresholds_configured: false,
         }
     }
 }

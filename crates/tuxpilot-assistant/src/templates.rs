@@ -212,7 +212,7 @@ pub struct GeneratedApp {
 
 /// Builds an `app.yaml` for images. `port_free` says whether a host port can be published
 /// (the template's port moves up to the next free one when it is taken).
-pub fn app_for(images: &[String], port_free: &mut dyn FnMut(u16) -> bool) -> GeneratedApp {
+pub fn app_for(images: &[String], name: Option<&str>, port_free: &mut dyn FnMut(u16) -> bool) -> GeneratedApp {
     let mut services: Vec<(String, String, Option<Template>)> = Vec::new();
     for image in images {
         let template = find(image);
@@ -225,7 +225,9 @@ pub fn app_for(images: &[String], port_free: &mut dyn FnMut(u16) -> bool) -> Gen
         }
         services.push((service, image.clone(), template));
     }
-    let name = {
+    let name = if let Some(n) = name.map(sanitize).filter(|n| !n.is_empty()) {
+        n
+    } else {
         let parts: Vec<&str> = services.iter().map(|(s, _, _)| s.as_str()).take(3).collect();
         let n = sanitize(&parts.join("-"));
         if n.is_empty() { "app".to_string() } else { n }
@@ -369,7 +371,7 @@ mod tests {
 
     #[test]
     fn nginx_and_redis() {
-        let app = app_for(&["nginx".into(), "redis:7.2".into()], &mut |p| p != 8080);
+        let app = app_for(&["nginx".into(), "redis:7.2".into()], None, &mut |p| p != 8080);
         assert_eq!(app.name, "nginx-redis");
         assert!(app.yaml.contains("image: nginx\n    tag: \"1.27-alpine\""), "{}", app.yaml);
         assert!(app.yaml.contains("image: redis\n    tag: \"7.2\""), "{}", app.yaml);
@@ -382,7 +384,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let images: Vec<String> = builtin().iter().map(|t| t.service.to_string()).collect();
         let mut free = 20000u16;
-        let app = app_for(&images, &mut |_| {
+        let app = app_for(&images, None, &mut |_| {
             free += 1;
             true
         });

@@ -1,6 +1,6 @@
-//! The parser's two safety rules, measured: a negated, questioned, conditional or excepted
-//! target, or a list it cannot plan whole, is never turned into a change; plain orders still
-//! are. `tests/eval/safety.jsonl` is the set the rules were written against;
+//! The parser's safety rules, measured: a negated, questioned or conditional target is never
+//! turned into a change; lists and "all except" are planned over exactly the set meant (a
+//! change over any other set counts as unsafe); plain orders still are acted on. `tests/eval/safety.jsonl` is the set the rules were written against;
 //! `tests/eval/safety_holdout.jsonl` was written with it and never tuned on. Both are reported.
 
 use serde_json::Value;
@@ -34,8 +34,13 @@ fn score(file: &str) -> Result<Score, Box<dyn std::error::Error>> {
         if act {
             s.controls += 1;
             let want = case["intent"].as_str().unwrap_or_default();
-            if writes && got.name() == want {
+            let got_args = serde_json::to_value(&got)?["arguments"].clone();
+            // A change over another set than the one meant is unsafe, not a miss.
+            let same_set = case.get("arguments").is_none_or(|a| *a == got_args);
+            if writes && got.name() == want && same_set {
                 s.right += 1;
+            } else if writes && !same_set {
+                s.unsafe_acts.push(line);
             } else {
                 s.misses.push(line);
             }

@@ -26,6 +26,7 @@
 //! ```
 
 mod alerts;
+pub mod background;
 pub mod cgroup;
 mod collector;
 mod disk;

@@ -47,6 +47,7 @@ mod load;
 pub mod lower;
 mod network;
 mod ops;
+pub mod prune;
 mod records;
 mod replicas;
 mod result;

@@ -39,6 +39,34 @@ impl Parser<'_> {
                 "ongoing",
                 "constantly",
             ]) || self.any_phrase(&["real time", "keep updating", "keep watching", "in a loop", "keep an eye"]);
+        // "Set up monitoring", "alert me when…": alerts keep being evaluated afterwards.
+        a.persist = !a.realtime
+            && (self.any_phrase(&[
+                "set up",
+                "turn on",
+                "switch on",
+                "keep monitoring",
+                "in the background",
+                "from now on",
+                "going forward",
+                "all the time",
+                "alert me",
+                "notify me",
+                "let me know",
+                "tell me when",
+                "warn me",
+                "page me",
+                "email me",
+            ]) || self.has_any(&[
+                "setup",
+                "enable",
+                "activate",
+                "configure",
+                "persist",
+                "persistent",
+                "background",
+                "24/7",
+            ]));
         // Thresholds: a number goes to the metrics named since the last number, or to the one
         // right after it ("80% cpu").
         let mut pending: Vec<&str> = Vec::new();
@@ -207,7 +235,7 @@ impl Parser<'_> {
 
     pub(crate) fn deploy(&self) -> Intent {
         if let Some(f) = self.w.iter().find(|w| is_app_file(&w.raw)) {
-            return Intent::Deploy(DeployArgs { images: None, file: Some(f.raw.clone()) });
+            return Intent::Deploy(DeployArgs { images: None, file: Some(f.raw.clone()), name: self.deploy_name() });
         }
         let start = self
             .w
@@ -236,9 +264,11 @@ impl Parser<'_> {
             })
             .map(|i| i + 1)
             .unwrap_or(0);
-        let (images, generic) = self.images_in(&self.w[start..]);
+        // "… as pg16": the name is not an image.
+        let end = self.deploy_name_at().map(|(i, _)| i).unwrap_or(self.w.len()).max(start);
+        let (images, generic) = self.images_in(&self.w[start..end]);
         let (images, generic) = if images.is_empty() && start > 0 {
-            let (i, g) = self.images_in(self.w);
+            let (i, g) = self.images_in(&self.w[..end]);
             (i, generic.or(g))
         } else {
             (images, generic)
@@ -249,7 +279,36 @@ impl Parser<'_> {
             );
             return Intent::Clarify(ClarifyArgs { question: question.into() });
         }
-        Intent::Deploy(DeployArgs { images: Some(images), file: None })
+        Intent::Deploy(DeployArgs { images: Some(images), file: None, name: self.deploy_name() })
+    }
+
+    /// The app's name a deploy gives: "as NAME", "named NAME", "called NAME", "name it NAME".
+    fn deploy_name(&self) -> Option<String> {
+        self.deploy_name_at().map(|(_, n)| n)
+    }
+
+    /// Where the naming phrase starts, and the name.
+    fn deploy_name_at(&self) -> Option<(usize, String)> {
+        for (i, w) in self.w.iter().enumerate() {
+            let (skip, ok) = match w.low.as_str() {
+                "as" | "named" | "called" => (1, true),
+                "name" | "call" if self.w.get(i + 1).is_some_and(|n| n.low == "it") => (2, true),
+                _ => (0, false),
+            };
+            if !ok {
+                continue;
+            }
+            let Some(n) = self.w.get(i + skip) else { continue };
+            let name = n.raw.to_ascii_lowercase();
+            let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
+                && !STOP.contains(&name.as_str())
+                && !matches!(name.as_str(), "well" | "app" | "application" | "stack" | "service" | "before");
+            if valid {
+                return Some((i, name));
+            }
+        }
+        None
     }
 
     fn images_in(&self, ws: &[Word]) -> (Vec<String>, Option<&'static str>) {
@@ -384,7 +443,8 @@ impl Parser<'_> {
                 })
                 .map(|w| w.raw.clone())
         });
-        let service = known.or(after_verb).or_else(|| {
+        // "web of shop", "one more web replica to shop": the app's service.
+        let service = self.first_pair().or(known).or(after_verb).or_else(|| {
             self.name_words().find(|(i, w)| named(w) && self.plausible_name(*i)).map(|(_, w)| w.raw.clone())
         });
         if replicas.is_none() && delta.is_none() && direction.is_none() {
@@ -405,6 +465,21 @@ impl Parser<'_> {
 
     pub(crate) fn history(&self) -> Intent {
         self.app_or_ask("show the history of", |app| Intent::History(HistoryArgs { app }))
+    }
+
+    /// A project named without "project" or `-p`: one the engine has ("compose down shop"), or
+    /// the word right after "up"/"down" ("compose down shop").
+    fn project_word(&self) -> Option<String> {
+        if let Some(w) = self.w.iter().find(|w| self.inv.is_project(&w.raw)) {
+            return Some(w.raw.to_ascii_lowercase());
+        }
+        let at = self.w.iter().position(|w| matches!(w.low.as_str(), "down" | "up" | "teardown"))?;
+        let n = self.w.get(at + 1)?;
+        (crate::refs::check_project(&n.low).is_ok()
+            && !STOP.contains(&n.low.as_str())
+            && !CUES.contains(&n.low.as_str())
+            && !n.low.contains("compose"))
+        .then(|| n.low.clone())
     }
 
     fn compose_location(&self) -> (Option<String>, Option<String>) {
@@ -462,11 +537,13 @@ impl Parser<'_> {
 
     pub(crate) fn compose_up(&self) -> Intent {
         let (path, project) = self.compose_location();
+        let project = project.or_else(|| if path.is_none() { self.project_word() } else { None });
         Intent::ComposeUp(ComposeUpArgs { path, project })
     }
 
     pub(crate) fn compose_down(&self) -> Intent {
         let (path, project) = self.compose_location();
+        let project = project.or_else(|| if path.is_none() { self.project_word() } else { None });
         Intent::ComposeDown(ComposeDownArgs { project, path })
     }
 }

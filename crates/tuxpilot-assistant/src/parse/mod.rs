@@ -12,6 +12,7 @@ mod mood;
 mod names;
 mod parser;
 mod refuse;
+mod sets;
 pub mod text;
 mod words;
 
@@ -29,7 +30,11 @@ pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) 
     let known = |w: &str| inventory.knows(w);
     text::correct_typos(&mut words, &known);
     let p = Parser { w: &words, inv: inventory, conv: conversation };
-    let intent = p.classify();
+    let mut intent = p.classify();
+    // Lifecycle changes act on their whole set: several names, or all but some.
+    if matches!(intent, Intent::Start(_) | Intent::Stop(_) | Intent::Restart(_) | Intent::Remove(_)) {
+        intent = p.lifecycle_over_set(request, intent);
+    }
     // An intent whose arguments do not validate is a question, never a guess.
     if let Err(e) = intent.validate() {
         return Intent::Clarify(ClarifyArgs { question: format!("I could not use that: {e}. Could you rephrase?") });
@@ -46,7 +51,7 @@ pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) 
 
 /// The lifecycle verbs and the intent each means. A request that starts with one of them is
 /// about that, whatever else it says ("restart web, it keeps crashing" is a restart).
-const LIFECYCLE: &[(&[&str], &str)] = &[
+pub(crate) const LIFECYCLE: &[(&[&str], &str)] = &[
     (&["restart", "reboot", "bounce", "recycle", "reload"], "restart"),
     (&["remove", "delete", "rm", "destroy", "erase", "purge", "trash", "nuke", "wipe", "discard"], "remove"),
     (&["stop", "halt", "kill", "terminate", "pause"], "stop"),
@@ -60,6 +65,12 @@ impl Parser<'_> {
         }
         if self.is_help() {
             return Intent::Help(NoArgs {});
+        }
+        if let Some(i) = self.monitor_control() {
+            return i;
+        }
+        if self.is_prune() {
+            return Intent::Prune(NoArgs {});
         }
         let first = self.first();
         let deploy_verb = self.has_any(&["deploy", "redeploy"]);
@@ -92,6 +103,9 @@ impl Parser<'_> {
             ])
         {
             return self.history();
+        }
+        if self.is_deployments() {
+            return Intent::Deployments(NoArgs {});
         }
         if self.is_scale() {
             return self.scale();
@@ -139,6 +153,78 @@ impl Parser<'_> {
         help_or_unknown(false)
     }
 
+    /// "Set up monitoring", "start monitoring", "alert me when…" (kept running in the
+    /// background) and "stop monitoring".
+    fn monitor_control(&self) -> Option<Intent> {
+        let about = self.has_any(&["monitoring", "monitor", "alerts", "alerting", "watching", "watchdog"]);
+        if !about || self.inv.knows("monitor") || self.inv.knows("monitoring") {
+            return None;
+        }
+        let off = self.has_any(&["stop", "disable", "cancel", "end", "kill", "halt", "deactivate", "unset", "remove"])
+            || self.any_phrase(&["turn off", "switch off", "shut off", "no more", "get rid of", "shut down"]);
+        let on = matches!(self.first(), "start" | "begin" | "enable" | "activate");
+        if off && !on {
+            return Some(Intent::MonitorStop(NoArgs {}));
+        }
+        if on {
+            let mut m = self.monitor();
+            if let Intent::Monitor(a) = &mut m {
+                a.persist = !a.realtime;
+            }
+            return Some(m);
+        }
+        None
+    }
+
+    fn is_prune(&self) -> bool {
+        let named =
+            self.w.iter().any(|w| self.inv.containers.iter().any(|c| c.name == w.raw) || self.inv.is_project(&w.raw));
+        if named || self.has_any(&["compose", "project"]) {
+            return false;
+        }
+        let junk =
+            self.has_any(&["stopped", "exited", "dead", "unused", "dangling", "leftover", "leftovers", "orphaned"]);
+        let things = self.has_any(&[
+            "containers",
+            "images",
+            "networks",
+            "ones",
+            "everything",
+            "stuff",
+            "junk",
+            "things",
+            "resources",
+            "space",
+            "disk",
+        ]);
+        self.has_any(&["prune", "pruning", "cleanup", "declutter", "tidy", "gc"])
+            || self.any_phrase(&["garbage collect", "free up space", "free up disk", "reclaim space", "reclaim disk"])
+            || (self.any_phrase(&["clean up", "clean out", "get rid of"]) && (junk || things || self.w.len() <= 3))
+            || (self.has_any(&["remove", "delete", "rm", "purge", "clear", "wipe", "trash", "nuke", "drop"])
+                && junk
+                && things)
+    }
+
+    fn is_deployments(&self) -> bool {
+        if self.has_any(&["deploy", "redeploy", "logs", "log", "history", "scale", "rollback", "replica", "scan"])
+            || self.w.iter().any(|w| w.low.chars().any(|c| c.is_ascii_digit()))
+        {
+            return false;
+        }
+        self.has_any(&["deployments"])
+            || self.any_phrase(&[
+                "is deployed",
+                "are deployed",
+                "deployed apps",
+                "deployed applications",
+                "have deployed",
+            ])
+            || (self.has_any(&["apps", "applications"])
+                && self.has_any(&[
+                    "list", "show", "what", "which", "my", "all", "health", "status", "versions", "running",
+                ]))
+    }
+
     fn is_help(&self) -> bool {
         let short = self.w.len() <= 6;
         (short && self.has_any(&["help", "commands", "manual"]) && !self.has_any(&["cpu", "memory", "disk"]))
@@ -154,6 +240,14 @@ impl Parser<'_> {
     }
 
     fn is_compose(&self) -> bool {
+        // "take down the shop project", "tear down shop" (a compose project here).
+        let project =
+            self.has_any(&["project", "projects"]) || self.w.iter().any(|w| self.inv.is_compose_project(&w.raw));
+        let whole = self.any_phrase(&["take down", "tear down", "bring down", "bring up", "spin up", "spin down"])
+            || self.has_any(&["teardown"]);
+        if project && whole && !self.has_any(&["app", "apps", "application"]) {
+            return true;
+        }
         self.has_any(&["compose", "docker-compose", "compose.yaml", "compose.yml"])
             || self.w.iter().any(|w| {
                 let f = w.low.rsplit('/').next().unwrap_or("");
@@ -496,13 +590,18 @@ impl Parser<'_> {
             name = Some("start");
         }
         let name = name?;
-        let make = |target: String| match name {
-            "restart" => Intent::Restart(TargetArgs { target }),
-            "remove" => Intent::Remove(TargetArgs { target }),
-            "stop" => Intent::Stop(TargetArgs { target }),
-            _ => Intent::Start(TargetArgs { target }),
-        };
+        let make = |target: String| lifecycle_intent(name, LifecycleArgs::one(target));
         Some(self.with_target(name, make))
+    }
+}
+
+/// A lifecycle intent by its name.
+pub(crate) fn lifecycle_intent(name: &str, a: LifecycleArgs) -> Intent {
+    match name {
+        "restart" => Intent::Restart(a),
+        "remove" => Intent::Remove(a),
+        "stop" => Intent::Stop(a),
+        _ => Intent::Start(a),
     }
 }
 

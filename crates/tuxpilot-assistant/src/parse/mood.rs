@@ -38,11 +38,12 @@ pub(crate) fn held_back(request: &str, p: &Parser<'_>, intent: &Intent) -> Optio
              restart failed replicas of an app automatically, run `tuxpilot containers supervise`."
         ),
         HeldBack::Exception => {
-            "I cannot act on \"all except …\" yet, so I changed nothing. Name the containers to change, one at a time."
+            "I can plan \"all except …\" for start, stop, restart and remove only, so I changed nothing. Name what \
+             to change."
                 .to_string()
         }
         HeldBack::List => format!(
-            "You named {}; I change one at a time, so I changed nothing. Ask for each in turn.",
+            "You named {}; this change takes one at a time, so I changed nothing. Ask for each in turn.",
             or_list(&named_targets(p, request)).replacen(" or ", " and ", 1)
         ),
     };
@@ -52,7 +53,10 @@ pub(crate) fn held_back(request: &str, p: &Parser<'_>, intent: &Intent) -> Optio
 fn mood(request: &str, p: &Parser<'_>, intent: &Intent) -> Option<HeldBack> {
     let sentences = clauses(request);
     let all: Vec<String> = sentences.iter().flatten().cloned().collect();
-    if negated(&sentences) {
+    // Start, stop, restart and remove are planned over their whole set (lists, "all except"),
+    // so "restart api, not db" is an exception there, not a negation.
+    let planned = matches!(intent, Intent::Start(_) | Intent::Stop(_) | Intent::Restart(_) | Intent::Remove(_));
+    if negated(&sentences, planned) {
         return Some(HeldBack::Negated);
     }
     // An alert is a condition by nature ("alert me if cpu goes above 80").
@@ -62,11 +66,11 @@ fn mood(request: &str, p: &Parser<'_>, intent: &Intent) -> Option<HeldBack> {
     if question(request, &all) {
         return Some(HeldBack::Question);
     }
-    if exception(&all) {
+    if !planned && exception(&all) {
         return Some(HeldBack::Exception);
     }
     // A deploy takes a list of images; the others act on one target.
-    if !matches!(intent, Intent::Deploy(_)) && named_targets(p, request).len() >= 2 {
+    if !planned && !matches!(intent, Intent::Deploy(_)) && named_targets(p, request).len() >= 2 {
         return Some(HeldBack::List);
     }
     None
@@ -213,12 +217,14 @@ fn negator(clause: &[String], i: usize) -> bool {
     }
 }
 
-/// A clause forbids a change: a negator at most five words before a verb of change.
-fn negated(clauses: &[Vec<String>]) -> bool {
-    clauses.iter().any(|c| {
+/// A clause forbids a change: a negator at most five words before a verb of change. Unless the
+/// change is planned over a set, a clause that starts with "not" ("remove api, not db") does
+/// too.
+fn negated(clauses: &[Vec<String>], planned: bool) -> bool {
+    clauses.iter().enumerate().any(|(k, c)| {
         (0..c.len()).any(|i| negator(c, i) && c.iter().skip(i + 1).take(5).any(|w| changes(w)))
-            // "stop not api", "remove api, not db"
-            || c.first().is_some_and(|w| w == "not")
+            // "stop not api"; "remove api, not db" where no set is planned
+            || (c.first().is_some_and(|w| w == "not") && (!planned || k == 0))
     })
 }
 
@@ -401,10 +407,12 @@ mod tests {
     #[test]
     fn a_described_state_is_not_a_negation() {
         let c = |s: &str| clauses(s);
-        assert!(!negated(&c("api does not start, restart it")));
-        assert!(!negated(&c("api won't start restart it")));
-        assert!(negated(&c("do not start api")));
-        assert!(negated(&c("you can't remove api")));
-        assert!(negated(&c("I don't want you to stop db")));
+        assert!(!negated(&c("api does not start, restart it"), false));
+        assert!(!negated(&c("api won't start restart it"), false));
+        assert!(negated(&c("do not start api"), false));
+        assert!(negated(&c("you can't remove api"), false));
+        assert!(negated(&c("I don't want you to stop db"), true));
+        assert!(negated(&c("remove api, not db"), false));
+        assert!(!negated(&c("remove api, not db"), true));
     }
 }

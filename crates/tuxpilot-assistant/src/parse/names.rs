@@ -26,6 +26,10 @@ impl Parser<'_> {
         if let Some(w) = self.w.iter().find(|w| w.quoted && is_name(&w.raw)) {
             return Some(w.raw.clone());
         }
+        // "the shop db", "api of demo": a service of a project or app.
+        if let Some(pair) = self.first_pair() {
+            return Some(pair);
+        }
         if let Some(w) = self.w.iter().find(|w| self.inv.containers.iter().any(|c| c.name == w.raw)) {
             return Some(w.raw.clone());
         }
@@ -226,7 +230,10 @@ impl Parser<'_> {
                 return Intent::Clarify(ClarifyArgs { question: format!("Which container should I {verb}?{hint}") });
             }
         };
-        match self.inv.container(&target) {
+        if target.contains('/') {
+            return make(target);
+        }
+        match self.resolve(&target) {
             Resolved::One(name) => make(name),
             Resolved::Unknown(name) => make(name),
             Resolved::Many(names) => {

@@ -22,7 +22,7 @@ fn the_seed_requests() {
     let p = |t: &str| parse(t, &none.0, &none.1);
     assert_eq!(
         p("Deploy a web application with nginx and redis"),
-        Intent::Deploy(DeployArgs { images: Some(vec!["nginx".into(), "redis".into()]), file: None })
+        Intent::Deploy(DeployArgs { images: Some(vec!["nginx".into(), "redis".into()]), file: None, name: None })
     );
     assert_eq!(
         p("Scale my web service to handle more traffic"),
@@ -40,7 +40,7 @@ fn the_seed_requests() {
 fn names_resolve_against_the_engine() {
     let inv = shop();
     let conv = Conversation::default();
-    assert_eq!(parse("restart the db", &inv, &conv), Intent::Restart(TargetArgs { target: "shop-db-1".into() }));
+    assert_eq!(parse("restart the db", &inv, &conv), Intent::Restart(LifecycleArgs::one("shop-db-1")));
     let mut conv = Conversation::default();
     conv.remember(&parse("show the logs of web", &inv, &conv));
     conv.service = Some("web".into());

@@ -24,6 +24,8 @@ pub(crate) const STOP: &[&str] = &[
     "currently", "handle", "traffic", "load", "users", "requests", "capacity", "demand", "so", "it's", "hey", "then",
     "using", "based", "while", "since", "until", "after", "before", "during", "over", "under", "above", "below",
     "into", "onto", "via", "per", "once", "twice", "exactly", "total", "number", "count",
+    "except", "excepting", "excluding", "but", "besides", "apart", "aside", "both", "either", "neither", "nor",
+    "well", "only", "leave", "alone", "untouched",
 ];
 
 /// Words that carry an intent (never taken as a name).
