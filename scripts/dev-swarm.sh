@@ -6,6 +6,9 @@
 #   scripts/dev-swarm.sh node-stop I   stops node I's dockerd (a lost node)
 #   scripts/dev-swarm.sh node-start I  starts it again (it rejoins with its state)
 #   scripts/dev-swarm.sh status        nodes, their daemons, and the swarm's view
+#   scripts/dev-swarm.sh solo          one more engine (node 9) that joins no swarm, for tests
+#                                      that act on "all containers" and so need an engine of
+#                                      their own; its last line is `export TUXPILOT_SOLO_HOST=…`
 #
 # Each node is a dockerd in its own network namespace (`tpsw-I`), with its own data-root,
 # exec-root, pidfile, socket, containerd and hostname, and a distinct --bip and address pool. The
@@ -200,11 +203,20 @@ status() {
   fi
 }
 
+solo() {
+  bridge_up
+  netns_up 9
+  start_node 9
+  load_image 9
+  echo "export TUXPILOT_SOLO_HOST=$(sock 9)"
+}
+
 case "${1:-}" in
   up) up "${2:-3}" ;;
+  solo) solo ;;
   down) down ;;
   node-stop) [[ -n ${2:-} ]] || die "node-stop I"; stop_node "$2"; say "node $2 stopped" ;;
   node-start) [[ -n ${2:-} ]] || die "node-start I"; netns_up "$2"; start_node "$2"; say "node $2 started" ;;
   status) status ;;
-  *) die "usage: $0 up [N] | down | node-stop I | node-start I | status" ;;
+  *) die "usage: $0 up [N] | solo | down | node-stop I | node-start I | status" ;;
 esac

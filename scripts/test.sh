@@ -31,6 +31,14 @@ else
   echo "warning: no swarm; Swarm tests will be skipped" >&2
 fi
 
+step "An engine of its own for the assistant's safety set, which acts on \"all containers\""
+if out=$(bash scripts/dev-swarm.sh solo); then
+  export TUXPILOT_SOLO_HOST="${out##*TUXPILOT_SOLO_HOST=}"
+elif [[ "${TUXPILOT_REQUIRE_DOCKER:-}" == 1 ]]; then
+  echo "error: no solo engine and TUXPILOT_REQUIRE_DOCKER=1" >&2
+  exit 1
+fi
+
 step "No file imports a file that imports it back (scripts/check-file-cycles.py)"
 python3 scripts/check-file-cycles.py
 

@@ -237,9 +237,8 @@ async fn yes_changes_nothing_that_was_forbidden_asked_about_or_excepted() {
         format!("please don't restart {name}"),
         format!("what would happen if I removed {name}"),
         format!("should I restart {name}?"),
-        format!("stop all containers except {name}"),
-        format!("stop {name} and {other}"),
         format!("if {name} crashes, restart it"),
+        format!("restart {name} or {other}"),
     ] {
         let o = chat(dir.path(), &["--yes", &request]);
         assert!(o.status.success(), "{request}: {}", text(&o));
@@ -270,7 +269,7 @@ async fn a_change_needs_a_yes_and_a_read_does_not() {
     // A change without a terminal and without --yes: refused, exit 7, still running.
     let o = tuxpilot(dir.path()).args(["chat", &format!("stop {name}")]).output().unwrap();
     assert_eq!(o.status.code(), Some(7), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("Plan: stop container"), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("Plan: stop {name}")), "{}", text(&o));
     assert_eq!(docker(&["inspect", "--format", "{{.State.Running}}", &name]), "true");
 
     // --dry-run never changes anything, even with --yes.
@@ -335,18 +334,38 @@ async fn chat_runs_scans_alert_settings_history_rollback_and_compose() {
     assert_eq!(v["data"]["reports"][0]["target"], name.as_str(), "{v}");
     assert!(v["data"]["reports"][0]["score"].is_number());
 
-    // Alert thresholds are a change: written to the config file, then a snapshot.
+    // "Alert me when…" is a change: the thresholds go to the config file, and alerts keep being
+    // evaluated in the background after the conversation (a detached process here).
     let config = dir.path().join("config.toml");
+    let state = dir.path().join("state");
     std::fs::write(&config, "[containers]\ntimeout = 60\n").unwrap();
-    let o = tuxpilot(dir.path())
-        .env("TUXPILOT_CONFIG", &config)
-        .args(["--format", "json", "chat", "--yes", "alert me when cpu goes above 80% or memory above 90%"])
-        .output()
-        .unwrap();
+    let with_env = |args: &[&str]| {
+        tuxpilot(dir.path())
+            .env("TUXPILOT_CONFIG", &config)
+            .env("XDG_STATE_HOME", &state)
+            .env("TUXPILOT_BACKGROUND", "process")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = with_env(&["--format", "json", "chat", "--yes", "alert me when cpu goes above 80% or memory above 90%"]);
     assert!(o.status.success(), "{}", text(&o));
     let v = json(&o);
     assert_eq!(v["intent"], "monitor");
-    assert!(v["data"]["containers"].as_array().unwrap().iter().any(|c| c["name"] == name.as_str()), "{v}");
+    assert_eq!(v["arguments"]["persist"], true, "{v}");
+    assert_eq!(v["data"]["background"]["mechanism"], "process", "{v}");
+    let pid = v["data"]["background"]["pid"].as_u64().unwrap();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(cmdline.contains("containers monitor --alerts"), "{cmdline}");
+    // It outlives the conversation, and "stop monitoring" ends it.
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    let o = with_env(&["--format", "json", "chat", "--yes", "stop monitoring"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(json(&o)["intent"], "monitor_stop");
+    wait_for("the background monitor to end", "monitor", || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map(|s| s.contains(") Z ")).unwrap_or(true)
+    });
     let written = std::fs::read_to_string(&config).unwrap();
     assert!(
         written.contains("cpu_alert_threshold = 80.0") && written.contains("memory_alert_threshold = 90.0"),

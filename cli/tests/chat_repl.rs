@@ -55,7 +55,7 @@ async fn the_repl_edits_lines_follows_up_confirms_and_keeps_history() {
     wait_for("tuxpilot> ");
     // A follow-up about the same container, confirmed.
     master.write_all(b"restart it\r").unwrap();
-    wait_for(&format!("Plan: restart container {name}"));
+    wait_for(&format!("Plan: restart {name}"));
     wait_for("Proceed? [y/N]");
     master.write_all(b"y\r").unwrap();
     wait_for(&format!("Restarted {name}"));

@@ -67,7 +67,11 @@ async fn the_python_mcp_sdk_lists_and_calls_tuxpilot_tools() {
     let v = run(&name, false);
     assert_eq!(v["server"], "tuxpilot");
     assert_eq!(v["tools"]["list"]["readOnlyHint"], true, "{v}");
-    assert_eq!(v["tools"]["remove"]["destructiveHint"], true, "{v}");
+    // Every tool that can remove or recreate containers or replicas says so.
+    for tool in ["stop", "remove", "scale", "rollback", "deploy", "compose_up", "compose_down", "prune"] {
+        assert_eq!(v["tools"][tool]["destructiveHint"], true, "{tool}: {v}");
+    }
+    assert_eq!(v["tools"]["deployments"]["readOnlyHint"], true, "{v}");
     assert_eq!(v["tools"]["start"]["destructiveHint"], false, "{v}");
     assert_eq!(v["list"]["error"], false);
     assert!(v["list"]["text"].as_str().unwrap().contains(&name), "{v}");

@@ -54,11 +54,23 @@ async fn mcp_clients_see_annotated_tools_and_can_call_them() {
     let client = connect(engine.clone(), false).await;
     let tools = client.peer().list_tools(None).await.unwrap().tools;
     let tool = |n: &str| tools.iter().find(|t| t.name == n).unwrap_or_else(|| panic!("no tool {n}")).clone();
-    for n in ["list", "inspect", "logs", "scan_runtime", "scan_image"] {
+    for n in ["list", "inspect", "logs", "scan_runtime", "scan_image", "deployments"] {
         assert_eq!(tool(n).annotations.unwrap().read_only_hint, Some(true), "{n}");
     }
     // Scale removes replicas, deploy and rollback replace containers, restart interrupts them.
-    for n in ["stop", "remove", "compose_down", "scale", "deploy", "rollback", "restart", "compose_up", "monitor"] {
+    for n in [
+        "stop",
+        "remove",
+        "compose_down",
+        "scale",
+        "deploy",
+        "rollback",
+        "restart",
+        "compose_up",
+        "monitor",
+        "prune",
+        "monitor_stop",
+    ] {
         let a = tool(n).annotations.unwrap();
         assert_eq!((a.read_only_hint, a.destructive_hint), (Some(false), Some(true)), "{n}");
     }

@@ -6,7 +6,8 @@
 //! (`systemctl --user status tuxpilot-monitor`, `journalctl --user -u tuxpilot-monitor`).
 //! Elsewhere (containers, CI, hosts without a user session) it is a detached process in its own
 //! process group, its pid in `STATE_DIR/monitor.pid` and its output in `STATE_DIR/monitor.log`.
-//! [`stop`] undoes either.
+//! [`stop`] undoes either. `TUXPILOT_BACKGROUND=process` chooses the detached process even where
+//! systemd runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,6 +83,12 @@ pub fn default_state_dir() -> PathBuf {
         .join("tuxpilot")
 }
 
+/// `TUXPILOT_BACKGROUND=process`: a detached process even where systemd runs (tests, or a user
+/// who does not want a unit).
+fn process_forced() -> bool {
+    std::env::var("TUXPILOT_BACKGROUND").is_ok_and(|v| v == "process")
+}
+
 /// Whether this user has a systemd user manager to run services.
 pub fn systemd_user_available() -> bool {
     let Ok(out) = Command::new("systemctl").args(["--user", "is-system-running"]).stdin(Stdio::null()).output() else {
@@ -137,7 +144,7 @@ fn unit_path() -> Option<PathBuf> {
 
 /// What runs now, if anything.
 pub fn status(state_dir: &Path) -> Option<Running> {
-    if let Some(unit) = unit_path().filter(|u| u.is_file()) {
+    if let Some(unit) = unit_path().filter(|u| u.is_file() && !process_forced()) {
         return Some(Running::Systemd { unit_file: unit });
     }
     let pid_file = state_dir.join("monitor.pid");
@@ -164,7 +171,8 @@ pub fn start(argv: &[String], state_dir: &Path) -> Result<Running, BackgroundErr
         return Err(BackgroundError::Systemctl { args: String::new(), output: "no command to run".into() });
     };
     let _ = stop(state_dir);
-    if systemd_user_available()
+    if !process_forced()
+        && systemd_user_available()
         && let Some(unit) = unit_path()
     {
         if let Some(dir) = unit.parent() {
@@ -196,7 +204,7 @@ pub fn start(argv: &[String], state_dir: &Path) -> Result<Running, BackgroundErr
 
 /// Stops the background monitor. `Ok(None)` when none ran.
 pub fn stop(state_dir: &Path) -> Result<Option<Running>, BackgroundError> {
-    if let Some(unit) = unit_path().filter(|u| u.is_file()) {
+    if let Some(unit) = unit_path().filter(|u| u.is_file() && !process_forced()) {
         if systemd_user_available() {
             systemctl(&["disable", "--now", UNIT])?;
         }
