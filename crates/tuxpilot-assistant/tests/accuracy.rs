@@ -16,50 +16,96 @@ fn canonical(v: &Value) -> Value {
     }
 }
 
-#[test]
-fn the_parser_understands_the_evaluation_set() -> Result<(), Box<dyn std::error::Error>> {
+/// One file's score: total, right, misses, and per intent (total, right).
+struct Score {
+    total: usize,
+    right: usize,
+    /// Misses that change something: a write where none was meant, or over another set.
+    unsafe_acts: usize,
+    misses: Vec<String>,
+    per_intent: std::collections::BTreeMap<String, (usize, usize)>,
+}
+
+fn score(files: &[&str]) -> Result<Score, Box<dyn std::error::Error>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval");
     let inventories: std::collections::BTreeMap<String, Inventory> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("inventories.json"))?)?;
-    let text = std::fs::read_to_string(dir.join("phrasings.jsonl"))?;
-    let (mut total, mut right, mut misses) = (0usize, 0usize, Vec::new());
+    let (mut total, mut right, mut misses, mut unsafe_acts) = (0usize, 0usize, Vec::new(), 0usize);
     let mut per_intent: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let case: Value = serde_json::from_str(line).map_err(|e| format!("phrasings.jsonl line {}: {e}", n + 1))?;
-        let phrase = case["text"].as_str().ok_or(format!("line {}: no text", n + 1))?;
-        let inventory = inventories
-            .get(case["inventory"].as_str().unwrap_or("none"))
-            .ok_or(format!("line {}: unknown inventory", n + 1))?;
-        let conversation: Conversation =
-            serde_json::from_value(case.get("conversation").cloned().unwrap_or(Value::Null)).unwrap_or_default();
-        let want_intent = case["intent"].as_str().unwrap_or_default();
-        let got = parse(phrase, inventory, &conversation);
-        let got_json = serde_json::to_value(&got)?;
-        let ok = got.name() == want_intent
-            && case.get("arguments").is_none_or(|want| canonical(want) == canonical(&got_json["arguments"]));
-        total += 1;
-        let e = per_intent.entry(want_intent.to_string()).or_default();
-        e.0 += 1;
-        if ok {
-            right += 1;
-            e.1 += 1;
-        } else {
-            misses.push(format!(
-                "  line {}: {phrase:?}\n    want {want_intent} {}\n    got  {got_json}",
-                n + 1,
-                case.get("arguments").map(|a| a.to_string()).unwrap_or_default()
-            ));
+    for file in files {
+        let text = std::fs::read_to_string(dir.join(file))?;
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let case: Value = serde_json::from_str(line).map_err(|e| format!("phrasings.jsonl line {}: {e}", n + 1))?;
+            let phrase = case["text"].as_str().ok_or(format!("line {}: no text", n + 1))?;
+            let inventory = inventories
+                .get(case["inventory"].as_str().unwrap_or("none"))
+                .ok_or(format!("line {}: unknown inventory", n + 1))?;
+            let conversation: Conversation =
+                serde_json::from_value(case.get("conversation").cloned().unwrap_or(Value::Null)).unwrap_or_default();
+            let want_intent = case["intent"].as_str().unwrap_or_default();
+            let got = parse(phrase, inventory, &conversation);
+            let got_json = serde_json::to_value(&got)?;
+            let ok = got.name() == want_intent
+                && case.get("arguments").is_none_or(|want| canonical(want) == canonical(&got_json["arguments"]));
+            total += 1;
+            let e = per_intent.entry(want_intent.to_string()).or_default();
+            e.0 += 1;
+            if ok {
+                right += 1;
+                e.1 += 1;
+            } else {
+                if got.access() == tuxpilot_assistant::Access::Write {
+                    unsafe_acts += 1;
+                }
+                misses.push(format!(
+                    "  {file}:{}: {phrase:?}\n    want {want_intent} {}\n    got  {got_json}",
+                    n + 1,
+                    case.get("arguments").map(|a| a.to_string()).unwrap_or_default()
+                ));
+            }
         }
     }
-    let accuracy = right as f64 / total as f64 * 100.0;
-    println!("offline parser accuracy: {right}/{total} = {accuracy:.1} %");
-    for (intent, (n, ok)) in &per_intent {
+    Ok(Score { total, right, unsafe_acts, misses, per_intent })
+}
+
+#[test]
+fn the_parser_understands_the_evaluation_set() -> Result<(), Box<dyn std::error::Error>> {
+    // Development: the hand-written set and the patterns the parser was developed against.
+    let dev = score(&["phrasings.jsonl", "patterns.jsonl"])?;
+    // Held out: whole phrasing patterns never looked at while developing (tests/eval/generate.py
+    // holds out every third). Their misses are printed only on request, so that they are not
+    // tuned on: TUXPILOT_EVAL_SHOW_HOLDOUT=1.
+    let held = score(&["holdout.jsonl"])?;
+    let pct = |s: &Score| s.right as f64 / s.total.max(1) as f64 * 100.0;
+    println!(
+        "offline parser accuracy, development: {}/{} = {:.1} %, {} unsafe",
+        dev.right,
+        dev.total,
+        pct(&dev),
+        dev.unsafe_acts
+    );
+    println!(
+        "offline parser accuracy, held out:    {}/{} = {:.1} %, {} unsafe",
+        held.right,
+        held.total,
+        pct(&held),
+        held.unsafe_acts
+    );
+    for (intent, (n, ok)) in &dev.per_intent {
         println!("  {intent:<13} {ok}/{n}");
     }
-    for m in &misses {
+    for m in &dev.misses {
         println!("{m}");
     }
-    assert!(total >= 150, "the evaluation set has {total} phrasings; keep at least 150");
-    assert!(accuracy >= 95.0, "accuracy {accuracy:.1} % is under the 95 % aim:\n{}", misses.join("\n"));
+    if std::env::var("TUXPILOT_EVAL_SHOW_HOLDOUT").is_ok_and(|v| v == "1") {
+        for m in &held.misses {
+            println!("held out: {m}");
+        }
+    }
+    let total = dev.total + held.total;
+    assert!(total >= 800, "the evaluation suite has {total} phrasings; keep at least 800");
+    assert!(held.total * 5 >= total, "hold out at least a fifth of the suite ({} of {total})", held.total);
+    assert!(pct(&dev) >= 97.0, "accuracy {:.1} % is under the 97 % aim:\n{}", pct(&dev), dev.misses.join("\n"));
+    assert!(pct(&held) >= 90.0, "held-out accuracy {:.1} % is under 90 %", pct(&held));
     Ok(())
 }

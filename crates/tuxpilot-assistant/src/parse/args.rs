@@ -293,6 +293,8 @@ impl Parser<'_> {
             let (skip, ok) = match w.low.as_str() {
                 "as" | "named" | "called" => (1, true),
                 "name" | "call" if self.w.get(i + 1).is_some_and(|n| n.low == "it") => (2, true),
+                // "under the name jobs", "with the name jobs".
+                "name" if i > 0 && self.w[i - 1].low == "the" => (1, true),
                 _ => (0, false),
             };
             if !ok {

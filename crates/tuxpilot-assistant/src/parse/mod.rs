@@ -27,6 +27,19 @@ pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) 
         return Intent::Refuse(RefuseArgs { reason });
     }
     text::strip_fillers(&mut words);
+    // "What would happen if I stopped api?", "avoid restarting api": read as the change they are
+    // about (then held back as a question or a negation below).
+    if mood::hypothetical(request)
+        || mood::negated_gerund(request)
+        || mood::questioned_gerund(request, &words)
+        || mood::wanted_participle(request)
+    {
+        for w in &mut words {
+            if let Some(v) = text::imperative(&w.low) {
+                w.low = v.to_string();
+            }
+        }
+    }
     let known = |w: &str| inventory.knows(w);
     text::correct_typos(&mut words, &known);
     let p = Parser { w: &words, inv: inventory, conv: conversation };
@@ -38,6 +51,13 @@ pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) 
     // An intent whose arguments do not validate is a question, never a guess.
     if let Err(e) = intent.validate() {
         return Intent::Clarify(ClarifyArgs { question: format!("I could not use that: {e}. Could you rephrase?") });
+    }
+    // "If api crashes, restart it": a condition on a change, however it was read.
+    if intent.access() == Access::Read
+        && !matches!(intent, Intent::Monitor(_))
+        && let Some(answer) = mood::conditional_change(request)
+    {
+        return answer;
     }
     // A change is made only when it was ordered: not when it was forbidden, asked about, made
     // conditional, excepted, or listed with more targets than the intent carries.
@@ -51,6 +71,25 @@ pub fn parse(request: &str, inventory: &Inventory, conversation: &Conversation) 
 
 /// The lifecycle verbs and the intent each means. A request that starts with one of them is
 /// about that, whatever else it says ("restart web, it keeps crashing" is a restart).
+/// Lifecycle verbs of two words.
+pub(crate) const LIFECYCLE_PHRASES: &[(&str, &str)] = &[
+    ("shut down", "stop"),
+    ("shut off", "stop"),
+    ("turn off", "stop"),
+    ("switch off", "stop"),
+    ("power off", "stop"),
+    ("power down", "stop"),
+    ("bring down", "stop"),
+    ("take down", "stop"),
+    ("get rid", "remove"),
+    ("throw away", "remove"),
+    ("bring up", "start"),
+    ("turn on", "start"),
+    ("fire up", "start"),
+    ("power on", "start"),
+    ("power up", "start"),
+];
+
 pub(crate) const LIFECYCLE: &[(&[&str], &str)] = &[
     (&["restart", "reboot", "bounce", "recycle", "reload"], "restart"),
     (&["remove", "delete", "rm", "destroy", "erase", "purge", "trash", "nuke", "wipe", "discard"], "remove"),
@@ -89,7 +128,8 @@ impl Parser<'_> {
         {
             return self.rollback();
         }
-        if self.has_any(&["history", "revisions", "versions"])
+        let about_apps = self.has_any(&["apps", "applications", "deployments"]) && !self.has("history");
+        if !about_apps && self.has_any(&["history", "revisions", "versions"])
             || self.any_phrase(&[
                 "what was deployed",
                 "deployed before",
@@ -107,10 +147,14 @@ impl Parser<'_> {
         if self.is_deployments() {
             return Intent::Deployments(NoArgs {});
         }
-        if self.is_scale() {
+        // "restart …", "shut down …", "get rid of …"; and "is it safe to restart …", "how to stop
+        // …": the change the request is about.
+        let lifecycle_first = self.lifecycle_first();
+        // "restart the api replicas": every replica, not a scale (which needs a number).
+        let counted = self.w.iter().any(|w| text::number(&w.low).is_some() || w.low.starts_with(['+', '-']));
+        if self.is_scale() && !(lifecycle_first && !counted) {
             return self.scale();
         }
-        let lifecycle_first = LIFECYCLE.iter().any(|(verbs, _)| verbs.contains(&first));
         // "is search running?": about that container.
         if matches!(first, "is" | "was")
             && !self.has_any(&["containers", "anything", "everything", "all"])
@@ -153,6 +197,24 @@ impl Parser<'_> {
         help_or_unknown(false)
     }
 
+    /// Whether the request is about a lifecycle change before anything else: it opens with a
+    /// lifecycle verb (after a word of address: "yo", "alright", "now"), or asks about one ("is
+    /// it safe to restart …", "how to stop …").
+    fn lifecycle_first(&self) -> bool {
+        let lead = self
+            .w
+            .iter()
+            .take_while(|w| {
+                matches!(w.low.as_str(), "yo" | "alright" | "right" | "now" | "then" | "ok" | "okay" | "hey")
+            })
+            .count();
+        let at = |i: usize| {
+            self.w.get(i).is_some_and(|w| LIFECYCLE.iter().any(|(verbs, _)| verbs.contains(&w.low.as_str())))
+                || LIFECYCLE_PHRASES.iter().any(|(p, _)| self.phrase_at(p) == Some(i))
+        };
+        at(lead) || self.w.iter().enumerate().any(|(i, w)| w.low == "to" && at(i + 1))
+    }
+
     /// "Set up monitoring", "start monitoring", "alert me when…" (kept running in the
     /// background) and "stop monitoring".
     fn monitor_control(&self) -> Option<Intent> {
@@ -161,7 +223,8 @@ impl Parser<'_> {
             return None;
         }
         let off = self.has_any(&["stop", "disable", "cancel", "end", "kill", "halt", "deactivate", "unset", "remove"])
-            || self.any_phrase(&["turn off", "switch off", "shut off", "no more", "get rid of", "shut down"]);
+            || self.any_phrase(&["turn off", "switch off", "shut off", "no more", "get rid of", "shut down"])
+            || (self.has_any(&["turn", "switch"]) && self.has("off"));
         let on = matches!(self.first(), "start" | "begin" | "enable" | "activate");
         if off && !on {
             return Some(Intent::MonitorStop(NoArgs {}));
@@ -199,7 +262,8 @@ impl Parser<'_> {
         ]);
         self.has_any(&["prune", "pruning", "cleanup", "declutter", "tidy", "gc"])
             || self.any_phrase(&["garbage collect", "free up space", "free up disk", "reclaim space", "reclaim disk"])
-            || (self.any_phrase(&["clean up", "clean out", "get rid of"]) && (junk || things || self.w.len() <= 3))
+            || (self.any_phrase(&["clean up", "clean out", "clear out", "clear away", "get rid of"])
+                && (junk || things || self.w.len() <= 3))
             || (self.has_any(&["remove", "delete", "rm", "purge", "clear", "wipe", "trash", "nuke", "drop"])
                 && junk
                 && things)
@@ -211,17 +275,23 @@ impl Parser<'_> {
         {
             return false;
         }
+        let apps = self.has_any(&["apps", "applications", "application"]);
         self.has_any(&["deployments"])
             || self.any_phrase(&[
                 "is deployed",
                 "are deployed",
                 "deployed apps",
+                "deployed app",
                 "deployed applications",
+                "deployed application",
                 "have deployed",
+                "app status",
+                "apps status",
             ])
-            || (self.has_any(&["apps", "applications"])
+            || (apps
                 && self.has_any(&[
                     "list", "show", "what", "which", "my", "all", "health", "status", "versions", "running",
+                    "overview", "doing", "up",
                 ]))
     }
 
@@ -244,7 +314,8 @@ impl Parser<'_> {
         let project =
             self.has_any(&["project", "projects"]) || self.w.iter().any(|w| self.inv.is_compose_project(&w.raw));
         let whole = self.any_phrase(&["take down", "tear down", "bring down", "bring up", "spin up", "spin down"])
-            || self.has_any(&["teardown"]);
+            || self.has_any(&["teardown"])
+            || (self.has_any(&["bring", "spin", "start"]) && self.has("up"));
         if project && whole && !self.has_any(&["app", "apps", "application"]) {
             return true;
         }
@@ -256,7 +327,39 @@ impl Parser<'_> {
     }
 
     fn is_scale(&self) -> bool {
-        self.has_any(&["scale", "scaled", "rescale", "autoscale", "replicas", "replica", "instances", "copies"])
+        // "the web replicas" names replicas; a scale needs a count, a direction or the verb.
+        // "up"/"down" of "fire up", "shut down" are part of the verb.
+        let particle = |i: usize| {
+            i > 0
+                && LIFECYCLE_PHRASES.iter().any(|(p, _)| p.split_once(' ').is_some_and(|(v, _)| v == self.w[i - 1].low))
+        };
+        let counted = self.w.iter().enumerate().any(|(i, w)| {
+            !particle(i)
+                && (text::number(&w.low).is_some()
+                    || w.low.starts_with(['+', '-'])
+                    || matches!(
+                        w.low.as_str(),
+                        "more"
+                            | "fewer"
+                            | "less"
+                            | "another"
+                            | "extra"
+                            | "additional"
+                            | "up"
+                            | "down"
+                            | "out"
+                            | "double"
+                            | "halve"
+                            | "add"
+                            | "increase"
+                            | "decrease"
+                            | "reduce"
+                            | "bump"
+                            | "many"
+                    ))
+        });
+        self.has_any(&["scale", "scaled", "rescale", "autoscale"])
+            || (self.has_any(&["replicas", "replica", "instances", "copies"]) && counted)
             || self.w.iter().any(|w| args::service_equals(&w.raw).is_some())
             || (self.has_any(&["instance", "copy"])
                 && self.has_any(&["another", "add", "extra", "more", "fewer", "additional"])
@@ -457,6 +560,8 @@ impl Parser<'_> {
             "not responding",
             "keep restarting",
             "figure out",
+            "matter with",
+            "wrong with",
             "find out why",
         ])
     }
@@ -579,16 +684,16 @@ impl Parser<'_> {
                 break;
             }
         }
-        let mut name = found.map(|(_, n)| n);
-        if self.any_phrase(&["shut down", "shut off", "turn off", "switch off", "bring down", "take down"]) {
-            name = Some("stop");
-        }
-        if self.any_phrase(&["get rid of", "clean up", "throw away"]) {
-            name = Some("remove");
-        }
-        if name.is_none() && self.any_phrase(&["bring up", "turn on", "fire up"]) {
-            name = Some("start");
-        }
+        // A verb of two words before it ("power off the web and restart it") decides.
+        let phrase =
+            LIFECYCLE_PHRASES.iter().filter_map(|(p, n)| self.phrase_at(p).map(|i| (i, *n))).min_by_key(|(i, _)| *i);
+        let name = match (found, phrase) {
+            (Some((i, n)), Some((j, m))) => Some(if j <= i { m } else { n }),
+            (Some((_, n)), None) => Some(n),
+            (None, Some((_, m))) => Some(m),
+            (None, None) if self.phrase("clean up") => Some("remove"),
+            (None, None) => None,
+        };
         let name = name?;
         let make = |target: String| lifecycle_intent(name, LifecycleArgs::one(target));
         Some(self.with_target(name, make))

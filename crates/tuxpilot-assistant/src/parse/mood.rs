@@ -50,6 +50,70 @@ pub(crate) fn held_back(request: &str, p: &Parser<'_>, intent: &Intent) -> Optio
     Some(Intent::Clarify(ClarifyArgs { question }))
 }
 
+/// A conditional request that names a change ("if api crashes, restart it") whatever it was
+/// read as: the answer is that nothing is done on a condition.
+pub(crate) fn conditional_change(request: &str) -> Option<Intent> {
+    let sentences = clauses(request);
+    let all: Vec<String> = sentences.iter().flatten().cloned().collect();
+    let changes_something = all.iter().any(|w| changes(w) && !matches!(w.as_str(), "set" | "add" | "change"));
+    (conditional(&all) && changes_something).then(|| {
+        Intent::Clarify(ClarifyArgs {
+            question: "I act only on what to do now, not on a condition, so I changed nothing. Say what to do now; \
+                       to restart failed replicas of an app automatically, run `tuxpilot containers supervise`."
+                .into(),
+        })
+    })
+}
+
+/// "Avoid restarting api", "refrain from removing db", "no removing": a negated change
+/// written as a gerund.
+pub(crate) fn negated_gerund(request: &str) -> bool {
+    clauses(request).iter().any(|c| {
+        (0..c.len()).any(|i| {
+            (negator(c, i) || matches!(c[i].as_str(), "refrain" | "avoid" | "without"))
+                && c.iter().skip(i + 1).take(5).any(|w| w.ends_with("ing") && changes(w))
+        })
+    })
+}
+
+/// "Is nuking the gateway a good idea?", "could stopping db cause downtime?": a question about
+/// a change written as a gerund with its object (not "why is api restarting?", a state).
+pub(crate) fn questioned_gerund(request: &str, words: &[super::text::Word]) -> bool {
+    let all: Vec<String> = clauses(request).into_iter().flatten().collect();
+    question(request, &all)
+        && words.iter().enumerate().any(|(i, w)| {
+            w.low.ends_with("ing")
+                && changes(&w.low)
+                && words.get(i + 1).is_some_and(|n| {
+                    let n = if matches!(n.low.as_str(), "the" | "my" | "off" | "up" | "down") {
+                        words.get(i + 2)
+                    } else {
+                        Some(n)
+                    };
+                    n.is_some_and(|n| !matches!(n.low.as_str(), "a" | "an" | "is" | "again" | "now"))
+                })
+        })
+}
+
+/// "I want the gateway recycled", "I need api restarted": an order put as what is wanted.
+pub(crate) fn wanted_participle(request: &str) -> bool {
+    let all: Vec<String> = clauses(request).into_iter().flatten().collect();
+    // "… powered off", "… fired up": the participle before its particle.
+    let end = match all.last().map(String::as_str) {
+        Some("off" | "up" | "down" | "away") => all.len().saturating_sub(2),
+        _ => all.len().saturating_sub(1),
+    };
+    all.iter().any(|w| matches!(w.as_str(), "want" | "need" | "needs" | "like" | "get"))
+        && all.get(end).is_some_and(|w| !w.ends_with("ing") && super::text::imperative(w).is_some())
+}
+
+/// "What would happen if I stopped api?", "what if we removed db": a hypothetical about a change.
+pub(crate) fn hypothetical(request: &str) -> bool {
+    let all: Vec<String> = clauses(request).into_iter().flatten().collect();
+    all.windows(2).any(|w| w[0] == "if" && matches!(w[1].as_str(), "i" | "we" | "you" | "someone" | "somebody"))
+        && question(request, &all)
+}
+
 fn mood(request: &str, p: &Parser<'_>, intent: &Intent) -> Option<HeldBack> {
     let sentences = clauses(request);
     let all: Vec<String> = sentences.iter().flatten().cloned().collect();
@@ -174,6 +238,9 @@ fn changes(word: &str) -> bool {
         "apply",
         "set",
         "add",
+        "rid",
+        "power",
+        "fire",
     ];
     if word == "rm" {
         return true;
@@ -195,7 +262,7 @@ fn changes(word: &str) -> bool {
             "en".into(),
         ];
         forms.iter().any(|f| rest == f)
-    }) || matches!(word, "took" | "taken" | "brought" | "tore" | "torn" | "deletion" | "removal")
+    }) || matches!(word, "took" | "taken" | "brought" | "tore" | "torn" | "deletion" | "removal" | "got")
 }
 
 /// A word that says not to: "never", "no", "avoid", or a "not" that is not describing a state
@@ -245,8 +312,12 @@ fn question(request: &str, all: &[String]) -> bool {
     let w = lead(all);
     let first = w.first().map(String::as_str).unwrap_or("");
     let second = w.get(1).map(String::as_str).unwrap_or("");
+    // "Could you restart api?" is an order; "would you recommend restarting api?" asks.
+    let third = w.get(2).map(String::as_str).unwrap_or("");
     let polite = matches!(first, "please" | "kindly")
-        || (matches!(first, "can" | "could" | "would" | "will") && POLITE.contains(&second));
+        || (matches!(first, "can" | "could" | "would" | "will")
+            && POLITE.contains(&second)
+            && !matches!(third, "recommend" | "advise" | "suggest" | "think" | "say" | "expect"));
     let phrase = |p: &str| {
         let p: Vec<&str> = p.split(' ').collect();
         all.windows(p.len()).any(|win| win.iter().zip(&p).all(|(a, b)| a == b))
@@ -271,6 +342,8 @@ fn question(request: &str, all: &[String]) -> bool {
         "thinking about",
         "thinking of",
         "considering",
+        "recommend",
+        "advise",
     ]
     .iter()
     .any(|p| phrase(p));
@@ -302,7 +375,7 @@ fn question(request: &str, all: &[String]) -> bool {
             | "imagine"
             | "hypothetically"
             | "wondering"
-    ) && !(first == "do" && second == "not");
+    ) && !(first == "do" && matches!(second, "not" | "me"));
     asks_about || (!polite && (interrogative || request.trim_end().ends_with('?')))
 }
 
@@ -319,7 +392,20 @@ fn conditional(all: &[String]) -> bool {
         || starts(&["in", "case"])
         || starts(&["as", "soon", "as"])
         || starts(&["after"])
-        || all.iter().any(|x| matches!(x.as_str(), "if" | "whenever" | "unless"))
+        || all.iter().any(|x| {
+            matches!(
+                x.as_str(),
+                "if" | "whenever"
+                    | "unless"
+                    | "once"
+                    | "after"
+                    | "when"
+                    | "later"
+                    | "tonight"
+                    | "tomorrow"
+                    | "midnight"
+            )
+        })
 }
 
 /// "all except db", "everything but api", "other than", "apart from".
@@ -332,7 +418,16 @@ fn exception(all: &[String]) -> bool {
             "but" => {
                 matches!(
                     prev,
-                    "all" | "everything" | "every" | "everyone" | "containers" | "them" | "ones" | "services" | "apps"
+                    "all"
+                        | "everything"
+                        | "every"
+                        | "everyone"
+                        | "containers"
+                        | "container"
+                        | "them"
+                        | "ones"
+                        | "services"
+                        | "apps"
                 ) || next == "not"
             }
             "other" | "apart" | "aside" | "save" => matches!(next, "than" | "from" | "for"),

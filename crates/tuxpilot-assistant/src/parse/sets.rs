@@ -24,7 +24,7 @@ pub(crate) struct TargetSet {
     pub(crate) ambiguous: Option<(String, Vec<String>)>,
 }
 
-const JOINERS: &[&str] = &["and", "or", "plus", "nor", "&", "also"];
+const JOINERS: &[&str] = &["and", "or", "plus", "nor", "&", "also", "then"];
 
 impl Parser<'_> {
     /// `PROJECT/SERVICE` for the words at `i`, and how many words it took: "shop db",
@@ -34,6 +34,12 @@ impl Parser<'_> {
         let low = |k: usize| self.w.get(k).map(|x| x.low.as_str()).unwrap_or("");
         if self.inv.has_service(w(i), w(i + 1)) {
             return Some((format!("{}/{}", w(i), w(i + 1)), 2));
+        }
+        // "the shop project's db", "the demo app's api".
+        if matches!(low(i + 1), "project" | "app" | "application" | "stack" | "compose")
+            && self.inv.has_service(w(i), w(i + 2))
+        {
+            return Some((format!("{}/{}", w(i), w(i + 2)), 3));
         }
         let mut j = i + 1;
         if matches!(low(j), "service" | "container" | "containers" | "replica" | "replicas") {
@@ -76,7 +82,15 @@ impl Parser<'_> {
                 "but" | "besides"
                     if matches!(
                         prev,
-                        "all" | "everything" | "every" | "containers" | "them" | "ones" | "services" | "anything"
+                        "all"
+                            | "everything"
+                            | "every"
+                            | "containers"
+                            | "container"
+                            | "them"
+                            | "ones"
+                            | "services"
+                            | "anything"
                     ) =>
                 {
                     return Some((i, i + 1));
@@ -130,6 +144,10 @@ impl Parser<'_> {
                     && chosen.contains(&(i - 4)))
                 || (i >= 1 && chosen.contains(&(i - 1)) && self.comma_before(request, i))
                 || (i >= 3 && JOINERS.contains(&low(i - 1)) && low(i - 2) == "the" && chosen.contains(&(i - 3)))
+                // "a together with b", "a along with b", "a in addition to b".
+                || (i >= 3
+                    && matches!((low(i - 2), low(i - 1)), ("together" | "along", "with") | ("addition", "to"))
+                    && (chosen.contains(&(i - 3)) || chosen.contains(&(i - 4))))
         };
         for (i, w) in self.name_words() {
             if i >= from && i < to && !chosen.contains(&i) && joined(i, &chosen) && !is_verb_like(w) {

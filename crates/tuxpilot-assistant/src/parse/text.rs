@@ -108,11 +108,68 @@ fn expand(word: &str) -> Vec<String> {
             return to.iter().map(|s| s.to_string()).collect();
         }
     }
+    // Any other "n't": "shouldn't" → should not, "mustn't" → must not.
+    if let Some(stem) = low.strip_suffix("n't").filter(|s| s.len() >= 2) {
+        let stem = match stem {
+            "sha" => "shall",
+            "ai" => "is",
+            other => other,
+        };
+        return vec![stem.to_string(), "not".to_string()];
+    }
     // "web's logs": the name.
     if let Some(stem) = w.strip_suffix("'s") {
         return vec![stem.to_string()];
     }
     vec![w]
+}
+
+/// The imperative of a change verb in the past ("stopped" → "stop", "got" → "get"), for
+/// hypotheticals ("what would happen if I stopped api?").
+pub fn imperative(word: &str) -> Option<&'static str> {
+    const VERBS: &[&str] = &[
+        "restart",
+        "reboot",
+        "bounce",
+        "recycle",
+        "reload",
+        "remove",
+        "delete",
+        "destroy",
+        "erase",
+        "purge",
+        "nuke",
+        "wipe",
+        "stop",
+        "halt",
+        "kill",
+        "terminate",
+        "pause",
+        "start",
+        "boot",
+        "resume",
+        "scale",
+        "deploy",
+        "redeploy",
+        "prune",
+        "power",
+        "fire",
+        "trash",
+        "recycle",
+    ];
+    if word == "got" {
+        return Some("get");
+    }
+    if word == "shut" {
+        return Some("shut");
+    }
+    VERBS.iter().copied().find(|v| {
+        let e = if v.ends_with('e') { "d" } else { "ed" };
+        let doubled = v.chars().last().map(|c| format!("{c}ed")).unwrap_or_default();
+        let doubled_ing = v.chars().last().map(|c| format!("{c}ing")).unwrap_or_default();
+        word.strip_prefix(v).is_some_and(|rest| rest == e || rest == doubled || rest == "ing" || rest == doubled_ing)
+            || (v.ends_with('e') && word.strip_prefix(&v[..v.len() - 1]).is_some_and(|r| r == "ing"))
+    })
 }
 
 /// Drops leading politeness ("could you please", "I'd like to") and trailing thanks.

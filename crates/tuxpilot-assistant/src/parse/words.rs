@@ -25,7 +25,8 @@ pub(crate) const STOP: &[&str] = &[
     "using", "based", "while", "since", "until", "after", "before", "during", "over", "under", "above", "below",
     "into", "onto", "via", "per", "once", "twice", "exactly", "total", "number", "count",
     "except", "excepting", "excluding", "but", "besides", "apart", "aside", "both", "either", "neither", "nor",
-    "well", "only", "leave", "alone", "untouched",
+    "well", "only", "leave", "alone", "untouched", "background", "foreground", "addition", "together", "along",
+    "single", "yo", "alright", "favour", "favor", "power", "fire",
 ];
 
 /// Words that carry an intent (never taken as a name).
@@ -75,7 +76,8 @@ pub(crate) const VOCABULARY: &[&str] = &[
     "statistics", "troubleshoot", "nginx", "redis", "postgres", "postgresql", "mysql", "mongo", "mongodb",
     "wordpress", "grafana", "prometheus", "mariadb", "memcached", "rabbitmq", "httpd", "traefik", "rollout",
     "upgrade", "downgrade", "services", "service", "status", "configuration", "dashboard", "recommend", "limits",
-    "exited", "failed", "database", "caddy", "minio", "adminer", "elasticsearch", "keycloak",
+    "exited", "failed", "database", "caddy", "minio", "adminer", "elasticsearch", "keycloak", "applications", "apps",
+    "deployed", "prune",
 ];
 
 /// Politeness and filler removed from the start of a request.
