@@ -151,11 +151,19 @@ mod plan_commands {
             serde_json::from_str(&std::fs::read_to_string(dir.join("inventories.json"))?)?;
         let mut bad = Vec::new();
         let mut seen = 0;
-        for file in ["phrasings.jsonl", "safety.jsonl", "safety_holdout.jsonl"] {
+        // The whole evaluation suite, held-out part and the real-engine safety set included.
+        for file in [
+            "phrasings.jsonl",
+            "patterns.jsonl",
+            "holdout.jsonl",
+            "safety.jsonl",
+            "safety_holdout.jsonl",
+            "safety_engine.jsonl",
+        ] {
             for line in std::fs::read_to_string(dir.join(file))?.lines().filter(|l| !l.trim().is_empty()) {
                 let case: serde_json::Value = serde_json::from_str(line)?;
                 let text = case["text"].as_str().unwrap_or_default();
-                let inventory = &inventories[case["inventory"].as_str().unwrap_or("none")];
+                let inventory = &inventories[case["inventory"].as_str().unwrap_or("default")];
                 let intent = tuxpilot_assistant::parse(text, inventory, &Default::default());
                 for command in tuxpilot_assistant::plan(&intent).commands {
                     seen += 1;

@@ -45,6 +45,7 @@ mod settings;
 mod tables;
 mod targets;
 pub mod templates;
+mod validate;
 
 pub use error::ExecError;
 pub use exec::{Executor, Prepared};

@@ -206,6 +206,29 @@ pub fn plan(intent: &Intent) -> Plan {
     Plan { access, summary, steps, commands, files: Vec::new() }
 }
 
+/// What a change does to what is running, in a sentence: the answer to "what would happen
+/// if…?".
+pub fn consequence(intent: &Intent) -> &'static str {
+    match intent {
+        Intent::Start(_) => "It would start with the configuration it has; nothing else changes.",
+        Intent::Stop(_) => {
+            "It would get SIGTERM, then SIGKILL after 10 s, and stop serving until started again; its data stays."
+        }
+        Intent::Restart(_) => "It would be stopped and started again: a short outage, then the same container runs.",
+        Intent::Remove(_) => {
+            "The container and everything written outside its volumes would be gone; named volumes are kept. A \
+             service of a deployed app gets it back on the next deploy."
+        }
+        Intent::Scale(_) => "Replicas would be added (each health-checked) or drained and removed.",
+        Intent::Rollback(_) => "The app's recorded earlier version would replace the running one, health-gated.",
+        Intent::Deploy(_) => "The app would be created or updated, health-gated, and rolled back on failure.",
+        Intent::ComposeDown(_) => "The project's containers and networks would be removed; volumes are kept.",
+        Intent::ComposeUp(_) => "The project's containers would be created or recreated where their config changed.",
+        Intent::Prune(_) => "Stopped containers, dangling images and unused networks would be deleted for good.",
+        _ => "",
+    }
+}
+
 /// The `tuxpilot containers` verb of a lifecycle intent.
 fn verb_command(verb: &str) -> &str {
     if verb == "remove" { "rm --force" } else { verb }

@@ -8,6 +8,8 @@
 //! its own: `TUXPILOT_SOLO_HOST` (`scripts/dev-swarm.sh solo` starts one; scripts/test.sh does
 //! it). One inventory serves the whole set and is put back after each request that changed it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -30,9 +30,10 @@ pub(crate) fn held_back(request: &str, p: &Parser<'_>, intent: &Intent) -> Optio
     let what = crate::plan::plan(intent).summary;
     let question = match why {
         HeldBack::Negated => format!("You said not to, so I changed nothing (the request reads as: {what})."),
-        HeldBack::Question => {
-            format!("That reads as a question, so I changed nothing. It would {what}; to do it, say \"{what}\".")
-        }
+        HeldBack::Question => format!(
+            "That reads as a question, so I changed nothing. The plan would be: {what}. {} To do it, say \"{what}\".",
+            crate::plan::consequence(intent)
+        ),
         HeldBack::Conditional => format!(
             "I act only on what to do now, not on a condition, so I changed nothing. To {what} now, say so; to \
              restart failed replicas of an app automatically, run `tuxpilot containers supervise`."
@@ -70,7 +71,9 @@ pub(crate) fn conditional_change(request: &str) -> Option<Intent> {
 pub(crate) fn negated_gerund(request: &str) -> bool {
     clauses(request).iter().any(|c| {
         (0..c.len()).any(|i| {
-            (negator(c, i) || matches!(c[i].as_str(), "refrain" | "avoid" | "without"))
+            (negator(c, i)
+                || matches!(c[i].as_str(), "refrain" | "avoid" | "without")
+                || (c[i] == "hold" && c.get(i + 1).is_some_and(|n| n == "off")))
                 && c.iter().skip(i + 1).take(5).any(|w| w.ends_with("ing") && changes(w))
         })
     })
@@ -105,6 +108,15 @@ pub(crate) fn wanted_participle(request: &str) -> bool {
     };
     all.iter().any(|w| matches!(w.as_str(), "want" | "need" | "needs" | "like" | "get"))
         && all.get(end).is_some_and(|w| !w.ends_with("ing") && super::text::imperative(w).is_some())
+}
+
+/// "Should the cache be killed?": a question about a change in the passive.
+pub(crate) fn questioned_passive(request: &str) -> bool {
+    let all: Vec<String> = clauses(request).into_iter().flatten().collect();
+    question(request, &all)
+        && all
+            .windows(2)
+            .any(|w| matches!(w[0].as_str(), "be" | "get" | "got" | "been") && super::text::imperative(&w[1]).is_some())
 }
 
 /// "What would happen if I stopped api?", "what if we removed db": a hypothetical about a change.
@@ -241,6 +253,12 @@ fn changes(word: &str) -> bool {
         "rid",
         "power",
         "fire",
+        "spin",
+        "cycle",
+        "launch",
+        "install",
+        "provision",
+        "wipe",
     ];
     if word == "rm" {
         return true;
@@ -270,6 +288,7 @@ fn changes(word: &str) -> bool {
 fn negator(clause: &[String], i: usize) -> bool {
     match clause[i].as_str() {
         "never" | "no" | "nor" | "avoid" | "avoiding" | "refrain" | "dont" | "nobody" | "none" | "without" => true,
+        "hold" => clause.get(i + 1).is_some_and(|n| n == "off"),
         "not" => {
             let aux = i.checked_sub(1).map(|j| clause[j].as_str()).unwrap_or("");
             let subject = i.checked_sub(2).map(|j| clause[j].as_str()).unwrap_or("");
@@ -288,6 +307,39 @@ fn negator(clause: &[String], i: usize) -> bool {
 /// change is planned over a set, a clause that starts with "not" ("remove api, not db") does
 /// too.
 fn negated(clauses: &[Vec<String>], planned: bool) -> bool {
+    // "Never, ever restart api", "no, don't …": a clause of negation alone governs the next.
+    let only_negation = |c: &Vec<String>| {
+        (0..c.len()).any(|i| negator(c, i))
+            && c.iter().all(|w| {
+                matches!(
+                    w.as_str(),
+                    "never"
+                        | "ever"
+                        | "no"
+                        | "not"
+                        | "do"
+                        | "dont"
+                        | "please"
+                        | "absolutely"
+                        | "really"
+                        | "definitely"
+                        | "nope"
+                        | "again"
+                )
+            })
+    };
+    let joined: Vec<Vec<String>> = clauses
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            if k > 0 && only_negation(&clauses[k - 1]) {
+                clauses[k - 1].iter().chain(c).cloned().collect()
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    let clauses = joined.as_slice();
     clauses.iter().enumerate().any(|(k, c)| {
         (0..c.len()).any(|i| negator(c, i) && c.iter().skip(i + 1).take(5).any(|w| changes(w)))
             // "stop not api"; "remove api, not db" where no set is planned
@@ -382,6 +434,28 @@ fn question(request: &str, all: &[String]) -> bool {
 /// Waits on something that has not happened: "if api crashes, restart it", "restart api when
 /// it goes down".
 fn conditional(all: &[String]) -> bool {
+    // Politeness, not a condition: "I'd appreciate it if you could…", "if you don't mind",
+    // "when you get a chance", "when you can".
+    let courtesy = |i: usize| {
+        let next: Vec<&str> = all.iter().skip(i + 1).take(3).map(String::as_str).collect();
+        matches!(
+            next.as_slice(),
+            ["you", "could" | "can" | "would" | "will" | "may", ..]
+                | ["you", "do", "not", ..]
+                | ["you", "dont", ..]
+                | ["you", "get", ..]
+                | ["you", "have", "a", ..]
+                | ["it", "is", "ok" | "okay" | "possible" | "not"]
+                | ["possible", ..]
+        )
+    };
+    let kept: Vec<String> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| !(matches!(w.as_str(), "if" | "when" | "whenever") && courtesy(*i)))
+        .map(|(_, w)| w.clone())
+        .collect();
+    let all = kept.as_slice();
     let w = lead(all);
     let starts = |p: &[&str]| w.len() >= p.len() && w.iter().zip(p).all(|(a, b)| a == b);
     starts(&["if"])

@@ -155,6 +155,24 @@ impl Parser<'_> {
                 chosen.sort_unstable();
             }
         }
+        // Items of a list are joined ("a and b", "a, b"); a word the engine does not know that is
+        // joined to nothing is not an item ("make sure you restart api": not `sure`).
+        if chosen.len() >= 2 && !self.inv.is_empty() {
+            let linked: Vec<usize> = chosen
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    joined(i, &chosen)
+                        || chosen.iter().any(|&j| j > i && joined(j, &chosen) && !between_names(&chosen, i, j))
+                })
+                .collect();
+            chosen.retain(|&i| {
+                linked.contains(&i)
+                    || self.pair_at(i).is_some()
+                    || !matches!(self.resolve(&self.w[i].raw), Resolved::Unknown(_))
+                    || self.w[i].raw.contains(['-', '.', '_'])
+            });
+        }
         let mut out: Vec<String> = Vec::new();
         let mut ambiguous = None;
         let mut i = from;
@@ -290,6 +308,11 @@ impl Parser<'_> {
     fn list_is_a_choice(&self) -> bool {
         self.w.iter().any(|w| w.low == "or") && !self.has_any(&["and", "both", "plus"])
     }
+}
+
+/// Whether another chosen word stands between `i` and `j` (then `j` is joined to that one).
+fn between_names(chosen: &[usize], i: usize, j: usize) -> bool {
+    chosen.iter().any(|&k| k > i && k < j)
 }
 
 fn push(out: &mut Vec<String>, name: String) {

@@ -5,8 +5,8 @@ Each pattern is one way of saying one intent, filled with the targets users name
 container, a service with replicas, a service of a project or app, a project. The held-out
 patterns (HELD below) are other frames, verbs and ways of naming than the development ones, and
 were written before the parser was run on them; their misses are not looked at while developing
-(see tests/accuracy.rs). An earlier held-out set was measured blind once, then developed on, and
-is part of patterns.jsonl now. Run from this directory: python3 generate.py
+(see tests/accuracy.rs). Two earlier held-out sets were measured blind, then developed on, and
+are part of patterns.jsonl now: the first whole, the second after its unsafe cases were looked at. Run from this directory: python3 generate.py
 """
 import json
 
@@ -308,13 +308,99 @@ for t, intent, args in [
     pid += 1
     add(pid, t, intent, args)
 
+HELD2_PATTERNS = pid
+
+# ---- HELD (third): written blind after the second held-out set was partly looked at (its
+# unsafe cases) and folded into development; another inventory (`ops`), other frames and verbs.
+O = "ops"
+o_targets = {"proxy": "proxy", "the mailer": "mailer", "billing's scheduler": "billing/scheduler",
+             "the ingest service": "analytics/ingest", "the db of analytics": "analytics/db", "redis-main": "redis-main"}
+o_verbs = {
+    "restart": [("restart", "restarting", "restarted"), ("reboot", "rebooting", "rebooted"), ("cycle", "cycling", "cycled")],
+    "stop": [("stop", "stopping", "stopped"), ("shut off", "shutting off", "shut off"), ("bring down", "bringing down", "brought down")],
+    "start": [("start", "starting", "started"), ("spin up", "spinning up", "spun up"), ("power on", "powering on", "powered on")],
+    "remove": [("remove", "removing", "removed"), ("rm", "removing", "removed"), ("wipe", "wiping", "wiped")],
+}
+o_orders = ["{v} {t}", "could we {v} {t}", "{v} {t} for me please", "quick one: {v} {t}", "{v} {t}, it's stuck",
+            "can u {v} {t}", "pls {v} {t}", "{v} {t} thx", "I'd appreciate it if you could {v} {t}", "just {v} {t}"]
+o_negs = ["don't {v} {t} yet", "hold on, don't {v} {t}", "wait, do not {v} {t}", "there's no need to {v} {t}",
+          "never, ever {v} {t}", "please avoid {ing} {t}", "I'd rather you didn't {v} {t}", "do not {v} {t}, it's critical"]
+o_questions = ["what happens if we {v} {t}?", "should {t} get {past}?", "would {ing} {t} be risky?", "how do you {v} {t}?",
+               "is {ing} {t} safe right now?", "what is the impact of {ing} {t}?"]
+o_conds = ["{v} {t} if memory gets high", "when traffic drops, {v} {t}", "{v} {t} after the release",
+           "if the health check fails, {v} {t}", "{v} {t} tonight"]
+o_lists = ["{v} {a} and {b} now", "{v} {a}, then {b}", "{v} {a} as well as {b} please", "please {v} {a} and {b}",
+           "{v} {a} plus {b} asap"]
+o_excepts = ["{v} all running containers except {a}", "{v} everything apart from {a}", "{v} all but {a}",
+             "{v} all the things except {a}", "{v} all containers other than {a}", "{v} everything excluding {a} and {b}",
+             "{v} all except {a}, {b}"]
+for k, frame in enumerate(o_orders):
+    pid += 1
+    for intent, forms in o_verbs.items():
+        v, ing, past = forms[k % len(forms)]
+        for said, target in o_targets.items():
+            cases.append((pid, frame.format(v=v, t=said), intent, {"target": target}, O))
+for frame in o_negs + o_questions + o_conds:
+    pid += 1
+    for i, (intent, forms) in enumerate(o_verbs.items()):
+        v, ing, past = forms[(pid + i) % len(forms)]
+        for said in list(o_targets)[(pid % 2)::2][:3]:
+            cases.append((pid, frame.format(v=v, ing=ing, past=past, t=said), "clarify", None, O))
+for frame in o_lists:
+    pid += 1
+    for intent in ["restart", "stop", "remove"]:
+        v = o_verbs[intent][0][0]
+        for a, b in [("proxy", "the mailer"), ("billing's scheduler", "redis-main"), ("the ingest service", "proxy")]:
+            cases.append((pid, frame.format(v=v, a=a, b=b), intent, {"targets": [o_targets[a], o_targets[b]]}, O))
+for frame in o_excepts:
+    pid += 1
+    for intent in ["restart", "stop"]:
+        v = o_verbs[intent][0][0]
+        for a, b in [("proxy", "the mailer"), ("the db of analytics", "redis-main"), ("billing's scheduler", "proxy")]:
+            ex = [o_targets[a]] + ([o_targets[b]] if "{b}" in frame else [])
+            cases.append((pid, frame.format(v=v, a=a, b=b), intent, {"target": "all", "except": ex}, O))
+for intent, frame, extra in [
+    ("logs", "show logs for {t}", {}), ("logs", "stream the logs of {t}", {"follow": True}),
+    ("logs", "tail 50 lines of {t}", {"tail": 50}), ("diagnose", "why did {t} crash", {}),
+    ("diagnose", "troubleshoot {t}", {}), ("diagnose", "{t} is failing, what's up", {}),
+    ("inspect", "inspect {t}", {}), ("inspect", "show details for {t}", {}),
+]:
+    pid += 1
+    for said in ["proxy", "billing's scheduler", "the ingest service"]:
+        cases.append((pid, frame.format(t=said), intent, {"target": o_targets[said], **extra}, O))
+for t, intent, args in [
+    ("what apps do I have deployed", "deployments", {}), ("deployment status", "deployments", {}),
+    ("show app versions", "deployments", {}),
+    ("prune the engine", "prune", {}), ("clean up exited containers and dangling images", "prune", {}),
+    ("reclaim disk space", "prune", {}), ("purge stopped containers", "prune", {}),
+    ("stop the monitor", "monitor_stop", {}), ("disable the alerts", "monitor_stop", {}),
+    ("turn off alerting", "monitor_stop", {}), ("please stop monitoring now", "monitor_stop", {}),
+    ("set up monitoring with a cpu alert at 90%", "monitor", {"target": "all", "cpu_threshold": 90, "persist": True}),
+    ("monitor my containers in the background", "monitor", {"target": "all", "persist": True}),
+    ("enable memory alerts at 80 percent", "monitor", {"target": "all", "memory_threshold": 80, "persist": True}),
+    ("deploy redis and call it kv", "deploy", {"images": ["redis"], "name": "kv"}),
+    ("deploy nginx as web-edge", "deploy", {"images": ["nginx"], "name": "web-edge"}),
+    ("launch postgres named main-db", "deploy", {"images": ["postgres"], "name": "main-db"}),
+    ("scale billing's api to 4", "scale", {"service": "billing/api", "replicas": 4}),
+    ("add 2 replicas of the scheduler of billing", "scale", {"service": "billing/scheduler", "delta": 2}),
+    ("compose down analytics", "compose_down", {"project": "analytics"}),
+    ("take the analytics project down", "compose_down", {"project": "analytics"}),
+    ("restart the analytics project", "restart", {"target": "analytics"}),
+    ("show the history of billing", "history", {"app": "billing"}),
+    ("roll back billing", "rollback", {"app": "billing"}),
+]:
+    pid += 1
+    cases.append((pid, t, intent, args, O))
+
 dev, held = [], []
-for p, text, intent, args in cases:
-    row = {"text": text, "inventory": INV, "intent": intent}
+for c in cases:
+    p, text, intent, args = c[:4]
+    inv = c[4] if len(c) > 4 else INV
+    row = {"text": text, "inventory": inv, "intent": intent}
     if args is not None:
         row["arguments"] = args
     row["pattern"] = p
-    (held if p > DEV_PATTERNS else dev).append(row)
+    (held if p > HELD2_PATTERNS else dev).append(row)
 for name, rows in [("patterns.jsonl", dev), ("holdout.jsonl", held)]:
     with open(name, "w") as f:
         for r in rows:
