@@ -116,6 +116,15 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     }
 }
 
+/// A string and nothing else (`image: 5` is refused, as compose refuses it).
+pub fn opt_str_only<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Json::deserialize(d)? {
+        Json::Null => Ok(None),
+        Json::String(s) => Ok(Some(s)),
+        _ => Err(de::Error::custom("must be a string")),
+    }
+}
+
 /// Boolean that also accepts the strings `"true"`/`"false"` (interpolated values are strings).
 pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     match Json::deserialize(d)? {
@@ -154,12 +163,24 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
 
 /// A float that may be written as a string (`cpus: "0.5"`).
 pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    match Json::deserialize(d)? {
-        Json::Null => Ok(None),
-        Json::Number(n) => n.as_f64().map(Some).ok_or_else(|| de::Error::custom("not a number")),
-        Json::String(s) => s.trim().parse().map(Some).map_err(|_| de::Error::custom(format!("`{s}` is not a number"))),
-        other => Err(de::Error::custom(format!("{other} is not a number"))),
+    let v: f64 = match Json::deserialize(d)? {
+        Json::Null => return Ok(None),
+        Json::Number(n) => n.as_f64().ok_or_else(|| de::Error::custom("not a number"))?,
+        Json::String(s) => s.trim().parse().map_err(|_| de::Error::custom(format!("`{s}` is not a number")))?,
+        other => return Err(de::Error::custom(format!("{other} is not a number"))),
+    };
+    // NaN and the infinities are refused, as compose does (in its words).
+    if !v.is_finite() {
+        let go = if v.is_nan() {
+            "NaN"
+        } else if v > 0.0 {
+            "+Inf"
+        } else {
+            "-Inf"
+        };
+        return Err(de::Error::custom(format!("json: unsupported value: {go}: use a finite number")));
     }
+    Ok(Some(v))
 }
 
 // ---------------------------------------------------------------- durations

@@ -20,6 +20,7 @@ mod de;
 mod dotenv;
 mod error;
 mod escape;
+mod extends;
 pub mod gojson;
 mod hash;
 mod hooks;

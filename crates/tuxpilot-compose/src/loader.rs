@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Location, Result, go_path};
 use crate::interpolate::{SubstitutionError, substitute};
 use crate::merge::{deep_merge, merge_service, merge_top, strip_tags};
 use crate::model::Project;
-use crate::node::{Key, Node, Value};
+use crate::node::{Node, Value};
 use crate::{dotenv, normalize, paths, validate};
 
 /// File names searched for, in order of preference.
@@ -560,152 +560,23 @@ fn apply_includes(
     Ok(())
 }
 
-/// Resolves `extends` of every service in `doc` (in place).
+/// Resolves `extends` of every service in `doc` (in place); another file it names is read,
+/// parsed and interpolated as the loader does.
 fn resolve_extends(doc: &mut Node, file: &Arc<Path>, ctx: &mut Ctx) -> Result<()> {
-    let Some(services) = doc.get("services").and_then(Node::as_map) else { return Ok(()) };
-    let names: Vec<String> =
-        services.iter().filter(|(_, v)| v.get("extends").is_some()).map(|(k, _)| k.name.clone()).collect();
-    if names.is_empty() {
-        return Ok(());
-    }
-    let index: HashMap<&str, &Node> = services.iter().map(|(k, v)| (k.name.as_str(), v)).collect();
-    let mut cache: HashMap<PathBuf, std::rc::Rc<Node>> = HashMap::new();
-    let mut resolved = Vec::with_capacity(names.len());
-    for name in names {
-        let mut chain = Vec::new();
-        let node = extended(doc, &index, file, &name, ctx, &mut chain, &mut cache)?;
-        resolved.push((name, node));
-    }
-    drop(index);
-    if let Some(Value::Map(services)) = doc.get_mut("services").map(|s| &mut s.value) {
-        let mut by_name: HashMap<String, Node> = resolved.into_iter().collect();
-        for (k, v) in services.iter_mut() {
-            if let Some(r) = by_name.remove(&k.name) {
-                *v = r;
-            }
+    let home = ctx.home.clone();
+    let mut load = |other: &Path| -> Result<Node> {
+        let text = read(other)?;
+        let arc: Arc<Path> = Arc::from(other);
+        let mut d = crate::node::parse(&text, &arc)?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), Location::file(other)));
+        if ctx.interpolate {
+            interpolate_node(&mut d, "", ctx)?;
         }
-    }
-    Ok(())
-}
-
-/// The fully resolved definition of `name` in `doc` (which lives in `file`).
-fn extended(
-    doc: &Node,
-    index: &HashMap<&str, &Node>,
-    file: &Arc<Path>,
-    name: &str,
-    ctx: &mut Ctx,
-    chain: &mut Vec<(PathBuf, String)>,
-    cache: &mut HashMap<PathBuf, std::rc::Rc<Node>>,
-) -> Result<Node> {
-    let here = (file.to_path_buf(), name.to_string());
-    if chain.contains(&here) {
-        let mut msg = String::from("Circular reference:");
-        for (i, (f, s)) in chain.iter().chain(std::iter::once(&here)).enumerate() {
-            if i == 0 {
-                msg.push_str(&format!("\n  {s} in {}", f.display()));
-            } else {
-                msg.push_str(&format!("\n  extends {s} in {}", f.display()));
-            }
-        }
-        let loc = doc.locate(&format!("services.{name}.extends"));
-        return Err(Error::new(ErrorKind::Cycle, msg).at(loc).path(format!("services.{name}.extends")));
-    }
-    let service = index
-        .get(name)
-        .map(|n| (*n).clone())
-        .ok_or_else(|| Error::new(ErrorKind::Extends, format!("service \"{name}\" not found")).in_file(file))?;
-    let Some(ext) = service.get("extends").cloned() else { return Ok(service) };
-    chain.push(here);
-    let path = format!("services.{name}.extends");
-    let (base_name, base_file) = match &ext.value {
-        Value::Str(s) => (s.clone(), None),
-        Value::Map(_) => {
-            let svc = ext.get("service").and_then(Node::scalar_text).ok_or_else(|| {
-                Error::new(ErrorKind::Extends, format!("extends.{name}.service is required"))
-                    .at(ext.loc.clone())
-                    .path(path.clone())
-            })?;
-            (svc, ext.get("file").and_then(Node::scalar_text))
-        }
-        _ => {
-            return Err(Error::new(ErrorKind::Extends, "extends must be a service name or a mapping")
-                .at(ext.loc.clone())
-                .path(path));
-        }
+        Ok(d)
     };
-    let mut base = match base_file {
-        None => {
-            if !index.contains_key(base_name.as_str()) {
-                return Err(Error::new(
-                    ErrorKind::Extends,
-                    format!(
-                        "cannot extend service \"{name}\" in {}: service \"{base_name}\" not found",
-                        file.display()
-                    ),
-                )
-                .at(ext.loc.clone())
-                .path(path));
-            }
-            extended(doc, index, file, &base_name, ctx, chain, cache)?
-        }
-        Some(f) => {
-            let dir = file.parent().unwrap_or(Path::new("."));
-            let other = absolutize(dir, Path::new(&f));
-            let other_doc = match cache.get(&other) {
-                Some(d) => std::rc::Rc::clone(d),
-                None => {
-                    let text = read(&other).map_err(|e| {
-                        Error::new(e.kind, format!("{}: {}", other.display(), e.message))
-                            .at(ext.loc.clone())
-                            .path(format!("{path}.file"))
-                    })?;
-                    let arc: Arc<Path> = Arc::from(other.as_path());
-                    let mut d = crate::node::parse(&text, &arc)?
-                        .into_iter()
-                        .next()
-                        .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), Location::file(&other)));
-                    if ctx.interpolate {
-                        interpolate_node(&mut d, "", ctx)?;
-                    }
-                    let d = std::rc::Rc::new(d);
-                    cache.insert(other.clone(), std::rc::Rc::clone(&d));
-                    d
-                }
-            };
-            if other_doc.get("services").and_then(|s| s.get(&base_name)).is_none() {
-                return Err(Error::new(
-                    ErrorKind::Extends,
-                    format!(
-                        "cannot extend service \"{name}\" in {}: service \"{base_name}\" not found in {}",
-                        file.display(),
-                        other.display()
-                    ),
-                )
-                .at(ext.loc.clone())
-                .path(path));
-            }
-            let arc: Arc<Path> = Arc::from(other.as_path());
-            let other_index: HashMap<&str, &Node> = other_doc
-                .get("services")
-                .and_then(Node::as_map)
-                .map(|m| m.iter().map(|(k, v)| (k.name.as_str(), v)).collect())
-                .unwrap_or_default();
-            let mut b = extended(&other_doc, &other_index, &arc, &base_name, ctx, chain, cache)?;
-            // Paths in the other file are relative to that file.
-            paths::resolve_service(&mut b, other.parent().unwrap_or(Path::new("/")), ctx.home.as_deref());
-            b
-        }
-    };
-    chain.pop();
-    base.remove("extends");
-    // Not inherited, as in compose: links, volumes_from, depends_on of the base… are kept by
-    // compose-go since v2; only `extends` itself goes.
-    let mut over = service;
-    over.remove("extends");
-    merge_service(&mut base, over);
-    let _ = Key { name: String::new(), loc: base.loc.clone() };
-    Ok(base)
+    crate::extends::resolve(doc, file, home.as_deref(), &mut load)
 }
 
 /// Converts the merged document to the typed model, with errors located in the source.

@@ -2,7 +2,7 @@
 //! network, implicit dependencies (`links`, `network_mode: service:x`, `volumes_from`), resource
 //! names `<project>_<key>`, and uniqueness of ports, volumes, secrets… by target.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -210,16 +210,20 @@ fn implicit_dependencies(service: &mut Service, services: &BTreeSet<String>) {
 
 fn dedupe(service: &mut Service) {
     // Later entries replace earlier ones with the same key, in the earlier one's place.
-    fn by_key<T: Clone, K: PartialEq>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
+    // Linear: a 65,535-port range is 65,535 entries, each looked up once.
+    fn by_key<T: Clone, K: std::hash::Hash + Eq>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
         if items.len() < 2 {
             return;
         }
         let mut out: Vec<T> = Vec::with_capacity(items.len());
+        let mut at: HashMap<K, usize> = HashMap::with_capacity(items.len());
         for item in items.drain(..) {
-            let k = key(&item);
-            match out.iter().position(|o| key(o) == k) {
-                Some(i) => out[i] = item,
-                None => out.push(item),
+            match at.entry(key(&item)) {
+                std::collections::hash_map::Entry::Occupied(e) => out[*e.get()] = item,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(out.len());
+                    out.push(item);
+                }
             }
         }
         *items = out;

@@ -65,6 +65,43 @@ fn external_conflicts(merged: &Node) -> Result<()> {
 pub fn validate(project: &Project, merged: &Node, consistency: bool) -> Result<()> {
     external_conflicts(merged)?;
     for (name, s) in &project.services {
+        // compose-spec's pattern for service names; compose refuses the others as unknown keys.
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return Err(at(
+                merged,
+                ErrorKind::Schema,
+                format!("services.{name}"),
+                format!("services Additional property {name} is not allowed"),
+            )
+            .hint("a service name has letters, digits, `.`, `_` and `-` only"));
+        }
+        let deploy = s.deploy.as_ref();
+        for (key, u) in [
+            ("update_config", deploy.and_then(|d| d.update_config.as_ref())),
+            ("rollback_config", deploy.and_then(|d| d.rollback_config.as_ref())),
+        ] {
+            let Some(u) = u else { continue };
+            let path = format!("services.{name}.deploy.{key}");
+            if let Some(o) = &u.order
+                && !matches!(o.as_str(), "start-first" | "stop-first")
+            {
+                return Err(at(
+                    merged,
+                    ErrorKind::Schema,
+                    format!("{path}.order"),
+                    format!("{path}.order must be one of the following: \"start-first\", \"stop-first\""),
+                ));
+            }
+            if let Some(p) = u.parallelism.filter(|p| *p < 0) {
+                return Err(at(
+                    merged,
+                    ErrorKind::Schema,
+                    format!("{path}.parallelism"),
+                    format!("cannot parse 'services[{name}].deploy.{key}.parallelism', {p} overflows uint"),
+                )
+                .hint("use 0 (all at once) or a positive number"));
+            }
+        }
         if let Some(r) = &s.restart
             && !valid_restart(r)
         {

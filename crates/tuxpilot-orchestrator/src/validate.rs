@@ -13,6 +13,10 @@ fn err(doc: &Node, kind: ErrorKind, path: String, message: String) -> Error {
     Error::new(kind, message).at(doc.locate(&path)).path(path)
 }
 
+/// The longest app or container name: a DNS label, so that every name derived from it stays
+/// within what the engine and the file system accept.
+pub const MAX_NAME: usize = 63;
+
 /// The smallest memory limit the engine accepts.
 const MIN_MEMORY: i64 = 6 * 1024 * 1024;
 
@@ -35,12 +39,25 @@ pub fn validate(spec: &ApplicationDeployment, doc: &Node) -> Result<(), Error> {
         )
         .hint(if suggestion.is_empty() { "name it like `shop`".to_string() } else { format!("name it `{suggestion}`") }));
     }
+    // `<app>-<container>-<n>` names containers, `<app>_…` networks and volumes, and a volume is
+    // a directory: a name past what a file name may be fails on the engine, half-way.
+    if spec.name.len() > MAX_NAME {
+        return Err(err(
+            doc,
+            ErrorKind::ProjectName,
+            "name".into(),
+            format!("the app name is {} characters long; at most {MAX_NAME} are allowed", spec.name.len()),
+        )
+        .hint("it names containers, networks and volumes: use a shorter name"));
+    }
     if spec.containers.is_empty() {
         return Err(err(doc, ErrorKind::Schema, "containers".into(), "the app has no containers".into())
             .hint("add at least one, e.g. containers: {web: {image: nginx}}"));
     }
     let names: Vec<&str> = spec.containers.keys().map(String::as_str).collect();
-    let mut host_ports: BTreeMap<(String, u16, String), String> = BTreeMap::new();
+    // Host port and protocol → the addresses bound and by whom: 0.0.0.0 (or none) covers every
+    // IPv4 address, `::` every IPv6 one, so 0.0.0.0:8080 and 127.0.0.1:8080 clash.
+    let mut host_ports: BTreeMap<(u16, String), Vec<(String, String)>> = BTreeMap::new();
     for (name, c) in &spec.containers {
         let base = format!("containers.{name}");
         if !name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -52,6 +69,17 @@ pub fn validate(spec: &ApplicationDeployment, doc: &Node) -> Result<(), Error> {
                 base,
                 format!(
                     "invalid container name \"{name}\": use letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+                ),
+            ));
+        }
+        if name.len() > MAX_NAME {
+            return Err(err(
+                doc,
+                ErrorKind::Schema,
+                base,
+                format!(
+                    "the container name \"{name}\" is {} characters long; at most {MAX_NAME} are allowed",
+                    name.len()
                 ),
             ));
         }
@@ -114,17 +142,28 @@ pub fn validate(spec: &ApplicationDeployment, doc: &Node) -> Result<(), Error> {
                 )
                 .hint(hint));
             }
+            let ip = p.host_ip.clone().unwrap_or_default();
             for port in lo..=hi {
-                let key = (p.host_ip.clone().unwrap_or_default(), port, p.protocol.clone());
-                if let Some(other) = host_ports.insert(key, name.clone()) {
+                let bound = host_ports.entry((port, p.protocol.clone())).or_default();
+                if let Some((other_ip, other)) = bound.iter().find(|(o, _)| addresses_overlap(o, &ip)) {
+                    let how = if *other_ip == ip {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({} and {} overlap: the unspecified address covers every one)",
+                            shown_ip(other_ip),
+                            shown_ip(&ip)
+                        )
+                    };
                     return Err(err(
                         doc,
                         ErrorKind::Conflict,
                         path,
-                        format!("host port {port}/{} is published by both \"{other}\" and \"{name}\"", p.protocol),
+                        format!("host port {port}/{} is published by both \"{other}\" and \"{name}\"{how}", p.protocol),
                     )
                     .hint("give each container its own host port"));
                 }
+                bound.push((ip.clone(), name.clone()));
             }
         }
         for (i, m) in c.volumes.iter().enumerate() {
@@ -253,4 +292,16 @@ fn find_cycle(spec: &ApplicationDeployment) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// Whether two host addresses of one port clash: equal, or one is unspecified for the other's
+/// family (`""` covers both families, `0.0.0.0` IPv4, `::` IPv6).
+fn addresses_overlap(a: &str, b: &str) -> bool {
+    let family = |ip: &str| if ip.contains(':') { 6 } else { 4 };
+    let any = |ip: &str| ip.is_empty() || ip == "0.0.0.0" || ip == "::" || ip == "[::]";
+    a == b || a.is_empty() || b.is_empty() || (any(a) && family(a) == family(b)) || (any(b) && family(a) == family(b))
+}
+
+fn shown_ip(ip: &str) -> &str {
+    if ip.is_empty() { "0.0.0.0" } else { ip }
 }

@@ -96,6 +96,19 @@ fn errors_name_the_place_and_the_fix() {
         ("name: s\ncontainers:\n  web: {image: \"x:1\", tag: \"2\"}\n", "tag", "keep one"),
         ("name: s\ncontainers:\n  web: {image: x, restart_policy: sometimes}\n", "app.yaml:3", "on-failure[:N]"),
         ("name: s\ncontainers:\n  web: {image: x, command: \"${NOPE:?set NOPE}\"}\n", "app.yaml:3", "set NOPE"),
+        // One host port bound twice across addresses: 0.0.0.0 covers 127.0.0.1.
+        (
+            "name: s\ncontainers:\n  a: {image: x, ports: [\"127.0.0.1:8080:80\"]}\n  b: {image: x, ports: [\"8080:80\"]}\n",
+            "127.0.0.1 and 0.0.0.0 overlap",
+            "its own host port",
+        ),
+        (
+            "name: s\ncontainers:\n  a: {image: x, ports: [\"0.0.0.0:9000:80\"]}\n  b: {image: x, ports: [\"10.1.2.3:9000:80\"]}\n",
+            "published by both",
+            "its own host port",
+        ),
+        // A name the engine would refuse half-way (a volume is a directory).
+        (&format!("name: {}\ncontainers: {{web: {{image: x}}}}\n", "a".repeat(303)), "at most 63", "shorter name"),
     ];
     for (text, place, fix) in cases {
         let file = write(dir.path(), "app.yaml", text);

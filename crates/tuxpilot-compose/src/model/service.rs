@@ -743,7 +743,7 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "crate::model::none_or_empty")]
     pub hostname: Option<String>,
     /// Image.
-    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_string")]
+    #[serde(default, skip_serializing_if = "crate::model::none_or_empty", deserialize_with = "de::opt_str_only")]
     pub image: Option<String>,
     /// Run an init (`false` is kept, as compose-go keeps it).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_bool")]
