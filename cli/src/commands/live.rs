@@ -436,6 +436,7 @@ mod tests {
             layer_sizes: vec![],
             alerts: vec![],
             sink_errors: vec![],
+            dropped_alerts: 0,
         }
     }
 

@@ -175,7 +175,7 @@ pub async fn monitor(
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = tokio::signal::ctrl_c() => return finish(ui, &mut monitor).await,
         }
         match monitor.tick().await {
             Ok(tick) => {
@@ -200,9 +200,19 @@ pub async fn monitor(
         }
         done += 1;
         if a.count.is_some_and(|n| done >= n) {
-            return Ok(());
+            return finish(ui, &mut monitor).await;
         }
     }
+}
+
+/// Lets the alerts already raised reach their sinks (within a sink's time limit) and reports the
+/// sinks that failed.
+async fn finish(ui: &mut Ui<'_>, monitor: &mut Monitor) -> anyhow::Result<()> {
+    let within = tuxpilot_monitor::delivery::SINK_TIMEOUT + Duration::from_secs(1);
+    for e in monitor.flush(within).await {
+        writeln!(ui.err, "warning: {e}")?;
+    }
+    Ok(())
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);

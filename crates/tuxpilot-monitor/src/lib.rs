@@ -29,6 +29,7 @@ mod alerts;
 pub mod background;
 pub mod cgroup;
 mod collector;
+pub mod delivery;
 mod disk;
 mod metrics;
 mod monitor;

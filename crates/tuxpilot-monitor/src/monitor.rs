@@ -116,11 +116,14 @@ pub struct Tick {
     pub disk: Option<DiskUsage>,
     /// Writable layer sizes `(id, bytes)`, when checked this tick.
     pub layer_sizes: Vec<(String, u64)>,
-    /// Notifications sent.
+    /// Notifications raised this tick (handed to the sinks' queue).
     pub alerts: Vec<AlertEvent>,
-    /// Sinks that failed.
+    /// Sinks that failed since the last tick (delivery runs off the sampling path).
     #[serde(skip)]
     pub sink_errors: Vec<SinkError>,
+    /// Notifications dropped so far because a slow sink filled the delivery queue.
+    #[serde(skip)]
+    pub dropped_alerts: u64,
 }
 
 /// Drives ticks: sampling, disk checks, alert evaluation, delivery.
@@ -129,7 +132,7 @@ pub struct Monitor {
     collector: Collector,
     alerts: AlertEngine,
     has_disk_rule: bool,
-    sinks: Vec<AlertSink>,
+    delivery: crate::delivery::Delivery,
     data_root: Option<PathBuf>,
     disk_every: u32,
     ticks: u32,
@@ -151,7 +154,7 @@ impl Monitor {
             collector,
             alerts: AlertEngine::new(rules),
             has_disk_rule,
-            sinks,
+            delivery: crate::delivery::Delivery::new(sinks),
             data_root,
             disk_every: disk_every.max(1),
             ticks: 0,
@@ -217,12 +220,16 @@ impl Monitor {
         }
         self.ticks = self.ticks.wrapping_add(1);
 
-        let mut sink_errors = Vec::new();
-        for sink in &self.sinks {
-            if let Err(e) = sink.deliver(&alerts).await {
-                sink_errors.push(e);
-            }
-        }
-        Ok(Tick { at, observations, disk, layer_sizes, alerts, sink_errors })
+        // Delivery never holds the tick up: a hanging webhook delays only its notifications.
+        self.delivery.send(alerts.clone());
+        let sink_errors = self.delivery.take_errors();
+        let dropped_alerts = self.delivery.dropped();
+        Ok(Tick { at, observations, disk, layer_sizes, alerts, sink_errors, dropped_alerts })
+    }
+
+    /// Waits (at most `within`) until the notifications queued so far are delivered, and
+    /// returns the sinks that failed since the last tick: call it before exiting.
+    pub async fn flush(&mut self, within: Duration) -> Vec<SinkError> {
+        self.delivery.flush(within).await
     }
 }

@@ -37,7 +37,7 @@ pub struct SinkError {
 }
 
 impl AlertSink {
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             AlertSink::Log => "log".into(),
             AlertSink::JsonLines(p) => format!("json {}", p.display()),
