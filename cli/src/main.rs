@@ -79,7 +79,10 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("TUXPILOT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colour codes only on a terminal (and not under NO_COLOR): a log file gets plain lines.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).try_init();
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -341,6 +344,11 @@ async fn repl(
         let _ = editor.load_history(h);
     }
     writeln!(ui.err, "TuxPilot chat: ask in plain words (`help` for examples, Ctrl-D or `exit` to leave).")?;
+    // Piped in (a script): the session's exit status says whether every request went through, as
+    // a one-shot `chat` does; 7 when a change was refused for want of a confirmation.
+    let piped = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut unconfirmed: Option<String> = None;
+    let mut failed: Option<String> = None;
     loop {
         match editor.readline("tuxpilot> ") {
             Ok(line) => {
@@ -364,6 +372,11 @@ async fn repl(
                         if let Some(h) = r.hint {
                             writeln!(ui.err, "hint: {h}")?;
                         }
+                        if let Some(nc) = e.downcast_ref::<commands::chat::NotConfirmed>() {
+                            unconfirmed = Some(nc.0.clone());
+                        } else {
+                            failed = Some(r.message);
+                        }
                     }
                 }
             }
@@ -377,6 +390,14 @@ async fn repl(
             let _ = std::fs::create_dir_all(dir);
         }
         let _ = editor.save_history(h);
+    }
+    if piped {
+        if let Some(why) = unconfirmed {
+            return Err(commands::chat::NotConfirmed(format!("this session left a change undone: {why}")).into());
+        }
+        if let Some(last) = failed {
+            anyhow::bail!("a request of this session failed (the last: {last})");
+        }
     }
     Ok(())
 }

@@ -73,7 +73,7 @@ impl From<&ContainerSummary> for ContainerView {
 pub async fn list(engine: &dyn Engine, ui: &mut Ui<'_>, args: &ListArgs) -> anyhow::Result<()> {
     let mut filters = Filters::new();
     for f in &args.filter {
-        let (k, v) = Filters::parse_pair(f).map_err(|e| anyhow::anyhow!(e))?;
+        let (k, v) = Filters::parse_pair(f).map_err(crate::error::UsageError)?;
         filters.add(k, v);
     }
     let mut containers = engine.list_containers(ListContainersOptions { all: args.all, filters }).await?;

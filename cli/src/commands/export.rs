@@ -56,6 +56,13 @@ pub fn export(
             Ok(())
         }
         Some(dir) => {
+            if dir.exists() && !dir.is_dir() {
+                anyhow::bail!(crate::error::UsageError(format!(
+                    "-o {}: that is a file; -o names a directory, where each object gets a file of its own. \
+                     Choose a new or existing directory, or remove the file",
+                    dir.display()
+                )));
+            }
             let paths = manifests.write_dir(dir)?;
             let files: Vec<Written<'_>> = manifests
                 .objects

@@ -20,7 +20,7 @@ use crate::output::{Ui, short_id};
 fn filters(list: &[String]) -> anyhow::Result<Filters> {
     let mut filters = Filters::new();
     for f in list {
-        let (k, v) = Filters::parse_pair(f).map_err(|e| anyhow::anyhow!(e))?;
+        let (k, v) = Filters::parse_pair(f).map_err(crate::error::UsageError)?;
         filters.add(k, v);
     }
     Ok(filters)

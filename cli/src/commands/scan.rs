@@ -67,6 +67,12 @@ pub fn db_command(ui: &mut Ui<'_>, cmd: &ScanDbCommand, config: &Config) -> anyh
     writeln!(ui.out, "database   {}", info.path.display())?;
     writeln!(ui.out, "records    {}", info.records)?;
     writeln!(ui.out, "imported   {}", info.imported_at.as_deref().unwrap_or("never"))?;
+    if info.skipped > 0 {
+        writeln!(ui.err, "warning: skipped {} file(s) that are not OSV records, for example:", info.skipped)?;
+        for e in &info.skipped_examples {
+            writeln!(ui.err, "  {e}")?;
+        }
+    }
     let rows = info.ecosystems.iter().map(|(e, n)| vec![Cell::new(e), Cell::new(n)]).collect();
     ui.print_table(&["ECOSYSTEM", "RECORDS"], rows)
 }

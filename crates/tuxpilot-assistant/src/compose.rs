@@ -94,8 +94,22 @@ pub async fn down(
             vec![ConfigFile { path: Path::new("compose.yaml").to_path_buf(), content: Some("services: {}\n".into()) }];
         o.project_name = Some(p.clone());
     }
-    let rt = runtime(engine, &o, progress)?;
+    let rt = runtime(engine.clone(), &o, progress)?;
     let name = rt.project().name.clone();
+    // As compose warns: a project the engine has nothing of is not "down", it is not there.
+    let mut filters = tuxpilot_docker::Filters::default();
+    filters.0.insert("label".into(), vec![format!("com.docker.compose.project={name}")]);
+    let containers =
+        engine.list_containers(tuxpilot_docker::ListContainersOptions { all: true, filters: filters.clone() }).await?;
+    let networks = engine.list_networks(filters).await?;
+    if containers.is_empty() && networks.is_empty() {
+        return Ok(Outcome {
+            reply: format!("No resource found to remove for project \"{name}\": this engine has no such project."),
+            data: json!({ "project": name, "found": false }),
+            handoff: None,
+            offer: None,
+        });
+    }
     rt.down(&DownOptions { remove_orphans: true, ..Default::default() }).await?;
     Ok(Outcome {
         reply: format!("Project {name} is down (volumes kept)."),

@@ -132,6 +132,9 @@ impl ConnectionConfig {
         if addr.is_empty() {
             return Err(EngineError::InvalidConfig { message: format!("DOCKER_HOST={host} names no address") });
         }
+        if let Err(why) = check_address(addr) {
+            return Err(EngineError::InvalidConfig { message: format!("DOCKER_HOST={host}: {why}") });
+        }
         // Like the Docker CLI, a bare host gets the conventional port for its transport.
         let with_port = |default: u16| {
             if addr.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
@@ -156,6 +159,36 @@ impl ConnectionConfig {
             Ok(Endpoint::Tcp(with_port(2375)))
         }
     }
+}
+
+/// `HOST[:PORT]` as a TCP endpoint: a host name, an IPv4 address or a bracketed IPv6 one, and
+/// a port from 1 to 65535.
+fn check_address(addr: &str) -> std::result::Result<(), String> {
+    let (host, port) = if let Some(rest) = addr.strip_prefix('[') {
+        let (ip, after) = rest.split_once(']').ok_or("an IPv6 address needs its closing `]`")?;
+        if ip.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("`{ip}` is not an IPv6 address"));
+        }
+        match after {
+            "" => return Ok(()),
+            p => (ip, p.strip_prefix(':').ok_or(format!("unexpected `{p}` after the address"))?),
+        }
+    } else {
+        match addr.rsplit_once(':') {
+            Some((h, p)) => (h, p),
+            None => (addr, ""),
+        }
+    };
+    if host.is_empty()
+        || !host.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+    {
+        return Err(format!("`{host}` is not a host name or address"));
+    }
+    if !port.is_empty() && !port.parse::<u16>().is_ok_and(|p| p > 0) {
+        return Err(format!("`{port}` is not a port (1 to 65535)"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -190,6 +190,9 @@ impl Manifests {
 
     /// Writes one file per object into `dir` (created if missing) and returns the paths.
     pub fn write_dir(&self, dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(ExportError::Io(dir.to_path_buf(), "a file, not a directory: choose a directory".into()));
+        }
         std::fs::create_dir_all(dir).map_err(|e| ExportError::Io(dir.to_path_buf(), e.to_string()))?;
         let mut written = Vec::new();
         for o in &self.objects {

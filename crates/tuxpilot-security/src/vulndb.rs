@@ -323,6 +323,16 @@ pub struct DbInfo {
     pub imported_at: Option<String>,
     /// What was imported.
     pub sources: Vec<String>,
+    /// Files of the last import that were not OSV records, and so were skipped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped: usize,
+    /// The first of them, with why (at most 10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_examples: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn sanitize(s: &str) -> String {
@@ -334,9 +344,14 @@ fn sanitize(s: &str) -> String {
 pub fn import(source: &Path, db_dir: &Path) -> Result<DbInfo, DbError> {
     let err = |path: &Path, e: String| DbError::Read { path: path.to_path_buf(), message: e };
     std::fs::create_dir_all(db_dir).map_err(|e| err(db_dir, e.to_string()))?;
-    let write = |bytes: &[u8]| -> Result<bool, DbError> {
-        let Ok(rec) = serde_json::from_slice::<OsvRecord>(bytes) else {
-            return Ok(false);
+    let mut skipped: Vec<String> = Vec::new();
+    let mut write = |name: &str, bytes: &[u8]| -> Result<bool, DbError> {
+        let rec = match serde_json::from_slice::<OsvRecord>(bytes) {
+            Ok(rec) => rec,
+            Err(e) => {
+                skipped.push(format!("{name}: {e}"));
+                return Ok(false);
+            }
         };
         let eco = rec.affected.first().map(|a| a.package.ecosystem.clone()).unwrap_or_else(|| "unknown".into());
         let dir = db_dir.join(sanitize(&eco));
@@ -346,12 +361,13 @@ pub fn import(source: &Path, db_dir: &Path) -> Result<DbInfo, DbError> {
         Ok(true)
     };
     let mut imported = 0usize;
+    let mut too_big: Vec<String> = Vec::new();
     if source.is_dir() {
         let mut files = Vec::new();
         walk(source, &mut files).map_err(|e| err(source, e.to_string()))?;
         for f in files {
             let bytes = std::fs::read(&f).map_err(|e| err(&f, e.to_string()))?;
-            imported += usize::from(write(&bytes)?);
+            imported += usize::from(write(&f.display().to_string(), &bytes)?);
         }
     } else {
         let file = std::fs::File::open(source).map_err(|e| err(source, e.to_string()))?;
@@ -364,17 +380,21 @@ pub fn import(source: &Path, db_dir: &Path) -> Result<DbInfo, DbError> {
             }
             // OSV records are small; a huge entry is not one.
             if entry.size() > 16 << 20 {
+                too_big.push(format!("{name}: {} bytes, more than an OSV record's 16 MiB", entry.size()));
                 continue;
             }
             let mut bytes = Vec::new();
             entry.by_ref().take(16 << 20).read_to_end(&mut bytes).map_err(|e| err(source, e.to_string()))?;
-            imported += usize::from(write(&bytes)?);
+            imported += usize::from(write(&name, &bytes)?);
         }
     }
+    skipped.extend(too_big);
     if imported == 0 {
         return Err(err(source, "no OSV records found (expected *.json files with `id` and `affected`)".into()));
     }
     let mut info = info(db_dir)?;
+    info.skipped = skipped.len();
+    info.skipped_examples = skipped.into_iter().take(10).collect();
     info.imported_at = Some(chrono::Utc::now().to_rfc3339());
     info.sources.push(format!("{} ({imported} records)", source.display()));
     let meta = db_dir.join("metadata.json");
@@ -410,6 +430,8 @@ pub fn info(db_dir: &Path) -> Result<DbInfo, DbError> {
         records: db.records,
         imported_at: meta.as_ref().and_then(|m| m.imported_at.clone()),
         sources: meta.map(|m| m.sources).unwrap_or_default(),
+        skipped: 0,
+        skipped_examples: Vec::new(),
     })
 }
 

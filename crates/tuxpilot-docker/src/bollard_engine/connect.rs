@@ -34,10 +34,29 @@ impl BollardEngine {
         };
 
         let probe = Self { docker: docker.clone(), address: address.clone(), timeout, api_version: String::new() };
-        let docker = docker
-            .negotiate_version()
-            .await
-            .map_err(|e| probe.map_err(e, &Ctx::new("API version negotiation", ResourceKind::Engine, "")))?;
+        let docker = docker.negotiate_version().await.map_err(|e| {
+            // Something answered, but not as a Docker Engine does (a web server's page, JSON of
+            // another shape): one line with the address, not the page.
+            let not_docker = match &e {
+                bollard::errors::Error::DockerResponseServerError { status_code, message } => {
+                    let m = message.trim_start();
+                    (m.starts_with('<') || *status_code == 404).then(|| {
+                        format!("HTTP {status_code}{}", if m.starts_with('<') { ", an HTML page" } else { "" })
+                    })
+                }
+                bollard::errors::Error::JsonDataError { .. } | bollard::errors::Error::JsonSerdeError { .. } => {
+                    Some("an answer that is not the Docker API's".to_string())
+                }
+                _ => None,
+            };
+            match not_docker {
+                Some(what) => EngineError::Unavailable {
+                    address: address.clone(),
+                    reason: format!("something answered there, but it is not a Docker Engine ({what})"),
+                },
+                None => probe.map_err(e, &Ctx::new("API version negotiation", ResourceKind::Engine, "")),
+            }
+        })?;
         let v = docker.client_version();
         let api_version = format!("{}.{}", v.major_version, v.minor_version);
         tracing::debug!(%address, %api_version, "connected to the Docker engine");
