@@ -248,6 +248,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             | ContainersCommand::History { .. }
             | ContainersCommand::Deployments { .. }
             | ContainersCommand::Undeploy { .. }
+            | ContainersCommand::Unlock { .. }
             | ContainersCommand::Supervise(_)),
         ) => {
             if let ContainersCommand::Deploy(a) = &cmd {
@@ -256,8 +257,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 o.name = a.name.clone();
                 tuxpilot_orchestrator::load(&a.file, &o)?;
             }
-            let engine = BollardEngine::connect(&connection).await?;
-            commands::deploy::run(std::sync::Arc::new(engine), &cmd, &config, &mut ui).await
+            let engine = std::sync::Arc::new(BollardEngine::connect(&connection).await?);
+            let what = match &cmd {
+                ContainersCommand::Deploy(_) => Some("deploy"),
+                ContainersCommand::Scale(_) => Some("scale"),
+                ContainersCommand::Rollback { .. } => Some("rollback"),
+                ContainersCommand::Undeploy { .. } => Some("undeploy"),
+                _ => None,
+            };
+            let work = commands::deploy::run(engine.clone(), &cmd, &config, &mut ui);
+            match what {
+                Some(what) => commands::deploy::releasing_locks_on_signal(engine, what, work).await,
+                None => work.await,
+            }
         }
         Command::Containers(cmd) => {
             let engine = BollardEngine::connect(&connection).await?;

@@ -101,6 +101,15 @@ pub enum ContainersCommand {
         #[arg(long = "node-host", value_name = "HOST")]
         node_hosts: Vec<String>,
     },
+    /// Give back an app's deployment locks (after its holder died on another host, say): shows
+    /// who holds them and asks first.
+    Unlock {
+        /// The app.
+        app: String,
+        /// Do not ask (needed without a terminal).
+        #[arg(short = 'y', long = "yes", visible_alias = "force")]
+        yes: bool,
+    },
     /// Restart replicas of deployed apps that die, with exponential backoff (auto_restart_failed).
     Supervise(SuperviseArgs),
     /// Convert an app (app.yaml or a compose file) to Kubernetes manifests.

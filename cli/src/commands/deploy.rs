@@ -32,6 +32,30 @@ impl std::fmt::Display for DeploymentFailed {
 
 impl std::error::Error for DeploymentFailed {}
 
+/// Runs a command that may hold deployment locks. On SIGINT or SIGTERM it stops where it is,
+/// gives back every lock this process holds (another deploy of the app need not wait for them to
+/// go stale), and exits 130 (SIGINT) or 143 (SIGTERM), saying how to converge.
+pub async fn releasing_locks_on_signal(
+    engine: Arc<dyn Engine>,
+    what: &str,
+    work: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let code = tokio::select! {
+        r = work => return r,
+        _ = tokio::signal::ctrl_c() => 130,
+        _ = term.recv() => 143,
+    };
+    let released = tuxpilot_orchestrator::Store::new(engine).release_own_locks().await.unwrap_or(0);
+    Err(DeploymentFailed {
+        code,
+        message: format!(
+            "interrupted; {released} deployment lock(s) given back. Run `tuxpilot containers {what}` again to converge"
+        ),
+    }
+    .into())
+}
+
 /// Exit code of a rolled-back deployment.
 pub const ROLLED_BACK: i32 = 8;
 /// Exit code of a paused deployment.
@@ -116,12 +140,11 @@ pub async fn run(
             }
             let options = DeployOptions { dry_run: a.dry_run, force: a.force };
             let apps = apps(&bollard, settings, security, progress(a.progress, ui));
-            let result = tokio::select! {
-                r = apps.deploy(&app, &options, backend_of(a.backend)) => r.map_err(|e| with_rerun(e, "deploy"))?,
-                _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted; run `tuxpilot containers deploy` again to converge"),
-            };
+            let result =
+                apps.deploy(&app, &options, backend_of(a.backend)).await.map_err(|e| with_rerun(e, "deploy"))?;
             show_result(&result, ui)
         }
+        ContainersCommand::Unlock { app, yes } => unlock(engine, app, *yes, ui).await,
         ContainersCommand::Rollback { app, to, progress: p, backend } => {
             let settings = settings(config, None, ui)?;
             let apps = apps(&bollard, settings, security(config, ui)?, progress(*p, ui));
@@ -421,4 +444,56 @@ pub fn failure_of(r: &DeploymentResult) -> Option<DeploymentFailed> {
         code,
         message: format!("deployment of {} {} {}: {why}", r.name, r.requested_version, r.status),
     })
+}
+
+/// `containers unlock APP`: shows the holders of the app's locks, asks, removes them.
+async fn unlock(engine: Arc<dyn Engine>, app: &str, yes: bool, ui: &mut Ui<'_>) -> anyhow::Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    let store = tuxpilot_orchestrator::Store::new(engine);
+    let held: Vec<_> = store.locks().await?.into_iter().filter(|l| l.app == app).collect();
+    if held.is_empty() {
+        if ui.json() {
+            return ui.print_json(&serde_json::json!({ "app": app, "released": [] }));
+        }
+        writeln!(ui.out, "No deployment lock is held for {app}.")?;
+        return Ok(());
+    }
+    let now = chrono::Utc::now().timestamp();
+    let rows = held
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::new(&l.name),
+                Cell::new(&l.host),
+                Cell::new(l.pid.map(|p| p.to_string()).unwrap_or_default()),
+                Cell::new(format!("{}s ago", now - l.since)),
+                Cell::new(format!("in {}s", (l.since + l.stale_after - now).max(0))),
+            ]
+        })
+        .collect();
+    if !yes {
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            ui.print_table(&["LOCK", "HOST", "PID", "TAKEN", "STALE"], rows)?;
+            return Err(crate::commands::chat::NotConfirmed(format!(
+                "unlocking {app} lets another deploy start while its holder may still run; run again with --yes to \
+                 confirm (no terminal to ask on)"
+            ))
+            .into());
+        }
+        ui.print_table(&["LOCK", "HOST", "PID", "TAKEN", "STALE"], rows)?;
+        write!(ui.err, "Give these back? A deploy still running there would then race another one. [y/N] ")?;
+        ui.err.flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            writeln!(ui.err, "Nothing changed.")?;
+            return Ok(());
+        }
+    }
+    let released = store.unlock(app).await?;
+    if ui.json() {
+        return ui.print_json(&serde_json::json!({ "app": app, "released": released }));
+    }
+    writeln!(ui.out, "Gave back {} lock(s) of {app}.", released.len())?;
+    Ok(())
 }

@@ -371,6 +371,11 @@ impl Store {
 
     /// Takes one lock by name; `Ok(false)` when another live holder has it.
     async fn try_lock(&self, name: &str, kind: &str, app: &str, stale_after: Duration) -> Result<bool> {
+        Ok(matches!(self.try_lock_until(name, kind, app, stale_after).await?, Taken::Yes))
+    }
+
+    /// Takes one lock by name, or says until when its holder keeps it at most.
+    async fn try_lock_until(&self, name: &str, kind: &str, app: &str, stale_after: Duration) -> Result<Taken> {
         let labels = BTreeMap::from([
             (LOCK_LABEL.to_string(), kind.to_string()),
             ("io.tuxpilot.lock.app".to_string(), app.to_string()),
@@ -388,14 +393,14 @@ impl Store {
             ..Default::default()
         };
         match self.engine.create_container(spec.clone()).await {
-            Ok(_) => return Ok(true),
+            Ok(_) => return Ok(Taken::Yes),
             Err(e) if e.is_conflict() => {}
             Err(e) => return Err(e.into()),
         }
         // Taken: by a live holder, or by one that died without letting go?
         let holder = match self.engine.inspect_container(name).await {
             Ok(h) => h,
-            Err(e) if e.is_not_found() => return Ok(false),
+            Err(e) if e.is_not_found() => return Ok(Taken::No { stale_at: 0 }),
             Err(e) => return Err(e.into()),
         };
         let l = &holder.labels;
@@ -415,12 +420,12 @@ impl Store {
                 Err(e) => return Err(e.into()),
             }
             return match self.engine.create_container(spec).await {
-                Ok(_) => Ok(true),
-                Err(e) if e.is_conflict() => Ok(false),
+                Ok(_) => Ok(Taken::Yes),
+                Err(e) if e.is_conflict() => Ok(Taken::No { stale_at: 0 }),
                 Err(e) => Err(e.into()),
             };
         }
-        Ok(false)
+        Ok(Taken::No { stale_at: since + limit })
     }
 
     /// Takes the app's lock and one of `slots` deployment slots, waiting up to `wait`.
@@ -436,10 +441,19 @@ impl Store {
         let deadline = tokio::time::Instant::now() + wait;
         let app_lock = format!("tuxpilot-lock-app-{app}");
         let mut told = false;
-        while !self.try_lock(&app_lock, "app", app, wait).await? {
+        let mut deadline = deadline;
+        while let Taken::No { stale_at } = self.try_lock_until(&app_lock, "app", app, wait).await? {
             if !told {
                 waiting(format!("another deployment of {app} is under way; waiting for it"));
                 told = true;
+            }
+            // A holder that died on another host (SIGKILL, power loss) cannot be seen to be
+            // gone: its lock is stale `stale_after` after it was taken, and is then taken over.
+            // Waiting that long is worth it; waiting longer is not.
+            let until_stale = stale_at.saturating_sub(Utc::now().timestamp()).max(0) as u64;
+            let stale = tokio::time::Instant::now() + Duration::from_secs(until_stale + 1);
+            if stale > deadline && until_stale <= STALE_WAIT_MAX.as_secs() {
+                deadline = stale;
             }
             if tokio::time::Instant::now() > deadline {
                 return Err(Error::LockTimeout(format!(
@@ -477,12 +491,92 @@ impl Store {
         }
     }
 
+    /// The deployment locks: who holds each (for `containers unlock` and diagnostics).
+    pub async fn locks(&self) -> Result<Vec<LockInfo>> {
+        let opts = tuxpilot_docker::ListContainersOptions { all: true, filters: Filters::new().label(LOCK_LABEL) };
+        let mut out = Vec::new();
+        for c in self.engine.list_containers(opts).await? {
+            let l = &c.labels;
+            let Some(kind) = l.get(LOCK_LABEL).filter(|k| *k != "image") else { continue };
+            out.push(LockInfo {
+                name: c.name.trim_start_matches('/').to_string(),
+                kind: kind.clone(),
+                app: l.get("io.tuxpilot.lock.app").cloned().unwrap_or_default(),
+                host: l.get("io.tuxpilot.lock.host").cloned().unwrap_or_default(),
+                pid: l.get("io.tuxpilot.lock.pid").and_then(|p| p.parse().ok()),
+                since: l.get("io.tuxpilot.lock.since").and_then(|s| s.parse().ok()).unwrap_or(0),
+                stale_after: l.get("io.tuxpilot.lock.stale_after").and_then(|s| s.parse().ok()).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes the locks of `app` (its app lock and the slots it holds): `containers unlock`.
+    pub async fn unlock(&self, app: &str) -> Result<Vec<LockInfo>> {
+        let mine: Vec<LockInfo> = self.locks().await?.into_iter().filter(|l| l.app == app).collect();
+        for l in &mine {
+            match self.engine.remove_container(&l.name, RemoveOptions { force: true, volumes: false }).await {
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(mine)
+    }
+
+    /// Removes every lock this process holds: what a SIGINT or SIGTERM does before exiting.
+    pub async fn release_own_locks(&self) -> Result<usize> {
+        let pid = std::process::id();
+        let host = hostname();
+        let mut n = 0;
+        for l in self.locks().await? {
+            if l.pid == Some(pid) && l.host == host {
+                let _ = self.engine.remove_container(&l.name, RemoveOptions { force: true, volumes: false }).await;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Gives the locks back (best effort: a lock left behind is taken over later).
     pub async fn release(&self, guard: LockGuard) {
         for n in guard.names {
             let _ = self.engine.remove_container(&n, RemoveOptions { force: true, volumes: false }).await;
         }
     }
+}
+
+/// The longest a deploy waits beyond its own `deployment_timeout` for a lock whose holder may
+/// have died on another host to become stale.
+pub const STALE_WAIT_MAX: Duration = Duration::from_secs(3600);
+
+/// Whether a lock was taken.
+enum Taken {
+    Yes,
+    /// Held by another; stale (taken over) from this Unix time on (0: unknown).
+    No {
+        stale_at: i64,
+    },
+}
+
+/// A deployment lock and its holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockInfo {
+    /// The lock container's name.
+    pub name: String,
+    /// `app` or `slot`.
+    pub kind: String,
+    /// The app it is held for.
+    pub app: String,
+    /// The holder's host name.
+    pub host: String,
+    /// The holder's process id.
+    pub pid: Option<u32>,
+    /// When it was taken (Unix time).
+    pub since: i64,
+    /// Seconds after `since` when another host takes it over (the holder's
+    /// `deployment_timeout`).
+    pub stale_after: i64,
 }
 
 /// Hash of a whole project: its services' config hashes.
