@@ -88,6 +88,13 @@ pub fn report(err: &anyhow::Error) -> Report {
         };
         return Report { message, hint: e.hint(), code };
     }
+    // A project the export cannot convert faithfully (a value Kubernetes refuses, names that
+    // collide, a file outside the project) is bad input.
+    if let Some(tuxpilot_kubernetes::ExportError::Invalid { .. } | tuxpilot_kubernetes::ExportError::Strict(_)) =
+        err.chain().find_map(|e| e.downcast_ref::<tuxpilot_kubernetes::ExportError>())
+    {
+        return Report { message, hint: None, code: code::USAGE };
+    }
     if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<tuxpilot_compose::Error>()) {
         // A compose file the loader rejects is bad input, like a bad flag.
         return Report { message, hint: e.hint.clone(), code: code::USAGE };

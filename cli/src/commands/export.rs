@@ -38,6 +38,7 @@ pub fn export(
     let mut options = ExportOptions::new(working_dir);
     options.namespace = args.namespace.clone();
     options.wait_image = args.wait_image.clone();
+    options.allow_outside_files = args.allow_outside_files;
     if let Some(env) = environment {
         options.environment = env.clone();
     }

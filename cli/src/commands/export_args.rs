@@ -29,6 +29,10 @@ pub struct ExportArgs {
     /// Image of the init containers that wait for dependencies.
     #[arg(long, value_name = "IMAGE", default_value = "busybox:1.36")]
     pub wait_image: String,
+    /// Read env files, secret and config files and bind-mounted files from outside the project
+    /// directory into the manifests (refused otherwise, naming the key and the path).
+    #[arg(long)]
+    pub allow_outside_files: bool,
 }
 
 /// `compose export` arguments.

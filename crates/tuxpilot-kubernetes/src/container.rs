@@ -222,9 +222,11 @@ fn bytes_quantity(n: i64) -> Quantity {
     Quantity(if e == 0 { m.to_string() } else { format!("{m}e{e}") })
 }
 
-/// CPU in millicores (`500m`, `2`), as kompose writes it.
+/// CPU in millicores (`500m`, `2`), as kompose writes it; a limit below the API's smallest unit
+/// (1m) is rounded up to it, never down to an unlimited `0`.
 fn cpu_quantity(cpus: f64) -> Quantity {
     let milli = (cpus * 1000.0).round() as i64;
+    let milli = if cpus > 0.0 { milli.max(1) } else { milli };
     if milli % 1000 == 0 { Quantity(format!("{}", milli / 1000)) } else { Quantity(format!("{milli}m")) }
 }
 

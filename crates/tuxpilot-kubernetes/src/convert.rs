@@ -24,6 +24,11 @@ pub fn convert(project: &Project, options: &ExportOptions) -> Result<Manifests, 
             message: format!("{ns:?} is not a valid namespace: use lower-case letters, digits and '-', at most 63"),
         });
     }
+    // Two compose names that become one Kubernetes name would silently be one object.
+    crate::rules::collisions("services", project.services.keys(), crate::names::service_name)?;
+    crate::rules::collisions("volumes", project.volumes.keys(), crate::names::resource_name)?;
+    crate::rules::collisions("secrets", project.secrets.keys(), crate::names::resource_name)?;
+    crate::rules::collisions("configs", project.configs.keys(), crate::names::resource_name)?;
     objects::secrets(project, options, &mut others, &mut warnings)?;
     let ctx = crate::report::Ctx::new(project, options);
     // `network_mode: service:X` shares X's network namespace: in Kubernetes, a container in X's
@@ -82,6 +87,8 @@ pub fn convert(project: &Project, options: &ExportOptions) -> Result<Manifests, 
             o.metadata_mut().namespace = Some(ns.clone());
         }
     }
+    // What the API server would refuse is refused here, before anything is written.
+    crate::rules::check(&objects)?;
     Ok(Manifests { objects, warnings })
 }
 

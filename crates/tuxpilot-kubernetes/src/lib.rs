@@ -44,6 +44,7 @@ mod names;
 mod objects;
 mod pod;
 mod report;
+pub mod rules;
 mod services;
 
 pub use convert::{convert, convert_strict, count_by_kind};

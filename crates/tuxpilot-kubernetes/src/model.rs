@@ -31,9 +31,34 @@ pub struct ExportOptions {
     /// The environment for `environment:` secrets and configs and `KEY` lines of env files
     /// (the project's interpolation environment; the process environment by default).
     pub environment: BTreeMap<String, String>,
+    /// Read files outside `working_dir` into Secrets and ConfigMaps (env files, secret files,
+    /// bind-mounted files). Off: such a file is refused, naming the key and the path.
+    pub allow_outside_files: bool,
 }
 
 impl ExportOptions {
+    /// Refuses a file outside the project directory (symbolic links resolved) unless
+    /// `allow_outside_files`: its content would otherwise be copied into a manifest unseen.
+    pub fn check_inside(&self, field: &str, path: &Path) -> Result<(), ExportError> {
+        if self.allow_outside_files {
+            return Ok(());
+        }
+        let project = self.working_dir.canonicalize().unwrap_or_else(|_| self.working_dir.clone());
+        let target = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if target.starts_with(&project) {
+            return Ok(());
+        }
+        Err(ExportError::Invalid {
+            field: field.to_string(),
+            message: format!(
+                "{} is outside the project directory {}, and its content would be copied into the manifests; \
+                 move it into the project, or pass --allow-outside-files to include it",
+                path.display(),
+                project.display()
+            ),
+        })
+    }
+
     /// Options for a project in `working_dir`.
     pub fn new(working_dir: impl Into<PathBuf>) -> Self {
         Self {
@@ -41,6 +66,7 @@ impl ExportOptions {
             working_dir: working_dir.into(),
             wait_image: DEFAULT_WAIT_IMAGE.into(),
             environment: std::env::vars().collect(),
+            allow_outside_files: false,
         }
     }
 }

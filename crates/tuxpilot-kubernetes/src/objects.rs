@@ -47,6 +47,9 @@ pub(crate) fn environment(
     let mut maps = Vec::new();
     for f in &s.env_file {
         let path = PathBuf::from(&f.path);
+        if path.exists() {
+            ctx.options.check_inside(&format!("services.{key}.env_file"), &path)?;
+        }
         let text = match tuxpilot_docker::files::read_to_string(&path) {
             Ok(t) => t,
             Err(_) if !f.required => continue,
@@ -220,6 +223,9 @@ pub(crate) fn volumes(
                     r.warn(&format!("volumes[{i}]"), format!("the socket {src} is not converted"));
                     continue;
                 }
+                if !bind_as_claim && Path::new(&src).exists() {
+                    ctx.options.check_inside(&format!("services.{key}.volumes[{i}]"), Path::new(&src))?;
+                }
                 if let Some(data) = config_data(Path::new(&src)).filter(|_| !bind_as_claim) {
                     let vol = format!("{name}-cm{i}");
                     let single = std::fs::metadata(&src).is_ok_and(|md| md.is_file());
@@ -339,7 +345,10 @@ pub(crate) fn volumes(
         let cm = resource_name(&f.source);
         let content = match (&top.content, &top.file, &top.environment) {
             (Some(c), _, _) => c.clone(),
-            (None, Some(file), _) => read(Path::new(file))?,
+            (None, Some(file), _) => {
+                ctx.options.check_inside(&format!("configs.{}.file", f.source), Path::new(file))?;
+                read(Path::new(file))?
+            }
             (None, None, Some(var)) => ctx.options.environment.get(var).cloned().unwrap_or_default(),
             _ => continue,
         };
@@ -423,8 +432,11 @@ pub(crate) fn secrets(
 ) -> Result<(), ExportError> {
     for (name, s) in &project.secrets {
         let content = match (&s.file, &s.environment) {
-            (Some(f), _) => tuxpilot_docker::files::read(std::path::Path::new(f))
-                .map_err(|e| ExportError::Io(PathBuf::from(f), e.to_string()))?,
+            (Some(f), _) => {
+                options.check_inside(&format!("secrets.{name}.file"), std::path::Path::new(f))?;
+                tuxpilot_docker::files::read(std::path::Path::new(f))
+                    .map_err(|e| ExportError::Io(PathBuf::from(f), e.to_string()))?
+            }
             (None, Some(var)) => options.environment.get(var).cloned().unwrap_or_default().into_bytes(),
             _ => {
                 warnings.push(ExportWarning {
