@@ -641,9 +641,13 @@ fn load_options(args: &ComposeArgs) -> anyhow::Result<LoadOptions> {
     let mut options = LoadOptions::new(cwd);
     for f in &args.files {
         if f.as_os_str() == "-" {
+            // Bad input on stdin is a usage error, like a bad file: exit 2.
             let bytes = tuxpilot_docker::files::read_limited(std::io::stdin(), tuxpilot_docker::files::MAX_FILE)
-                .context("cannot read the compose file from standard input")?;
-            let text = String::from_utf8(bytes).context("the compose file on standard input is not UTF-8 text")?;
+                .map_err(|e| {
+                    crate::error::UsageError(format!("cannot read the compose file from standard input: {e}"))
+                })?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| crate::error::UsageError("the compose file on standard input is not UTF-8 text".into()))?;
             options.files.push(ConfigFile { path: f.clone(), content: Some(text) });
         } else {
             options.files.push(ConfigFile::path(f));

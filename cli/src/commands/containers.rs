@@ -391,7 +391,9 @@ pub async fn logs(engine: &dyn Engine, ui: &mut Ui<'_>, args: &LogsArgs) -> anyh
         None | Some("all") => None,
         Some(n) => match n.parse::<u64>() {
             Ok(n) => Some(n),
-            Err(_) => bail!("invalid --tail `{n}`: expected a number of lines or `all`"),
+            Err(_) => {
+                bail!(crate::error::UsageError(format!("invalid --tail `{n}`: expected a number of lines or `all`")))
+            }
         },
     };
     // Fail fast with NotFound rather than an empty stream.

@@ -24,38 +24,47 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
                     environment.insert(e.clone(), v);
                 }
             }
-            _ => bail!("invalid --env `{e}`: expected KEY=VALUE or KEY"),
+            _ => bail!(crate::error::UsageError(format!("invalid --env `{e}`: expected KEY=VALUE or KEY"))),
         }
     }
     let mut labels = BTreeMap::new();
     for l in &a.label {
         let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
         if k.is_empty() {
-            bail!("invalid --label `{l}`: expected KEY=VALUE");
+            bail!(crate::error::UsageError(format!("invalid --label `{l}`: expected KEY=VALUE")));
         }
         labels.insert(k.to_string(), v.to_string());
     }
     let mut port_bindings = Vec::new();
     for p in &a.publish {
-        port_bindings.extend(parse_publish(p).with_context(|| format!("invalid --publish `{p}`"))?);
+        port_bindings
+            .extend(parse_publish(p).map_err(|e| crate::error::UsageError(format!("invalid --publish `{p}`: {e:#}")))?);
     }
     let mut mounts = Vec::new();
     for v in &a.volume {
-        mounts.push(parse_volume(v).with_context(|| format!("invalid --volume `{v}`"))?);
+        mounts.push(parse_volume(v).map_err(|e| crate::error::UsageError(format!("invalid --volume `{v}`: {e:#}")))?);
     }
-    let memory_limit =
-        a.memory.as_deref().map(parse_bytes).transpose().map_err(|e| anyhow::anyhow!("invalid --memory: {e}"))?;
+    let memory_limit = a
+        .memory
+        .as_deref()
+        .map(parse_bytes)
+        .transpose()
+        .map_err(|e| crate::error::UsageError(format!("invalid --memory: {e}")))?;
     if memory_limit.is_some_and(|m| m < 6 * 1024 * 1024) {
-        bail!("invalid --memory: the engine needs at least 6m");
+        bail!(crate::error::UsageError("invalid --memory: the engine needs at least 6m".into()));
     }
-    let nano_cpus =
-        a.cpus.as_deref().map(parse_cpus).transpose().map_err(|e| anyhow::anyhow!("invalid --cpus: {e}"))?;
+    let nano_cpus = a
+        .cpus
+        .as_deref()
+        .map(parse_cpus)
+        .transpose()
+        .map_err(|e| crate::error::UsageError(format!("invalid --cpus: {e}")))?;
     let restart_policy = a
         .restart
         .as_deref()
         .map(str::parse::<RestartPolicy>)
         .transpose()
-        .map_err(|e| anyhow::anyhow!("invalid --restart: {e}"))?;
+        .map_err(|e| crate::error::UsageError(format!("invalid --restart: {e}")))?;
     if a.rm && restart_policy.is_some_and(|r| r != RestartPolicy::No) {
         bail!("--rm and --restart cannot be used together: a removed container cannot be restarted");
     }
@@ -113,7 +122,7 @@ pub fn parse_volume(spec: &str) -> anyhow::Result<MountSpec> {
         bail!("the target `{}` must be an absolute path inside the container", v.target);
     }
     let Some(mut m) = tuxpilot_compose::runtime::mount(&v, str::to_string) else {
-        bail!("invalid volume `{spec}`: expected SOURCE:TARGET[:ro|rw]");
+        bail!(crate::error::UsageError(format!("invalid volume `{spec}`: expected SOURCE:TARGET[:ro|rw]")));
     };
     if m.kind == MountKind::Bind
         && let Some(s) = &m.source

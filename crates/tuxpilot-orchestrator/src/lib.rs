@@ -62,7 +62,7 @@ pub use apps::Apps;
 pub use config::{Backend, DeployOptions, OrchestrationConfig};
 pub use deploy::{APP_LABEL, DEPLOYMENT_LABEL, Orchestrator, VERSION_LABEL};
 pub use error::{Error, Result};
-pub use load::{LoadAppOptions, LoadedApp, SourceFormat, load};
+pub use load::{LoadAppOptions, LoadedApp, SourceFormat, load, load_text};
 pub use ops::{DeploymentSummary, ScalingResult, ServiceStatus, UndeployResult};
 pub use replicas::{DRAIN, Failure};
 pub use result::{ContainerStatus, DeploymentResult, DeploymentStatus, ScaleStatus};

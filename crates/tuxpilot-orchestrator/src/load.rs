@@ -75,9 +75,16 @@ pub fn load(file: &Path, options: &LoadAppOptions) -> Result<LoadedApp, Error> {
         };
         Error::new(ErrorKind::Io, msg).in_file(&file).hint("pass the app file with --file PATH")
     })?;
+    load_text(&file, &text, options)
+}
+
+/// Loads an app spec from `text`, as if read from `file` (an absolute path: relative paths in
+/// the spec are resolved against its directory). What [`load`] does after reading the file.
+pub fn load_text(file: &Path, text: &str, options: &LoadAppOptions) -> Result<LoadedApp, Error> {
+    let file = file.to_path_buf();
     let working_dir = file.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let arc: Arc<Path> = Arc::from(file.as_path());
-    let docs = yaml::parse(&text, &arc)?;
+    let docs = yaml::parse(text, &arc)?;
     let Some(doc) = docs.into_iter().next() else {
         return Err(Error::new(ErrorKind::NoProject, "the file is empty").in_file(&file));
     };
