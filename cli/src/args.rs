@@ -138,14 +138,79 @@ mod tests {
     }
 }
 
-/// Every command a chat plan shows as "same as" is a command this CLI takes: each one, over the
-/// assistant's whole evaluation set and its safety sets, parses.
+/// Every command a chat plan shows as "same as" is the command meant: the assistant's typed
+/// commands over its whole evaluation suite, rendered by this CLI, parse back through `Cli`
+/// into the same command with the same values.
 #[cfg(test)]
 mod plan_commands {
     use super::*;
+    use tuxpilot_assistant::same_as::{Lifecycle, SameAs};
+
+    /// Whether `cli` is the command `s` means.
+    fn is(s: &SameAs, cli: &Cli) -> bool {
+        use crate::commands::compose_args::ComposeCommand as CC;
+        use ContainersCommand as C;
+        let name_filter = |c: &Option<String>, f: &[String]| match c {
+            Some(c) => f == [format!("name={c}")],
+            None => f.is_empty(),
+        };
+        match (s, &cli.command) {
+            (SameAs::List { all }, Command::Containers(C::List(a))) => a.all == *all,
+            (SameAs::Inspect { containers }, Command::Containers(C::Inspect { containers: c })) => c == containers,
+            (SameAs::Lifecycle { verb, containers }, Command::Containers(cmd)) => match (verb, cmd) {
+                (Lifecycle::Start, C::Start { containers: c }) => c == containers,
+                (Lifecycle::Stop, C::Stop(a)) | (Lifecycle::Restart, C::Restart(a)) => &a.containers == containers,
+                (Lifecycle::Remove, C::Rm(a)) => a.force && &a.containers == containers,
+                _ => false,
+            },
+            (SameAs::Logs { container, tail, follow }, Command::Containers(C::Logs(a))) => {
+                &a.container == container && a.follow == *follow && a.tail == tail.map(|t| t.to_string())
+            }
+            (SameAs::Deploy { file, name }, Command::Containers(C::Deploy(a))) => {
+                a.file.to_string_lossy() == *file && &a.name == name
+            }
+            (SameAs::Scale { service, replicas }, Command::Containers(C::Scale(a))) => {
+                &a.service == service && a.replicas == *replicas
+            }
+            (SameAs::Rollback { app, to }, Command::Containers(C::Rollback { app: a, to: t, .. })) => {
+                a == app && t == to
+            }
+            (SameAs::History { app }, Command::Containers(C::History { app: a, .. })) => a == app,
+            (SameAs::Deployments, Command::Containers(C::Deployments { .. })) => true,
+            (SameAs::ScanContainers { container }, Command::Containers(C::Scan(a))) => match container {
+                Some(c) => a.containers == [c.clone()] && !a.all,
+                None => a.all && a.containers.is_empty(),
+            },
+            (SameAs::ScanImage { image }, Command::Containers(C::Scan(a))) => a.images == [image.clone()],
+            (SameAs::Optimize { container }, Command::Containers(C::Optimize(a))) => {
+                a.containers == container.iter().cloned().collect::<Vec<_>>()
+            }
+            (SameAs::Monitor { realtime, container }, Command::Containers(C::Monitor(a))) => {
+                a.real_time == *realtime && name_filter(container, &a.filter) && !a.alerts
+            }
+            (SameAs::MonitorDetach { container }, Command::Containers(C::Monitor(a))) => {
+                a.alerts && a.detach && name_filter(container, &a.filter)
+            }
+            (SameAs::MonitorStop, Command::Containers(C::Monitor(a))) => a.stop,
+            (SameAs::Prune, Command::Containers(C::Prune(a))) => !a.force,
+            (SameAs::ComposeUp { file, project }, Command::Compose(c)) => {
+                matches!(&c.command, CC::Up(u) if u.detach)
+                    && c.files.iter().map(|f| f.to_string_lossy().into_owned()).collect::<Vec<_>>()
+                        == file.iter().cloned().collect::<Vec<_>>()
+                    && &c.project_name == project
+            }
+            (SameAs::ComposeDown { file, project }, Command::Compose(c)) => {
+                matches!(&c.command, CC::Down(_))
+                    && c.files.iter().map(|f| f.to_string_lossy().into_owned()).collect::<Vec<_>>()
+                        == file.iter().cloned().collect::<Vec<_>>()
+                    && &c.project_name == project
+            }
+            _ => false,
+        }
+    }
 
     #[test]
-    fn every_command_a_plan_shows_parses() -> Result<(), Box<dyn std::error::Error>> {
+    fn every_command_a_plan_shows_is_the_command_meant() -> Result<(), Box<dyn std::error::Error>> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/tuxpilot-assistant/tests/eval");
         let inventories: std::collections::BTreeMap<String, tuxpilot_assistant::Inventory> =
             serde_json::from_str(&std::fs::read_to_string(dir.join("inventories.json"))?)?;
@@ -165,19 +230,23 @@ mod plan_commands {
                 let text = case["text"].as_str().unwrap_or_default();
                 let inventory = &inventories[case["inventory"].as_str().unwrap_or("default")];
                 let intent = tuxpilot_assistant::parse(text, inventory, &Default::default());
-                for command in tuxpilot_assistant::plan(&intent).commands {
+                let mut plan = tuxpilot_assistant::plan(&intent);
+                crate::commands::same_as::render(&mut plan);
+                for (typed, line) in plan.same_as.iter().zip(&plan.commands) {
                     seen += 1;
-                    let argv = shell_words::split(&command)?;
-                    if let Err(e) = Cli::try_parse_from(&argv) {
-                        bad.push(format!("{text:?}: `{command}`: {}", e.kind()));
+                    let argv = shell_words::split(line)?;
+                    match Cli::try_parse_from(&argv) {
+                        Ok(cli) if is(typed, &cli) => {}
+                        Ok(_) => bad.push(format!("{text:?}: `{line}` parses to another command than {typed:?}")),
+                        Err(e) => bad.push(format!("{text:?}: `{line}`: {}", e.kind())),
                     }
                 }
             }
         }
         bad.sort();
         bad.dedup();
-        assert!(seen > 300, "only {seen} commands");
-        assert!(bad.is_empty(), "{} commands do not parse:\n{}", bad.len(), bad.join("\n"));
+        assert!(seen > 900, "only {seen} commands");
+        assert!(bad.is_empty(), "{} commands are not the command meant:\n{}", bad.len(), bad.join("\n"));
         Ok(())
     }
 }

@@ -115,7 +115,7 @@ fn render_offline(t: &OfflineTurn, ui: &mut Ui<'_>) -> anyhow::Result<()> {
         let mut v = json!({
             "intent": t.intent.name(),
             "arguments": t.intent.arguments(),
-            "plan": t.plan,
+            "plan": rendered(&t.plan),
             "executed": executed,
             "reply": t.reply,
         });
@@ -221,7 +221,15 @@ fn ask(err: &mut dyn Write, plan: &tuxpilot_assistant::Plan, question: &str) -> 
     Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
 
+/// The plan with its "same as" lines rendered by this CLI from the assistant's typed commands.
+fn rendered(p: &tuxpilot_assistant::Plan) -> tuxpilot_assistant::Plan {
+    let mut p = p.clone();
+    super::same_as::render(&mut p);
+    p
+}
+
 fn write_plan(w: &mut dyn Write, p: &tuxpilot_assistant::Plan) -> std::io::Result<()> {
+    let p = &rendered(p);
     writeln!(w, "Plan: {}", p.summary)?;
     for s in &p.steps {
         writeln!(w, "  - {s}")?;

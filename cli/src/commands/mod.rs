@@ -17,6 +17,7 @@ pub mod live;
 pub mod monitor;
 pub mod monitor_args;
 pub mod prune;
+pub mod same_as;
 pub mod scan;
 pub mod scan_args;
 pub mod spec;

@@ -133,7 +133,7 @@ impl Executor {
                 p.plan.files =
                     vec![crate::plan::PlannedFile { path: file.display().to_string(), content: app.yaml.clone() }];
                 p.plan.steps.extend(app.notes.iter().map(|n| format!("note: {n}")));
-                p.plan.commands = vec![format!("tuxpilot containers deploy --file {}", file.display())];
+                p.plan.same_as = vec![crate::same_as::SameAs::Deploy { file: file.display().to_string(), name: None }];
                 p.generated = Some(app);
                 p.app_file = Some(file);
             }
@@ -151,7 +151,8 @@ impl Executor {
                     "{app}/{service}: {current} → {to} replicas{}",
                     if reason.is_empty() { String::new() } else { format!(" ({reason})") }
                 )];
-                p.plan.commands = vec![format!("tuxpilot containers scale {app}/{service} --replicas {to}")];
+                p.plan.same_as =
+                    vec![crate::same_as::SameAs::Scale { service: format!("{app}/{service}"), replicas: to }];
                 p.scale = Some((app, service, current, to));
             }
             Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) => {

@@ -39,6 +39,7 @@ pub mod parse;
 pub mod plan;
 mod refs;
 pub mod safety;
+pub mod same_as;
 mod schema;
 mod session;
 mod settings;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::intent::*;
+use crate::same_as::{Lifecycle, SameAs};
 
 /// A plan: shown before anything changes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,8 +15,12 @@ pub struct Plan {
     pub summary: String,
     /// What will happen, in order.
     pub steps: Vec<String>,
-    /// The `tuxpilot` commands that do the same.
+    /// The `tuxpilot` commands that do the same, as a front end renders them (the CLI fills
+    /// this from `same_as` with its own flags; empty until then).
     pub commands: Vec<String>,
+    /// The `tuxpilot` commands that do the same, typed.
+    #[serde(skip)]
+    pub same_as: Vec<SameAs>,
     /// Files it writes, with their content (the generated app.yaml).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<PlannedFile>,
@@ -34,34 +39,26 @@ pub struct PlannedFile {
 /// engine: the proposed replica count, the generated app.yaml).
 pub fn plan(intent: &Intent) -> Plan {
     let access = intent.access();
-    let (summary, steps, commands): (String, Vec<String>, Vec<String>) = match intent {
+    let (summary, steps, same_as): (String, Vec<String>, Vec<SameAs>) = match intent {
         Intent::List(a) => (
             format!("list {} containers", if a.all { "all" } else { "running" }),
             vec![],
-            vec![format!("tuxpilot containers list{}", if a.all { " --all" } else { "" })],
+            vec![SameAs::List { all: a.all }],
         ),
         Intent::Inspect(a) => {
-            (format!("show {}", a.target), vec![], vec![format!("tuxpilot containers inspect {}", a.target)])
+            (format!("show {}", a.target), vec![], plain(&a.target, |n| SameAs::Inspect { containers: vec![n] }))
         }
         Intent::Start(a) | Intent::Stop(a) | Intent::Restart(a) | Intent::Remove(a) => lifecycle(intent.name(), a),
         Intent::Logs(a) => (
             format!("show the logs of {}", a.target),
             vec![],
-            vec![format!(
-                "tuxpilot containers logs{}{} {}",
-                a.tail.map(|t| format!(" --tail {t}")).unwrap_or_default(),
-                if a.follow { " --follow" } else { "" },
-                a.target
-            )],
+            plain(&a.target, |container| SameAs::Logs { container, tail: a.tail, follow: a.follow }),
         ),
         Intent::Deploy(a) => match (&a.images, &a.file) {
             (_, Some(f)) => (
                 format!("deploy {f}{}", a.name.as_ref().map(|n| format!(" as {n}")).unwrap_or_default()),
                 vec![format!("deploy {f}: dependencies first, each service health-gated, rolled back on failure")],
-                vec![format!(
-                    "tuxpilot containers deploy --file {f}{}",
-                    a.name.as_ref().map(|n| format!(" --name {n}")).unwrap_or_default()
-                )],
+                vec![SameAs::Deploy { file: f.clone(), name: a.name.clone() }],
             ),
             (Some(images), None) => (
                 format!(
@@ -73,7 +70,7 @@ pub fn plan(intent: &Intent) -> Plan {
                     "write an app.yaml from the built-in templates".into(),
                     "deploy it: dependencies first, each service health-gated, rolled back on failure".into(),
                 ],
-                vec!["tuxpilot containers deploy --file APP.app.yaml".into()],
+                vec![SameAs::Deploy { file: "APP.app.yaml".into(), name: None }],
             ),
             (None, None) => ("deploy".into(), vec![], vec![]),
         },
@@ -92,10 +89,7 @@ pub fn plan(intent: &Intent) -> Plan {
                     a.service
                 )],
                 // A count worked out from the engine is shown once the executor has it.
-                a.replicas
-                    .map(|r| format!("tuxpilot containers scale {} --replicas {r}", a.service))
-                    .into_iter()
-                    .collect(),
+                a.replicas.map(|replicas| SameAs::Scale { service: a.service.clone(), replicas }).into_iter().collect(),
             )
         }
         Intent::Rollback(a) => (
@@ -105,26 +99,18 @@ pub fn plan(intent: &Intent) -> Plan {
                 a.app,
                 a.to.as_deref().unwrap_or("(previous version)")
             )],
-            vec![format!(
-                "tuxpilot containers rollback {}{}",
-                a.app,
-                a.to.as_ref().map(|t| format!(" --to {t}")).unwrap_or_default()
-            )],
+            vec![SameAs::Rollback { app: a.app.clone(), to: a.to.clone() }],
         ),
         Intent::History(a) => {
-            (format!("show the history of {}", a.app), vec![], vec![format!("tuxpilot containers history {}", a.app)])
+            (format!("show the history of {}", a.app), vec![], vec![SameAs::History { app: a.app.clone() }])
         }
         Intent::ScanRuntime(a) => (
             format!("check {} against CIS Docker rules", scope(&a.target)),
             vec![],
-            vec![if a.target == "all" {
-                "tuxpilot containers scan --all".into()
-            } else {
-                format!("tuxpilot containers scan --container {}", a.target)
-            }],
+            vec![SameAs::ScanContainers { container: (a.target != "all").then(|| a.target.clone()) }],
         ),
         Intent::ScanImage(a) => {
-            (format!("scan image {}", a.image), vec![], vec![format!("tuxpilot containers scan --image {}", a.image)])
+            (format!("scan image {}", a.image), vec![], vec![SameAs::ScanImage { image: a.image.clone() }])
         }
         Intent::Optimize(a) => (
             format!("recommend CPU and memory limits for {}", scope(&a.target)),
@@ -132,10 +118,7 @@ pub fn plan(intent: &Intent) -> Plan {
                 "observe CPU and memory for a short window".into(),
                 "recommend limits (applying them is asked separately)".into(),
             ],
-            vec![format!(
-                "tuxpilot containers optimize{}",
-                if a.target == "all" { String::new() } else { format!(" {}", a.target) }
-            )],
+            vec![SameAs::Optimize { container: (a.target != "all").then(|| a.target.clone()) }],
         ),
         Intent::Monitor(a) => {
             let mut steps = Vec::new();
@@ -145,7 +128,7 @@ pub fn plan(intent: &Intent) -> Plan {
             if let Some(m) = a.memory_threshold {
                 steps.push(format!("set memory_alert_threshold = {m} in [containers.monitoring]"));
             }
-            let filter = if a.target == "all" { String::new() } else { format!(" --filter name={}", a.target) };
+            let container = (a.target != "all").then(|| a.target.clone());
             if a.persist {
                 steps.push(
                     "start background monitoring: alerts keep being evaluated after this conversation (a systemd user \
@@ -156,54 +139,53 @@ pub fn plan(intent: &Intent) -> Plan {
                     access,
                     summary: format!("set up monitoring of {}", scope(&a.target)),
                     steps,
-                    commands: vec![format!("tuxpilot containers monitor --alerts --detach{filter}")],
+                    commands: Vec::new(),
+                    same_as: vec![SameAs::MonitorDetach { container }],
                     files: Vec::new(),
                 };
             }
             steps.push(if a.realtime { "open the live view".into() } else { "take a snapshot of resource use".into() });
-            (
-                format!("monitor {}", scope(&a.target)),
-                steps,
-                vec![format!("tuxpilot containers monitor{}{filter}", if a.realtime { " --real-time" } else { "" })],
-            )
+            (format!("monitor {}", scope(&a.target)), steps, vec![SameAs::Monitor { realtime: a.realtime, container }])
         }
         Intent::Diagnose(a) => (
             format!("diagnose {}", a.target),
             vec!["read its state, exit code, OOM kill, health log, restarts and last log lines".into()],
-            vec![
-                format!("tuxpilot containers inspect {}", a.target),
-                format!("tuxpilot containers logs --tail 50 {}", a.target),
-            ],
+            if a.target.contains('/') {
+                Vec::new()
+            } else {
+                vec![
+                    SameAs::Inspect { containers: vec![a.target.clone()] },
+                    SameAs::Logs { container: a.target.clone(), tail: Some(50), follow: false },
+                ]
+            },
         ),
         Intent::ComposeUp(a) => (
             format!("bring up compose project {}", a.project.as_deref().or(a.path.as_deref()).unwrap_or("here")),
             vec!["create and start the project's networks, volumes and containers in dependency order".into()],
-            vec![compose_cmd("up -d", a.path.as_deref(), a.project.as_deref())],
+            vec![SameAs::ComposeUp { file: a.path.clone(), project: a.project.clone() }],
         ),
         Intent::ComposeDown(a) => (
             format!("take down compose project {}", a.project.as_deref().or(a.path.as_deref()).unwrap_or("here")),
             vec!["stop and remove the project's containers and networks (volumes are kept)".into()],
-            vec![compose_cmd("down", a.path.as_deref(), a.project.as_deref())],
+            vec![SameAs::ComposeDown { file: a.path.clone(), project: a.project.clone() }],
         ),
-        Intent::Deployments(_) => {
-            ("list the deployed apps".into(), vec![], vec!["tuxpilot containers deployments".into()])
-        }
+        Intent::Deployments(_) => ("list the deployed apps".into(), vec![], vec![SameAs::Deployments]),
         Intent::Prune(_) => (
             "remove stopped containers, dangling images and unused networks".into(),
             vec!["list what goes (never TuxPilot's own objects, never volumes), then remove it".into()],
-            vec!["tuxpilot containers prune".into()],
+            vec![SameAs::Prune],
         ),
         Intent::MonitorStop(_) => (
             "stop background monitoring".into(),
             vec!["stop the background monitor that `set up monitoring` started".into()],
-            vec!["tuxpilot containers monitor --stop".into()],
+            vec![SameAs::MonitorStop],
         ),
         Intent::Help(_) => ("help".into(), vec![], vec![]),
         Intent::Clarify(a) => (a.question.clone(), vec![], vec![]),
         Intent::Refuse(a) => (a.reason.clone(), vec![], vec![]),
         Intent::Unknown(_) => ("not understood".into(), vec![], vec![]),
     };
-    Plan { access, summary, steps, commands, files: Vec::new() }
+    Plan { access, summary, steps, commands: Vec::new(), same_as, files: Vec::new() }
 }
 
 /// What a change does to what is running, in a sentence: the answer to "what would happen
@@ -229,12 +211,23 @@ pub fn consequence(intent: &Intent) -> &'static str {
     }
 }
 
-/// The `tuxpilot containers` verb of a lifecycle intent.
-fn verb_command(verb: &str) -> &str {
-    if verb == "remove" { "rm --force" } else { verb }
+/// The typed command of a lifecycle intent.
+fn verb_of(verb: &str) -> Lifecycle {
+    match verb {
+        "start" => Lifecycle::Start,
+        "stop" => Lifecycle::Stop,
+        "remove" => Lifecycle::Remove,
+        _ => Lifecycle::Restart,
+    }
 }
 
-fn lifecycle(verb: &str, a: &LifecycleArgs) -> (String, Vec<String>, Vec<String>) {
+/// One container's command now; a service (`PROJECT/SERVICE`) only once the executor has
+/// resolved it to its replicas.
+fn plain(target: &str, make: impl Fn(String) -> SameAs) -> Vec<SameAs> {
+    if target.contains('/') { Vec::new() } else { vec![make(target.to_string())] }
+}
+
+fn lifecycle(verb: &str, a: &LifecycleArgs) -> (String, Vec<String>, Vec<SameAs>) {
     let names = a.names();
     let what = if a.target == "all" {
         let except = a.excepted();
@@ -249,10 +242,9 @@ fn lifecycle(verb: &str, a: &LifecycleArgs) -> (String, Vec<String>, Vec<String>
     // Services and `all` are resolved to containers by the executor, which then shows them
     // and the command; plain container names are shown now.
     let plain = a.target != "all" && names.iter().all(|n| !n.contains('/'));
-    let steps = if plain { names.iter().map(|n| format!("{verb} {n}")).collect() } else { vec![format!("{what}")] };
-    let commands =
-        if plain { vec![format!("tuxpilot containers {} {}", verb_command(verb), names.join(" "))] } else { vec![] };
-    (what, steps, commands)
+    let steps = if plain { names.iter().map(|n| format!("{verb} {n}")).collect() } else { vec![what.clone()] };
+    let same_as = if plain { vec![SameAs::Lifecycle { verb: verb_of(verb), containers: names }] } else { vec![] };
+    (what, steps, same_as)
 }
 
 /// A lifecycle plan completed with the containers its targets stand for.
@@ -264,27 +256,27 @@ pub(crate) fn lifecycle_resolved(plan: &mut Plan, intent: &Intent, containers: &
     }
     if containers.is_empty() {
         plan.steps = vec!["(no container to act on)".into()];
-        plan.commands.clear();
+        plan.same_as.clear();
     } else {
-        plan.commands = vec![format!("tuxpilot containers {} {}", verb_command(verb), containers.join(" "))];
+        plan.same_as = vec![SameAs::Lifecycle { verb: verb_of(verb), containers: containers.to_vec() }];
     }
 }
 
-/// A read over a service's replicas: one command per replica.
+/// A read over a service's replicas: its commands over every replica.
 pub(crate) fn replicas_resolved(plan: &mut Plan, intent: &Intent, containers: &[String]) {
     plan.steps.push(format!("{} replicas: {}", containers.len(), containers.join(", ")));
-    plan.commands = match intent {
-        Intent::Inspect(_) => vec![format!("tuxpilot containers inspect {}", containers.join(" "))],
-        Intent::Logs(a) => containers
-            .iter()
-            .map(|n| {
-                format!("tuxpilot containers logs{} {n}", a.tail.map(|t| format!(" --tail {t}")).unwrap_or_default())
-            })
-            .collect(),
+    plan.same_as = match intent {
+        Intent::Inspect(_) => vec![SameAs::Inspect { containers: containers.to_vec() }],
+        Intent::Logs(a) => {
+            containers.iter().map(|n| SameAs::Logs { container: n.clone(), tail: a.tail, follow: false }).collect()
+        }
         _ => containers
             .iter()
             .flat_map(|n| {
-                [format!("tuxpilot containers inspect {n}"), format!("tuxpilot containers logs --tail 50 {n}")]
+                [
+                    SameAs::Inspect { containers: vec![n.clone()] },
+                    SameAs::Logs { container: n.clone(), tail: Some(50), follow: false },
+                ]
             })
             .collect(),
     };
@@ -300,17 +292,4 @@ pub(crate) fn prune_resolved(plan: &mut Plan, prune: &tuxpilot_orchestrator::pru
 
 fn scope(target: &str) -> String {
     if target == "all" { "all running containers".into() } else { target.to_string() }
-}
-
-fn compose_cmd(verb: &str, path: Option<&str>, project: Option<&str>) -> String {
-    let mut s = "tuxpilot compose".to_string();
-    if let Some(p) = path {
-        s.push_str(&format!(" -f {p}"));
-    }
-    if let Some(p) = project {
-        s.push_str(&format!(" -p {p}"));
-    }
-    s.push(' ');
-    s.push_str(verb);
-    s
 }

@@ -202,6 +202,7 @@ impl Session {
                     summary: offer.description.clone(),
                     steps: vec![offer.description.clone()],
                     commands: offer.commands.clone(),
+                    same_as: Vec::new(),
                     files: Vec::new(),
                 },
                 generated: None,

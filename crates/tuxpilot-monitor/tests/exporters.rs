@@ -250,6 +250,7 @@ async fn command_and_json_sinks_get_each_notification() {
     };
     let mut m = Monitor::new(collector(), config.rules(), config.sinks(), None, 1);
     let tick = m.tick().await.unwrap();
+    assert_eq!(tick.alerts.len(), 2, "both containers fire");
     let errors = m.flush(Duration::from_secs(20)).await;
     assert!(errors.is_empty(), "{errors:?}");
     let text = std::fs::read_to_string(&out).unwrap();

@@ -225,10 +225,23 @@ async fn recorded<D: Deployer>(
             // next run converges. Any other refusal (a port taken, an image missing) is recorded
             // as a failure, and a first deploy takes back what it made, as when a replica fails.
             if !e.is_unavailable() {
-                if previous.is_none()
-                    && let Err(left) = d.remove_created(staged, attempt, &[]).await
-                {
-                    tracing::warn!(app = %attempt.name, error = %left, "could not take back a failed first deploy");
+                if previous.is_none() {
+                    match d.remove_created(staged, attempt, &[]).await {
+                        // The output says what was taken back (the error says why).
+                        Ok(taken) => {
+                            for n in taken {
+                                note(d.parts().progress, &attempt.name, "Taken back", n);
+                            }
+                        }
+                        Err(left) => {
+                            note(
+                                d.parts().progress,
+                                &attempt.name,
+                                "Left behind",
+                                format!("could not take back what the failed first deploy created: {left}"),
+                            );
+                        }
+                    }
                 }
                 record.end(Outcome::Failed, Some(e.to_string()));
                 let _ = d.parts().store.finish(&record).await;
