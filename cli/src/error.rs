@@ -42,6 +42,22 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A change that was not confirmed (no terminal to ask on, no `--yes`): what would have been
+/// done is printed; exit code 7. Chat, `containers prune` and `containers unlock` end so.
+#[derive(Debug)]
+pub struct NotConfirmed(pub String);
+
+impl std::fmt::Display for NotConfirmed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotConfirmed {}
+
+/// Exit code of a change refused for want of confirmation.
+pub const NOT_CONFIRMED: i32 = 7;
+
 /// Builds the report: the engine error, if any, decides hint and code.
 pub fn report(err: &anyhow::Error) -> Report {
     // `{:#}` joins the context chain into one line: "outer: inner".

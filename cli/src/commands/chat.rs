@@ -11,20 +11,7 @@ use tuxpilot_assistant::{
 use crate::args::ChatArgs;
 use crate::output::Ui;
 
-/// A change that was not confirmed: the plan is printed; exit code 7.
-#[derive(Debug)]
-pub struct NotConfirmed(pub String);
-
-impl std::fmt::Display for NotConfirmed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for NotConfirmed {}
-
-/// Exit code of a change refused for want of confirmation.
-pub const NOT_CONFIRMED: i32 = 7;
+pub use crate::error::{NOT_CONFIRMED, NotConfirmed};
 
 /// What the front end must do after a request (the live view, following logs).
 pub type Next = Option<Handoff>;

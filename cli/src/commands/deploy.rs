@@ -474,7 +474,7 @@ async fn unlock(engine: Arc<dyn Engine>, app: &str, yes: bool, ui: &mut Ui<'_>) 
     if !yes {
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
             ui.print_table(&["LOCK", "HOST", "PID", "TAKEN", "STALE"], rows)?;
-            return Err(crate::commands::chat::NotConfirmed(format!(
+            return Err(crate::error::NotConfirmed(format!(
                 "unlocking {app} lets another deploy start while its holder may still run; run again with --yes to \
                  confirm (no terminal to ask on)"
             ))

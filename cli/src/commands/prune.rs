@@ -9,7 +9,7 @@ use tuxpilot_docker::Engine;
 use tuxpilot_orchestrator::prune;
 
 use crate::args::PruneArgs;
-use crate::commands::chat::NotConfirmed;
+use crate::error::NotConfirmed;
 use crate::output::Ui;
 
 /// `containers prune`.
