@@ -334,6 +334,7 @@ fn exec_settings(
         config_file: config::path(flag),
         progress,
         monitor_command,
+        render_command: Some(std::sync::Arc::new(commands::same_as::line)),
         thresholds_configured: monitoring.cpu_alert_threshold.is_some() || monitoring.memory_alert_threshold.is_some(),
         ..Default::default()
     })

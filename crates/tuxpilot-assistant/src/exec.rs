@@ -192,6 +192,9 @@ impl Executor {
             }
             _ => {}
         }
+        if let Some(render) = &self.settings.render_command {
+            p.plan.commands = p.plan.same_as.iter().map(|s| render(s)).collect();
+        }
         Ok(p)
     }
 

@@ -29,6 +29,10 @@ pub struct ExecSettings {
     pub monitor_command: Vec<String>,
     /// Where a background monitor keeps its pid and log.
     pub state_dir: PathBuf,
+    /// How the front end writes a typed command as a line (`Plan::commands`); without it plans
+    /// carry only `Plan::same_as`. The CLI sets its own rendering, so chat and MCP show the
+    /// same lines.
+    pub render_command: Option<Arc<dyn Fn(&crate::same_as::SameAs) -> String + Send + Sync>>,
     /// The config file already sets alert thresholds (else "set up monitoring" without any
     /// uses cpu 80 % and memory 90 %, and says so).
     pub thresholds_configured: bool,
@@ -47,6 +51,7 @@ impl Default for ExecSettings {
             monitor_command: Vec::new(),
             state_dir: tuxpilot_monitor::background::default_state_dir(),
             thresholds_configured: false,
+            render_command: None,
         }
     }
 }
