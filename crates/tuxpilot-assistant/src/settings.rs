@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use tuxpilot_orchestrator::OrchestrationConfig;
 
+/// How a front end writes a typed command as one line.
+pub type RenderCommand = Arc<dyn Fn(&crate::same_as::SameAs) -> String + Send + Sync>;
+
 /// Settings of an [`crate::Executor`].
 #[derive(Clone)]
 pub struct ExecSettings {
@@ -32,7 +35,7 @@ pub struct ExecSettings {
     /// How the front end writes a typed command as a line (`Plan::commands`); without it plans
     /// carry only `Plan::same_as`. The CLI sets its own rendering, so chat and MCP show the
     /// same lines.
-    pub render_command: Option<Arc<dyn Fn(&crate::same_as::SameAs) -> String + Send + Sync>>,
+    pub render_command: Option<RenderCommand>,
     /// The config file already sets alert thresholds (else "set up monitoring" without any
     /// uses cpu 80 % and memory 90 %, and says so).
     pub thresholds_configured: bool,

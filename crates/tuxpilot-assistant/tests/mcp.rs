@@ -97,6 +97,10 @@ async fn mcp_clients_see_annotated_tools_and_can_call_them() {
     let r = client.peer().call_tool(call("stop", json!({"target": name}))).await.unwrap();
     assert_eq!(r.is_error, Some(false), "{r:?}");
     assert!(!engine.inspect_container(&id).await.unwrap().state.running);
+    // A project the engine does not have is said so, not "down".
+    let r = client.peer().call_tool(call("compose_down", json!({"project": "tp-no-such-project-0"}))).await.unwrap();
+    assert_eq!(r.is_error, Some(false), "{r:?}");
+    assert!(format!("{:?}", r.content).contains("No resource found"), "{r:?}");
     client.cancel().await.unwrap();
 
     // Read-only: the writes are neither listed nor callable.

@@ -439,6 +439,21 @@ pub fn info(db_dir: &Path) -> Result<DbInfo, DbError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_import_says_which_files_it_skipped() {
+        let src = tempfile::tempdir().unwrap();
+        let db = tempfile::tempdir().unwrap();
+        std::fs::write(
+            src.path().join("good.json"),
+            r#"{"id":"X-1","affected":[{"package":{"ecosystem":"Debian:12","name":"a"}}]}"#,
+        )
+        .unwrap();
+        std::fs::write(src.path().join("bad.json"), "garbage").unwrap();
+        let info = import(src.path(), db.path()).unwrap();
+        assert_eq!((info.records, info.skipped), (1, 1));
+        assert!(info.skipped_examples[0].contains("bad.json"), "{:?}", info.skipped_examples);
+    }
+
     fn affected(events: serde_json::Value, versions: &[&str]) -> OsvAffected {
         serde_json::from_value(serde_json::json!({
             "package": {"ecosystem": "Debian:12", "name": "openssl"},
