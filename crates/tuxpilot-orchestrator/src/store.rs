@@ -525,15 +525,23 @@ impl Store {
     }
 
     /// Removes every lock this process holds: what a SIGINT or SIGTERM does before exiting.
+    /// A lock being taken when the signal came may land a moment later (its request was already
+    /// sent), so the engine is asked again until a round finds none (at most five, 200 ms apart).
     pub async fn release_own_locks(&self) -> Result<usize> {
         let pid = std::process::id();
         let host = hostname();
         let mut n = 0;
-        for l in self.locks().await? {
-            if l.pid == Some(pid) && l.host == host {
+        for round in 0..5 {
+            let mine: Vec<LockInfo> =
+                self.locks().await?.into_iter().filter(|l| l.pid == Some(pid) && l.host == host).collect();
+            if mine.is_empty() && round > 0 {
+                break;
+            }
+            for l in &mine {
                 let _ = self.engine.remove_container(&l.name, RemoveOptions { force: true, volumes: false }).await;
                 n += 1;
             }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
         Ok(n)
     }
