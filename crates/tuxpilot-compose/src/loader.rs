@@ -208,7 +208,16 @@ fn absolutize(base: &Path, p: &Path) -> PathBuf {
 }
 
 fn read(path: &Path) -> Result<String> {
-    tuxpilot_docker::files::read_to_string(path).map_err(|e| {
+    io_error(path, tuxpilot_docker::files::read_to_string(path))
+}
+
+/// A file named inside a compose file (`include`, `extends.file`): a regular file only.
+fn read_named(path: &Path) -> Result<String> {
+    io_error(path, tuxpilot_docker::files::read_named_to_string(path, tuxpilot_docker::files::MAX_FILE))
+}
+
+fn io_error(path: &Path, r: std::io::Result<String>) -> Result<String> {
+    r.map_err(|e| {
         let msg = if e.kind() == std::io::ErrorKind::NotFound {
             "no such file".to_string()
         } else {
@@ -510,7 +519,7 @@ fn apply_includes(
         let mut included: Option<Node> = None;
         for f in &files {
             let arc: Arc<Path> = Arc::from(f.as_path());
-            let text = read(f).map_err(|e| {
+            let text = read_named(f).map_err(|e| {
                 Error::new(e.kind, format!("{}: {}", f.display(), e.message))
                     .at(entry.loc.clone())
                     .path(format!("{path_key}.path"))
@@ -565,7 +574,7 @@ fn apply_includes(
 fn resolve_extends(doc: &mut Node, file: &Arc<Path>, ctx: &mut Ctx) -> Result<()> {
     let home = ctx.home.clone();
     let mut load = |other: &Path| -> Result<Node> {
-        let text = read(other)?;
+        let text = read_named(other)?;
         let arc: Arc<Path> = Arc::from(other);
         let mut d = crate::node::parse(&text, &arc)?
             .into_iter()

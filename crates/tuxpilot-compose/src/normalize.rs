@@ -122,7 +122,7 @@ fn load_env_files(name: &str, service: &mut Service, merged: &Node, env: &BTreeM
     let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (i, f) in service.env_file.iter().enumerate() {
         let path = Path::new(&f.path);
-        let text = match tuxpilot_docker::files::read_to_string(path) {
+        let text = match tuxpilot_docker::files::read_named_to_string(path, tuxpilot_docker::files::MAX_ENV_FILE) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !f.required => continue,
             Err(e) => {
@@ -158,18 +158,19 @@ fn load_label_files(name: &str, service: &mut Service, merged: &Node, env: &BTre
     let mut from_files: BTreeMap<String, Option<String>> = BTreeMap::new();
     for (i, f) in service.label_file.iter().enumerate() {
         let path = Path::new(f);
-        let text = tuxpilot_docker::files::read_to_string(path).map_err(|e| {
-            let key = format!("services.{name}.label_file[{i}]");
-            let msg = if e.kind() == std::io::ErrorKind::NotFound {
-                format!("label file {} not found", path.display())
-            } else {
-                format!("cannot read label file {}: {e}", path.display())
-            };
-            Error::new(ErrorKind::Io, msg)
-                .at(merged.locate(&key))
-                .path(key)
-                .hint("create the file, or remove it from `label_file`")
-        })?;
+        let text =
+            tuxpilot_docker::files::read_named_to_string(path, tuxpilot_docker::files::MAX_ENV_FILE).map_err(|e| {
+                let key = format!("services.{name}.label_file[{i}]");
+                let msg = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("label file {} not found", path.display())
+                } else {
+                    format!("cannot read label file {}: {e}", path.display())
+                };
+                Error::new(ErrorKind::Io, msg)
+                    .at(merged.locate(&key))
+                    .path(key)
+                    .hint("create the file, or remove it from `label_file`")
+            })?;
         let vars = crate::dotenv::parse(&text, path, &|k| env.get(k).cloned())?;
         from_files.extend(vars.into_iter().map(|(k, v)| (k, Some(v))));
     }

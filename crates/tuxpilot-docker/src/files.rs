@@ -78,6 +78,30 @@ pub fn read(path: &Path) -> io::Result<Vec<u8>> {
     read_limited(std::fs::File::open(path)?, MAX_FILE)
 }
 
+/// The most an env or label file may hold: 16 MiB.
+pub const MAX_ENV_FILE: u64 = 16 << 20;
+
+/// A file named inside another (env_file, label_file, include, extends, configs, secrets): a
+/// regular file of at most `limit` bytes, nothing else. A device, a FIFO or a socket is refused
+/// before it is read (`/dev/null` reads as empty); a symbolic link loop fails to open.
+pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let kind = std::fs::metadata(path)?.file_type();
+    if !kind.is_file() {
+        if path == Path::new("/dev/null") {
+            return Ok(Vec::new());
+        }
+        let what = if kind.is_dir() { "a directory" } else { special(&kind) };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("it is {what}, not a regular file")));
+    }
+    read_limited(std::fs::File::open(path)?, limit)
+}
+
+/// [`read_named`] as UTF-8 text.
+pub fn read_named_to_string(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read_named(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
 /// A regular file's text, at most [`MAX_FILE`] bytes of UTF-8.
 pub fn read_to_string(path: &Path) -> io::Result<String> {
     String::from_utf8(read(path)?).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))

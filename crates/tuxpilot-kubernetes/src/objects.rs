@@ -19,7 +19,8 @@ use crate::names::{env_file_name, is_dns_subdomain, resource_name};
 use crate::report::{Ctx, Report, selector};
 
 fn read(path: &Path) -> Result<String, ExportError> {
-    tuxpilot_docker::files::read_to_string(path).map_err(|e| ExportError::Io(path.to_path_buf(), e.to_string()))
+    tuxpilot_docker::files::read_named_to_string(path, tuxpilot_docker::files::MAX_FILE)
+        .map_err(|e| ExportError::Io(path.to_path_buf(), e.to_string()))
 }
 
 fn relative(ctx: &Ctx<'_>, path: &str) -> String {
@@ -50,7 +51,7 @@ pub(crate) fn environment(
         if path.exists() {
             ctx.options.check_inside(&format!("services.{key}.env_file"), &path)?;
         }
-        let text = match tuxpilot_docker::files::read_to_string(&path) {
+        let text = match tuxpilot_docker::files::read_named_to_string(&path, tuxpilot_docker::files::MAX_ENV_FILE) {
             Ok(t) => t,
             Err(_) if !f.required => continue,
             Err(e) => return Err(ExportError::Io(path, e.to_string())),
@@ -143,12 +144,15 @@ fn config_data(path: &Path) -> Option<Files> {
     let mut data = Files::default();
     if meta.is_file() {
         let name = path.file_name()?.to_string_lossy().into_owned();
-        data.add(name, tuxpilot_docker::files::read(path).ok()?);
+        data.add(name, tuxpilot_docker::files::read_named(path, tuxpilot_docker::files::MAX_FILE).ok()?);
     } else if meta.is_dir() {
         for e in std::fs::read_dir(path).ok()?.flatten() {
             let p = e.path();
             if p.is_file() {
-                data.add(e.file_name().to_string_lossy().into_owned(), tuxpilot_docker::files::read(&p).ok()?);
+                data.add(
+                    e.file_name().to_string_lossy().into_owned(),
+                    tuxpilot_docker::files::read_named(&p, tuxpilot_docker::files::MAX_FILE).ok()?,
+                );
             }
         }
     }
@@ -434,7 +438,7 @@ pub(crate) fn secrets(
         let content = match (&s.file, &s.environment) {
             (Some(f), _) => {
                 options.check_inside(&format!("secrets.{name}.file"), std::path::Path::new(f))?;
-                tuxpilot_docker::files::read(std::path::Path::new(f))
+                tuxpilot_docker::files::read_named(std::path::Path::new(f), tuxpilot_docker::files::MAX_FILE)
                     .map_err(|e| ExportError::Io(PathBuf::from(f), e.to_string()))?
             }
             (None, Some(var)) => options.environment.get(var).cloned().unwrap_or_default().into_bytes(),

@@ -41,9 +41,16 @@ fn read_data(f: &StackFile) -> Result<Option<Vec<u8>>> {
     let bad = |m: String| Error::NotFound(m);
     match &f.source {
         None => Ok(None),
-        Some(FileSource::File(p)) => tuxpilot_docker::files::read(p).map(Some).map_err(|e| {
-            bad(format!("{} `{}`: cannot read {}: {e}; fix the `file:` path", "secret or config", f.key, p.display()))
-        }),
+        Some(FileSource::File(p)) => {
+            tuxpilot_docker::files::read_named(p, tuxpilot_docker::files::MAX_FILE).map(Some).map_err(|e| {
+                bad(format!(
+                    "{} `{}`: cannot read {}: {e}; fix the `file:` path",
+                    "secret or config",
+                    f.key,
+                    p.display()
+                ))
+            })
+        }
         Some(FileSource::Environment(v)) => std::env::var(v).map(|s| Some(s.into_bytes())).map_err(|_| {
             bad(format!("`{}` takes its value from the environment variable {v}, which is not set", f.key))
         }),
