@@ -188,7 +188,7 @@ fn endless_and_blocking_files_are_refused() {
     let fifo = dir.path().join("pipe");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let cases: [(&str, &str); 4] = [
-        ("services:\n  a:\n    image: busybox\n    env_file: /dev/zero\n", "larger than 64 MiB"),
+        ("services:\n  a:\n    image: busybox\n    env_file: /dev/zero\n", "character device, not a regular file"),
         ("services:\n  a:\n    image: busybox\n    env_file: ./pipe\n", "named pipe"),
         ("services:\n  a:\n    image: busybox\n    label_file: /dev/urandom\n", "label_file"),
         ("include:\n  - ./pipe\nservices:\n  a:\n    image: busybox\n", "named pipe"),
