@@ -117,3 +117,13 @@ pub fn ago(t: chrono::DateTime<chrono::Utc>) -> String {
     };
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
 }
+
+/// Asks `question` on `err` and reads the answer from the terminal; only `y`/`yes` agrees.
+pub fn ask(err: &mut dyn std::io::Write, question: &str) -> std::io::Result<bool> {
+    use std::io::BufRead;
+    write!(err, "{question}")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}

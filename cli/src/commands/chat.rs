@@ -1,6 +1,6 @@
 //! `tuxpilot chat` and `tuxpilot mcp`: rendering what tuxpilot-assistant parses, plans and runs.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 
 use serde_json::{Value, json};
 use tuxpilot_assistant::model::{AgentTurn, CallRecord, ChatModel, Confirm, Decision, HttpModel, ModelConfig};
@@ -201,11 +201,7 @@ fn covered_by_yes(yes: bool, from_model: bool) -> bool {
 /// Shows the plan and asks on the terminal; only `y`/`yes` agrees.
 fn ask(err: &mut dyn Write, plan: &tuxpilot_assistant::Plan, question: &str) -> std::io::Result<bool> {
     write_plan(err, plan)?;
-    write!(err, "{question}")?;
-    err.flush()?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+    crate::output::ask(err, question)
 }
 
 /// The plan with its "same as" lines rendered by this CLI from the assistant's typed commands.

@@ -448,7 +448,7 @@ pub fn failure_of(r: &DeploymentResult) -> Option<DeploymentFailed> {
 
 /// `containers unlock APP`: shows the holders of the app's locks, asks, removes them.
 async fn unlock(engine: Arc<dyn Engine>, app: &str, yes: bool, ui: &mut Ui<'_>) -> anyhow::Result<()> {
-    use std::io::{BufRead, IsTerminal};
+    use std::io::IsTerminal;
     let store = tuxpilot_orchestrator::Store::new(engine);
     let held: Vec<_> = store.locks().await?.into_iter().filter(|l| l.app == app).collect();
     if held.is_empty() {
@@ -481,11 +481,10 @@ async fn unlock(engine: Arc<dyn Engine>, app: &str, yes: bool, ui: &mut Ui<'_>) 
             .into());
         }
         ui.print_table(&["LOCK", "HOST", "PID", "TAKEN", "STALE"], rows)?;
-        write!(ui.err, "Give these back? A deploy still running there would then race another one. [y/N] ")?;
-        ui.err.flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        if !crate::output::ask(
+            ui.err,
+            "Give these back? A deploy still running there would then race another one. [y/N] ",
+        )? {
             writeln!(ui.err, "Nothing changed.")?;
             return Ok(());
         }

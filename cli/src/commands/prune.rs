@@ -2,7 +2,7 @@
 //! unused, and that TuxPilot's own objects and volumes are never touched) are the
 //! orchestrator's [`tuxpilot_orchestrator::prune`], the same chat and MCP use.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 
 use comfy_table::Cell;
 use tuxpilot_docker::Engine;
@@ -42,11 +42,7 @@ pub async fn prune(engine: &dyn Engine, ui: &mut Ui<'_>, args: &PruneArgs) -> an
             .into());
         }
         print_plan_to(ui.err, &plan)?;
-        write!(ui.err, "Remove these {} object(s)? [y/N] ", plan.items().count())?;
-        ui.err.flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        if !crate::output::ask(ui.err, &format!("Remove these {} object(s)? [y/N] ", plan.items().count()))? {
             writeln!(ui.err, "Nothing removed.")?;
             return Ok(());
         }
