@@ -14,6 +14,7 @@ use crate::config::{DeployOptions, OrchestrationConfig};
 use crate::driver::{self, Applied, Attempt, Deployer, Parts, Source};
 use crate::error::Result;
 use crate::load::LoadedApp;
+use crate::proxy::switch::Switch;
 use crate::replicas::{self, StepError, StepLimits};
 use crate::result::{ContainerStatus, DeploymentResult, container_status};
 use crate::rollout::{self, PlanInputs, RolloutPlan};
@@ -61,6 +62,8 @@ impl Orchestrator {
             (VERSION_LABEL.to_string(), attempt.version.clone()),
             (DEPLOYMENT_LABEL.to_string(), attempt.id.clone()),
         ]);
+        // Fixed host ports are the proxy's: the replicas do not bind them (crate::proxy).
+        let project = crate::proxy::ports::split(project);
         ComposeRuntime::new(self.engine.clone(), project, meta, self.progress.clone()).with_container_labels(labels)
     }
 
@@ -115,6 +118,8 @@ impl Orchestrator {
     ) -> std::result::Result<(), StepError> {
         let all = runtime.selection(&[], false)?;
         runtime.ensure_images(&all, None, false).await?;
+        // The proxy is ready (built, started) before any replica changes.
+        let switch = Switch::start(runtime).await?;
         let resources = runtime.plan(&UpOptions::default()).await?;
         for a in resources.resources {
             match a {
@@ -133,7 +138,8 @@ impl Orchestrator {
             let mut tasks = tokio::task::JoinSet::new();
             for sp in wave.clone() {
                 let rt = runtime.clone();
-                tasks.spawn(async move { replicas::run_service(&rt, &sp, limits).await });
+                let sw = switch.clone();
+                tasks.spawn(async move { replicas::run_service(&rt, &sp, limits, &sw).await });
             }
             let mut first: Option<StepError> = None;
             while let Some(r) = tasks.join_next().await {
@@ -153,7 +159,10 @@ impl Orchestrator {
             }
         }
         for sp in &plan.removed {
-            replicas::run_service(runtime, sp, limits).await?;
+            replicas::run_service(runtime, sp, limits, &switch).await?;
+        }
+        if let Some(sw) = &switch {
+            sw.sync().await?;
         }
         Ok(())
     }
@@ -247,7 +256,7 @@ impl Deployer for Orchestrator {
             Err(StepError::Failed(failure, action)) => {
                 Ok(Applied::Failed { failure: *failure, action, created: Vec::new() })
             }
-            Err(StepError::Run(e)) => Err(e.into()),
+            Err(e) => Err(e.into_error()),
         }
     }
 

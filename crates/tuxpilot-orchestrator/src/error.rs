@@ -30,6 +30,9 @@ pub enum Error {
     /// Stored state that cannot be read back.
     #[error("{0}")]
     Corrupt(String),
+    /// The managed-port proxy could not be built, started or given its routes.
+    #[error("managed ports: {0}")]
+    Proxy(String),
 }
 
 impl Error {
@@ -44,6 +47,9 @@ impl Error {
                     .into(),
             ),
             Self::NotFound(_) => Some("list deployments with `tuxpilot containers deployments`".into()),
+            Self::Proxy(_) => Some(
+                "see `tuxpilot containers proxy ls` and `tuxpilot containers proxy logs`; `proxy: off` on a container (label tuxpilot.proxy=off) publishes its ports directly".into(),
+            ),
             Self::Blocked(_) => Some("fix the findings, list accepted ones in the ignore file, or pass --force".into()),
             _ => None,
         }

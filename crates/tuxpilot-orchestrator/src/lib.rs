@@ -48,6 +48,7 @@ pub mod lower;
 mod network;
 mod ops;
 pub mod prune;
+pub mod proxy;
 mod records;
 mod replicas;
 mod result;

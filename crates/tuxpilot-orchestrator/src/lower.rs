@@ -86,6 +86,9 @@ pub fn lower(spec: &ApplicationDeployment, dir: &Path) -> Project {
         let mut labels: BTreeMap<String, Option<String>> =
             spec.labels.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
         labels.extend(c.labels.iter().map(|(k, v)| (k.clone(), Some(v.clone()))));
+        if let Some(m) = c.proxy {
+            labels.insert(crate::proxy::MODE_LABEL.into(), Some(m.as_str().into()));
+        }
         s.labels = labels;
         s.command = c.command.clone();
         s.entrypoint = c.entrypoint.clone();

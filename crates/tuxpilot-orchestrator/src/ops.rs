@@ -212,10 +212,14 @@ impl Orchestrator {
                 sp.action = ServiceAction::Scale;
             }
             let limits = StepLimits { health_check_timeout: self.config.health_check_timeout.0, rollback: false };
-            match replicas::run_service(runtime, &sp, limits).await {
+            let switch = crate::proxy::switch::Switch::start(runtime).await?;
+            match replicas::run_service(runtime, &sp, limits, &switch).await {
                 Ok(()) => {}
                 Err(StepError::Failed(f, _)) => message = Some(f.to_string()),
-                Err(StepError::Run(e)) => return Err(e.into()),
+                Err(e) => return Err(e.into_error()),
+            }
+            if let Some(sw) = &switch {
+                sw.sync().await?;
             }
         }
         let after = runtime.service_containers(service).await?;
@@ -299,6 +303,17 @@ impl Orchestrator {
         Ok(out)
     }
 
+    /// Takes `app`'s routes out of the proxy, and removes the proxy when no route is left.
+    async fn unroute(&self, app: &str) -> Result<()> {
+        let proxy = crate::proxy::Proxy::new(self.engine.as_ref());
+        let Some(routes) = proxy.status().await? else { return Ok(()) };
+        if routes.iter().any(|r| r.route.app == app) {
+            proxy.apply(&tuxpilot_proxy::routes::AppRoutes { app: app.to_string(), routes: Vec::new() }).await?;
+        }
+        proxy.remove_if_unused().await?;
+        Ok(())
+    }
+
     /// Removes the app: its containers and networks, with `volumes` its volumes, and its
     /// history.
     pub async fn undeploy(&self, app: &str, volumes: bool) -> Result<UndeployResult> {
@@ -317,10 +332,19 @@ impl Orchestrator {
         let attempt = Attempt { id: new_deployment_id(), name: app.to_string(), version: String::new() };
         let runtime = self.runtime(project, ProjectMeta::new(std::path::Path::new("."), &[]), &attempt);
         let guard = self.lock(app).await?;
-        let r = runtime.down(&DownOptions { volumes, remove_orphans: true, timeout: None, parallel: 0 }).await;
+        // The proxy stops forwarding first (the app's routes drain), and goes when no app uses
+        // it any more.
+        let unrouted = self.unroute(app).await;
+        let r = match unrouted {
+            Ok(()) => runtime
+                .down(&DownOptions { volumes, remove_orphans: true, timeout: None, parallel: 0 })
+                .await
+                .map_err(Error::from),
+            Err(e) => Err(e),
+        };
         let forgotten = match r {
             Ok(()) => self.store.forget(app).await,
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         };
         self.store.release(guard).await;
         Ok(UndeployResult {

@@ -2,6 +2,7 @@
 //! replace in batches (start-first or stop-first), drain, scale. Built on the compose runtime's
 //! steps, so containers are named and labelled as `docker compose` makes them.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -9,6 +10,7 @@ use tokio::task::JoinSet;
 use tuxpilot_compose::runtime::{ComposeRuntime, RunError};
 use tuxpilot_docker::{ContainerState, HealthStatus, NetworkAttachment};
 
+use crate::proxy::switch::Switch;
 use crate::rollout::{Replica, ServiceAction, ServicePlan};
 use crate::spec::{FailureAction, UpdateOrder};
 
@@ -71,6 +73,25 @@ pub enum StepError {
     Failed(Box<Failure>, FailureAction),
     /// The engine or a compose step failed.
     Run(RunError),
+    /// The managed-port proxy failed.
+    Proxy(crate::error::Error),
+}
+
+impl From<crate::error::Error> for StepError {
+    fn from(e: crate::error::Error) -> Self {
+        Self::Proxy(e)
+    }
+}
+
+impl StepError {
+    /// The error to return when the step did not fail on a replica.
+    pub fn into_error(self) -> crate::error::Error {
+        match self {
+            Self::Run(e) => e.into(),
+            Self::Proxy(e) => e,
+            Self::Failed(f, _) => crate::error::Error::Corrupt(f.to_string()),
+        }
+    }
 }
 
 impl From<RunError> for StepError {
@@ -101,12 +122,22 @@ struct NewReplica {
     final_name: String,
 }
 
-/// Runs one service's plan.
-pub async fn run_service(runtime: &ComposeRuntime, sp: &ServicePlan, limits: StepLimits) -> Result<(), StepError> {
+/// The managed-port switch of an operation, when the app has one.
+pub type SwitchRef = Option<Arc<Switch>>;
+
+/// Runs one service's plan. With a `switch`, a replica is served by the proxy only once it is
+/// ready, and retired (drained) before it is stopped.
+pub async fn run_service(
+    runtime: &ComposeRuntime,
+    sp: &ServicePlan,
+    limits: StepLimits,
+    switch: &SwitchRef,
+) -> Result<(), StepError> {
     let action = if limits.rollback { FailureAction::Pause } else { sp.policy.failure_action };
     let grace = stop_grace(runtime, &sp.service);
     if sp.action == ServiceAction::Remove {
         for r in &sp.remove {
+            retire(switch, &sp.service, &r.id).await?;
             runtime.remove(&r.id, &r.name, grace).await?;
         }
         return Ok(());
@@ -127,28 +158,48 @@ pub async fn run_service(runtime: &ComposeRuntime, sp: &ServicePlan, limits: Ste
         while let Some(r) = tasks.join_next().await {
             started.push(r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}")))??);
         }
-        for (id, name) in started {
+        for (id, name) in &started {
             if let Err(f) =
-                wait_ready(runtime, &sp.service, &id, &name, Duration::ZERO, limits.health_check_timeout).await
+                wait_ready(runtime, &sp.service, id, name, Duration::ZERO, limits.health_check_timeout).await
             {
                 return Err(StepError::Failed(Box::new(f), action));
             }
+        }
+        for (id, _) in &started {
+            serve(switch, &sp.service, id).await?;
         }
         return Ok(());
     }
     for r in &sp.start {
         runtime.start(&sp.service, &r.id, &r.name).await?;
+        serve(switch, &sp.service, &r.id).await?;
     }
-    replace_all(runtime, sp, limits, action, grace).await?;
+    replace_all(runtime, sp, limits, action, grace, switch).await?;
     for r in &sp.remove {
+        retire(switch, &sp.service, &r.id).await?;
         runtime.remove(&r.id, &r.name, grace).await?;
     }
     for &n in &sp.create {
-        if let Err(f) = start_gated(runtime, &sp.service, n, None, sp.policy.monitor, limits).await? {
-            return Err(StepError::Failed(Box::new(f), action));
+        match start_gated(runtime, &sp.service, n, None, sp.policy.monitor, limits).await? {
+            Ok(new) => serve(switch, &sp.service, &new.id).await?,
+            Err(f) => return Err(StepError::Failed(Box::new(f), action)),
         }
     }
     Ok(())
+}
+
+async fn serve(switch: &SwitchRef, service: &str, id: &str) -> Result<(), StepError> {
+    match switch {
+        Some(s) => Ok(s.serve(service, id).await?),
+        None => Ok(()),
+    }
+}
+
+async fn retire(switch: &SwitchRef, service: &str, id: &str) -> Result<(), StepError> {
+    match switch {
+        Some(s) => Ok(s.retire(service, id).await?),
+        None => Ok(()),
+    }
 }
 
 fn stop_grace(runtime: &ComposeRuntime, service: &str) -> Option<Duration> {
@@ -163,13 +214,14 @@ async fn replace_all(
     limits: StepLimits,
     action: FailureAction,
     grace: Option<Duration>,
+    switch: &SwitchRef,
 ) -> Result<(), StepError> {
     if sp.replace.is_empty() {
         return Ok(());
     }
     let total = sp.replace.len() as f64;
     let mut failures = 0usize;
-    let mut drains: JoinSet<Result<(), RunError>> = JoinSet::new();
+    let mut drains: JoinSet<Result<(), StepError>> = JoinSet::new();
     let suffix = short_suffix();
     if let Some(why) = &sp.policy.order_forced {
         runtime.emit("Service", &sp.service, "Updating", None, Some(why.clone()));
@@ -186,15 +238,20 @@ async fn replace_all(
             let order = sp.policy.order;
             let monitor = sp.policy.monitor;
             let temp = format!("{}-tp{suffix}", old.name);
+            let sw = switch.clone();
             tasks.spawn(async move {
                 match order {
                     UpdateOrder::StartFirst => {
                         let new = start_gated(&rt, &service, old.number, Some(temp), monitor, limits).await?;
-                        Ok::<_, RunError>(new.map(|n| (old, Some(n))))
+                        Ok::<_, StepError>(new.map(|n| (old, Some(n))))
                     }
                     UpdateOrder::StopFirst => {
+                        retire(&sw, &service, &old.id).await?;
                         drain(&rt, &old, grace).await?;
                         let new = start_gated(&rt, &service, old.number, None, monitor, limits).await?;
+                        if let Ok(n) = &new {
+                            serve(&sw, &service, &n.id).await?;
+                        }
                         Ok(new.map(|_| (old, None)))
                     }
                 }
@@ -205,11 +262,18 @@ async fn replace_all(
             match r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}")))?? {
                 Ok((old, Some(new))) => {
                     let rt = runtime.clone();
-                    // The old replica leaves DNS now; it stops in the background while the next
-                    // batch goes on, and the new one takes its name once it is gone.
+                    // The new replica serves first; the old one leaves DNS and the proxy now and
+                    // stops in the background (once drained) while the next batch goes on; the
+                    // new one takes its name once it is gone.
+                    serve(switch, &sp.service, &new.id).await?;
                     disconnect(&rt, &old).await;
+                    let sw = switch.clone();
+                    let service = sp.service.clone();
                     drains.spawn(async move {
-                        tokio::time::sleep(DRAIN).await;
+                        match &sw {
+                            Some(_) => retire(&sw, &service, &old.id).await?,
+                            None => tokio::time::sleep(DRAIN).await,
+                        }
                         rt.remove(&old.id, &old.name, grace).await?;
                         rt.engine().rename_container(&new.id, &new.final_name).await?;
                         rt.emit("Container", &new.final_name, "Updated", None, Some(format!("was {}", new.name)));
@@ -235,10 +299,12 @@ async fn replace_all(
     Ok(())
 }
 
-async fn finish_drains(drains: &mut JoinSet<Result<(), RunError>>) -> Result<(), RunError> {
+async fn finish_drains(drains: &mut JoinSet<Result<(), StepError>>) -> Result<(), StepError> {
     let mut first = None;
     while let Some(r) = drains.join_next().await {
-        if let Err(e) = r.map_err(|e| RunError::Timeout(format!("internal task failed: {e}"))).and_then(|r| r) {
+        if let Err(e) =
+            r.map_err(|e| StepError::Run(RunError::Timeout(format!("internal task failed: {e}")))).and_then(|r| r)
+        {
             first.get_or_insert(e);
         }
     }

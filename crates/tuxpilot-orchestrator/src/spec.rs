@@ -119,6 +119,35 @@ pub struct ContainerDeploymentConfig {
     /// `dnsrr` (DNS round robin over the replicas).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_mode: Option<EndpointModeSpec>,
+    /// How TuxPilot's proxy serves its fixed host ports on the local engine: `tcp` (default,
+    /// connection level), `http` (request level, with `X-Forwarded-For`), or `off` (the
+    /// replicas bind the port themselves; updates are then stop-first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyModeSpec>,
+}
+
+/// How a managed host port is served (`proxy:` of a container; the label `tuxpilot.proxy` in a
+/// compose file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProxyModeSpec {
+    /// Connection level: a connection stays with its replica.
+    Tcp,
+    /// Request level: every request goes to a current replica.
+    Http,
+    /// Not managed: the replicas publish the port themselves.
+    Off,
+}
+
+impl ProxyModeSpec {
+    /// `tcp`, `http` or `off`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Http => "http",
+            Self::Off => "off",
+        }
+    }
 }
 
 /// Where Swarm may place replicas: compose's `deploy.placement`.

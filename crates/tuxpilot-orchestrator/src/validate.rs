@@ -120,7 +120,11 @@ pub fn validate(spec: &ApplicationDeployment, doc: &Node) -> Result<(), Error> {
             let path = format!("{base}.ports[{i}]");
             let Some((lo, hi)) = p.host_range() else { continue };
             let width = u32::from(hi - lo) + 1;
-            if replicas > 1 && width < replicas {
+            // One fixed TCP port is the proxy's: every replica serves behind it (crate::proxy).
+            let managed = width == 1
+                && p.protocol.eq_ignore_ascii_case("tcp")
+                && c.proxy != Some(crate::spec::ProxyModeSpec::Off);
+            if replicas > 1 && width < replicas && !managed {
                 let hint = if width == 1 {
                     format!(
                         "each replica needs its own host port: publish a range such as \"{lo}-{}:{}\", or leave the host port out (\"{}\") so the engine picks one",
