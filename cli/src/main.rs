@@ -295,6 +295,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ContainersCommand::Rm(a) => c::rm(&engine, &mut ui, &a).await,
                 ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
                 ContainersCommand::Prune(a) => commands::prune::prune(&engine, &mut ui, &a).await,
+                ContainersCommand::Proxy(p) => commands::proxy::run(&engine, &mut ui, &p).await,
                 _ => unreachable!("handled above"),
             }
         }

@@ -39,6 +39,9 @@ pub enum ContainersCommand {
     /// Remove stopped containers, dangling images and unused networks, after listing them and
     /// asking. Never TuxPilot's own objects (locks, history, proxy), never volumes.
     Prune(PruneArgs),
+    /// The managed-port proxy: its routes and its log.
+    #[command(subcommand)]
+    Proxy(ProxyCommand),
     /// One sample of every running container's resource use, as `docker stats --no-stream`.
     Monitor(Box<MonitorArgs>),
     /// Observe usage and recommend (or --apply) CPU and memory limits.
@@ -114,6 +117,25 @@ pub enum ContainersCommand {
     Supervise(SuperviseArgs),
     /// Convert an app (app.yaml or a compose file) to Kubernetes manifests.
     Export(ContainersExportArgs),
+}
+
+/// `containers proxy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProxyCommand {
+    /// The managed host ports: host address, app, service, replicas, mode, whether it listens.
+    Ls,
+    /// The proxy's log (switches, drains, bind errors, replicas that refused connections).
+    Logs {
+        /// Keep printing new output.
+        #[arg(short, long)]
+        follow: bool,
+        /// Number of lines from the end (or `all`).
+        #[arg(short = 'n', long, value_name = "N")]
+        tail: Option<String>,
+        /// Show timestamps.
+        #[arg(short, long)]
+        timestamps: bool,
+    },
 }
 
 /// `containers list` arguments.

@@ -16,6 +16,7 @@ pub mod export_args;
 pub mod live;
 pub mod monitor;
 pub mod monitor_args;
+pub mod proxy;
 pub mod prune;
 pub mod same_as;
 pub mod scan;

@@ -35,19 +35,27 @@ pub struct Orchestrator {
     pub(crate) progress: ProgressFn,
     pub(crate) store: Store,
     pub(crate) security: tuxpilot_security::SecurityConfig,
+    pub(crate) proxy_binary: Option<std::path::PathBuf>,
 }
 
 impl Orchestrator {
     /// An orchestrator on `engine`; `progress` receives one event per step.
     pub fn new(engine: Arc<dyn Engine>, config: OrchestrationConfig, progress: ProgressFn) -> Self {
         let store = Store::new(engine.clone());
-        Self { engine, config, progress, store, security: Default::default() }
+        Self { engine, config, progress, store, security: Default::default(), proxy_binary: None }
     }
 
     /// The security gate's settings (`[containers.security]`): deploys and scale-ups are
     /// checked ([`crate::gate`]), rollbacks warned about.
     pub fn with_security(mut self, security: tuxpilot_security::SecurityConfig) -> Self {
         self.security = security;
+        self
+    }
+
+    /// The `tuxpilot-proxy` program the managed-port proxy's image is built from (default:
+    /// `$TUXPILOT_PROXY_BIN`, or next to the running program; see [`crate::proxy::image`]).
+    pub fn with_proxy_binary(mut self, binary: std::path::PathBuf) -> Self {
+        self.proxy_binary = Some(binary);
         self
     }
 
@@ -119,7 +127,7 @@ impl Orchestrator {
         let all = runtime.selection(&[], false)?;
         runtime.ensure_images(&all, None, false).await?;
         // The proxy is ready (built, started) before any replica changes.
-        let switch = Switch::start(runtime).await?;
+        let switch = Switch::start(runtime, self.proxy_binary.as_deref()).await?;
         let resources = runtime.plan(&UpOptions::default()).await?;
         for a in resources.resources {
             match a {
@@ -229,6 +237,16 @@ impl Deployer for Orchestrator {
         Ok(self.runtime(project.clone(), meta, attempt))
     }
 
+    async fn prepare(&self, runtime: &ComposeRuntime) -> Result<()> {
+        if crate::proxy::ports::managed(runtime.project()).is_empty() {
+            return Ok(());
+        }
+        if let Some(note) = crate::proxy::Proxy::new(self.engine.as_ref()).ensure(self.proxy_binary.as_deref()).await? {
+            runtime.emit("Proxy", crate::proxy::CONTAINER, "Recreated", None, Some(note));
+        }
+        Ok(())
+    }
+
     fn staged_notes(&self, _: &ComposeRuntime) -> Vec<String> {
         Vec::new()
     }
@@ -265,10 +283,12 @@ impl Deployer for Orchestrator {
         let mut notes = vec![format!(
             "no earlier version to return to: removed the {removed} container(s) this deployment created"
         )];
-        // Nothing of the app is left: its networks go too. Named volumes stay, with their data.
+        // Nothing of the app is left: its networks and its routes go too (and the proxy, when
+        // no other app uses it). Named volumes stay, with their data.
         if runtime.containers(true).await?.is_empty() {
             runtime.down(&tuxpilot_compose::runtime::DownOptions::default()).await?;
             notes.push(format!("removed the app's network {}", self.network(runtime, attempt)));
+            self.unroute(&attempt.name).await?;
         }
         Ok(notes)
     }

@@ -90,6 +90,9 @@ pub(crate) trait Deployer: Sync {
     async fn stage(&self, project: &Project, attempt: &Attempt, source: &Source) -> Result<Self::Staged>;
     /// Notes the staging made (options a backend ignores).
     fn staged_notes(&self, staged: &Self::Staged) -> Vec<String>;
+    /// Makes what the version needs besides its own objects ready before anything of the app
+    /// changes (the local engine's managed-port proxy); nothing for a dry run.
+    async fn prepare(&self, staged: &Self::Staged) -> Result<()>;
     /// The images the staged version starts, present where the gate scans them.
     async fn images(&self, staged: &Self::Staged) -> Result<Vec<String>>;
     /// What applying the staged version changes, against what runs and the last good record.
@@ -158,6 +161,7 @@ pub(crate) async fn deploy<D: Deployer>(d: &D, app: &LoadedApp, options: &Deploy
             notes.push(n);
         }
     }
+    d.prepare(&staged).await?;
     locked(d, &attempt, &app.project, &staged, "deploy", &app.file.display().to_string(), notes).await
 }
 
@@ -172,6 +176,7 @@ pub(crate) async fn rollback<D: Deployer>(d: &D, app: &str, to: Option<&str>) ->
     let attempt = Attempt::new(app, &target.version);
     let staged = d.stage(&project, &attempt, &Source::of_record(target)).await?;
     let mut notes = d.staged_notes(&staged);
+    d.prepare(&staged).await?;
     if d.parts().security.scan_images {
         let images = d.images(&staged).await?;
         notes.extend(crate::gate::restore_warnings(d.parts().engine, d.parts().security, &images).await);

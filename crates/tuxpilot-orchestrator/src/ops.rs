@@ -212,7 +212,7 @@ impl Orchestrator {
                 sp.action = ServiceAction::Scale;
             }
             let limits = StepLimits { health_check_timeout: self.config.health_check_timeout.0, rollback: false };
-            let switch = crate::proxy::switch::Switch::start(runtime).await?;
+            let switch = crate::proxy::switch::Switch::start(runtime, self.proxy_binary.as_deref()).await?;
             match replicas::run_service(runtime, &sp, limits, &switch).await {
                 Ok(()) => {}
                 Err(StepError::Failed(f, _)) => message = Some(f.to_string()),
@@ -304,7 +304,7 @@ impl Orchestrator {
     }
 
     /// Takes `app`'s routes out of the proxy, and removes the proxy when no route is left.
-    async fn unroute(&self, app: &str) -> Result<()> {
+    pub(crate) async fn unroute(&self, app: &str) -> Result<()> {
         let proxy = crate::proxy::Proxy::new(self.engine.as_ref());
         let Some(routes) = proxy.status().await? else { return Ok(()) };
         if routes.iter().any(|r| r.route.app == app) {

@@ -80,7 +80,8 @@ pub fn parse_ldd(output: &str) -> std::result::Result<Vec<PathBuf>, String> {
 /// A root filesystem with the binary at `/tuxpilot-proxy`, its libraries at their paths, and
 /// `/state` and `/tmp`.
 pub fn rootfs(binary: &Path, libraries: &[PathBuf]) -> Result<Vec<u8>> {
-    let io = |what: &Path, e: std::io::Error| Error::Proxy(format!("building the proxy image: {}: {e}", what.display()));
+    let io =
+        |what: &Path, e: std::io::Error| Error::Proxy(format!("building the proxy image: {}: {e}", what.display()));
     let mut tar = tar::Builder::new(Vec::new());
     tar.follow_symlinks(true);
     tar.sparse(false);

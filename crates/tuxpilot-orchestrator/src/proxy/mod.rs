@@ -22,9 +22,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tuxpilot_docker::{
-    ContainerSpec, Engine, ExecSpec, LogStream, MountKind, MountSpec, RemoveOptions, RestartPolicy,
-};
+use tuxpilot_docker::{ContainerSpec, Engine, ExecSpec, LogStream, MountKind, MountSpec, RemoveOptions, RestartPolicy};
 use tuxpilot_proxy::routes::{AppRoutes, INCOMING_DIR, Reply, RouteStatus, STATE_DIR};
 
 use crate::error::{Error, Result};
@@ -83,6 +81,20 @@ impl<'a> Proxy<'a> {
         Ok(note)
     }
 
+    /// Makes sure a proxy runs and answers; builds and starts one (with [`Proxy::ensure`]) only
+    /// when there is none.
+    pub async fn ready(&self, binary: Option<&Path>) -> Result<Option<String>> {
+        match self.engine.inspect_container(CONTAINER).await {
+            Ok(d) if d.state.running => self.wait_answering().await.map(|_| None),
+            Ok(_) => {
+                self.engine.start_container(CONTAINER).await?;
+                self.wait_answering().await.map(|_| None)
+            }
+            Err(e) if e.is_not_found() => self.ensure(binary).await,
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn create(&self, image: &str) -> Result<()> {
         let spec = ContainerSpec {
             name: Some(CONTAINER.into()),
@@ -109,8 +121,13 @@ impl<'a> Proxy<'a> {
             }],
             ..Default::default()
         };
-        let created = self.engine.create_container(spec).await?;
-        self.engine.start_container(&created.id).await?;
+        // Another tuxpilot may create it at the same moment: then it is there, which is the point.
+        let id = match self.engine.create_container(spec).await {
+            Ok(c) => c.id,
+            Err(e) if e.is_conflict() => CONTAINER.to_string(),
+            Err(e) => return Err(e.into()),
+        };
+        self.engine.start_container(&id).await?;
         Ok(())
     }
 

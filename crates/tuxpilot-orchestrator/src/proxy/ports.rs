@@ -141,10 +141,7 @@ mod tests {
         let left: Vec<Option<String>> = p.services["web"].ports.iter().map(|p| p.published.clone()).collect();
         assert_eq!(left, vec![Some("53".into()), Some("8080-8082".into()), None]);
         let m: Vec<(String, u16)> = managed(&p).into_iter().map(|m| (m.listen.to_string(), m.target)).collect();
-        assert_eq!(
-            m,
-            vec![("0.0.0.0:9000".into(), 9000), ("127.0.0.1:18080".into(), 80), ("[::1]:7000".into(), 70)]
-        );
+        assert_eq!(m, vec![("0.0.0.0:9000".into(), 9000), ("127.0.0.1:18080".into(), 80), ("[::1]:7000".into(), 70)]);
         assert_eq!(split(p.clone()), p, "split twice changes nothing");
     }
 

@@ -12,8 +12,8 @@ use tuxpilot_compose::runtime::ComposeRuntime;
 use tuxpilot_docker::ContainerState;
 use tuxpilot_proxy::routes::{AppRoutes, Reply, Route};
 
-use super::ports::{ManagedPort, managed};
 use super::Proxy;
+use super::ports::{ManagedPort, managed};
 use crate::error::{Error, Result};
 
 /// How long a retired replica may keep connections and requests in flight when its service sets
@@ -23,6 +23,7 @@ pub const DEFAULT_DRAIN: Duration = Duration::from_secs(10);
 /// One app's managed ports during one operation.
 pub struct Switch {
     runtime: ComposeRuntime,
+    binary: Option<std::path::PathBuf>,
     ports: Vec<ManagedPort>,
     serving: Mutex<BTreeMap<String, Vec<(String, IpAddr)>>>,
 }
@@ -31,7 +32,7 @@ impl Switch {
     /// The switch of `runtime`'s app: the proxy is made ready first (built, started) when the
     /// app has managed ports, and it starts from the replicas running now. `None` when the app
     /// has no managed port and the proxy holds no route of it.
-    pub async fn start(runtime: &ComposeRuntime) -> Result<Option<Arc<Switch>>> {
+    pub async fn start(runtime: &ComposeRuntime, binary: Option<&std::path::Path>) -> Result<Option<Arc<Switch>>> {
         let ports = managed(runtime.project());
         let engine = runtime.engine().clone();
         let proxy = Proxy::new(engine.as_ref());
@@ -43,10 +44,15 @@ impl Switch {
             if !holds {
                 return Ok(None);
             }
-        } else if let Some(note) = proxy.ensure(None).await? {
+        } else if let Some(note) = proxy.ready(binary).await? {
             runtime.emit("Proxy", super::CONTAINER, "Recreated", None, Some(note));
         }
-        let sw = Switch { runtime: runtime.clone(), ports, serving: Mutex::new(BTreeMap::new()) };
+        let sw = Switch {
+            runtime: runtime.clone(),
+            binary: binary.map(std::path::Path::to_path_buf),
+            ports,
+            serving: Mutex::new(BTreeMap::new()),
+        };
         let now = sw.observed().await?;
         *sw.serving.lock().await = now;
         Ok(Some(Arc::new(sw)))
@@ -96,7 +102,11 @@ impl Switch {
                 s.networks
                     .keys()
                     .map(|k| {
-                        project.networks.get(k).and_then(|n| n.name.clone()).unwrap_or_else(|| format!("{}_{k}", project.name))
+                        project
+                            .networks
+                            .get(k)
+                            .and_then(|n| n.name.clone())
+                            .unwrap_or_else(|| format!("{}_{k}", project.name))
                     })
                     .collect()
             })
@@ -197,6 +207,19 @@ impl Switch {
             })
             .collect();
         let engine = self.runtime.engine().clone();
-        Proxy::new(engine.as_ref()).apply(&AppRoutes { app, routes }).await
+        let proxy = Proxy::new(engine.as_ref());
+        let routes = AppRoutes { app, routes };
+        match proxy.apply(&routes).await {
+            // An undeploy of the last other app removed the proxy meanwhile: start it again.
+            Err(Error::Engine(e)) if e.is_not_found() => {
+                proxy.ready(self.binary.as_deref()).await?;
+                proxy.apply(&routes).await
+            }
+            Err(Error::Proxy(m)) if m.contains("there is no proxy container") => {
+                proxy.ready(self.binary.as_deref()).await?;
+                proxy.apply(&routes).await
+            }
+            r => r,
+        }
     }
 }

@@ -38,6 +38,10 @@ impl Deployer for SwarmOrchestrator {
         self.prepare(project, &attempt.version, &attempt.id, &source.dir)
     }
 
+    async fn prepare(&self, _: &Prepared) -> Result<()> {
+        Ok(())
+    }
+
     fn staged_notes(&self, prepared: &Prepared) -> Vec<String> {
         prepared.stack.warnings.clone()
     }
