@@ -255,16 +255,26 @@ pub async fn run(
                             format!("{} {}/{}{nodes}", s.service, s.running, s.desired)
                         })
                         .collect();
+                    // The last attempt's version, when it is not the one serving.
+                    let status = if d.last_version != d.serving && !d.last_version.is_empty() {
+                        format!("{} ({})", d.status, d.last_version)
+                    } else {
+                        d.status.clone()
+                    };
+                    let updated = chrono::DateTime::parse_from_rfc3339(&d.updated_at)
+                        .map(|t| crate::output::ago(t.with_timezone(&chrono::Utc)))
+                        .unwrap_or_else(|_| d.updated_at.clone());
                     vec![
                         Cell::new(&d.name),
-                        Cell::new(&d.version),
-                        outcome_cell(ui, &d.status),
+                        Cell::new(if d.serving.is_empty() { "-" } else { d.serving.as_str() }),
+                        outcome_cell(ui, &status),
+                        outcome_cell(ui, &d.health),
                         Cell::new(services.join(", ")),
-                        Cell::new(&d.updated_at),
+                        Cell::new(updated),
                     ]
                 })
                 .collect();
-            ui.print_table(&["APP", "VERSION", "STATUS", "SERVICES (RUNNING/DESIRED)", "UPDATED"], rows)
+            ui.print_table(&["APP", "SERVING", "STATUS", "HEALTH", "SERVICES (RUNNING/DESIRED)", "UPDATED"], rows)
         }
         ContainersCommand::Undeploy { app, volumes, progress: p, backend, node_hosts } => {
             let settings = settings(config, None, ui)?;
@@ -360,9 +370,9 @@ fn outcome_cell(ui: &Ui<'_>, s: &str) -> Cell {
     if !ui.color {
         return cell;
     }
-    match s {
-        "success" | "running" => cell.fg(comfy_table::Color::Green),
-        "rolled_back" | "failed" | "interrupted" => cell.fg(comfy_table::Color::Red),
+    match s.split_whitespace().next().unwrap_or_default() {
+        "success" | "running" | "healthy" => cell.fg(comfy_table::Color::Green),
+        "rolled_back" | "failed" | "interrupted" | "down" => cell.fg(comfy_table::Color::Red),
         _ => cell.fg(comfy_table::Color::Yellow),
     }
 }
@@ -371,7 +381,21 @@ fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
     if ui.json() {
         ui.print_json(r)?;
     } else {
-        writeln!(ui.out, "app {} version {}: {} (deployment {})", r.name, r.version, r.status, r.deployment_id)?;
+        match r.status {
+            DeploymentStatus::RolledBack => writeln!(
+                ui.out,
+                "app {}: version {} failed and was rolled back; version {} serves (deployment {})",
+                r.name, r.requested_version, r.version, r.deployment_id
+            )?,
+            DeploymentStatus::Failed | DeploymentStatus::Paused if r.requested_version != r.version => writeln!(
+                ui.out,
+                "app {} version {}: {} (deployment {})",
+                r.name, r.requested_version, r.status, r.deployment_id
+            )?,
+            _ => {
+                writeln!(ui.out, "app {} version {}: {} (deployment {})", r.name, r.version, r.status, r.deployment_id)?
+            }
+        }
         for n in &r.notes {
             writeln!(ui.out, "note: {n}")?;
         }
@@ -392,6 +416,20 @@ fn show_result(r: &DeploymentResult, ui: &mut Ui<'_>) -> anyhow::Result<()> {
                     }
                     tuxpilot_orchestrator::rollout::ServiceAction::Unchanged => "unchanged".into(),
                     tuxpilot_orchestrator::rollout::ServiceAction::Remove => format!("remove {}", s.remove.len()),
+                };
+                // After a failure the plan is not what happened: say what did.
+                let failed_here = r.failure.as_ref().is_some_and(|f| f.service == s.service);
+                let what = match r.status {
+                    _ if s.action == tuxpilot_orchestrator::rollout::ServiceAction::Unchanged => what,
+                    DeploymentStatus::RolledBack if failed_here => {
+                        format!("{} failed, rolled back to {}", s.action.as_str(), r.version)
+                    }
+                    DeploymentStatus::RolledBack => format!("rolled back to {}", r.version),
+                    DeploymentStatus::Failed | DeploymentStatus::Paused if failed_here => {
+                        format!("{} failed", s.action.as_str())
+                    }
+                    DeploymentStatus::Paused => format!("{what} (paused: may be part-done)"),
+                    _ => what,
                 };
                 vec![Cell::new(&s.service), Cell::new(what), Cell::new(format!("{} -> {}", s.current, s.desired))]
             })

@@ -51,6 +51,13 @@ pub struct ServiceStatus {
     /// On Swarm: the node (hostname) of each running replica.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<String>,
+    /// Running replicas whose health check fails.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unhealthy: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One app in `containers deployments`.
@@ -63,9 +70,18 @@ pub struct DeploymentSummary {
     /// `running`, `degraded` (replicas missing), `stopped`, or the last attempt's outcome when it
     /// did not succeed (`rolled_back`, `paused`, `failed`, `interrupted`, `in_progress`).
     pub status: String,
+    /// The version that serves now: the last successful deployment's (a rollback's target
+    /// after one); empty when none succeeded.
+    pub serving: String,
+    /// What was observed: `healthy` (every wanted replica runs, none fails its health check),
+    /// `degraded` (replicas missing or unhealthy) or `down` (none runs). An app whose update
+    /// rolled back and serves reads `healthy`.
+    pub health: String,
     /// The last attempt.
     pub last_deployment: String,
-    /// When it started.
+    /// The version the last attempt deployed.
+    pub last_version: String,
+    /// When it started (RFC 3339).
     pub updated_at: String,
     /// Services.
     pub services: Vec<ServiceStatus>,
@@ -89,6 +105,22 @@ pub struct UndeployResult {
 
 /// `running`, `degraded` (replicas missing), `stopped`, or the latest attempt's outcome when it
 /// did not succeed.
+/// `healthy`, `degraded` or `down`, from what runs.
+pub(crate) fn summary_health(services: &[ServiceStatus]) -> String {
+    if services.is_empty() || services.iter().all(|s| s.running == 0) {
+        "down".into()
+    } else if services.iter().any(|s| s.running < s.desired || s.unhealthy > 0) {
+        "degraded".into()
+    } else {
+        "healthy".into()
+    }
+}
+
+/// The version serving: the reference record's when it succeeded.
+pub(crate) fn serving(reference: &DeploymentRecord) -> String {
+    if reference.outcome == Outcome::Success { reference.version.clone() } else { String::new() }
+}
+
 pub(crate) fn summary_status(latest: &DeploymentRecord, services: &[ServiceStatus]) -> String {
     if latest.outcome != Outcome::Success {
         latest.outcome.as_str().to_string()
@@ -267,6 +299,7 @@ impl Orchestrator {
                         running: 0,
                         desired: u32::try_from(s.replicas().max(0)).unwrap_or(1),
                         nodes: Vec::new(),
+                        unhealthy: 0,
                     },
                 );
             }
@@ -279,9 +312,13 @@ impl Orchestrator {
                     running: 0,
                     desired: 0,
                     nodes: Vec::new(),
+                    unhealthy: 0,
                 });
                 if c.state == ContainerState::Running {
                     e.running += 1;
+                    if c.status.contains("(unhealthy)") {
+                        e.unhealthy += 1;
+                    }
                 }
             }
             // A scale since the deployment is what is wanted now.
@@ -293,9 +330,12 @@ impl Orchestrator {
             let services: Vec<ServiceStatus> = services.into_values().collect();
             out.push(DeploymentSummary {
                 status: summary_status(latest, &services),
+                health: summary_health(&services),
+                serving: serving(reference),
                 name: app.clone(),
                 version: reference.version.clone(),
                 last_deployment: latest.deployment_id.clone(),
+                last_version: latest.version.clone(),
                 updated_at: latest.started_at.to_rfc3339(),
                 services,
             });

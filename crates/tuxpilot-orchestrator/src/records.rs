@@ -24,7 +24,12 @@ pub(crate) fn rollback_target<'a>(
     let good: Vec<&DeploymentRecord> = records.iter().filter(|r| r.outcome == Outcome::Success).collect();
     match to {
         Some(v) => good.iter().rev().find(|r| r.version == v).copied().ok_or_else(|| {
-            let known: Vec<&str> = good.iter().map(|r| r.version.as_str()).collect();
+            let mut known: Vec<&str> = Vec::new();
+            for r in &good {
+                if !known.contains(&r.version.as_str()) {
+                    known.push(r.version.as_str());
+                }
+            }
             Error::NotFound(format!(
                 "app \"{app}\" has no successful deployment of version \"{v}\" (good versions: {})",
                 if known.is_empty() { "none".to_string() } else { known.join(", ") }

@@ -58,6 +58,19 @@ pub enum ServiceAction {
     Remove,
 }
 
+impl ServiceAction {
+    /// As written in JSON: `create`, `update`, `scale`, `unchanged`, `remove`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Scale => "scale",
+            Self::Unchanged => "unchanged",
+            Self::Remove => "remove",
+        }
+    }
+}
+
 /// The plan of one service.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServicePlan {

@@ -67,7 +67,7 @@ pub fn parse_ldd(output: &str) -> std::result::Result<Vec<PathBuf>, String> {
             continue;
         }
         let path = match line.split_once("=>") {
-            Some((_, rest)) => rest.trim().split_whitespace().next().unwrap_or(""),
+            Some((_, rest)) => rest.split_whitespace().next().unwrap_or(""),
             None => line.split_whitespace().next().unwrap_or(""),
         };
         if path.starts_with('/') {

@@ -110,14 +110,18 @@ impl SwarmOrchestrator {
                     running: u32::try_from(running.len()).unwrap_or(u32::MAX),
                     desired,
                     nodes,
+                    unhealthy: 0,
                 });
             }
             let status = crate::ops::summary_status(latest, &list);
             out.push(DeploymentSummary {
                 name: app.clone(),
                 version: reference.version.clone(),
+                serving: crate::ops::serving(reference),
+                health: crate::ops::summary_health(&list),
                 status,
                 last_deployment: latest.deployment_id.clone(),
+                last_version: latest.version.clone(),
                 updated_at: latest.started_at.to_rfc3339(),
                 services: list,
             });

@@ -17,8 +17,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 
 use super::backends::Live;
-use super::log;
-use super::tcp::service;
+use super::logging::{log, service};
 
 /// A body either way.
 pub type Body = BoxBody<Bytes, hyper::Error>;

@@ -2,6 +2,7 @@
 
 pub mod backends;
 pub mod http;
+pub mod logging;
 pub mod tcp;
 
 use std::collections::BTreeMap;
@@ -25,13 +26,7 @@ pub const MAX_FILE: u64 = 4 << 20;
 /// The longest control request read.
 pub const MAX_REQUEST: usize = 64 << 10;
 
-/// One line on the proxy's log (stderr; `docker logs` shows it).
-pub fn log(line: &str) {
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("tuxpilot-proxy: {line}");
-    }
-}
+pub use logging::log;
 
 struct Listener {
     live: Arc<Live>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 
 use super::backends::{InFlight, Live};
-use super::log;
+use super::logging::{log, service};
 
 /// How long connecting to a replica may take before the next one is tried.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -44,8 +44,4 @@ pub async fn connect(live: &Live) -> Option<(InFlight, TcpStream)> {
         }
         tried.push(addr);
     }
-}
-
-pub(super) fn service(live: &Live) -> String {
-    live.route.read().map(|r| format!("{}/{}", r.app, r.service)).unwrap_or_default()
 }
