@@ -620,7 +620,12 @@ async fn bad_specs_are_refused_with_their_line_and_create_nothing() {
             ":6:",
             "a -> b -> a",
         ),
-        ("containers:\n  web:\n    image: IMAGE\n    replicas: 3\n    ports: [\"8080:80\"]\n", ":7:", "8080-8082:80"),
+        // One fixed TCP port is shared through the proxy (managed_ports.rs); a UDP one cannot be.
+        (
+            "containers:\n  web:\n    image: IMAGE\n    replicas: 3\n    ports: [\"8080:80/udp\"]\n",
+            ":7:",
+            "8080-8082:80",
+        ),
         ("containers:\n  web:\n    image: IMAGE\n    health_check: {test: [\"true\"], interval: soon}\n", ":6:", "10s"),
         ("containers:\n  web:\n    image: IMAGE\n    resources: {memory: lots}\n", ":6:", "64m"),
         ("containers:\n  web:\n    image: IMAGE\n    ports: [\"99999:80\"]\n", ":6:", "65535"),

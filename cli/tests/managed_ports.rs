@@ -306,12 +306,30 @@ async fn a_fixed_port_never_fails_a_request_through_update_rollback_rollback_to_
     hammer.assert_clean("update with a request in flight", seen);
     seen = hammer.counts().0;
 
-    // A failed update rolls back by itself.
+    // A failed update rolls back by itself, and says so.
     app.write(APP, "4", "four", "false");
-    let o = app.deploy();
+    let file = app.path();
+    let o = tuxpilot()
+        .args(["containers", "deploy", "--progress", "quiet", "--file", file.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(8), "{}", text(&o));
-    assert_eq!(json(&o)["status"], "rolled_back");
+    let shown = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(shown.contains("version 4 failed and was rolled back; version 3 serves"), "{shown}");
+    assert!(shown.contains("update failed, rolled back to 3") && !shown.contains("update 1 ("), "{shown}");
     assert!(app.get("/").starts_with("three "));
+    let o = app.run(&["deployments"]);
+    let mine: Vec<Value> =
+        json(&o).as_array().unwrap().iter().filter(|d| d["name"] == app.name.as_str()).cloned().collect();
+    assert_eq!(
+        (&mine[0]["status"], &mine[0]["serving"], &mine[0]["health"], &mine[0]["last_version"]),
+        (&Value::from("rolled_back"), &Value::from("3"), &Value::from("healthy"), &Value::from("4")),
+        "{mine:?}"
+    );
+    let o = tuxpilot().args(["containers", "deployments"]).output().unwrap();
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    let row = table.lines().find(|l| l.contains(&app.name)).unwrap_or_default().to_string();
+    assert!(row.contains("rolled_back (4)") && row.contains("healthy") && row.contains("ago"), "{table}");
     hammer.assert_clean("failed update rolled back", seen);
     seen = hammer.counts().0;
 

@@ -122,6 +122,9 @@ pub enum ContainersCommand {
 /// `containers proxy` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ProxyCommand {
+    /// Build the proxy's image (from the local tuxpilot-proxy binary; nothing is pulled) and
+    /// start it, as the first deploy with a managed port does.
+    Start,
     /// The managed host ports: host address, app, service, replicas, mode, whether it listens.
     Ls,
     /// The proxy's log (switches, drains, bind errors, replicas that refused connections).

@@ -28,6 +28,18 @@ struct Row {
 pub async fn run(engine: &dyn Engine, ui: &mut Ui<'_>, cmd: &ProxyCommand) -> anyhow::Result<()> {
     match cmd {
         ProxyCommand::Ls => ls(engine, ui).await,
+        ProxyCommand::Start => {
+            let note = Proxy::new(engine).ensure(None).await?;
+            let d = engine.inspect_container(CONTAINER).await?;
+            if ui.json() {
+                return ui.print_json(&serde_json::json!({ "container": CONTAINER, "image": d.image, "note": note }));
+            }
+            if let Some(n) = note {
+                writeln!(ui.out, "{n}")?;
+            }
+            writeln!(ui.out, "{CONTAINER} runs {}", d.image)?;
+            Ok(())
+        }
         ProxyCommand::Logs { follow, tail, timestamps } => {
             let args =
                 LogsArgs { follow: *follow, tail: tail.clone(), timestamps: *timestamps, container: CONTAINER.into() };

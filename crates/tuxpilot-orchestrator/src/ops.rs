@@ -396,3 +396,22 @@ impl Orchestrator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn svc(running: u32, desired: u32, unhealthy: u32) -> ServiceStatus {
+        ServiceStatus { service: "web".into(), running, desired, nodes: Vec::new(), unhealthy }
+    }
+
+    #[test]
+    fn health_is_what_runs() {
+        assert_eq!(summary_health(&[svc(2, 2, 0), svc(1, 1, 0)]), "healthy");
+        assert_eq!(summary_health(&[svc(1, 2, 0)]), "degraded");
+        assert_eq!(summary_health(&[svc(2, 2, 1)]), "degraded");
+        assert_eq!(summary_health(&[svc(0, 2, 0)]), "down");
+        assert_eq!(summary_health(&[]), "down");
+    }
+}

@@ -86,3 +86,27 @@ pub(crate) fn service_in(records: &[DeploymentRecord], service: &str) -> Result<
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn rollback_to_an_unknown_version_lists_each_good_version_once() {
+        let project = tuxpilot_compose::Project::default();
+        let mut records = Vec::new();
+        for (v, outcome) in [
+            ("1.0", Outcome::Success),
+            ("1.1", Outcome::Success),
+            ("1.0", Outcome::Success),
+            ("2.0", Outcome::RolledBack),
+        ] {
+            let mut r = DeploymentRecord::starting("d", "demo", v, "deploy", "app.yaml", &project).unwrap();
+            r.outcome = outcome;
+            records.push(r);
+        }
+        let e = rollback_target("demo", &records, Some("9.9")).unwrap_err().to_string();
+        assert!(e.ends_with("(good versions: 1.0, 1.1)"), "{e}");
+    }
+}

@@ -182,6 +182,28 @@ mod tests {
         assert_eq!(engine_arch("s390x"), "s390x");
     }
 
+    #[tokio::test]
+    async fn an_engine_of_another_architecture_is_refused_before_anything_is_built() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join(BINARY);
+        std::fs::write(&bin, b"not really a program").unwrap();
+        let mut engine = tuxpilot_docker::MockEngine::new();
+        engine.expect_inspect_image().returning(|r| {
+            Err(tuxpilot_docker::EngineError::NotFound {
+                kind: tuxpilot_docker::ResourceKind::Image,
+                name: r.to_string(),
+                message: "no such image".into(),
+            })
+        });
+        let other = if engine_arch(std::env::consts::ARCH) == "arm64" { "amd64" } else { "arm64" };
+        engine.expect_version().returning(move || {
+            Ok(tuxpilot_docker::EngineVersion { os: "linux".into(), arch: other.into(), ..Default::default() })
+        });
+        engine.expect_import_image().never();
+        let e = ensure(&engine, &bin).await.unwrap_err().to_string();
+        assert!(e.contains(&format!("linux/{other}")) && e.contains("proxy: off"), "{e}");
+    }
+
     #[test]
     fn a_new_binary_gets_a_new_tag() {
         assert_ne!(tag_for(b"one"), tag_for(b"two"));

@@ -35,10 +35,11 @@ fn mode_of(labels: &std::collections::BTreeMap<String, Option<String>>) -> Optio
     }
 }
 
-/// The host address a port publishes on: its `host_ip`, or every IPv4 address.
+/// The host address a port publishes on: its `host_ip`, or every address, IPv6 and IPv4, as the
+/// engine binds it (`[::]`; the proxy falls back to `0.0.0.0` where IPv6 is off).
 fn listen(host_ip: Option<&str>, port: u16) -> Option<SocketAddr> {
     let ip: IpAddr = match host_ip.map(|h| h.trim_matches(|c| c == '[' || c == ']')) {
-        None | Some("") => IpAddr::from([0, 0, 0, 0]),
+        None | Some("") => IpAddr::from([0u16; 8]),
         Some(h) => h.parse().ok()?,
     };
     Some(SocketAddr::new(ip, port))
@@ -141,7 +142,7 @@ mod tests {
         let left: Vec<Option<String>> = p.services["web"].ports.iter().map(|p| p.published.clone()).collect();
         assert_eq!(left, vec![Some("53".into()), Some("8080-8082".into()), None]);
         let m: Vec<(String, u16)> = managed(&p).into_iter().map(|m| (m.listen.to_string(), m.target)).collect();
-        assert_eq!(m, vec![("0.0.0.0:9000".into(), 9000), ("127.0.0.1:18080".into(), 80), ("[::1]:7000".into(), 70)]);
+        assert_eq!(m, vec![("127.0.0.1:18080".into(), 80), ("[::]:9000".into(), 9000), ("[::1]:7000".into(), 70)]);
         assert_eq!(split(p.clone()), p, "split twice changes nothing");
     }
 

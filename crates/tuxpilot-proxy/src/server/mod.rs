@@ -234,6 +234,17 @@ fn save(dir: &Path, table: &Table) -> std::io::Result<()> {
     std::fs::rename(&tmp, dir.join(TABLE_FILE))
 }
 
+/// Binds `addr`; `[::]` (every address, both families) falls back to `0.0.0.0` where the
+/// host has no IPv6.
+async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    match TcpListener::bind(addr).await {
+        Err(e) if addr.ip() == std::net::IpAddr::from([0u16; 8]) && e.kind() != std::io::ErrorKind::AddrInUse => {
+            TcpListener::bind(SocketAddr::new(std::net::IpAddr::from([0u8, 0, 0, 0]), addr.port())).await
+        }
+        r => r,
+    }
+}
+
 /// Binds `addr` (retrying while another process holds it) and serves it until `stop`.
 async fn listen(addr: SocketAddr, live: Arc<Live>, mode: Mode, mut stop: watch::Receiver<bool>, up: http::Upstream) {
     let mut said = false;
@@ -241,7 +252,7 @@ async fn listen(addr: SocketAddr, live: Arc<Live>, mode: Mode, mut stop: watch::
         if *stop.borrow() {
             return;
         }
-        match TcpListener::bind(addr).await {
+        match bind(addr).await {
             Ok(l) => break l,
             Err(e) => {
                 if !said {
