@@ -5,7 +5,8 @@
 #      with `docker run -p` (docker-proxy), interleaved so noise hits both alike;
 #   2. zero failed requests: 4 clients ask the managed port without a pause during an update, a
 #      failed update that rolls back, a `rollback --to`, a scale 1 -> 3 -> 1, and an update of
-#      three replicas behind one port; each transition's requests and failures.
+#      three replicas behind one port; each transition's requests and failures; and the
+#      README's update of examples/app.yaml (GREETING changed) on http://127.0.0.1:18080.
 # Prints Markdown tables.
 #
 #   scripts/bench-proxy.sh [REQUESTS=3000]
@@ -21,6 +22,8 @@ dir=$(mktemp -d)
 cleanup() {
   "$tp" containers undeploy benchproxy --progress quiet >/dev/null 2>&1 || true
   "$tp" containers undeploy benchproxyh --progress quiet >/dev/null 2>&1 || true
+  [[ ${demo_was_there:-yes} == no ]] && "$tp" containers undeploy demo --volumes --progress quiet >/dev/null 2>&1
+  true
   docker rm -f benchproxy-plain >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
@@ -125,9 +128,9 @@ ts = [threading.Thread(target=run) for _ in range(4)]
 print(ok[0], len(bad))
 PY
 }
-phase() { # label, command...
+phase() { # label, command... (port: $port, default the tcp app's)
   local label=$1; shift
-  rm -f "$dir/stop"; hammer "$tcpp" "$dir/out"; local h=$!
+  rm -f "$dir/stop"; hammer "${port:-$tcpp}" "$dir/out"; local h=$!
   sleep 0.5
   local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N)
   sleep 0.5; touch "$dir/stop"; wait "$h"
@@ -145,3 +148,12 @@ phase "scale 1 -> 3" "$tp" containers scale benchproxy/web --replicas 3
 app benchproxy "$tcpp" tcp 4 3 "$ok"
 phase "update 1 -> 4 (three replicas, one port)" "$tp" containers deploy --file "$dir/benchproxy.yaml" --progress quiet
 phase "scale 3 -> 1" "$tp" containers scale benchproxy/web --replicas 1
+
+echo
+echo "| the README's example (127.0.0.1:18080) | took | requests answered | failed |"
+echo "|---|---|---|---|"
+demo_was_there=yes
+"$tp" containers history demo >/dev/null 2>&1 || demo_was_there=no
+"$tp" containers deploy --file examples/app.yaml --progress quiet >/dev/null
+port=18080 GREETING="bench $(date +%s)" phase "examples/app.yaml, GREETING changed (db, api x2, web)" \
+  "$tp" containers deploy --file examples/app.yaml --progress quiet

@@ -48,6 +48,11 @@ pub trait Engine: Send + Sync {
     async fn remove_container(&self, id: &str, options: RemoveOptions) -> Result<()>;
     /// Inspects a container.
     async fn inspect_container(&self, id: &str) -> Result<ContainerDetails>;
+    /// A container's whole configuration as the API spells it, for recreating it.
+    async fn container_blueprint(&self, id: &str) -> Result<ContainerBlueprint>;
+    /// Creates a container named `name` from a blueprint, on every network of it with its
+    /// endpoint settings. A network that cannot be joined removes the container again.
+    async fn create_from_blueprint(&self, name: &str, blueprint: &ContainerBlueprint) -> Result<CreatedContainer>;
     /// Size of the container's writable layer in bytes (the engine computes it; slow on large
     /// layers, so ask sparingly).
     async fn container_size(&self, id: &str) -> Result<i64>;
@@ -100,6 +105,8 @@ pub trait Engine: Send + Sync {
     async fn remove_image(&self, reference: &str, force: bool) -> Result<Vec<String>>;
     /// Pulls an image, reporting progress; errors from the registry end the stream with `Err`.
     fn pull_image(&self, reference: &str) -> EngineStream<PullProgress>;
+    /// Pulls an image with these registry credentials (`X-Registry-Auth`).
+    fn pull_image_as(&self, reference: &str, credentials: Option<RegistryCredentials>) -> EngineStream<PullProgress>;
     /// Imports a root filesystem tar (`docker import`); returns the new image id.
     async fn import_image(&self, spec: ImportSpec, tar: ByteStream) -> Result<String>;
     /// Tags an image as `repo:tag`.

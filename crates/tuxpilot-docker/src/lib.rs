@@ -10,7 +10,9 @@
 //! - [`ConnectionConfig`], which resolves `DOCKER_HOST`, `DOCKER_TLS_VERIFY`,
 //!   `DOCKER_CERT_PATH` and a configured socket the way the Docker CLI does;
 //! - [`EngineError`], typed errors (not found, conflict, unreachable daemon, timeout, daemon
-//!   error) that each carry a [hint](EngineError::hint) for the user.
+//!   error) that each carry a [hint](EngineError::hint) for the user;
+//! - [`registry`], registries asked directly (digests by `HEAD`, tag lists) with the Docker
+//!   CLI's credentials, for update checks that do not pull.
 //!
 //! ```no_run
 //! use tuxpilot_docker::{BollardEngine, ConnectionConfig, ContainerSpec, Engine, ListContainersOptions};
@@ -37,6 +39,7 @@ mod config;
 mod engine;
 mod error;
 pub mod files;
+pub mod registry;
 mod swarm;
 mod types;
 pub mod units;

@@ -716,7 +716,21 @@ pub(super) fn engine_version(v: bm::SystemVersion) -> EngineVersion {
 }
 
 pub(super) fn engine_info(i: bm::SystemInfo) -> EngineInfo {
+    let insecure_registries = i
+        .registry_config
+        .as_ref()
+        .map(|r| {
+            let mut v = r.insecure_registry_cidrs.clone().unwrap_or_default();
+            for (name, index) in r.index_configs.iter().flatten() {
+                if index.secure == Some(false) {
+                    v.push(name.clone());
+                }
+            }
+            v
+        })
+        .unwrap_or_default();
     EngineInfo {
+        insecure_registries,
         id: i.id.unwrap_or_default(),
         name: i.name.unwrap_or_default(),
         server_version: i.server_version.unwrap_or_default(),

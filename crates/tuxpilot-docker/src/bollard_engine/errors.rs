@@ -22,6 +22,16 @@ impl<'a> Ctx<'a> {
 }
 
 impl BollardEngine {
+    /// A blueprint's failure: the engine's, or a configuration that does not fit its API.
+    pub(super) fn blueprint_err(&self, err: super::blueprint::Failure, ctx: &Ctx<'_>) -> EngineError {
+        match err {
+            super::blueprint::Failure::Api(e) => self.map_err(e, ctx),
+            super::blueprint::Failure::Shape(message) => {
+                EngineError::Protocol { operation: format!("{} {}", ctx.op, ctx.name), message }
+            }
+        }
+    }
+
     pub(super) fn map_err(&self, err: bollard::errors::Error, ctx: &Ctx<'_>) -> EngineError {
         use bollard::errors::Error as B;
         match err {

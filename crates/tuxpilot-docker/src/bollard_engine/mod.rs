@@ -1,6 +1,7 @@
 //! [`BollardEngine`]: the [`Engine`] over a real daemon, through bollard. Connecting is in
 //! `connect.rs`, error mapping in `errors.rs`, conversions in `convert.rs` and `convert_swarm.rs`.
 
+mod blueprint;
 mod client;
 mod connect;
 mod convert;
@@ -287,6 +288,16 @@ impl Engine for BollardEngine {
             .map_err(|e| self.map_err(e, &Ctx::new("inspect container", ResourceKind::Container, id)))
     }
 
+    async fn container_blueprint(&self, id: &str) -> Result<ContainerBlueprint> {
+        let ctx = Ctx::new("inspect container", ResourceKind::Container, id);
+        blueprint::read(&self.docker, id).await.map_err(|e| self.blueprint_err(e, &ctx))
+    }
+
+    async fn create_from_blueprint(&self, name: &str, blueprint: &ContainerBlueprint) -> Result<CreatedContainer> {
+        let ctx = Ctx::new("create container", ResourceKind::Container, name);
+        blueprint::create(&self.docker, name, blueprint).await.map_err(|e| self.blueprint_err(e, &ctx))
+    }
+
     fn logs(&self, id: &str, options: LogOptions) -> EngineStream<LogChunk> {
         let opts = logs_options(&options);
         let timestamps = options.timestamps;
@@ -526,11 +537,22 @@ impl Engine for BollardEngine {
     }
 
     fn pull_image(&self, reference: &str) -> EngineStream<PullProgress> {
+        self.pull_image_as(reference, None)
+    }
+
+    fn pull_image_as(&self, reference: &str, credentials: Option<RegistryCredentials>) -> EngineStream<PullProgress> {
         let (from_image, tag) = split_reference(reference);
         let opts = qp::CreateImageOptions { from_image: Some(from_image), tag, ..Default::default() };
         let reference = reference.to_string();
         let this = self.clone();
-        let inner = self.docker.create_image(Some(opts), None, None);
+        let credentials = credentials.map(|c| bollard::auth::DockerCredentials {
+            username: (!c.username.is_empty()).then_some(c.username),
+            password: (!c.password.is_empty()).then_some(c.password),
+            serveraddress: Some(c.server),
+            identitytoken: c.identity_token,
+            ..Default::default()
+        });
+        let inner = self.docker.create_image(Some(opts), None, credentials);
         inner
             .map(move |item| match item {
                 Ok(info) => match info.error_detail.and_then(|d| d.message) {

@@ -900,3 +900,18 @@ pub struct ExecOutput {
     /// Output, stdout and stderr apart.
     pub output: Vec<LogChunk>,
 }
+
+/// A container's configuration as the engine's API spells it (`Config`, `HostConfig` and the
+/// `EndpointSettings` of each network), for recreating it exactly: every setting the engine
+/// knows is kept, including those TuxPilot's own types do not name.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ContainerBlueprint {
+    /// Name without the leading `/`.
+    pub name: String,
+    /// The API's `Config` object (`Image`, `Env`, `Cmd`, `Labels`, `Healthcheck`…).
+    pub config: serde_json::Value,
+    /// The API's `HostConfig` object (`Binds`, `Mounts`, `PortBindings`, `RestartPolicy`…).
+    pub host_config: serde_json::Value,
+    /// Network name → the API's `EndpointSettings` (`Aliases`, `IPAMConfig`…).
+    pub networks: BTreeMap<String, serde_json::Value>,
+}

@@ -78,6 +78,25 @@ pub struct ImageHistoryEntry {
     pub comment: String,
 }
 
+/// Credentials for a registry, as `docker login` stores them.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RegistryCredentials {
+    /// The registry (`127.0.0.1:5000`, `https://index.docker.io/v1/`).
+    pub server: String,
+    /// User name (empty with an identity token).
+    pub username: String,
+    /// Password or token.
+    pub password: String,
+    /// An identity token (OAuth refresh token) in place of a password.
+    pub identity_token: Option<String>,
+}
+
+impl std::fmt::Debug for RegistryCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryCredentials").field("server", &self.server).field("username", &self.username).finish()
+    }
+}
+
 /// A progress message from a pull or import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullProgress {

@@ -57,6 +57,10 @@ pub struct EngineInfo {
     pub ncpu: i64,
     /// Memory in bytes.
     pub mem_total: i64,
+    /// Registries the daemon speaks plain HTTP to: its `insecure-registries` (CIDRs such as
+    /// `127.0.0.0/8`, and host names).
+    #[serde(default)]
+    pub insecure_registries: Vec<String>,
     /// Host OS.
     pub operating_system: String,
     /// OS type (`linux`).
