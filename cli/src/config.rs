@@ -109,7 +109,7 @@ pub fn load(flag: Option<&Path>) -> anyhow::Result<Config> {
         config.containers.docker_socket = Some(PathBuf::from(v));
     }
     // A key of [containers] that is neither a setting nor a section would be ignored: refuse it.
-    const SECTIONS: [&str; 4] = ["compose", "monitoring", "security", "orchestration"];
+    const SECTIONS: [&str; 5] = ["compose", "monitoring", "security", "orchestration", "updates"];
     for (k, v) in &config.containers.other {
         if !(SECTIONS.contains(&k.as_str()) && v.is_table()) {
             anyhow::bail!(crate::error::UsageError(format!(
@@ -152,6 +152,18 @@ impl Config {
     /// `[containers.orchestration]`: deployment policies, with warnings for unknown keys.
     pub fn orchestration(&self) -> anyhow::Result<(tuxpilot_orchestrator::OrchestrationConfig, Vec<String>)> {
         self.section("orchestration", tuxpilot_orchestrator::OrchestrationConfig::KEYS)
+    }
+
+    /// `[containers.updates]`: `updates watch`'s interval, webhook and schedule, checked, with
+    /// warnings for unknown keys.
+    pub fn updates(&self) -> anyhow::Result<(tuxpilot_orchestrator::updates::UpdatesConfig, Vec<String>)> {
+        let (c, w) = self.section::<tuxpilot_orchestrator::updates::UpdatesConfig>(
+            "updates",
+            tuxpilot_orchestrator::updates::UpdatesConfig::KEYS,
+        )?;
+        c.validate()
+            .map_err(|e| crate::error::UsageError(format!("invalid [containers.updates] in the config file: {e}")))?;
+        Ok((c, w))
     }
 
     fn section<T: serde::de::DeserializeOwned + Default>(

@@ -100,6 +100,7 @@ pub fn report(err: &anyhow::Error) -> Report {
             O::NotFound(_) => code::NOT_FOUND,
             O::Ambiguous(_) => code::USAGE,
             O::LockTimeout(_) => code::TIMEOUT,
+            O::NotOptedIn(_) => code::USAGE,
             _ => code::FAILURE,
         };
         return Report { message, hint: e.hint(), code };

@@ -271,6 +271,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => work.await,
             }
         }
+        Command::Containers(ContainersCommand::Updates(u)) => {
+            let engine = std::sync::Arc::new(BollardEngine::connect(&connection).await?);
+            commands::updates::run(engine, &u, &config, &mut ui).await
+        }
         Command::Containers(cmd) => {
             let engine = BollardEngine::connect(&connection).await?;
             use commands::containers as c;

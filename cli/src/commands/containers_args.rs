@@ -42,6 +42,10 @@ pub enum ContainersCommand {
     /// The managed-port proxy: its routes and its log.
     #[command(subcommand)]
     Proxy(ProxyCommand),
+    /// Automatic image updates of the containers that opted in (`auto_update:` in app.yaml, the
+    /// label tuxpilot.auto-update, or Watchtower's enable label): check, apply, watch, history.
+    #[command(subcommand)]
+    Updates(UpdatesCommand),
     /// One sample of every running container's resource use, as `docker stats --no-stream`.
     Monitor(Box<MonitorArgs>),
     /// Observe usage and recommend (or --apply) CPU and memory limits.
@@ -117,6 +121,50 @@ pub enum ContainersCommand {
     Supervise(SuperviseArgs),
     /// Convert an app (app.yaml or a compose file) to Kubernetes manifests.
     Export(ContainersExportArgs),
+}
+
+/// Which app or container an update command is about.
+#[derive(Debug, Args, Clone)]
+pub struct UpdateTarget {
+    /// An app, a compose project or a container (default: everything that opted in). A name
+    /// that is both an app and a container means the app.
+    pub target: Option<String>,
+    /// TARGET is a container's name, even when an app has it too.
+    #[arg(long)]
+    pub container: bool,
+}
+
+/// `containers updates` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UpdatesCommand {
+    /// What would change: app or container, service, image, current and new tag and digest,
+    /// policy. Registries are asked without pulling (a manifest HEAD, the tag list).
+    Check(UpdateTarget),
+    /// Pull, scan (security gate), roll out with health checks, and roll back on failure, one
+    /// target at a time. Exit 0 all applied or nothing due, 8 any rolled back, 10 any blocked by
+    /// the gate, 1 a pull or a registry failed.
+    Apply {
+        #[command(flatten)]
+        target: UpdateTarget,
+        /// Show what would be applied; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Progress output: auto, plain, json, quiet.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: ProgressMode,
+    },
+    /// Check and apply by policy in a loop, in the foreground, until interrupted
+    /// ([containers.updates] interval, schedule, webhook).
+    Watch {
+        /// Time between checks (default: [containers.updates] interval, else 5m).
+        #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+        interval: Option<std::time::Duration>,
+    },
+    /// Every update applied, rolled back, blocked or failed, oldest first.
+    History {
+        /// Only this app, compose project or container.
+        target: Option<String>,
+    },
 }
 
 /// `containers proxy` subcommands.

@@ -61,7 +61,7 @@ pub const ROLLED_BACK: i32 = 8;
 /// Exit code of a paused deployment.
 pub const PAUSED: i32 = 9;
 
-fn settings(
+pub(crate) fn settings(
     config: &Config,
     flags: Option<&OrchestrationFlags>,
     ui: &mut Ui<'_>,
@@ -85,7 +85,7 @@ fn settings(
     Ok(c)
 }
 
-fn progress(mode: ProgressMode, ui: &Ui<'_>) -> tuxpilot_compose::runtime::ProgressFn {
+pub(crate) fn progress(mode: ProgressMode, ui: &Ui<'_>) -> tuxpilot_compose::runtime::ProgressFn {
     // With --format json, stdout carries the result; progress stays on stderr as plain lines.
     let mode = if ui.json() && mode == ProgressMode::Auto { ProgressMode::Plain } else { mode };
     progress_printer(mode)
@@ -99,7 +99,7 @@ fn backend_of(flag: Option<BackendArg>) -> Option<Backend> {
 }
 
 /// The app deployments use-case over this engine and its swarm, with the config's settings.
-fn apps(
+pub(crate) fn apps(
     bollard: &Arc<BollardEngine>,
     settings: OrchestrationConfig,
     security: tuxpilot_security::SecurityConfig,
@@ -111,7 +111,7 @@ fn apps(
 }
 
 /// `[containers.security]`, its warnings on stderr.
-fn security(config: &Config, ui: &mut Ui<'_>) -> anyhow::Result<tuxpilot_security::SecurityConfig> {
+pub(crate) fn security(config: &Config, ui: &mut Ui<'_>) -> anyhow::Result<tuxpilot_security::SecurityConfig> {
     let (security, warnings) = config.security()?;
     for w in warnings {
         writeln!(ui.err, "warning: {w}")?;

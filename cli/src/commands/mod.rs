@@ -22,3 +22,4 @@ pub mod same_as;
 pub mod scan;
 pub mod scan_args;
 pub mod spec;
+pub mod updates;

@@ -37,6 +37,7 @@ pub mod optimize;
 pub mod prometheus;
 mod rightsize;
 mod sinks;
+pub mod webhook;
 
 pub use alerts::{AlertEngine, AlertEvent, AlertMetric, AlertRule, alertmanager_webhook};
 pub use collector::{CollectError, Collector, CollectorOptions, Observation, Source};

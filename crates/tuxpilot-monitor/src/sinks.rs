@@ -127,8 +127,27 @@ impl AlertSink {
     }
 }
 
+type Https = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
+/// The one HTTP client every webhook shares (its connections are reused).
+fn client() -> Result<&'static Client<Https, Full<Bytes>>, String> {
+    static CLIENT: std::sync::OnceLock<Result<Client<Https, Full<Bytes>>, String>> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_native_roots()
+                .map_err(|e| format!("no TLS root certificates: {e}"))?
+                .https_or_http()
+                .enable_http1()
+                .build();
+            Ok(Client::builder(TokioExecutor::new()).build(connector))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// POSTs JSON with a 10 s timeout; a non-2xx answer is an error.
-async fn post_json(url: &str, body: &serde_json::Value) -> Result<(), String> {
+pub(crate) async fn post_json(url: &str, body: &serde_json::Value) -> Result<(), String> {
     let uri: hyper::Uri = url.parse().map_err(|e| format!("invalid URL {url:?}: {e}"))?;
     let payload = serde_json::to_vec(body).map_err(|e| e.to_string())?;
     let req = hyper::Request::post(uri)
@@ -136,13 +155,7 @@ async fn post_json(url: &str, body: &serde_json::Value) -> Result<(), String> {
         .header(hyper::header::USER_AGENT, concat!("tuxpilot/", env!("CARGO_PKG_VERSION")))
         .body(Full::new(Bytes::from(payload)))
         .map_err(|e| e.to_string())?;
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_native_roots()
-        .map_err(|e| format!("no TLS root certificates: {e}"))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+    let client = client()?;
     let resp = tokio::time::timeout(Duration::from_secs(10), client.request(req))
         .await
         .map_err(|_| "no answer within 10 s".to_string())?

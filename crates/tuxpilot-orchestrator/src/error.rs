@@ -33,6 +33,12 @@ pub enum Error {
     /// The managed-port proxy could not be built, started or given its routes.
     #[error("managed ports: {0}")]
     Proxy(String),
+    /// A named update target has not opted in to automatic updates.
+    #[error("{0}")]
+    NotOptedIn(String),
+    /// A registry could not be asked, or refused.
+    #[error(transparent)]
+    Registry(#[from] tuxpilot_docker::registry::RegistryError),
 }
 
 impl Error {
@@ -50,6 +56,11 @@ impl Error {
             Self::Proxy(_) => Some(
                 "see `tuxpilot containers proxy ls` and `tuxpilot containers proxy logs`; `proxy: off` on a container (label tuxpilot.proxy=off) publishes its ports directly".into(),
             ),
+            Self::NotOptedIn(_) => Some(format!(
+                "opt in with `auto_update: digest` in app.yaml, the label {}=digest, or `tuxpilot chat \"keep NAME up to date\"`",
+                crate::updates::policy::LABEL
+            )),
+            Self::Registry(e) => Some(e.hint()),
             Self::Blocked(_) => Some("fix the findings, list accepted ones in the ignore file, or pass --force".into()),
             _ => None,
         }

@@ -19,6 +19,8 @@
 //!   same settings, each app's backend found from what the engine records;
 //! - [`gate`]: the security gate (`[containers.security] scan_images`), once for every path that
 //!   starts a user-named image;
+//! - [`updates`]: automatic image updates (opt-in policies, registry checks without a pull,
+//!   the gate, health-gated rollout and rollback, a bad digest never retried, a webhook);
 //! - the Kubernetes export of the same apps is its own crate, `tuxpilot-kubernetes`.
 //!
 //! ```no_run
@@ -57,6 +59,7 @@ pub mod spec;
 mod store;
 mod supervise;
 pub mod swarm;
+pub mod updates;
 mod validate;
 
 pub use apps::Apps;

@@ -89,6 +89,9 @@ pub fn lower(spec: &ApplicationDeployment, dir: &Path) -> Project {
         if let Some(m) = c.proxy {
             labels.insert(crate::proxy::MODE_LABEL.into(), Some(m.as_str().into()));
         }
+        if let Some(p) = c.auto_update {
+            labels.insert(crate::updates::policy::LABEL.into(), Some(p.as_str().into()));
+        }
         s.labels = labels;
         s.command = c.command.clone();
         s.entrypoint = c.entrypoint.clone();

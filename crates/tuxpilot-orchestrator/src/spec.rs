@@ -124,6 +124,11 @@ pub struct ContainerDeploymentConfig {
     /// replicas bind the port themselves; updates are then stop-first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<ProxyModeSpec>,
+    /// Automatic image updates (`containers updates`): `off` (default), `digest` (the same tag
+    /// at a new digest), `patch`, `minor` or `major` (the newest such tag). Becomes the label
+    /// `tuxpilot.auto-update`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_update: Option<crate::updates::policy::AutoUpdate>,
 }
 
 /// How a managed host port is served (`proxy:` of a container; the label `tuxpilot.proxy` in a
