@@ -100,6 +100,11 @@ impl Cleanup {
         lock(&self.images).push(reference.to_string());
     }
 
+    /// Registers every volume carrying `label` (found when the clean-up runs).
+    pub fn volumes_labelled(&self, label: &str) {
+        lock(&self.volumes).push(format!("label:{label}"));
+    }
+
     /// Registers every container carrying `label` (e.g. a compose project label).
     pub fn containers_labelled(&self, label: &str) {
         lock(&self.containers).push(format!("label:{label}"));
@@ -144,7 +149,16 @@ impl Drop for Cleanup {
                     let _ = engine.remove_network(&n).await;
                 }
                 for v in volumes {
-                    let _ = engine.remove_volume(&v, true).await;
+                    match v.strip_prefix("label:") {
+                        Some(label) => {
+                            for found in engine.list_volumes(Filters::new().label(label)).await.unwrap_or_default() {
+                                let _ = engine.remove_volume(&found.name, true).await;
+                            }
+                        }
+                        None => {
+                            let _ = engine.remove_volume(&v, true).await;
+                        }
+                    }
                 }
                 for i in images {
                     let _ = engine.remove_image(&i, true).await;

@@ -128,7 +128,7 @@ pub async fn run(
                                 eprintln!("{}", entry_line(e));
                             }
                         }
-                        if r.entries.is_empty() && !json {
+                        if r.entries.is_empty() {
                             let due = r.check.due().count();
                             eprintln!(
                                 "{}: {} target(s) checked, {due} due",

@@ -16,6 +16,8 @@ use crate::error::Result;
 
 /// Label marking an update-log volume.
 pub const LOG_LABEL: &str = "io.tuxpilot.update";
+/// Label naming the entry's image repository.
+pub const IMAGE_LABEL: &str = "io.tuxpilot.update.image";
 /// Label holding the entry as JSON.
 const ENTRY_LABEL: &str = "io.tuxpilot.update.entry";
 
@@ -129,8 +131,11 @@ impl UpdateLog {
             entry.at.format("%Y%m%d%H%M%S"),
             nanos as u64 ^ std::process::id() as u64
         );
-        let labels =
-            BTreeMap::from([(LOG_LABEL.to_string(), entry.kind.as_str().to_string()), (ENTRY_LABEL.to_string(), json)]);
+        let labels = BTreeMap::from([
+            (LOG_LABEL.to_string(), entry.kind.as_str().to_string()),
+            (IMAGE_LABEL.to_string(), entry.image.clone()),
+            (ENTRY_LABEL.to_string(), json),
+        ]);
         self.engine.create_volume(VolumeSpec { name: Some(name), labels, ..Default::default() }).await?;
         Ok(())
     }
