@@ -160,6 +160,21 @@ pub enum UpdatesCommand {
         #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
         interval: Option<std::time::Duration>,
     },
+    /// Opt an app (or APP/SERVICE) or a container in or out: off, digest, patch, minor, major.
+    /// An app gets a new version with the label (a rolling update, same images); a container is
+    /// recreated with it. Shows the plan and asks; without a terminal it needs --yes (else exit 7).
+    Set {
+        /// The app, APP/SERVICE, or container.
+        target: String,
+        /// off, digest, patch, minor or major.
+        policy: String,
+        /// TARGET is a container's name, even when an app has it too.
+        #[arg(long)]
+        container: bool,
+        /// Do it without asking.
+        #[arg(short, long)]
+        yes: bool,
+    },
     /// Every update applied, rolled back, blocked or failed, oldest first.
     History {
         /// Only this app, compose project or container.

@@ -99,6 +99,17 @@ pub fn argv(same_as: &SameAs) -> Vec<String> {
             }
         }
         SameAs::Prune => v.extend([s("containers"), s("prune")]),
+        SameAs::UpdatesCheck { target } => {
+            v.extend([s("containers"), s("updates"), s("check")]);
+            v.extend(target.iter().cloned());
+        }
+        SameAs::UpdatesApply { target } => {
+            v.extend([s("containers"), s("updates"), s("apply")]);
+            v.extend(target.iter().cloned());
+        }
+        SameAs::UpdatesSet { target, policy } => {
+            v.extend([s("containers"), s("updates"), s("set"), target.clone(), policy.clone(), s("--yes")]);
+        }
     }
     v
 }

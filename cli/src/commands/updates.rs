@@ -6,12 +6,13 @@ use std::sync::Arc;
 use comfy_table::Cell;
 use tuxpilot_docker::{BollardEngine, Engine};
 use tuxpilot_orchestrator::updates::{
-    ApplyReport, CheckReport, CheckStatus, ImageVersion, Selector, UpdateEntry, UpdateStatus, Updates,
+    ApplyReport, AutoUpdate, CheckReport, CheckStatus, ImageVersion, Selector, UpdateEntry, UpdateStatus, Updates,
 };
 
 use crate::args::{ProgressMode, UpdateTarget, UpdatesCommand};
 use crate::commands::deploy::{DeploymentFailed, ROLLED_BACK, apps, progress, security, settings};
 use crate::config::Config;
+use crate::error::NotConfirmed;
 use crate::output::Ui;
 
 fn selector(t: &UpdateTarget) -> Selector {
@@ -140,6 +141,30 @@ pub async fn run(
                     Err(e) => eprintln!("warning: this round failed: {e}"),
                 })
                 .await?;
+            Ok(())
+        }
+        UpdatesCommand::Set { target, policy, container, yes } => {
+            let policy: AutoUpdate = policy.parse().map_err(crate::error::UsageError)?;
+            let plan = updates.plan_policy(target, *container, policy).await?;
+            if !*yes {
+                use std::io::IsTerminal;
+                let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+                for s in &plan.steps {
+                    writeln!(if terminal { &mut *ui.err } else { &mut *ui.out }, "{s}")?;
+                }
+                if !terminal {
+                    return Err(NotConfirmed("run again with --yes to confirm (no terminal to ask on)".into()).into());
+                }
+                if !crate::output::ask(ui.err, "Go ahead? [y/N] ")? {
+                    writeln!(ui.err, "Nothing changed.")?;
+                    return Ok(());
+                }
+            }
+            let done = updates.set_policy(&plan).await?;
+            if ui.json() {
+                return ui.print_json(&serde_json::json!({ "plan": plan, "result": done }));
+            }
+            writeln!(ui.out, "{done}")?;
             Ok(())
         }
         UpdatesCommand::History { target } => {

@@ -44,6 +44,9 @@ pub struct Prepared {
     /// What a prune removes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prune: Option<tuxpilot_orchestrator::prune::PrunePlan>,
+    /// What `auto_update` changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_update: Option<tuxpilot_orchestrator::updates::optin::PolicyPlan>,
 }
 
 /// Runs intents on an engine.
@@ -118,6 +121,7 @@ impl Executor {
             scale: None,
             containers: Vec::new(),
             prune: None,
+            auto_update: None,
         };
         match intent {
             Intent::Deploy(a @ DeployArgs { images: Some(images), .. }) => {
@@ -184,6 +188,10 @@ impl Executor {
                     crate::plan::replicas_resolved(&mut p.plan, intent, &names);
                 }
                 p.containers = names;
+            }
+            Intent::UpdatesApply(_) | Intent::AutoUpdate(_) => {
+                let u = crate::exec_updates::updates(self.engine.clone(), self.apps(), &self.settings);
+                p.auto_update = crate::exec_updates::prepare(&u, intent, &mut p.plan).await?;
             }
             Intent::Prune(_) => {
                 let plan = tuxpilot_orchestrator::prune::plan(self.engine.as_ref()).await?;
@@ -433,6 +441,10 @@ impl Executor {
                 Ok(Outcome::text(reply, serde_json::to_value(&report).unwrap_or(Value::Null)))
             }
             Intent::MonitorStop(_) => self.monitor_stop().await,
+            Intent::UpdatesCheck(_) | Intent::UpdatesApply(_) | Intent::AutoUpdate(_) => {
+                let u = crate::exec_updates::updates(self.engine.clone(), self.apps(), &self.settings);
+                crate::exec_updates::execute(&u, &p.intent, p.auto_update.as_ref()).await
+            }
             Intent::ScanRuntime(a) => {
                 let names = if a.target == "all" { self.running_names().await? } else { vec![a.target.clone()] };
                 let mut reports = Vec::new();

@@ -7,6 +7,7 @@
 use schemars::JsonSchema;
 
 pub use crate::refs::{InvalidIntent, is_image, is_name};
+pub use crate::update_args::*;
 use serde::{Deserialize, Serialize};
 
 /// Whether an intent changes anything. Decided here, by our code, never by a model.
@@ -318,6 +319,12 @@ pub enum Intent {
     Prune(NoArgs),
     /// Stop the background monitoring that `monitor` with `persist` set up.
     MonitorStop(NoArgs),
+    /// Newer images for what opted in to automatic updates, asked without pulling.
+    UpdatesCheck(UpdatesCheckArgs),
+    /// Apply the available image updates: pull, gate, health-gated rollout, rollback.
+    UpdatesApply(UpdatesApplyArgs),
+    /// Opt a target in or out of automatic image updates.
+    AutoUpdate(AutoUpdateArgs),
     /// What the assistant can do.
     Help(NoArgs),
     /// The request is ambiguous: ask, do nothing.
@@ -409,6 +416,27 @@ pub const INTENTS: &[IntentInfo] = &[
         true,
     ),
     info("monitor_stop", "Stop the background monitoring set up by monitor with persist.", Access::Write, true, true),
+    info(
+        "updates_check",
+        "Which containers and apps that opted in to automatic updates have a newer image (asked without pulling).",
+        Access::Read,
+        false,
+        true,
+    ),
+    info(
+        "updates_apply",
+        "Apply available image updates to a target (or all): pull, security gate, health-gated rollout, rollback on failure.",
+        Access::Write,
+        true,
+        false,
+    ),
+    info(
+        "auto_update",
+        "Opt an app, APP/SERVICE or container in or out of automatic image updates (policy off, digest, patch, minor, major).",
+        Access::Write,
+        true,
+        true,
+    ),
     IntentInfo {
         name: "help",
         description: "What the assistant can do.",
@@ -468,6 +496,9 @@ impl Intent {
             Intent::Deployments(_) => "deployments",
             Intent::Prune(_) => "prune",
             Intent::MonitorStop(_) => "monitor_stop",
+            Intent::UpdatesCheck(_) => "updates_check",
+            Intent::UpdatesApply(_) => "updates_apply",
+            Intent::AutoUpdate(_) => "auto_update",
             Intent::Help(_) => "help",
             Intent::Clarify(_) => "clarify",
             Intent::Refuse(_) => "refuse",

@@ -29,6 +29,7 @@ mod compose;
 pub mod diagnose;
 mod error;
 pub mod exec;
+mod exec_updates;
 pub mod intent;
 pub mod inventory;
 pub mod mcp;
@@ -46,6 +47,7 @@ mod settings;
 mod tables;
 mod targets;
 pub mod templates;
+mod update_args;
 mod validate;
 
 pub use error::ExecError;

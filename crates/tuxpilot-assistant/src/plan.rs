@@ -180,6 +180,26 @@ pub fn plan(intent: &Intent) -> Plan {
             vec!["stop the background monitor that `set up monitoring` started".into()],
             vec![SameAs::MonitorStop],
         ),
+        Intent::UpdatesCheck(a) => (
+            format!("check for newer images{}", a.target.as_ref().map(|t| format!(" of {t}")).unwrap_or_default()),
+            vec!["ask the registries (a manifest HEAD, the tag list); nothing is pulled".into()],
+            vec![SameAs::UpdatesCheck { target: a.target.clone() }],
+        ),
+        Intent::UpdatesApply(a) => {
+            let target = (a.target != "all").then(|| a.target.clone());
+            (
+                format!("apply the available image updates of {}", target.as_deref().unwrap_or("everything that opted in")),
+                vec![
+                    "pull each new image, run the security gate, roll it out health-gated; on failure roll back and never retry that image".into(),
+                ],
+                vec![SameAs::UpdatesApply { target }],
+            )
+        }
+        Intent::AutoUpdate(a) => (
+            format!("set automatic updates of {} to {}", a.target, a.policy.as_str()),
+            vec![format!("label {} tuxpilot.auto-update={}", a.target, a.policy.as_str())],
+            vec![SameAs::UpdatesSet { target: a.target.clone(), policy: a.policy.as_str().into() }],
+        ),
         Intent::Help(_) => ("help".into(), vec![], vec![]),
         Intent::Clarify(a) => (a.question.clone(), vec![], vec![]),
         Intent::Refuse(a) => (a.reason.clone(), vec![], vec![]),
@@ -207,6 +227,12 @@ pub fn consequence(intent: &Intent) -> &'static str {
         Intent::ComposeDown(_) => "The project's containers and networks would be removed; volumes are kept.",
         Intent::ComposeUp(_) => "The project's containers would be created or recreated where their config changed.",
         Intent::Prune(_) => "Stopped containers, dangling images and unused networks would be deleted for good.",
+        Intent::UpdatesApply(_) => {
+            "Containers would be replaced by ones from newer images (health-gated, rolled back on failure)."
+        }
+        Intent::AutoUpdate(_) => {
+            "An app would get a new version with the label (a rolling update); a container would be recreated with it."
+        }
         _ => "",
     }
 }

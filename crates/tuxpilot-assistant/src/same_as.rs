@@ -120,4 +120,21 @@ pub enum SameAs {
     },
     /// `containers prune`.
     Prune,
+    /// `containers updates check [TARGET]`.
+    UpdatesCheck {
+        /// An app, compose project or container; everything when absent.
+        target: Option<String>,
+    },
+    /// `containers updates apply [TARGET]`.
+    UpdatesApply {
+        /// An app, compose project or container; everything when absent.
+        target: Option<String>,
+    },
+    /// `containers updates set TARGET POLICY --yes`.
+    UpdatesSet {
+        /// An app, `APP/SERVICE` or container.
+        target: String,
+        /// off, digest, patch, minor, major.
+        policy: String,
+    },
 }

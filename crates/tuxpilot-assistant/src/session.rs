@@ -210,6 +210,7 @@ impl Session {
                 scale: None,
                 containers: Vec::new(),
                 prune: None,
+                auto_update: None,
             };
             if confirm.confirm(&shown, false) == Decision::Yes {
                 t.applied = Some(executor.apply(&offer).await?);

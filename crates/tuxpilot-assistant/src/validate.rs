@@ -98,6 +98,12 @@ impl Intent {
                 }
                 Ok(())
             }
+            Intent::UpdatesCheck(a) => match &a.target {
+                Some(t) => check_target("target", t, false),
+                None => Ok(()),
+            },
+            Intent::UpdatesApply(a) => check_target("target", &a.target, true),
+            Intent::AutoUpdate(a) => check_target("target", &a.target, false),
             Intent::List(_)
             | Intent::Deployments(_)
             | Intent::Prune(_)

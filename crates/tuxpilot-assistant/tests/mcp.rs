@@ -54,7 +54,7 @@ async fn mcp_clients_see_annotated_tools_and_can_call_them() {
     let client = connect(engine.clone(), false).await;
     let tools = client.peer().list_tools(None).await.unwrap().tools;
     let tool = |n: &str| tools.iter().find(|t| t.name == n).unwrap_or_else(|| panic!("no tool {n}")).clone();
-    for n in ["list", "inspect", "logs", "scan_runtime", "scan_image", "deployments"] {
+    for n in ["list", "inspect", "logs", "scan_runtime", "scan_image", "deployments", "updates_check"] {
         assert_eq!(tool(n).annotations.unwrap().read_only_hint, Some(true), "{n}");
     }
     // Scale removes replicas, deploy and rollback replace containers, restart interrupts them.
@@ -70,6 +70,8 @@ async fn mcp_clients_see_annotated_tools_and_can_call_them() {
         "monitor",
         "prune",
         "monitor_stop",
+        "updates_apply",
+        "auto_update",
     ] {
         let a = tool(n).annotations.unwrap();
         assert_eq!((a.read_only_hint, a.destructive_hint), (Some(false), Some(true)), "{n}");

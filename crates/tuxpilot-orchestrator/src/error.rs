@@ -33,6 +33,9 @@ pub enum Error {
     /// The managed-port proxy could not be built, started or given its routes.
     #[error("managed ports: {0}")]
     Proxy(String),
+    /// An image update or an opt-in change did not go through (what runs is said).
+    #[error("{0}")]
+    Update(String),
     /// A named update target has not opted in to automatic updates.
     #[error("{0}")]
     NotOptedIn(String),

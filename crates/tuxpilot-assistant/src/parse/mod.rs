@@ -15,6 +15,7 @@ mod parser;
 mod refuse;
 mod sets;
 pub mod text;
+mod updates;
 mod words;
 
 use crate::intent::*;
@@ -106,6 +107,9 @@ impl Parser<'_> {
         }
         if self.is_help() {
             return Intent::Help(NoArgs {});
+        }
+        if let Some(i) = self.updates() {
+            return i;
         }
         if let Some(i) = self.monitor_control() {
             return i;

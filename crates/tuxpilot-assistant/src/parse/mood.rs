@@ -259,9 +259,14 @@ fn changes(word: &str) -> bool {
         "install",
         "provision",
         "wipe",
+        "keep",
     ];
     if word == "rm" {
         return true;
+    }
+    // "auto-update", "auto-updated": the change is the update.
+    if let Some(rest) = word.strip_prefix("auto-").or_else(|| word.strip_prefix("auto")).filter(|r| r.len() > 3) {
+        return changes(rest);
     }
     STEMS.iter().any(|s| {
         let Some(rest) = word.strip_prefix(s.trim_end_matches('e')) else { return false };

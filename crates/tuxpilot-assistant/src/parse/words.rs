@@ -77,7 +77,8 @@ pub(crate) const VOCABULARY: &[&str] = &[
     "wordpress", "grafana", "prometheus", "mariadb", "memcached", "rabbitmq", "httpd", "traefik", "rollout",
     "upgrade", "downgrade", "services", "service", "status", "configuration", "dashboard", "recommend", "limits",
     "exited", "failed", "database", "caddy", "minio", "adminer", "elasticsearch", "keycloak", "applications", "apps",
-    "deployed", "prune",
+    "deployed", "prune", "update", "updates", "patch", "minor", "major", "digest", "outdated", "available",
+    "newest", "automatic", "automatically",
 ];
 
 /// Politeness and filler removed from the start of a request.

@@ -308,6 +308,38 @@ for t, intent, args in [
     pid += 1
     add(pid, t, intent, args)
 
+# Image updates (issue: safe automatic image updates), development.
+for t, intent, args, inv in [
+    ("what updates are available", "updates_check", {}, "mixed"),
+    ("are there any image updates?", "updates_check", {}, "default"),
+    ("check for updates", "updates_check", {}, "mixed"),
+    ("check demo for new images", "updates_check", {"target": "demo"}, "mixed"),
+    ("is there a newer image for gateway", "updates_check", {"target": "gateway"}, "mixed"),
+    ("which containers are outdated", "updates_check", {}, "default"),
+    ("any new versions of the images we run?", "updates_check", {}, "default"),
+    ("show available updates for shop", "updates_check", {"target": "shop"}, "default"),
+    ("update demo now", "updates_apply", {"target": "demo"}, "mixed"),
+    ("apply the updates", "updates_apply", {"target": "all"}, "mixed"),
+    ("apply all pending image updates", "updates_apply", {"target": "all"}, "default"),
+    ("update gateway to the latest image", "updates_apply", {"target": "gateway"}, "mixed"),
+    ("pull the newest images and update everything", "updates_apply", {"target": "all"}, "default"),
+    ("upgrade shop to the latest images", "updates_apply", {"target": "shop"}, "default"),
+    ("keep gateway up to date", "auto_update", {"target": "gateway", "policy": "digest"}, "mixed"),
+    ("keep demo up to date", "auto_update", {"target": "demo", "policy": "digest"}, "mixed"),
+    ("enable automatic updates for api", "auto_update", {"target": "api", "policy": "digest"}, "default"),
+    ("auto-update nginx-proxy", "auto_update", {"target": "nginx-proxy", "policy": "digest"}, "default"),
+    ("keep shop updated with patch releases", "auto_update", {"target": "shop", "policy": "patch"}, "default"),
+    ("follow minor releases for blog", "auto_update", {"target": "blog", "policy": "minor"}, "default"),
+    ("turn off automatic updates for gateway", "auto_update", {"target": "gateway", "policy": "off"}, "mixed"),
+    ("stop auto-updating cache", "auto_update", {"target": "cache", "policy": "off"}, "mixed"),
+    ("disable auto updates on demo", "auto_update", {"target": "demo", "policy": "off"}, "mixed"),
+    ("let demo update itself automatically", "auto_update", {"target": "demo", "policy": "digest"}, "mixed"),
+    ("watch old-db for new images and update it automatically", "auto_update", {"target": "old-db", "policy": "digest"}, "mixed"),
+    ("keep billing on the latest major version", "auto_update", {"target": "billing", "policy": "major"}, "ops"),
+]:
+    pid += 1
+    cases.append((pid, t, intent, args, inv))
+
 HELD2_PATTERNS = pid
 
 # ---- HELD (third): written blind after the second held-out set was partly looked at (its
@@ -388,6 +420,24 @@ for t, intent, args in [
     ("restart the analytics project", "restart", {"target": "analytics"}),
     ("show the history of billing", "history", {"app": "billing"}),
     ("roll back billing", "rollback", {"app": "billing"}),
+]:
+    pid += 1
+    cases.append((pid, t, intent, args, O))
+
+# Image updates, held out: written before the parser had rules for them, never tuned on.
+for t, intent, args in [
+    ("do we have updates pending?", "updates_check", {}),
+    ("look for newer images for proxy", "updates_check", {"target": "proxy"}),
+    ("are my containers running old images", "updates_check", {}),
+    ("what new image versions exist for analytics?", "updates_check", {"target": "analytics"}),
+    ("roll out the available updates to billing", "updates_apply", {"target": "billing"}),
+    ("update mailer right away", "updates_apply", {"target": "mailer"}),
+    ("install all available image updates", "updates_apply", {"target": "all"}),
+    ("make sure redis-main always runs the newest image", "auto_update", {"target": "redis-main", "policy": "digest"}),
+    ("automatically update billing to new patch versions", "auto_update", {"target": "billing", "policy": "patch"}),
+    ("no more automatic updates for backup", "auto_update", {"target": "backup", "policy": "off"}),
+    ("opt proxy into auto updates", "auto_update", {"target": "proxy", "policy": "digest"}),
+    ("keep mailer current", "auto_update", {"target": "mailer", "policy": "digest"}),
 ]:
     pid += 1
     cases.append((pid, t, intent, args, O))

@@ -189,7 +189,7 @@ async fn containers(ctx: &Ctx<'_>, c: &Checked, image: &str) -> Result<UpdateSta
     for (i, id) in c.target.ids.iter().enumerate() {
         let name = c.target.containers.get(i).cloned().unwrap_or_default();
         (ctx.progress)(&format!("{}: recreating {name} with {image}", c.target.label()));
-        if let Err(m) = recreate(ctx, id, image).await {
+        if let Err(m) = recreate(ctx.engine.as_ref(), ctx.health_timeout, id, image, &[]).await {
             let done = if i > 0 { format!(" ({i} container(s) before it run the new image)") } else { String::new() };
             return Err((UpdateStatus::RolledBack, format!("{name}: {m}; the old container runs again{done}")));
         }
@@ -206,15 +206,33 @@ fn binds_host_ports(host_config: &serde_json::Value) -> bool {
     })
 }
 
-/// Replaces container `id` with one from `image`: the old one is renamed aside and kept until
-/// the new one is healthy, then removed (its anonymous volumes carried over); otherwise the new
-/// one goes and the old one comes back under its name.
-async fn recreate(ctx: &Ctx<'_>, id: &str, image: &str) -> Result<(), String> {
-    let e = ctx.engine.as_ref();
+/// Replaces container `id` with one from `image` (with `labels` set on it too): the old one is
+/// renamed aside and kept until the new one is healthy, then removed (its anonymous volumes
+/// carried over); otherwise the new one goes and the old one comes back under its name.
+pub(crate) async fn recreate(
+    e: &dyn Engine,
+    health_timeout: Duration,
+    id: &str,
+    image: &str,
+    labels: &[(String, String)],
+) -> Result<(), String> {
     let old = e.inspect_container(id).await.map_err(|e| e.to_string())?;
     let blueprint = e.container_blueprint(id).await.map_err(|e| e.to_string())?;
     let old_image = e.inspect_image(&old.image_id).await.map_err(|e| e.to_string())?;
-    let new = super::recreate::for_new_image(&blueprint, &old.id, &old_image, &old.mounts, image);
+    let mut new = super::recreate::for_new_image(&blueprint, &old.id, &old_image, &old.mounts, image);
+    if !labels.is_empty()
+        && let Some(config) = new.config.as_object_mut()
+    {
+        let l = config.entry("Labels").or_insert_with(|| serde_json::json!({}));
+        if !l.is_object() {
+            *l = serde_json::json!({});
+        }
+        if let Some(m) = l.as_object_mut() {
+            for (k, v) in labels {
+                m.insert(k.clone(), serde_json::Value::String(v.clone()));
+            }
+        }
+    }
     let aside = format!("{}-tuxpilot-old-{}", old.name, &old.id[..old.id.len().min(12)]);
     let stop_first = binds_host_ports(&blueprint.host_config);
     let running = old.state.running;
@@ -241,7 +259,7 @@ async fn recreate(ctx: &Ctx<'_>, id: &str, image: &str) -> Result<(), String> {
         if let Err(err) = e.start_container(&created.id).await {
             return Err(restore(format!("start: {err}"), Some(created.id)).await);
         }
-        if let Err(why) = healthy(e, &created.id, ctx.health_timeout).await {
+        if let Err(why) = healthy(e, &created.id, health_timeout).await {
             return Err(restore(why, Some(created.id)).await);
         }
         if !stop_first {

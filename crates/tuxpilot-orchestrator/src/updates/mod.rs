@@ -21,6 +21,7 @@
 pub mod apply;
 pub mod check;
 pub mod log;
+pub mod optin;
 pub mod policy;
 pub mod recreate;
 pub mod settings;
@@ -184,6 +185,17 @@ impl Updates {
         Ok(ApplyReport { check, entries })
     }
 
+    /// What setting `policy` on `name` (an app, `APP/SERVICE`, or a container when `container`)
+    /// will do. Changes nothing.
+    pub async fn plan_policy(&self, name: &str, container: bool, policy: AutoUpdate) -> Result<optin::PolicyPlan> {
+        optin::plan(self.engine.as_ref(), &self.apps, name, container, policy).await
+    }
+
+    /// Sets the opt-in as `plan` says (a new app version, or recreated containers).
+    pub async fn set_policy(&self, plan: &optin::PolicyPlan) -> Result<String> {
+        optin::apply(self.engine.as_ref(), &self.apps, plan, self.health_timeout).await
+    }
+
     /// The update log, oldest first.
     pub async fn history(&self) -> Result<Vec<UpdateEntry>> {
         UpdateLog::new(self.engine.clone()).entries().await
@@ -201,10 +213,10 @@ impl Updates {
     where
         F: std::future::Future<Output = ()> + Send,
     {
-        self.config.validate().map_err(|e| Error::NotFound(format!("[containers.updates] {e}")))?;
-        let schedule = self.config.schedule.as_deref().map(Schedule::parse).transpose().map_err(Error::NotFound)?;
+        self.config.validate().map_err(|e| Error::Update(format!("[containers.updates] {e}")))?;
+        let schedule = self.config.schedule.as_deref().map(Schedule::parse).transpose().map_err(Error::Update)?;
         let webhook = match &self.config.webhook {
-            Some(url) => Some(tuxpilot_monitor::webhook::JsonWebhook::new(url).map_err(Error::NotFound)?),
+            Some(url) => Some(tuxpilot_monitor::webhook::JsonWebhook::new(url).map_err(Error::Update)?),
             None => None,
         };
         tokio::pin!(stop);
