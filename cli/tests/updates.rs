@@ -496,3 +496,49 @@ async fn the_watcher_applies_a_newly_pushed_image_by_itself_and_notifies_the_web
     assert_eq!(docker(&["exec", &name, "cat", "/version"]), "two");
     let _ = watcher.0.kill();
 }
+
+#[tokio::test]
+async fn chat_opts_in_checks_and_applies_through_the_same_use_case_and_asks_first() {
+    let Some(_engine) = engine().await else { return };
+    let repo = Repo::new("upd-chat");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let name = unique_name("upd-chat");
+    repo.cleanup.container(&name);
+    let sleep = "CMD [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep 600 & wait\"]";
+    repo.push("1", &format!("RUN echo one > /version\n{sleep}"));
+    docker(&["run", "-d", "--name", &name, "--label", TEST_LABEL, &format!("{}:1", repo.name)]);
+    let chat = |request: &str, yes: bool| {
+        let mut c = tuxpilot(&config);
+        c.current_dir(dir.path()).args(["--format", "json", "chat", "--offline"]);
+        if yes {
+            c.arg("--yes");
+        }
+        c.arg(request).output().unwrap()
+    };
+    // Not opted in: nothing to check, and applying is refused with the hint.
+    let o = chat(&format!("update {name} now"), true);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has not opted in"), "{}", text(&o));
+    // "keep NAME up to date" sets the label (the container is recreated with it).
+    let o = chat(&format!("keep {name} up to date"), true);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(inspect(&name)["Config"]["Labels"]["tuxpilot.auto-update"], "digest");
+    let v2 = repo.push("1", &format!("RUN echo two > /version\n{sleep}"));
+    let o = chat(&format!("are there newer images for {name}?"), false);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("updates_check") && out.contains("update_available") && out.contains(&v2), "{}", text(&o));
+    // A write without --yes and without a terminal: the plan, exit 7, nothing done.
+    let id = inspect(&name)["Id"].clone();
+    let o = chat(&format!("update {name} now"), false);
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
+    assert_eq!(inspect(&name)["Id"], id);
+    // A negated request is never acted on, even with --yes.
+    let o = chat(&format!("don't update {name}"), true);
+    assert_eq!(inspect(&name)["Id"], id, "{}", text(&o));
+    let o = chat(&format!("update {name} now"), true);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(docker(&["exec", &name, "cat", "/version"]), "two");
+}

@@ -86,7 +86,9 @@ pub struct RegistryClient {
     insecure: Vec<String>,
     config: DockerConfig,
     tokens: Mutex<HashMap<(String, String), (String, Instant)>>,
-    schemes: Mutex<HashMap<String, &'static str>>,
+    /// Per host, the scheme it answered on; held while a host is probed, so concurrent asks
+    /// probe it once.
+    schemes: tokio::sync::Mutex<HashMap<String, &'static str>>,
     requests: AtomicU64,
 }
 
@@ -198,7 +200,7 @@ impl RegistryClient {
             insecure,
             config,
             tokens: Mutex::default(),
-            schemes: Mutex::default(),
+            schemes: tokio::sync::Mutex::default(),
             requests: AtomicU64::new(0),
         })
     }
@@ -261,7 +263,8 @@ impl RegistryClient {
     /// `https://host` (or `http://host` for an insecure registry that does not speak TLS).
     async fn base(&self, image: &ImageRef) -> Result<String, RegistryError> {
         let host = image.api_host().to_string();
-        if let Some(s) = self.schemes.lock().ok().and_then(|m| m.get(&host).copied()) {
+        let mut known = self.schemes.lock().await;
+        if let Some(s) = known.get(&host).copied() {
             return Ok(format!("{s}://{host}"));
         }
         let mut schemes = vec!["https"];
@@ -272,9 +275,7 @@ impl RegistryClient {
         for scheme in schemes {
             match self.send(Method::GET, &format!("{scheme}://{host}/v2/"), "application/json", None).await {
                 Ok(_) => {
-                    if let Ok(mut m) = self.schemes.lock() {
-                        m.insert(host.clone(), scheme);
-                    }
+                    known.insert(host.clone(), scheme);
                     return Ok(format!("{scheme}://{host}"));
                 }
                 Err(e) => last = format!("{scheme}://{host}/v2/: {e}"),
