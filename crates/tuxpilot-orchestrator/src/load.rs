@@ -134,6 +134,18 @@ fn load_compose(file: &Path, dir: &Path, doc: &Node, options: &LoadAppOptions) -
         .or_else(|| doc.get("x-version").and_then(Node::scalar_text))
         .unwrap_or_else(|| "latest".into());
     let project = loaded.project;
+    // An opt-in label that does not read would silently mean `off`.
+    for (name, service) in &project.services {
+        if let Some(Some(v)) = service.labels.get(crate::updates::policy::LABEL)
+            && let Err(e) = v.parse::<crate::updates::policy::AutoUpdate>()
+        {
+            let path = format!("services.{name}.labels.{}", crate::updates::policy::LABEL);
+            return Err(Error::new(ErrorKind::Schema, format!("{path}: {e}"))
+                .at(doc.locate(&path))
+                .path(path)
+                .hint("use off, digest, patch, minor or major"));
+        }
+    }
     Ok(LoadedApp {
         name: project.name.clone(),
         version,

@@ -117,3 +117,31 @@ fn errors_name_the_place_and_the_fix() {
         assert!(shown.contains(place) && shown.contains(fix), "{text}\n=> {shown}");
     }
 }
+
+#[test]
+fn auto_update_becomes_the_label_and_a_bad_label_in_a_compose_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = write(
+        dir.path(),
+        "app.yaml",
+        "name: a\nversion: \"1\"\ncontainers:\n  web:\n    image: busybox\n    auto_update: patch\n",
+    );
+    let loaded = load(&app, &LoadAppOptions::default()).unwrap();
+    assert_eq!(loaded.project.services["web"].labels.get("tuxpilot.auto-update"), Some(&Some("patch".to_string())));
+    let bad = write(
+        dir.path(),
+        "app2.yaml",
+        "name: a\nversion: \"1\"\ncontainers:\n  web:\n    image: busybox\n    auto_update: weekly\n",
+    );
+    assert!(load(&bad, &LoadAppOptions::default()).is_err());
+    let compose = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: busybox\n    labels:\n      tuxpilot.auto-update: sometimes\n",
+    );
+    let e = load(&compose, &LoadAppOptions::default()).unwrap_err().to_string();
+    assert!(
+        e.contains("compose.yaml:4") && e.contains("sometimes") && e.contains("off, digest, patch, minor, major"),
+        "{e}"
+    );
+}

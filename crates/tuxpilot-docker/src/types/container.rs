@@ -248,7 +248,7 @@ pub struct MountSpec {
 }
 
 /// A mount as the engine reports it on a container.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MountInfo {
     /// `bind`, `volume`, `tmpfs`, …
     #[serde(rename = "type")]

@@ -25,7 +25,7 @@ pub struct ImageSummary {
 }
 
 /// An image as `inspect` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ImageDetails {
     /// Image id.
     pub id: String,
