@@ -193,6 +193,17 @@ mod plan_commands {
             }
             (SameAs::MonitorStop, Command::Containers(C::Monitor(a))) => a.stop,
             (SameAs::Prune, Command::Containers(C::Prune(a))) => !a.force,
+            (SameAs::UpdatesCheck { target }, Command::Containers(C::Updates(UpdatesCommand::Check(t)))) => {
+                &t.target == target && !t.container
+            }
+            (
+                SameAs::UpdatesApply { target },
+                Command::Containers(C::Updates(UpdatesCommand::Apply { target: t, dry_run, .. })),
+            ) => &t.target == target && !t.container && !dry_run,
+            (
+                SameAs::UpdatesSet { target, policy },
+                Command::Containers(C::Updates(UpdatesCommand::Set { target: t, policy: p, container, yes })),
+            ) => t == target && p == policy && !container && *yes,
             (SameAs::ComposeUp { file, project }, Command::Compose(c)) => {
                 matches!(&c.command, CC::Up(u) if u.detach)
                     && c.files.iter().map(|f| f.to_string_lossy().into_owned()).collect::<Vec<_>>()

@@ -116,3 +116,29 @@ async fn default_network_and_auto_cleanup_act_on_containers_run() {
     assert_eq!(networks.trim(), net, "{networks}");
     assert_eq!(docker(&["inspect", "--format", "{{.HostConfig.AutoRemove}}", &name]), "true");
 }
+
+#[tokio::test]
+async fn containers_updates_is_a_known_section_checked_as_strictly_as_the_others() {
+    let Some(_engine) = engine().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    for (text, needle) in [
+        ("[containers.updates]\ninterval = \"1s\"\n", "interval: at least 10s"),
+        ("[containers.updates]\nschedule = \"2am-4am\"\n", "schedule:"),
+        ("[containers.updates]\nwebhook = \"ftp://x\"\n", "webhook:"),
+        ("[containers.updates]\ninterval = \"soon\"\n", "[containers.updates]"),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let o = tuxpilot(dir.path(), &cfg).args(["containers", "updates", "history"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", output_text(&o));
+        assert!(String::from_utf8_lossy(&o.stderr).contains(needle), "{text}: {}", output_text(&o));
+    }
+    std::fs::write(&cfg, "[containers.updates]\nintervall = \"5m\"\nschedule = \"Mon-Fri 02:00-04:00\"\n").unwrap();
+    let o = tuxpilot(dir.path(), &cfg).args(["containers", "updates", "history"]).output().unwrap();
+    assert!(o.status.success(), "{}", output_text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown key `intervall` in [containers.updates]") && err.contains("interval, webhook, schedule"),
+        "{err}"
+    );
+}

@@ -195,9 +195,12 @@ pub async fn run(
     }
 }
 
-#[allow(clippy::print_stdout)]
+/// One JSON event on stdout; a reader that went away is not an error of the watcher.
 fn println_json(e: &UpdateEntry) {
-    println!("{}", tuxpilot_orchestrator::updates::webhook_event(e));
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", tuxpilot_orchestrator::updates::webhook_event(e));
+    let _ = out.flush();
 }
 
 fn target_of(e: &UpdateEntry) -> String {
