@@ -19,23 +19,23 @@ pub use crate::commands::scan_args::*;
 #[command(name = "tuxpilot", version, about, propagate_version = true)]
 pub struct Cli {
     /// Engine to talk to (`unix:///path.sock`, `tcp://host:port`); overrides DOCKER_HOST.
-    #[arg(short = 'H', long, global = true, value_name = "URL")]
+    #[arg(short = 'H', long, global = true, value_name = "URL", help_heading = "Global options")]
     pub host: Option<String>,
 
     /// Config file (default: $TUXPILOT_CONFIG or ~/.config/tuxpilot/config.toml).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Global options")]
     pub config: Option<PathBuf>,
 
     /// Output format.
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, help_heading = "Global options")]
     pub format: Option<Format>,
 
     /// Seconds to wait for the engine to answer a request.
-    #[arg(long, global = true, value_name = "SECONDS")]
+    #[arg(long, global = true, value_name = "SECONDS", help_heading = "Global options")]
     pub timeout: Option<u64>,
 
     /// More log output on stderr (once: info, twice: debug, three times: trace).
-    #[arg(long, global = true, action = clap::ArgAction::Count)]
+    #[arg(long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
 
     /// What to do.
@@ -63,6 +63,21 @@ pub enum Command {
     /// An MCP server on stdio: TuxPilot's operations as tools for Claude Desktop, VS Code,
     /// Cursor and other MCP clients.
     Mcp(McpArgs),
+    /// The client's and the engine's versions (`docker version`).
+    Version,
+    /// A shell completion script on stdout: `tuxpilot completion bash > /etc/bash_completion.d/tuxpilot`.
+    Completion {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Man pages: the top page on stdout, or with --dir one page per command
+    /// (`tuxpilot-containers-run.1`…).
+    Man {
+        /// Write every page here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `tuxpilot engine …`

@@ -124,6 +124,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     .with_env(|k| std::env::var(k).ok());
 
     match cli.command {
+        Command::Version => commands::version::version(&connection, &mut ui).await,
+        Command::Completion { shell } => commands::version::completion(shell, &mut ui),
+        Command::Man { dir } => commands::version::man(dir.as_deref(), &mut ui),
         Command::Config(ConfigCommand::Path) => {
             let path = config::path(cli.config.as_deref());
             if ui.json() {

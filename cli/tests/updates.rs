@@ -20,6 +20,8 @@ use tuxpilot_tests::{Cleanup, TEST_IMAGE, TEST_LABEL, docker_cli as docker, engi
 
 const REGISTRY: &str = "127.0.0.1:5000";
 
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn tuxpilot(config: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
     c.env("TUXPILOT_CONFIG", config).env("NO_COLOR", "1").stdin(Stdio::null());
@@ -141,6 +143,8 @@ fn target<'a>(report: &'a Value, name: &str) -> &'a Value {
 #[tokio::test]
 async fn an_app_takes_a_new_digest_without_a_failed_request_and_never_retries_a_bad_one() {
     let Some(_engine) = engine().await else { return };
+    // Applying everything (and the watcher) reaches every opted-in container: one test at a time.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let repo = Repo::new("upd-app");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
@@ -260,6 +264,8 @@ fn inspect(name: &str) -> Value {
 #[tokio::test]
 async fn a_labelled_container_is_recreated_the_same_apart_from_its_image_and_others_are_untouched() {
     let Some(_engine) = engine().await else { return };
+    // Applying everything (and the watcher) reaches every opted-in container: one test at a time.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let repo = Repo::new("upd-plain");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
@@ -338,6 +344,8 @@ async fn a_labelled_container_is_recreated_the_same_apart_from_its_image_and_oth
 #[tokio::test]
 async fn patch_chooses_1_0_1_over_1_1_0_and_the_gate_blocks_an_image() {
     let Some(_engine) = engine().await else { return };
+    // Applying everything (and the watcher) reaches every opted-in container: one test at a time.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let repo = Repo::new("upd-patch");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
@@ -420,6 +428,8 @@ fn webhook() -> (String, Arc<Mutex<Vec<Value>>>) {
 #[tokio::test]
 async fn the_watcher_applies_a_newly_pushed_image_by_itself_and_notifies_the_webhook() {
     let Some(_engine) = engine().await else { return };
+    // Applying everything (and the watcher) reaches every opted-in container: one test at a time.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let repo = Repo::new("upd-watch");
     let dir = tempfile::tempdir().unwrap();
     let (url, events) = webhook();
@@ -500,6 +510,8 @@ async fn the_watcher_applies_a_newly_pushed_image_by_itself_and_notifies_the_web
 #[tokio::test]
 async fn chat_opts_in_checks_and_applies_through_the_same_use_case_and_asks_first() {
     let Some(_engine) = engine().await else { return };
+    // Applying everything (and the watcher) reaches every opted-in container: one test at a time.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let repo = Repo::new("upd-chat");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");

@@ -54,7 +54,8 @@ pub enum ProgressMode {
 pub enum ComposeCommand {
     /// Print the normalized, validated project (the format `docker compose config` prints).
     Config(ComposeConfigArgs),
-    /// Create and start the project's containers (always detached for now).
+    /// Create and start the project's containers: attached, printing their logs until Ctrl-C
+    /// (which stops them), or in the background with -d.
     // `-V` is compose's --renew-anon-volumes here, not the version.
     #[command(disable_version_flag = true)]
     Up(ComposeUpArgs),

@@ -23,3 +23,4 @@ pub mod scan;
 pub mod scan_args;
 pub mod spec;
 pub mod updates;
+pub mod version;

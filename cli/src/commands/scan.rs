@@ -86,7 +86,12 @@ pub async fn scan(engine: &dyn Engine, ui: &mut Ui<'_>, a: &ScanArgs, config: &C
     let mut containers = a.containers.clone();
     if a.all {
         let list = engine.list_containers(ListContainersOptions { all: true, ..Default::default() }).await?;
-        containers.extend(list.into_iter().map(|c| c.name));
+        // TuxPilot's deployment locks and probes are never-started placeholders, not workloads.
+        containers.extend(
+            list.into_iter()
+                .filter(|c| !c.labels.contains_key("io.tuxpilot.lock") && !c.labels.contains_key("io.tuxpilot.probe"))
+                .map(|c| c.name),
+        );
     }
     if containers.is_empty() && a.images.is_empty() {
         anyhow::bail!("nothing to scan: give --container NAME, --all or --image REF");
@@ -167,15 +172,56 @@ pub async fn scan(engine: &dyn Engine, ui: &mut Ui<'_>, a: &ScanArgs, config: &C
 }
 
 fn severity_cell(ui: &Ui<'_>, s: Severity) -> Cell {
-    let c = Cell::new(s);
+    match severity_color(ui, s) {
+        Some(color) => Cell::new(s).fg(color),
+        None => Cell::new(s),
+    }
+}
+
+/// The longest evidence a table shows; JSON and SARIF keep it whole.
+const EVIDENCE_WIDTH: usize = 60;
+
+/// `location = value` on one line, cut to [`EVIDENCE_WIDTH`] characters with `…`.
+fn evidence_cell(location: &str, value: &str) -> String {
+    let one_line: String = format!("{location} = {value}").split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= EVIDENCE_WIDTH {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(EVIDENCE_WIDTH - 1).collect();
+    format!("{cut}…")
+}
+
+/// After several reports: one row per target with its score and findings by severity.
+fn print_summary(ui: &mut Ui<'_>, reports: &[Report]) -> anyhow::Result<()> {
+    writeln!(ui.out, "\nSummary of {} scanned:", reports.len())?;
+    let levels = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low];
+    let rows = reports
+        .iter()
+        .map(|r| {
+            let mut row = vec![Cell::new(&r.target), Cell::new(r.kind), Cell::new(format!("{}/100", r.score))];
+            row.extend(levels.iter().map(|s| severity_count(ui, *s, r.summary.get(s).copied().unwrap_or(0))));
+            row
+        })
+        .collect();
+    ui.print_table(&["TARGET", "KIND", "SCORE", "CRITICAL", "HIGH", "MEDIUM", "LOW"], rows)
+}
+
+fn severity_count(ui: &Ui<'_>, s: Severity, n: usize) -> Cell {
+    match severity_color(ui, s) {
+        Some(color) if n > 0 => Cell::new(n).fg(color),
+        _ => Cell::new(n),
+    }
+}
+
+fn severity_color(ui: &Ui<'_>, s: Severity) -> Option<Color> {
     if !ui.color {
-        return c;
+        return None;
     }
     match s {
-        Severity::Critical => c.fg(Color::Magenta),
-        Severity::High => c.fg(Color::Red),
-        Severity::Medium => c.fg(Color::Yellow),
-        _ => c,
+        Severity::Critical => Some(Color::Magenta),
+        Severity::High => Some(Color::Red),
+        Severity::Medium => Some(Color::Yellow),
+        _ => None,
     }
 }
 
@@ -210,7 +256,7 @@ fn print_reports(ui: &mut Ui<'_>, reports: &[Report]) -> anyhow::Result<()> {
                         Cell::new(&f.id),
                         severity_cell(ui, f.severity),
                         Cell::new(&f.title),
-                        Cell::new(format!("{} = {}", f.evidence.location, f.evidence.value)),
+                        Cell::new(evidence_cell(&f.evidence.location, &f.evidence.value)),
                         Cell::new(&f.remediation),
                     ]
                 })
@@ -230,5 +276,22 @@ fn print_reports(ui: &mut Ui<'_>, reports: &[Report]) -> anyhow::Result<()> {
             writeln!(ui.err, "note: {note}")?;
         }
     }
+    if reports.len() > 1 {
+        print_summary(ui, reports)?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_cut_to_a_readable_width_on_one_line() {
+        assert_eq!(evidence_cell("User", "\"\""), "User = \"\"");
+        let key = format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END", "*".repeat(400));
+        let cell = evidence_cell("/etc/key.pem:1", &key);
+        assert_eq!(cell.chars().count(), EVIDENCE_WIDTH);
+        assert!(cell.ends_with('…') && !cell.contains('\n'), "{cell}");
+    }
 }

@@ -142,13 +142,24 @@ const R4_1: Rule =
     rule!("CIS-4.1", "Container runs as root", Medium, "set USER in the image or --user to a non-root uid", ["4.4.4"]);
 
 /// The §5 checks of one container: findings for failures, and every check's verdict.
-pub fn check_container(c: &ContainerDetails, processes: Option<&ProcessList>) -> (Vec<Finding>, Vec<Check>) {
+/// `apparmor` says whether the host's kernel has AppArmor (`docker info` security options):
+/// without it, 5.2 does not apply and is not checked.
+pub fn check_container(
+    c: &ContainerDetails,
+    processes: Option<&ProcessList>,
+    apparmor: bool,
+) -> (Vec<Finding>, Vec<Check>) {
     let mut out = Runner { target: c.name.clone(), findings: Vec::new(), checks: Vec::new() };
     let h = &c.host_config;
 
-    out.check(&R5_2, c.apparmor_profile.is_empty() || c.apparmor_profile == "unconfined", "AppArmorProfile", || {
-        format!("{:?}", c.apparmor_profile)
-    });
+    if apparmor {
+        out.check(
+            &R5_2,
+            c.apparmor_profile.is_empty() || c.apparmor_profile == "unconfined",
+            "AppArmorProfile",
+            || format!("{:?}", c.apparmor_profile),
+        );
+    }
     let added: Vec<String> = h
         .cap_add
         .iter()

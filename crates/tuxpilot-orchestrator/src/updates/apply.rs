@@ -189,12 +189,37 @@ async fn containers(ctx: &Ctx<'_>, c: &Checked, image: &str) -> Result<UpdateSta
     for (i, id) in c.target.ids.iter().enumerate() {
         let name = c.target.containers.get(i).cloned().unwrap_or_default();
         (ctx.progress)(&format!("{}: recreating {name} with {image}", c.target.label()));
-        if let Err(m) = recreate(ctx.engine.as_ref(), ctx.health_timeout, id, image, &[]).await {
+        let recreated = locked(ctx.apps, &name, async {
+            // Another tuxpilot (a watcher, an apply) may have been first: then there is nothing to do.
+            match ctx.engine.inspect_container(&name).await {
+                Ok(now) if now.image_id != c.target.image_id || now.id != *id => Ok(()),
+                _ => recreate(ctx.engine.as_ref(), ctx.health_timeout, id, image, &[]).await,
+            }
+        })
+        .await;
+        if let Err(m) = recreated {
             let done = if i > 0 { format!(" ({i} container(s) before it run the new image)") } else { String::new() };
             return Err((UpdateStatus::RolledBack, format!("{name}: {m}; the old container runs again{done}")));
         }
     }
     Ok(UpdateStatus::Applied)
+}
+
+/// Runs `work` holding the deployment lock of container `name` (`update-<name>`), so two
+/// tuxpilot processes never recreate one container at the same time.
+pub(crate) async fn locked<F>(apps: &Apps, name: &str, work: F) -> Result<(), String>
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let o = apps.local();
+    let guard = o
+        .store
+        .lock_for(&format!("update-{name}"), &o.config, &o.progress)
+        .await
+        .map_err(|e| format!("its update lock: {e}"))?;
+    let r = work.await;
+    o.store.release(guard).await;
+    r
 }
 
 /// Whether the container publishes a fixed host port (then the old one must stop first).

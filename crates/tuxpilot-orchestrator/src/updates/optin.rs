@@ -150,7 +150,7 @@ pub async fn apply(engine: &dyn Engine, apps: &Apps, plan: &PolicyPlan, health_t
     let labels = [(policy::LABEL.to_string(), value.clone())];
     for c in &plan.containers {
         let d = engine.inspect_container(c).await?;
-        super::apply::recreate(engine, health_timeout, &d.id, &d.image, &labels)
+        super::apply::locked(apps, c, super::apply::recreate(engine, health_timeout, &d.id, &d.image, &labels))
             .await
             .map_err(|m| Error::Update(format!("container {c}: {m}; it runs as before")))?;
     }
