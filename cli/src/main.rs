@@ -303,6 +303,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ContainersCommand::Logs(a) => c::logs(&engine, &mut ui, &a).await,
                 ContainersCommand::Prune(a) => commands::prune::prune(&engine, &mut ui, &a).await,
                 ContainersCommand::Proxy(p) => commands::proxy::run(&engine, &mut ui, &p).await,
+                ContainersCommand::Images { all, quiet } => {
+                    commands::objects::images(&engine, &mut ui, all, quiet).await
+                }
+                ContainersCommand::Pull { image, quiet } => {
+                    commands::objects::pull(&engine, &mut ui, &image, quiet).await
+                }
+                ContainersCommand::Top { container } => commands::objects::top(&engine, &mut ui, &container).await,
+                ContainersCommand::Volume(v) => commands::objects::volume(&engine, &mut ui, &v).await,
+                ContainersCommand::Network(n) => commands::objects::network(&engine, &mut ui, &n).await,
                 _ => unreachable!("handled above"),
             }
         }

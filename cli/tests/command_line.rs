@@ -112,3 +112,57 @@ async fn scan_all_skips_locks_checks_apparmor_where_it_exists_and_ends_with_a_su
     let checked = r[0]["checks"].as_array().unwrap().iter().any(|c| c["id"] == "CIS-5.2");
     assert_eq!(checked, apparmor, "CIS-5.2 is checked exactly where the kernel has AppArmor: {r:#}");
 }
+
+#[tokio::test]
+async fn docker_object_verbs_images_pull_top_volume_and_network() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let (vol, net, c) = (unique_name("obj-vol"), unique_name("obj-net"), unique_name("obj-top"));
+    cleanup.volume(&vol);
+    cleanup.network(&net);
+    cleanup.container(&c);
+    // pull (from the local registry), then images shows it.
+    let reference = "127.0.0.1:5000/tuxpilot-test/busybox:latest";
+    let o = tuxpilot().args(["containers", "pull", reference]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), reference);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Digest: sha256:"), "{}", text(&o));
+    let o = tuxpilot().args(["containers", "images"]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with(" REPOSITORY") || out.contains("REPOSITORY"), "{out}");
+    assert!(out.lines().any(|l| l.contains("127.0.0.1:5000/tuxpilot-test/busybox") && l.contains("latest")), "{out}");
+    let o = tuxpilot().args(["--format", "json", "containers", "images"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["repository"] == "127.0.0.1:5000/tuxpilot-test/busybox" && i["tag"] == "latest")
+    );
+    // top.
+    docker(&["run", "-d", "--name", &c, "--label", TEST_LABEL, TEST_IMAGE, "sleep", "321"]);
+    let o = tuxpilot().args(["containers", "top", &c]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("PID") && out.contains("sleep 321"), "{}", text(&o));
+    // volume and network: ls, inspect, rm, as docker names them.
+    docker(&["volume", "create", "--label", TEST_LABEL, &vol]);
+    docker(&["network", "create", "--label", TEST_LABEL, &net]);
+    let o = tuxpilot().args(["containers", "volume", "ls", "--filter", &format!("name={vol}")]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("VOLUME NAME") && out.contains(&vol), "{}", text(&o));
+    let o = tuxpilot().args(["containers", "volume", "inspect", &vol]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["name"], vol.as_str());
+    let o = tuxpilot().args(["containers", "network", "ls", "--filter", &format!("name={net}")]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("NETWORK ID") && out.contains(&net) && out.contains("bridge"), "{}", text(&o));
+    let o = tuxpilot().args(["containers", "network", "inspect", &net]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["name"], net.as_str());
+    let o = tuxpilot().args(["containers", "volume", "rm", &vol, "tp-no-such-volume"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "one of two is missing: {}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), vol, "the other is removed");
+    let o = tuxpilot().args(["containers", "network", "rm", &net]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(docker(&["network", "ls", "-q", "--filter", &format!("name={net}")]), "");
+}

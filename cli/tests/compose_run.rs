@@ -49,7 +49,8 @@ impl Project {
             .args(["--format", "json", "compose", "-p", &self.name, "ps", "-a"])
             .output()
             .unwrap();
-        serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+        // One object a line, as `docker compose ps --format json` (2.26) writes it.
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).collect()
     }
 }
 
@@ -68,10 +69,15 @@ async fn wait_ps_json_and_logs_follow_new_containers() {
     p.run(&["up", "-d", "--wait", "--wait-timeout", "60"]);
     let ps = p.ps();
     assert_eq!(ps.len(), 1);
-    assert_eq!(ps[0]["service"], "app");
-    assert_eq!(ps[0]["number"], 1);
-    assert_eq!(ps[0]["state"], "running");
-    assert!(ps[0]["status"].as_str().unwrap().contains("healthy"), "--wait waited for health: {}", ps[0]["status"]);
+    assert_eq!(ps[0]["Service"], "app");
+    assert!(ps[0]["Name"].as_str().unwrap().ends_with("-app-1"), "{}", ps[0]);
+    assert_eq!(ps[0]["State"], "running");
+    assert_eq!(ps[0]["Health"], "healthy", "--wait waited for health: {}", ps[0]);
+    assert!(ps[0]["Status"].as_str().unwrap().contains("healthy"), "{}", ps[0]);
+    assert_eq!(ps[0]["ExitCode"], 0);
+    assert!(
+        ps[0]["Publishers"].is_array() && ps[0]["Labels"].as_str().unwrap().contains("com.docker.compose.service=app")
+    );
 
     // Follow, then scale: the new replica's output must show up in the same stream.
     let mut child = p.cmd(&["logs", "-f"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
@@ -133,12 +139,12 @@ async fn a_killed_up_converges_when_run_again() {
 
     p.run(&["up", "-d"]);
     let ps = p.ps();
-    let mut names: Vec<String> = ps.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+    let mut names: Vec<String> = ps.iter().map(|c| c["Name"].as_str().unwrap().to_string()).collect();
     names.sort();
     let mut want: Vec<String> = (0..8).map(|i| format!("{}-s{i}-1", p.name)).collect();
     want.sort();
     assert_eq!(names, want, "one container per service, no duplicates");
-    assert!(ps.iter().all(|c| c["state"] == "running"), "{ps:?}");
+    assert!(ps.iter().all(|c| c["State"] == "running"), "{ps:?}");
     p.run(&["down", "-t", "1"]);
 }
 
@@ -221,7 +227,7 @@ async fn up_no_start_abort_on_exit_exit_code_from_and_attach() {
     p.run(&["up", "--no-start"]);
     let ps = p.ps();
     assert_eq!(ps.len(), 2, "{ps:?}");
-    assert!(ps.iter().all(|c| c["state"] == "created"), "nothing started: {ps:?}");
+    assert!(ps.iter().all(|c| c["State"] == "created"), "nothing started: {ps:?}");
 
     let out = p.cmd(&["up", "--attach", "job", "--exit-code-from", "job"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -230,6 +236,6 @@ async fn up_no_start_abort_on_exit_exit_code_from_and_attach() {
     assert!(stdout.contains("job done"), "{stdout}");
     assert!(!stdout.contains("web says hi"), "only job's output is attached: {stdout}");
     assert!(stderr.contains("exited with code 3") && stderr.contains("Aborting on container exit"), "{stderr}");
-    let web = p.ps().into_iter().find(|c| c["service"] == "web").unwrap();
-    assert_eq!(web["state"], "exited", "the project was stopped: {web}");
+    let web = p.ps().into_iter().find(|c| c["Service"] == "web").unwrap();
+    assert_eq!(web["State"], "exited", "the project was stopped: {web}");
 }

@@ -17,7 +17,7 @@ use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, ListCont
 
 use crate::args::{ComposeArgs, ComposeCommand, ComposeConfigArgs, ProgressMode};
 use crate::output::Format;
-use crate::output::{Ui, ago};
+use crate::output::Ui;
 
 /// Prints what the security gate passed.
 fn gate_notes(notes: Vec<String>, ui: &mut Ui<'_>) -> anyhow::Result<()> {
@@ -49,7 +49,21 @@ pub async fn run(
     if let ComposeCommand::Ls { all } = &args.command {
         return ls(engine.as_ref(), *all, ui).await;
     }
-    let loaded = load(args, true, true)?;
+    let loaded = match load(args, true, true) {
+        Ok(l) => l,
+        // `-p NAME` alone manages an existing project, as docker compose does: its files are
+        // the ones its containers' labels name.
+        Err(e) if args.files.is_empty() && args.project_name.is_some() && manages_existing(&args.command) => {
+            let no_file = e
+                .downcast_ref::<tuxpilot_compose::Error>()
+                .is_some_and(|c| c.kind == tuxpilot_compose::ErrorKind::NoProject);
+            if !no_file {
+                return Err(e);
+            }
+            from_labels(engine.as_ref(), args).await?
+        }
+        Err(e) => return Err(e),
+    };
     for w in &loaded.warnings {
         if !w.contains("variable is not set") || !matches!(args.command, ComposeCommand::Down(_)) {
             ui.err.write_all(format!("warning: {w}\n").as_bytes())?;
@@ -286,7 +300,7 @@ pub async fn run(
             }
             Ok(())
         }
-        ComposeCommand::Ps(p) => ps(&runtime, p, ui).await,
+        ComposeCommand::Ps(p) => super::compose_ps::ps(&runtime, p, ui).await,
         ComposeCommand::Logs(l) => logs(engine.as_ref(), &runtime, l, ui).await,
         ComposeCommand::Start { services } => Ok(runtime.start_services(services).await?),
         ComposeCommand::Stop { timeout, services } => {
@@ -398,77 +412,6 @@ fn tty_progress() -> ProgressFn {
             bar.set_message(format!("{key}  {}{msg}", e.status));
         }
     })
-}
-
-#[derive(serde::Serialize)]
-struct PsView {
-    id: String,
-    name: String,
-    image: String,
-    command: String,
-    project: String,
-    service: String,
-    number: u32,
-    state: String,
-    status: String,
-    created: chrono::DateTime<chrono::Utc>,
-    ports: Vec<String>,
-}
-
-async fn ps(runtime: &ComposeRuntime, args: &crate::args::ComposePsArgs, ui: &mut Ui<'_>) -> anyhow::Result<()> {
-    let wanted = runtime.selection(&args.service, true)?;
-    let mut list: Vec<PsView> = runtime
-        .containers(args.all)
-        .await?
-        .into_iter()
-        .filter(|c| c.labels.get(labels::ONEOFF).is_none_or(|v| v != "True"))
-        .filter(|c| args.service.is_empty() || c.labels.get(labels::SERVICE).is_some_and(|s| wanted.contains(s)))
-        .map(|c| PsView {
-            project: c.labels.get(labels::PROJECT).cloned().unwrap_or_default(),
-            service: c.labels.get(labels::SERVICE).cloned().unwrap_or_default(),
-            number: c.labels.get(labels::NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
-            state: c.state.to_string(),
-            ports: c.ports.iter().map(ToString::to_string).collect(),
-            id: c.id,
-            name: c.name,
-            image: c.image,
-            command: c.command,
-            status: c.status,
-            created: c.created,
-        })
-        .collect();
-    list.sort_by(|a, b| a.name.cmp(&b.name));
-    if args.quiet {
-        for c in &list {
-            ui.out.write_all(format!("{}\n", c.id).as_bytes())?;
-        }
-        return Ok(());
-    }
-    if args.services {
-        let names: std::collections::BTreeSet<&String> = list.iter().map(|c| &c.service).collect();
-        for n in names {
-            ui.out.write_all(format!("{n}\n").as_bytes())?;
-        }
-        return Ok(());
-    }
-    if ui.json() {
-        return ui.print_json(&list);
-    }
-    let rows = list
-        .iter()
-        .map(|c| {
-            vec![
-                Cell::new(&c.name),
-                Cell::new(&c.image),
-                Cell::new(&c.command),
-                Cell::new(&c.service),
-                Cell::new(ago(c.created)),
-                Cell::new(&c.status),
-                Cell::new(c.ports.join(", ")),
-            ]
-        })
-        .collect();
-    ui.print_table(&["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"], rows)
 }
 
 async fn logs(
@@ -632,6 +575,59 @@ pub fn load(args: &ComposeArgs, interpolate: bool, resolve_paths: bool) -> anyho
     let mut options = load_options(args)?;
     options.interpolate = interpolate;
     options.resolve_paths = resolve_paths;
+    Ok(tuxpilot_compose::load(&options)?)
+}
+
+/// Commands that act on a project that exists (and so may find it by its name alone).
+fn manages_existing(command: &ComposeCommand) -> bool {
+    matches!(
+        command,
+        ComposeCommand::Ps(_)
+            | ComposeCommand::Logs(_)
+            | ComposeCommand::Down(_)
+            | ComposeCommand::Stop { .. }
+            | ComposeCommand::Start { .. }
+            | ComposeCommand::Restart { .. }
+            | ComposeCommand::Top { .. }
+            | ComposeCommand::Rm { .. }
+    )
+}
+
+/// The project `-p NAME` names, loaded from the files and directory its containers' labels
+/// record (`com.docker.compose.project.config_files`, `…working_dir`).
+async fn from_labels(engine: &dyn Engine, args: &ComposeArgs) -> anyhow::Result<LoadedProject> {
+    let name = args.project_name.clone().unwrap_or_default();
+    let list = engine
+        .list_containers(ListContainersOptions {
+            all: true,
+            filters: Filters::new().label(format!("{}={name}", labels::PROJECT)),
+        })
+        .await?;
+    let Some(c) = list.iter().find(|c| c.labels.contains_key(labels::CONFIG_FILES)) else {
+        anyhow::bail!(
+            tuxpilot_compose::Error::new(
+                tuxpilot_compose::ErrorKind::NoProject,
+                format!("no configuration file provided, and no container carries {}={name}", labels::PROJECT),
+            )
+            .hint("check the name with `tuxpilot compose ls --all`, or name the files with -f")
+        );
+    };
+    let files: Vec<std::path::PathBuf> =
+        c.labels[labels::CONFIG_FILES].split(',').filter(|f| !f.is_empty()).map(std::path::PathBuf::from).collect();
+    if let Some(missing) = files.iter().find(|f| !f.exists()) {
+        anyhow::bail!(
+            tuxpilot_compose::Error::new(
+                tuxpilot_compose::ErrorKind::NoProject,
+                format!("project {name}: its compose file {} is gone", missing.display()),
+            )
+            .hint("name the project's files with -f, or remove its containers with `tuxpilot containers rm`")
+        );
+    }
+    let mut options = load_options(args)?;
+    options.files = files.iter().map(ConfigFile::path).collect();
+    if options.project_directory.is_none() {
+        options.project_directory = c.labels.get(labels::WORKING_DIR).map(std::path::PathBuf::from);
+    }
     Ok(tuxpilot_compose::load(&options)?)
 }
 

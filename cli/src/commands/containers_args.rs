@@ -39,6 +39,34 @@ pub enum ContainersCommand {
     /// Remove stopped containers, dangling images and unused networks, after listing them and
     /// asking. Never TuxPilot's own objects (locks, history, proxy), never volumes.
     Prune(PruneArgs),
+    /// List images (`docker images`): REPOSITORY, TAG, IMAGE ID, CREATED, SIZE.
+    Images {
+        /// Intermediate images too.
+        #[arg(short, long)]
+        all: bool,
+        /// Only the image ids.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Pull an image (`docker pull`), a line per layer step on stderr.
+    Pull {
+        /// NAME[:TAG|@DIGEST].
+        image: String,
+        /// Print only the reference.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// The processes of a running container (`docker top`).
+    Top {
+        /// Container name or id.
+        container: String,
+    },
+    /// Volumes: ls, inspect, rm (`docker volume`).
+    #[command(subcommand)]
+    Volume(VolumeCommand),
+    /// Networks: ls, inspect, rm (`docker network`).
+    #[command(subcommand)]
+    Network(NetworkCommand),
     /// The managed-port proxy: its routes and its log.
     #[command(subcommand)]
     Proxy(ProxyCommand),
@@ -179,6 +207,65 @@ pub enum UpdatesCommand {
     History {
         /// Only this app, compose project or container.
         target: Option<String>,
+    },
+}
+
+/// `containers volume` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// List volumes: DRIVER, VOLUME NAME.
+    #[command(alias = "list")]
+    Ls {
+        /// Only the names.
+        #[arg(short, long)]
+        quiet: bool,
+        /// KEY=VALUE, as `docker volume ls --filter` (label=…, name=…, dangling=true).
+        #[arg(short, long)]
+        filter: Vec<String>,
+    },
+    /// Everything about volumes, as JSON.
+    Inspect {
+        /// Volume names.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove volumes (each is tried; every failure is reported).
+    #[command(alias = "remove")]
+    Rm {
+        /// Remove even when in use.
+        #[arg(short, long)]
+        force: bool,
+        /// Volume names.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+}
+
+/// `containers network` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// List networks: NETWORK ID, NAME, DRIVER, SCOPE.
+    #[command(alias = "list")]
+    Ls {
+        /// Only the ids.
+        #[arg(short, long)]
+        quiet: bool,
+        /// KEY=VALUE, as `docker network ls --filter` (label=…, name=…, driver=…).
+        #[arg(short, long)]
+        filter: Vec<String>,
+    },
+    /// Everything about networks, as JSON.
+    Inspect {
+        /// Network names or ids.
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
+    /// Remove networks (each is tried; every failure is reported).
+    #[command(alias = "remove")]
+    Rm {
+        /// Network names or ids.
+        #[arg(required = true)]
+        names: Vec<String>,
     },
 }
 
