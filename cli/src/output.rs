@@ -118,6 +118,36 @@ pub fn ago(t: chrono::DateTime<chrono::Utc>) -> String {
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
 }
 
+/// A point in time as docker's `--since`/`--until` take it: RFC 3339, a date (`2026-12-07`),
+/// Unix seconds (`1765100000`, `1765100000.5`), or an age before now (`10m`, `1h30m`, `2d`).
+pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let t = text.trim();
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(d.with_timezone(&chrono::Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(dt) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(dt.and_utc());
+    }
+    if let Ok(secs) = t.parse::<f64>()
+        && secs.is_finite()
+        && secs >= 0.0
+    {
+        return chrono::DateTime::from_timestamp(secs.trunc() as i64, (secs.fract() * 1e9) as u32)
+            .ok_or_else(|| format!("{t:?} is out of range"));
+    }
+    match humantime::parse_duration(t) {
+        Ok(d) => chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| chrono::Utc::now().checked_sub_signed(d))
+            .ok_or_else(|| format!("{t:?} is too long ago")),
+        Err(_) => Err(format!(
+            "{t:?} is not a time: use RFC 3339 (2026-12-07T10:00:00Z), a date, Unix seconds, or an age (10m, 1h30m)"
+        )),
+    }
+}
+
 /// Asks `question` on `err` and reads the answer from the terminal; only `y`/`yes` agrees.
 pub fn ask(err: &mut dyn std::io::Write, question: &str) -> std::io::Result<bool> {
     use std::io::BufRead;

@@ -13,7 +13,7 @@ use tuxpilot_compose::runtime::{
     ComposeRuntime, DownOptions, PlanOptions, ProgressEvent, ProgressFn, ProjectMeta, PullPolicy, UpOptions, labels,
 };
 use tuxpilot_compose::{ConfigFile, LoadOptions, LoadedProject};
-use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, ListContainersOptions, LogOptions, LogStream};
+use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, ListContainersOptions, LogOptions};
 
 use crate::args::{ComposeArgs, ComposeCommand, ComposeConfigArgs, ProgressMode};
 use crate::output::Format;
@@ -125,6 +125,9 @@ pub async fn run(
                 follow: true,
                 tail: None,
                 timestamps: false,
+                no_log_prefix: false,
+                since: None,
+                until: None,
                 services: if u.attach.is_empty() { u.services.clone() } else { u.attach.clone() },
             };
             let abort = u.abort_on_container_exit || u.exit_code_from.is_some();
@@ -428,7 +431,14 @@ async fn logs(
         .filter(|c| c.labels.get(labels::SERVICE).is_some_and(|s| wanted.contains(s)))
         .collect();
     let width = containers.iter().map(|c| c.name.len()).max().unwrap_or(0).max(12);
-    let opts = LogOptions { follow: args.follow, tail: args.tail, timestamps: args.timestamps, ..Default::default() };
+    let opts = LogOptions {
+        follow: args.follow,
+        tail: args.tail,
+        timestamps: args.timestamps,
+        since: args.since,
+        until: args.until,
+        ..Default::default()
+    };
     type Item = (String, Result<tuxpilot_docker::LogChunk, tuxpilot_docker::EngineError>);
     let mut merged: futures_util::stream::SelectAll<futures_util::stream::BoxStream<'static, Item>> =
         futures_util::stream::SelectAll::new();
@@ -479,14 +489,17 @@ async fn logs(
             .timestamp
             .map(|t| format!("{} ", t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)))
             .unwrap_or_default();
-        let prefix = format!("{name:<width$} | ");
-        let prefix = if ui.color { format!("{}{prefix}\u{1b}[0m", color_for(&name)) } else { prefix };
+        let prefix = if args.no_log_prefix {
+            String::new()
+        } else if ui.color {
+            format!("{}{name:<width$} | \u{1b}[0m", color_for(&name))
+        } else {
+            format!("{name:<width$} | ")
+        };
         let line = format!("{prefix}{ts}{}", chunk.message);
         let line = if line.ends_with('\n') { line } else { line + "\n" };
-        match chunk.stream {
-            LogStream::Stderr => ui.err.write_all(line.as_bytes())?,
-            _ => ui.out.write_all(line.as_bytes())?,
-        }
+        // As docker compose: stdout and stderr interleave on stdout, in the order they came.
+        ui.out.write_all(line.as_bytes())?;
         ui.out.flush()?;
     }
     Ok(())

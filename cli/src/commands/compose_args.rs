@@ -291,6 +291,16 @@ pub struct ComposeLogsArgs {
     /// Show timestamps.
     #[arg(short, long)]
     pub timestamps: bool,
+    /// Print lines without the `container | ` prefix.
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Only lines since a time: RFC 3339 (`2026-12-07T10:00:00Z`), a date, Unix seconds, or an
+    /// age (`10m`, `1h30m`).
+    #[arg(long, value_name = "TIME", value_parser = crate::output::parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only lines before a time (same forms as --since).
+    #[arg(long, value_name = "TIME", value_parser = crate::output::parse_time)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
     /// Services (default: all).
     pub services: Vec<String>,
 }

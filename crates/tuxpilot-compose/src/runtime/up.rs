@@ -217,6 +217,11 @@ impl ComposeRuntime {
                 return Err(e);
             }
         }
+        // A scale-down stops its surplus replicas at once, as compose does (not one stop
+        // timeout after another).
+        let (surplus, actions): (Vec<Action>, Vec<Action>) =
+            actions.into_iter().partition(|a| matches!(a, Action::Remove { .. }));
+        self.run_all(&surplus, options).await?;
         for a in actions {
             let _permit = permits.acquire().await.map_err(|e| RunError::Timeout(e.to_string()))?;
             match a {

@@ -57,8 +57,8 @@ fn logs_options(options: &LogOptions) -> qp::LogsOptions {
         follow: options.follow,
         stdout: options.stdout,
         stderr: options.stderr,
-        since: options.since.map(|t| i32::try_from(t.timestamp()).unwrap_or(0)).unwrap_or(0),
-        until: 0,
+        since: options.since.map(|t| i32::try_from(t.timestamp().max(0)).unwrap_or(i32::MAX)).unwrap_or(0),
+        until: options.until.map(|t| i32::try_from(t.timestamp()).unwrap_or(i32::MAX)).unwrap_or(0),
         timestamps: options.timestamps,
         tail: options.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
     }

@@ -747,6 +747,9 @@ pub struct LogOptions {
     pub timestamps: bool,
     /// Only output after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only lines before this time.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
     /// Include stdout.
     pub stdout: bool,
     /// Include stderr.
@@ -755,7 +758,7 @@ pub struct LogOptions {
 
 impl Default for LogOptions {
     fn default() -> Self {
-        Self { follow: false, tail: None, timestamps: false, since: None, stdout: true, stderr: true }
+        Self { follow: false, tail: None, timestamps: false, since: None, until: None, stdout: true, stderr: true }
     }
 }
 

@@ -1,0 +1,104 @@
+//! docker compose habits: `compose logs` interleaves stdout and stderr on stdout, with
+//! `--no-log-prefix`, `--since` and `--until`; a scale-down on `up` stops the surplus replicas at
+//! once, not one stop timeout after another.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, docker_cli as docker, engine, output_text as text, unique_name};
+
+fn tuxpilot(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
+    c.env("TUXPILOT_CONFIG", "/dev/null").env("NO_COLOR", "1").current_dir(dir).stdin(Stdio::null());
+    c
+}
+
+fn project(tag: &str, services: &str) -> (tempfile::TempDir, String, Cleanup) {
+    let name = unique_name(tag).replace('.', "-");
+    let cleanup = Cleanup::new();
+    cleanup.containers_labelled(&format!("com.docker.compose.project={name}"));
+    cleanup.network(&format!("{name}_default"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), format!("name: {name}\nservices:\n{services}")).unwrap();
+    (dir, name, cleanup)
+}
+
+#[tokio::test]
+async fn logs_put_both_streams_on_stdout_with_compose_flags() {
+    let Some(_engine) = engine().await else { return };
+    let (dir, name, _cleanup) = project(
+        "logs",
+        &format!(
+            "  app:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"echo to-stdout; echo to-stderr >&2; trap 'exit 0' TERM; sleep 600 & wait\"]\n"
+        ),
+    );
+    let o = tuxpilot(dir.path()).args(["compose", "up", "-d"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    // Both lines are in the log once the container printed them.
+    let mut out = String::new();
+    for _ in 0..100 {
+        let o = tuxpilot(dir.path()).args(["compose", "logs"]).output().unwrap();
+        out = String::from_utf8_lossy(&o.stdout).to_string();
+        if out.contains("to-stderr") && out.contains("to-stdout") {
+            assert!(o.stderr.is_empty(), "nothing on stderr: {}", text(&o));
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(out.contains(&format!("{name}-app-1")) && out.contains("| to-stderr"), "{out}");
+    let o = tuxpilot(dir.path()).args(["compose", "logs", "--no-log-prefix"]).output().unwrap();
+    let lines: Vec<String> = String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect();
+    assert!(lines.contains(&"to-stdout".to_string()) && lines.contains(&"to-stderr".to_string()), "{lines:?}");
+    let o = tuxpilot(dir.path()).args(["compose", "logs", "--since", "2036-01-01T00:00:00Z"]).output().unwrap();
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", text(&o));
+    let o = tuxpilot(dir.path()).args(["compose", "logs", "--until", "2000-01-01"]).output().unwrap();
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", text(&o));
+    let o = tuxpilot(dir.path()).args(["compose", "logs", "--since", "10m", "-t"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("to-stdout"), "{}", text(&o));
+    let o = tuxpilot(dir.path()).args(["compose", "logs", "--since", "yesterday-ish"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let _ = tuxpilot(dir.path()).args(["compose", "down", "-t", "1"]).output();
+}
+
+#[tokio::test]
+async fn a_scale_down_stops_the_surplus_at_once() {
+    let Some(_engine) = engine().await else { return };
+    // The process ignores SIGTERM: each stop waits out the 4 s grace period.
+    let (dir, name, _cleanup) = project(
+        "scaledown",
+        &format!(
+            "  app:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"trap '' TERM; while :; do sleep 1; done\"]\n    stop_grace_period: 4s\n"
+        ),
+    );
+    let o = tuxpilot(dir.path()).args(["compose", "up", "-d", "--scale", "app=3"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let since = docker(&["info", "--format", "{{json .SystemTime}}"]).trim_matches('"').to_string();
+    let o = tuxpilot(dir.path()).args(["compose", "up", "-d", "--scale", "app=1"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let until = docker(&["info", "--format", "{{json .SystemTime}}"]).trim_matches('"').to_string();
+    let events = docker(&[
+        "events",
+        "--since",
+        &since,
+        "--until",
+        &until,
+        "--filter",
+        "event=die",
+        "--filter",
+        &format!("label=com.docker.compose.project={name}"),
+        "--format",
+        "{{.TimeNano}}",
+    ]);
+    let times: Vec<i64> = events.lines().filter_map(|l| l.trim().parse().ok()).collect();
+    assert_eq!(times.len(), 2, "two surplus replicas stopped: {events}");
+    let apart = (times[0] - times[1]).abs() as f64 / 1e9;
+    // One after the other they would die at least a grace period (4 s) apart.
+    assert!(apart < 2.0, "the surplus replicas died {apart:.1} s apart");
+    assert_eq!(
+        docker(&["ps", "-q", "--filter", &format!("label=com.docker.compose.project={name}")]).lines().count(),
+        1
+    );
+    let _ = tuxpilot(dir.path()).args(["compose", "down", "-t", "1"]).output();
+}
