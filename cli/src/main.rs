@@ -310,6 +310,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     commands::objects::pull(&engine, &mut ui, &image, quiet).await
                 }
                 ContainersCommand::Top { container } => commands::objects::top(&engine, &mut ui, &container).await,
+                ContainersCommand::Exec(a) => commands::exec::exec(Arc::new(engine), &mut ui, &a).await,
+                ContainersCommand::Events(a) => commands::exec::events(&engine, &mut ui, &a).await,
                 ContainersCommand::Volume(v) => commands::objects::volume(&engine, &mut ui, &v).await,
                 ContainersCommand::Network(n) => commands::objects::network(&engine, &mut ui, &n).await,
                 _ => unreachable!("handled above"),

@@ -166,3 +166,83 @@ async fn docker_object_verbs_images_pull_top_volume_and_network() {
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(docker(&["network", "ls", "-q", "--filter", &format!("name={net}")]), "");
 }
+
+#[tokio::test]
+async fn exec_and_events_as_docker_has_them() {
+    let Some(_engine) = engine().await else { return };
+    let cleanup = Cleanup::new();
+    let c = unique_name("exec");
+    cleanup.container(&c);
+    let t0 = docker(&["info", "--format", "{{json .SystemTime}}"]).trim_matches('"').to_string();
+    docker(&["run", "-d", "--name", &c, "--label", TEST_LABEL, TEST_IMAGE, "sleep", "300"]);
+    let run = |args: &[&str]| tuxpilot().args(["containers", "exec"]).args(args).output().unwrap();
+    let o = run(&[&c, "echo", "hi", "-n"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "hi -n", "the command's own flags are its own");
+    let o = run(&[&c, "sh", "-c", "exit 3"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let o = run(&["-e", "FOO=bar", "-w", "/tmp", "-u", "nobody", &c, "sh", "-c", "echo $FOO $(pwd) $(id -u)"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "bar /tmp 65534", "{}", text(&o));
+    // -i forwards stdin; without it the process reads nothing.
+    let piped = |interactive: bool| {
+        let mut cmd = tuxpilot();
+        cmd.args(["containers", "exec"]);
+        if interactive {
+            cmd.arg("-i");
+        }
+        let mut child = cmd.args([c.as_str(), "cat"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            let _ = stdin.write_all(b"from stdin\n");
+        }
+        String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).to_string()
+    };
+    assert_eq!(piped(true).trim(), "from stdin");
+    assert_eq!(piped(false).trim(), "");
+    let o = run(&["-d", &c, "touch", "/tmp/detached"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut made = false;
+    for _ in 0..100 {
+        if run(&[&c, "ls", "/tmp/detached"]).status.success() {
+            made = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(made, "exec -d ran the command");
+    docker(&["stop", "-t", "1", &c]);
+    let t1 = docker(&["info", "--format", "{{json .SystemTime}}"]).trim_matches('"').to_string();
+    let o = tuxpilot()
+        .args([
+            "--format",
+            "json",
+            "containers",
+            "events",
+            "--since",
+            &t0,
+            "--until",
+            &t1,
+            "--filter",
+            &format!("container={c}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let actions: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["action"].as_str().unwrap_or("").to_string())
+        .collect();
+    for want in ["create", "start", "die", "stop"] {
+        assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
+    }
+    let o = tuxpilot()
+        .args(["containers", "events", "--since", &t0, "--until", &t1, "--filter", &format!("container={c}")])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).lines().any(|l| l.contains("container start") && l.contains(&c)),
+        "{}",
+        text(&o)
+    );
+}

@@ -102,3 +102,51 @@ async fn a_scale_down_stops_the_surplus_at_once() {
     );
     let _ = tuxpilot(dir.path()).args(["compose", "down", "-t", "1"]).output();
 }
+
+#[tokio::test]
+async fn run_takes_composes_flags() {
+    let Some(_engine) = engine().await else { return };
+    let (dir, name, cleanup) = project(
+        "runflags",
+        &format!(
+            "  dep:\n    image: {TEST_IMAGE}\n    command: [sleep, '600']\n  app:\n    image: {TEST_IMAGE}\n    depends_on: [dep]\n    command: [echo, from-the-service]\n"
+        ),
+    );
+    let vol = format!("{name}-data");
+    cleanup.volume(&vol);
+    let one_off = format!("{name}-custom");
+    cleanup.container(&one_off);
+    let o = tuxpilot(dir.path())
+        .env("TP_FROM_HERE", "here")
+        .args(["compose", "run", "--rm", "-T", "--no-deps", "-e", "FOO=bar", "-e", "TP_FROM_HERE", "--name", &one_off])
+        .args(["-v", &format!("{vol}:/data"), "-u", "nobody", "-w", "/tmp", "--entrypoint", "sh -c", "app"])
+        .arg("echo $FOO $TP_FROM_HERE $(id -u) $(pwd) $(hostname -s >/dev/null && echo ok); ls -d /data")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "bar here 65534 /tmp ok\n/data", "{}", text(&o));
+    let deps = docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &format!("label=com.docker.compose.project={name}"),
+        "--filter",
+        "label=com.docker.compose.service=dep",
+    ]);
+    assert_eq!(deps, "", "--no-deps started no dependency");
+    assert_eq!(docker(&["volume", "ls", "-q", "--filter", &format!("name={vol}")]), vol, "the -v volume was made");
+    // Without --no-deps the dependency comes up first; --name names the one-off container.
+    let o = tuxpilot(dir.path()).args(["compose", "run", "-d", "--name", &one_off, "app"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), one_off);
+    let deps = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=com.docker.compose.project={name}"),
+        "--filter",
+        "label=com.docker.compose.service=dep",
+    ]);
+    assert_eq!(deps.lines().count(), 1, "the dependency runs");
+    let _ = tuxpilot(dir.path()).args(["compose", "down", "-t", "1"]).output();
+}

@@ -38,6 +38,16 @@ where
     F: Fn(u16, u16) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    pump_with(session, tty, true, resize).await
+}
+
+/// [`pump`], forwarding stdin only when `stdin` is set (`docker exec` without `-i` closes the
+/// process's stdin at once).
+pub async fn pump_with<F, Fut>(session: AttachedSession, tty: bool, stdin: bool, resize: F) -> anyhow::Result<()>
+where
+    F: Fn(u16, u16) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let AttachedSession { mut output, mut input } = session;
     let _raw = RawMode::enter(tty);
     if tty && let Ok((cols, rows)) = ratatui::crossterm::terminal::size() {
@@ -47,20 +57,24 @@ where
     // cancelled, so it must neither hold the output back nor keep the process from exiting
     // (a detached thread does not; tokio's blocking pool would).
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buf = vec![0u8; 8192];
-        loop {
-            match std::io::Read::read(&mut stdin, &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
-                        break;
+    if stdin {
+        std::thread::spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut buf = vec![0u8; 8192];
+            loop {
+                match std::io::Read::read(&mut stdin, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
                     }
                 }
             }
-        }
-    });
+        });
+    } else {
+        drop(tx);
+    }
     let stdin_task = tokio::spawn(async move {
         while let Some(data) = rx.recv().await {
             if input.write_all(&data).await.is_err() || input.flush().await.is_err() {

@@ -177,7 +177,23 @@ pub async fn run(
             }
             Ok(())
         }
-        ComposeCommand::Run { rm, service_ports, no_tty, interactive: _, tty, detach, service, command } => {
+        ComposeCommand::Run {
+            rm,
+            service_ports,
+            no_tty,
+            interactive: _,
+            tty,
+            detach,
+            env,
+            name,
+            volume,
+            entrypoint,
+            user,
+            workdir,
+            no_deps,
+            service,
+            command,
+        } => {
             let tty = *tty || (!*no_tty && super::attach::stdin_is_terminal());
             gate_notes(
                 tuxpilot_orchestrator::gate::check_services(
@@ -191,11 +207,43 @@ pub async fn run(
                 .await?,
                 ui,
             )?;
+            let mut environment = BTreeMap::new();
+            for e in env {
+                match e.split_once('=') {
+                    Some((k, v)) => {
+                        environment.insert(k.to_string(), v.to_string());
+                    }
+                    // `-e KEY`: this environment's value, or nothing when it has none.
+                    None => {
+                        if let Ok(v) = std::env::var(e) {
+                            environment.insert(e.clone(), v);
+                        }
+                    }
+                }
+            }
+            let entrypoint = match entrypoint {
+                Some(e) => Some(
+                    shell_words::split(e)
+                        .map_err(|err| crate::error::UsageError(format!("--entrypoint {e:?}: {err}")))?,
+                ),
+                None => None,
+            };
+            let mut mounts = Vec::new();
+            for v in volume {
+                mounts.push(super::spec::parse_volume(v)?);
+            }
             let options = tuxpilot_compose::runtime::RunOptions {
                 command: (!command.is_empty()).then(|| command.clone()),
                 service_ports: *service_ports,
                 interactive: !*detach,
                 tty,
+                environment,
+                name: name.clone(),
+                mounts,
+                entrypoint,
+                user: user.clone(),
+                working_dir: workdir.clone(),
+                no_deps: *no_deps,
             };
             if *detach {
                 let name = runtime.run_detached(service, &options).await?;

@@ -169,6 +169,27 @@ pub enum ComposeCommand {
         /// Run in the background and print the container's name.
         #[arg(short = 'd', long, conflicts_with = "rm")]
         detach: bool,
+        /// Set an environment variable: KEY=VALUE, or KEY to take it from this environment.
+        #[arg(short = 'e', long = "env", value_name = "KEY[=VALUE]")]
+        env: Vec<String>,
+        /// The container's name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Mount a volume or host path: [SOURCE:]TARGET[:ro].
+        #[arg(short = 'v', long = "volume", value_name = "VOLUME")]
+        volume: Vec<String>,
+        /// Override the image's entrypoint (split as a shell would).
+        #[arg(long)]
+        entrypoint: Option<String>,
+        /// Run as this user (name or uid[:gid]).
+        #[arg(short = 'u', long)]
+        user: Option<String>,
+        /// Working directory inside the container.
+        #[arg(short = 'w', long)]
+        workdir: Option<String>,
+        /// Do not start the service's dependencies.
+        #[arg(long)]
+        no_deps: bool,
         /// The service.
         service: String,
         /// Command and arguments (default: the service's command).

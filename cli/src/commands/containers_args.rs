@@ -56,6 +56,12 @@ pub enum ContainersCommand {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Run a command in a running container (`docker exec`): -i forwards stdin, -t gives a TTY,
+    /// -d starts it and returns; its exit code is ours.
+    Exec(ExecArgs),
+    /// The engine's events (`docker events`): one line each, or JSON lines; follows until
+    /// Ctrl-C unless --until is given.
+    Events(EventsArgs),
     /// The processes of a running container (`docker top`).
     Top {
         /// Container name or id.
@@ -208,6 +214,48 @@ pub enum UpdatesCommand {
         /// Only this app, compose project or container.
         target: Option<String>,
     },
+}
+
+/// `containers exec` arguments, as `docker exec`'s.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Start the command and return.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Keep stdin open and forward it.
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY.
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Set an environment variable (KEY=VALUE).
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Working directory inside the container.
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User (name or uid[:gid]).
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// The container.
+    pub container: String,
+    /// The command and its arguments.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+/// `containers events` arguments, as `docker events`'.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Events since a time: RFC 3339, a date, Unix seconds, or an age (`10m`).
+    #[arg(long, value_name = "TIME", value_parser = crate::output::parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Events until a time (then the command ends).
+    #[arg(long, value_name = "TIME", value_parser = crate::output::parse_time)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// KEY=VALUE, as `docker events --filter` (type=container, event=start, container=NAME, label=…).
+    #[arg(short, long)]
+    pub filter: Vec<String>,
 }
 
 /// `containers volume` subcommands.

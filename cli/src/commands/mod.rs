@@ -12,6 +12,7 @@ pub mod containers_args;
 pub mod deploy;
 pub mod deploy_args;
 pub mod engine;
+pub mod exec;
 pub mod export;
 pub mod export_args;
 pub mod live;

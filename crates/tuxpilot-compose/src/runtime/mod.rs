@@ -93,6 +93,20 @@ pub struct RunOptions {
     pub interactive: bool,
     /// `-t`: allocate a TTY.
     pub tty: bool,
+    /// `-e KEY=VALUE`: environment added to (or replacing) the service's.
+    pub environment: std::collections::BTreeMap<String, String>,
+    /// `--name`: the container's name (default `<project>-<service>-run-<slug>`).
+    pub name: Option<String>,
+    /// `-v`: mounts added (replacing the service's at the same target).
+    pub mounts: Vec<tuxpilot_docker::MountSpec>,
+    /// `--entrypoint`.
+    pub entrypoint: Option<Vec<String>>,
+    /// `-u`: the user.
+    pub user: Option<String>,
+    /// `-w`: the working directory.
+    pub working_dir: Option<String>,
+    /// `--no-deps`: do not start the service's dependencies.
+    pub no_deps: bool,
 }
 
 /// `up` options.

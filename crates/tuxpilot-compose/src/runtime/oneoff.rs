@@ -82,7 +82,7 @@ impl ComposeRuntime {
     async fn create_oneoff(&self, service: &str, options: &RunOptions) -> Result<(String, String), RunError> {
         let svc = self.project.services.get(service).ok_or_else(|| RunError::NoSuchService(service.into()))?;
         let deps: Vec<String> = svc.depends_on.keys().cloned().collect();
-        if !deps.is_empty() {
+        if !deps.is_empty() && !options.no_deps {
             self.up(&UpOptions { services: deps, ..Default::default() }).await?;
         }
         self.ensure_images(&BTreeSet::from([service.to_string()]), None, false).await?;
@@ -99,8 +99,22 @@ impl ComposeRuntime {
             .rev()
             .take(12)
             .collect();
-        let name = format!("{}-{service}-run-{slug}", self.project.name);
+        let name = options.name.clone().unwrap_or_else(|| format!("{}-{service}-run-{slug}", self.project.name));
         spec.name = Some(name.clone());
+        spec.environment.extend(options.environment.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for m in &options.mounts {
+            spec.mounts.retain(|old| old.target != m.target);
+            spec.mounts.push(m.clone());
+        }
+        if let Some(e) = &options.entrypoint {
+            spec.entrypoint = Some(e.clone());
+        }
+        if options.user.is_some() {
+            spec.user = options.user.clone();
+        }
+        if options.working_dir.is_some() {
+            spec.working_dir = options.working_dir.clone();
+        }
         spec.labels.insert(labels::ONEOFF.into(), "True".into());
         spec.labels.remove(labels::NUMBER);
         spec.labels.insert("com.docker.compose.slug".into(), slug);
