@@ -150,3 +150,25 @@ async fn run_takes_composes_flags() {
     assert_eq!(deps.lines().count(), 1, "the dependency runs");
     let _ = tuxpilot(dir.path()).args(["compose", "down", "-t", "1"]).output();
 }
+
+#[tokio::test]
+async fn a_failing_build_shows_the_failing_steps_output() {
+    let Some(_engine) = engine().await else { return };
+    let (dir, name, cleanup) = project("buildfail", "  app:\n    build: .\n");
+    cleanup.image(&format!("{name}-app"));
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {TEST_IMAGE}\nRUN echo an-earlier-step\nRUN echo why-it-failed-{name} && false\n"),
+    )
+    .unwrap();
+    let o = tuxpilot(dir.path()).args(["compose", "build"]).output().unwrap();
+    assert!(!o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let error = err.lines().position(|l| l.starts_with("error:")).unwrap_or_else(|| panic!("{err}"));
+    let after: Vec<&str> = err.lines().skip(error).collect();
+    assert!(
+        after.iter().any(|l| l.contains(&format!("| why-it-failed-{name}"))),
+        "the step's output follows the error: {err}"
+    );
+    assert!(!after.iter().any(|l| l.contains("| an-earlier-step")), "only the failing step's: {err}");
+}

@@ -481,8 +481,30 @@ impl Engine for BollardEngine {
         let mut output = Vec::new();
         let mut id = None;
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| self.map_err(e, &ctx))?;
+            // The failing step's own output says why; the builder's message only that it failed.
+            let with_step = |message: String| {
+                let step = output.iter().rposition(|l: &String| l.starts_with("Step ")).unwrap_or(0);
+                let lines = &output[step..];
+                let lines = &lines[lines.len().saturating_sub(40)..];
+                if lines.is_empty() {
+                    message
+                } else {
+                    format!("{message}\n{}", lines.iter().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n"))
+                }
+            };
+            let info = match item {
+                Ok(info) => info,
+                Err(e) => {
+                    return Err(match self.map_err(e, &ctx) {
+                        EngineError::Daemon { operation, status, message } => {
+                            EngineError::Daemon { operation, status, message: with_step(message) }
+                        }
+                        other => other,
+                    });
+                }
+            };
             if let Some(message) = info.error_detail.and_then(|d| d.message) {
+                let message = with_step(message);
                 return Err(EngineError::Daemon { operation: format!("build {}", spec.tag), status: None, message });
             }
             if let Some(line) = info.stream {
