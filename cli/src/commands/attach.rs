@@ -25,6 +25,34 @@ impl Drop for RawMode {
     }
 }
 
+/// Pumps an attached exec session (stdin forwarded when `stdin`) and returns the process's exit
+/// code; the output ends as the process does, and the engine may report it running a moment more.
+pub async fn exec_to_end(
+    engine: &std::sync::Arc<dyn tuxpilot_docker::Engine>,
+    exec_id: &str,
+    session: AttachedSession,
+    tty: bool,
+    stdin: bool,
+) -> anyhow::Result<i64> {
+    pump_with(session, tty, stdin, |rows, cols| {
+        let engine = engine.clone();
+        let exec_id = exec_id.to_string();
+        async move {
+            let _ = engine.resize_exec(&exec_id, rows, cols).await;
+        }
+    })
+    .await?;
+    let mut code = engine.exec_exit_code(exec_id).await?;
+    for _ in 0..100 {
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        code = engine.exec_exit_code(exec_id).await?;
+    }
+    Ok(code.unwrap_or(0))
+}
+
 /// Whether our standard input is a terminal.
 pub fn stdin_is_terminal() -> bool {
     std::io::IsTerminal::is_terminal(&std::io::stdin())

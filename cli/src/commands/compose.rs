@@ -328,24 +328,7 @@ pub async fn run(
                 return Ok(());
             }
             let (exec_id, session) = runtime.exec_attached(service, *index, spec).await?;
-            super::attach::pump(session, tty, |rows, cols| {
-                let engine = engine.clone();
-                let exec_id = exec_id.clone();
-                async move {
-                    let _ = engine.resize_exec(&exec_id, rows, cols).await;
-                }
-            })
-            .await?;
-            // The output ends as the process does; the engine may report it running a moment more.
-            let mut code = engine.exec_exit_code(&exec_id).await?;
-            for _ in 0..100 {
-                if code.is_some() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                code = engine.exec_exit_code(&exec_id).await?;
-            }
-            let code = code.unwrap_or(0);
+            let code = super::attach::exec_to_end(&engine, &exec_id, session, tty, true).await?;
             if code != 0 {
                 std::process::exit(i32::try_from(code).unwrap_or(1));
             }

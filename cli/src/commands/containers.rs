@@ -9,7 +9,7 @@ use comfy_table::Cell;
 use futures_util::StreamExt;
 use serde::Serialize;
 use tuxpilot_docker::{
-    ContainerDetails, ContainerSummary, Engine, Filters, ListContainersOptions, LogOptions, LogStream, MountInfo,
+    ContainerDetails, ContainerSummary, Engine, ListContainersOptions, LogOptions, LogStream, MountInfo,
     NetworkEndpoint, PortMapping, RemoveOptions,
 };
 
@@ -71,11 +71,7 @@ impl From<&ContainerSummary> for ContainerView {
 
 /// `containers list`.
 pub async fn list(engine: &dyn Engine, ui: &mut Ui<'_>, args: &ListArgs) -> anyhow::Result<()> {
-    let mut filters = Filters::new();
-    for f in &args.filter {
-        let (k, v) = Filters::parse_pair(f).map_err(crate::error::UsageError)?;
-        filters.add(k, v);
-    }
+    let filters = super::spec::filters(&args.filter)?;
     let mut containers = engine.list_containers(ListContainersOptions { all: args.all, filters }).await?;
     containers.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));
     if args.quiet {

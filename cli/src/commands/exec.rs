@@ -1,10 +1,9 @@
 //! `containers exec` and `containers events`, as `docker exec` and `docker events`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::StreamExt;
-use tuxpilot_docker::{Engine, EventFilter, ExecSpec, Filters};
+use tuxpilot_docker::{Engine, EventFilter, ExecSpec};
 
 use crate::args::{EventsArgs, ExecArgs};
 use crate::output::Ui;
@@ -37,24 +36,7 @@ pub async fn exec(engine: Arc<dyn Engine>, ui: &mut Ui<'_>, a: &ExecArgs) -> any
     }
     let tty = spec.tty;
     let (exec_id, session) = engine.exec_attached(&c.id, spec).await?;
-    super::attach::pump_with(session, tty, a.interactive, |rows, cols| {
-        let engine = engine.clone();
-        let exec_id = exec_id.clone();
-        async move {
-            let _ = engine.resize_exec(&exec_id, rows, cols).await;
-        }
-    })
-    .await?;
-    // The output ends as the process does; the engine may report it running a moment more.
-    let mut code = engine.exec_exit_code(&exec_id).await?;
-    for _ in 0..100 {
-        if code.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        code = engine.exec_exit_code(&exec_id).await?;
-    }
-    match code.unwrap_or(0) {
+    match super::attach::exec_to_end(&engine, &exec_id, session, tty, a.interactive).await? {
         0 => Ok(()),
         n => Err(super::deploy::DeploymentFailed {
             code: i32::try_from(n).unwrap_or(1),
@@ -68,11 +50,7 @@ pub async fn exec(engine: Arc<dyn Engine>, ui: &mut Ui<'_>, a: &ExecArgs) -> any
 /// (`TIME TYPE ACTION ID (k=v, …)`), or one JSON object a line; without `--until` it follows
 /// until Ctrl-C.
 pub async fn events(engine: &dyn Engine, ui: &mut Ui<'_>, a: &EventsArgs) -> anyhow::Result<()> {
-    let mut filters = Filters::new();
-    for f in &a.filter {
-        let (k, v) = Filters::parse_pair(f).map_err(crate::error::UsageError)?;
-        filters.add(k, v);
-    }
+    let filters = super::spec::filters(&a.filter)?;
     let filter = EventFilter {
         since: a.since.map(|t| t.timestamp()),
         // Whole seconds on the wire: --until rounds up, so its last second is not cut off.

@@ -8,23 +8,14 @@ use std::time::Duration;
 
 use comfy_table::Cell;
 use serde::Serialize;
+use tuxpilot_docker::Engine;
 use tuxpilot_docker::units::format_bytes;
-use tuxpilot_docker::{Engine, Filters};
 use tuxpilot_monitor::optimize::Recommendation;
 use tuxpilot_monitor::{Collector, CollectorOptions, Monitor, MonitoringConfig, Observation, Tick};
 
 use crate::args::{MonitorArgs, OptimizeArgs};
 use crate::config::Config;
 use crate::output::{Ui, short_id};
-
-fn filters(list: &[String]) -> anyhow::Result<Filters> {
-    let mut filters = Filters::new();
-    for f in list {
-        let (k, v) = Filters::parse_pair(f).map_err(crate::error::UsageError)?;
-        filters.add(k, v);
-    }
-    Ok(filters)
-}
 
 /// The engine's data root when the engine runs on this host (disk alerts need it).
 async fn local_data_root(engine: &dyn Engine, address: &str) -> Option<PathBuf> {
@@ -116,7 +107,8 @@ pub async fn monitor(
         }
         return detach(ui);
     }
-    let opts = CollectorOptions { source: a.source, filters: filters(&a.filter)?, concurrency: a.concurrency };
+    let opts =
+        CollectorOptions { source: a.source, filters: super::spec::filters(&a.filter)?, concurrency: a.concurrency };
     let rules = mconf.rules();
     if a.alerts && rules.is_empty() {
         anyhow::bail!(crate::error::UsageError(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use comfy_table::Cell;
 use futures_util::StreamExt;
 use serde::Serialize;
-use tuxpilot_docker::{Engine, EngineError, Filters};
+use tuxpilot_docker::{Engine, EngineError};
 
 use crate::args::{NetworkCommand, VolumeCommand};
 use crate::output::{Ui, ago, short_id};
@@ -202,11 +202,7 @@ where
 pub async fn volume(engine: &dyn Engine, ui: &mut Ui<'_>, cmd: &VolumeCommand) -> anyhow::Result<()> {
     match cmd {
         VolumeCommand::Ls { quiet, filter } => {
-            let mut filters = Filters::new();
-            for f in filter {
-                let (k, v) = Filters::parse_pair(f).map_err(crate::error::UsageError)?;
-                filters.add(k, v);
-            }
+            let filters = super::spec::filters(filter)?;
             let mut list = engine.list_volumes(filters).await?;
             list.sort_by(|a, b| a.name.cmp(&b.name));
             if *quiet {
@@ -238,11 +234,7 @@ pub async fn volume(engine: &dyn Engine, ui: &mut Ui<'_>, cmd: &VolumeCommand) -
 pub async fn network(engine: &dyn Engine, ui: &mut Ui<'_>, cmd: &NetworkCommand) -> anyhow::Result<()> {
     match cmd {
         NetworkCommand::Ls { quiet, filter } => {
-            let mut filters = Filters::new();
-            for f in filter {
-                let (k, v) = Filters::parse_pair(f).map_err(crate::error::UsageError)?;
-                filters.add(k, v);
-            }
+            let filters = super::spec::filters(filter)?;
             let mut list = engine.list_networks(filters).await?;
             list.sort_by(|a, b| a.name.cmp(&b.name));
             if *quiet {

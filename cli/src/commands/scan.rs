@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use comfy_table::{Cell, Color};
 use tuxpilot_docker::{Engine, ListContainersOptions};
-use tuxpilot_security::{
-    IgnoreList, ImageScanOptions, Report, SecurityConfig, Severity, cyclonedx, sarif, scan_container, scan_image,
-};
+use tuxpilot_security::{IgnoreList, ImageScanOptions, Report, SecurityConfig, Severity, cyclonedx, sarif, scan_image};
 
 use crate::args::{DbCommand, ScanArgs, ScanDbCommand};
 use crate::config::Config;
@@ -130,9 +128,10 @@ pub async fn scan(engine: &dyn Engine, ui: &mut Ui<'_>, a: &ScanArgs, config: &C
         indicatif::ProgressBar::hidden()
     };
     let mut reports: Vec<Report> = Vec::new();
+    let apparmor = if containers.is_empty() { true } else { tuxpilot_security::host_has_apparmor(engine).await };
     for c in &containers {
         bar.set_message(c.clone());
-        reports.push(scan_container(engine, c).await?);
+        reports.push(tuxpilot_security::scan_container_on(engine, c, apparmor).await?);
         bar.inc(1);
     }
     for i in &a.images {

@@ -112,6 +112,16 @@ pub fn parse_publish(spec: &str) -> anyhow::Result<Vec<PortBinding>> {
     Ok(ports.iter().map(|p| tuxpilot_compose::runtime::port_binding(p, 1)).collect())
 }
 
+/// `--filter KEY=VALUE` flags as engine filters (docker's syntax; a bad one is a usage error).
+pub fn filters(list: &[String]) -> anyhow::Result<tuxpilot_docker::Filters> {
+    let mut filters = tuxpilot_docker::Filters::new();
+    for f in list {
+        let (k, v) = tuxpilot_docker::Filters::parse_pair(f).map_err(crate::error::UsageError)?;
+        filters.add(k, v);
+    }
+    Ok(filters)
+}
+
 /// Parses docker's `-v` syntax, `TARGET` (anonymous volume) or `SOURCE:TARGET[:OPTIONS]`, with
 /// compose's parser of the same syntax. A source starting with `/`, `.` or `~` is a host path,
 /// resolved against the current directory (created if missing, as docker does); anything else

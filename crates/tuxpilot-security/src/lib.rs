@@ -41,6 +41,7 @@ pub use layers::{ImageContents, Limits, scan_archive};
 pub use report::{IgnoreList, Report, cyclonedx, sarif};
 pub use runtime::check_container;
 pub use scan::{
-    Blocked, HookError, ImageScanOptions, ScanError, SecurityConfig, pre_deploy_hook, scan_container, scan_image,
+    Blocked, HookError, ImageScanOptions, ScanError, SecurityConfig, host_has_apparmor, pre_deploy_hook,
+    scan_container, scan_container_on, scan_image,
 };
 pub use vulndb::VulnDb;

@@ -38,16 +38,26 @@ pub enum ScanError {
     Db(String),
 }
 
+/// Whether the engine's kernel has AppArmor (its `docker info` security options), so CIS-5.2
+/// applies; an engine that cannot say is taken to have it.
+pub async fn host_has_apparmor(engine: &dyn Engine) -> bool {
+    match engine.info().await {
+        Ok(info) => info.security_options.iter().any(|o| o.contains("apparmor")),
+        Err(_) => true,
+    }
+}
+
 /// Runtime checks of one container (created or running).
 pub async fn scan_container(engine: &dyn Engine, name: &str) -> Result<Report, ScanError> {
+    scan_container_on(engine, name, host_has_apparmor(engine).await).await
+}
+
+/// [`scan_container`] with the host's AppArmor already known ([`host_has_apparmor`]): asked
+/// once when many containers are scanned.
+pub async fn scan_container_on(engine: &dyn Engine, name: &str, apparmor: bool) -> Result<Report, ScanError> {
     let details = engine.inspect_container(name).await?;
     // 5.7 needs the process list, which only a running container has.
     let top = if details.state.running { engine.top(&details.id).await.ok() } else { None };
-    // 5.2 applies where the kernel has AppArmor; an engine that cannot say is taken to have it.
-    let apparmor = match engine.info().await {
-        Ok(info) => info.security_options.iter().any(|o| o.contains("apparmor")),
-        Err(_) => true,
-    };
     let (findings, checks) = check_container(&details, top.as_ref(), apparmor);
     let mut notes = Vec::new();
     if !apparmor {

@@ -21,7 +21,7 @@ use crate::config::DeployOptions;
 use crate::error::Error;
 use crate::load::{LoadedApp, SourceFormat};
 use crate::result::DeploymentStatus;
-use crate::store::Outcome;
+use crate::store::{DeploymentRecord, Outcome};
 
 /// Receives one line per step (`pulling …`, `recreating …`).
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
@@ -125,6 +125,31 @@ pub fn next_version(version: &str) -> String {
     }
 }
 
+/// The app's last good version, which an update or an opt-in change starts from.
+pub(crate) async fn last_good(apps: &Apps, name: &str) -> Result<DeploymentRecord, Error> {
+    let records = apps.history(name, None).await?;
+    records
+        .into_iter()
+        .rev()
+        .find(|r| r.outcome == Outcome::Success)
+        .ok_or_else(|| Error::NotFound(format!("app {name} has no good version to change")))
+}
+
+/// The app's next version (`<version>-update.N`): `project` deployed from `last`'s file.
+pub(crate) fn next_app(last: &DeploymentRecord, project: tuxpilot_compose::Project) -> LoadedApp {
+    let file = PathBuf::from(&last.file);
+    LoadedApp {
+        spec: None,
+        project,
+        name: last.app.clone(),
+        version: next_version(&last.version),
+        working_dir: file.parent().map(|p| p.to_path_buf()).unwrap_or_default(),
+        file,
+        format: SourceFormat::Compose,
+        warnings: Vec::new(),
+    }
+}
+
 type Failed = (UpdateStatus, String);
 
 /// A new version of the app with the service's image replaced, through the deployment driver.
@@ -136,28 +161,13 @@ async fn app(ctx: &Ctx<'_>, c: &Checked, image: &str) -> Result<UpdateStatus, Fa
     let (Some(name), Some(service)) = (&c.target.app, &c.target.service) else {
         return Err((UpdateStatus::Failed, "an app target without its app and service".into()));
     };
-    let records = ctx.apps.history(name, None).await.map_err(fail)?;
-    let last = records
-        .iter()
-        .rev()
-        .find(|r| r.outcome == Outcome::Success)
-        .ok_or_else(|| (UpdateStatus::Failed, format!("app {name} has no good version to update")))?;
-    let mut project = crate::records::project_of(last).map_err(fail)?;
+    let last = last_good(ctx.apps, name).await.map_err(fail)?;
+    let mut project = crate::records::project_of(&last).map_err(fail)?;
     let Some(svc) = project.services.get_mut(service.as_str()) else {
         return Err((UpdateStatus::Failed, format!("app {name}'s version {} has no service {service}", last.version)));
     };
     svc.image = Some(image.to_string());
-    let file = PathBuf::from(&last.file);
-    let loaded = LoadedApp {
-        spec: None,
-        project,
-        name: name.clone(),
-        version: next_version(&last.version),
-        working_dir: file.parent().map(|p| p.to_path_buf()).unwrap_or_default(),
-        file,
-        format: SourceFormat::Compose,
-        warnings: Vec::new(),
-    };
+    let loaded = next_app(&last, project);
     (ctx.progress)(&format!("{}: deploying version {} ({image})", c.target.label(), loaded.version));
     let result = ctx.apps.deploy(&loaded, &DeployOptions::default(), None).await.map_err(fail)?;
     match result.status {

@@ -3,7 +3,6 @@
 //! (a rolling update with the same images, in the app's history); a plain container or a
 //! compose service's container is recreated with the label (labels cannot change in place).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -15,9 +14,7 @@ use crate::apps::Apps;
 use crate::config::DeployOptions;
 use crate::deploy::APP_LABEL;
 use crate::error::{Error, Result};
-use crate::load::{LoadedApp, SourceFormat};
 use crate::result::DeploymentStatus;
-use crate::store::Outcome;
 
 /// What setting a policy will change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -101,13 +98,8 @@ pub async fn apply(engine: &dyn Engine, apps: &Apps, plan: &PolicyPlan, health_t
     let value = plan.policy.as_str().to_string();
     if plan.kind == TargetKind::App {
         let Some(name) = &plan.app else { return Err(Error::NotFound("an app plan without its app".into())) };
-        let records = apps.history(name, None).await?;
-        let last = records
-            .iter()
-            .rev()
-            .find(|r| r.outcome == Outcome::Success)
-            .ok_or_else(|| Error::NotFound(format!("app {name} has no good version to change")))?;
-        let mut project = crate::records::project_of(last)?;
+        let last = super::apply::last_good(apps, name).await?;
+        let mut project = crate::records::project_of(&last)?;
         let mut changed = false;
         for s in &plan.services {
             let Some(svc) = project.services.get_mut(s.as_str()) else {
@@ -121,17 +113,7 @@ pub async fn apply(engine: &dyn Engine, apps: &Apps, plan: &PolicyPlan, health_t
         if !changed {
             return Ok(format!("app {name}: {} already {value}", plan.services.join(", ")));
         }
-        let file = PathBuf::from(&last.file);
-        let loaded = LoadedApp {
-            spec: None,
-            project,
-            name: name.clone(),
-            version: super::apply::next_version(&last.version),
-            working_dir: file.parent().map(|p| p.to_path_buf()).unwrap_or_default(),
-            file,
-            format: SourceFormat::Compose,
-            warnings: Vec::new(),
-        };
+        let loaded = super::apply::next_app(&last, project);
         let r = apps.deploy(&loaded, &DeployOptions::default(), None).await?;
         if r.status != DeploymentStatus::Success {
             return Err(Error::Update(format!(
