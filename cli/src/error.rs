@@ -30,6 +30,19 @@ pub struct Report {
     pub code: i32,
 }
 
+/// A process of the user's ended with this code (`containers run`, attached): ours is the same,
+/// and nothing more is said, as docker does.
+#[derive(Debug)]
+pub struct ExitWith(pub i32);
+
+impl std::fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the container exited with code {}", self.0)
+    }
+}
+
+impl std::error::Error for ExitWith {}
+
 /// Bad arguments found after parsing (exit code 2).
 #[derive(Debug)]
 pub struct UsageError(pub String);

@@ -46,6 +46,9 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
+            if let Some(error::ExitWith(code)) = err.downcast_ref::<error::ExitWith>() {
+                return ExitCode::from(u8::try_from(*code).unwrap_or(1));
+            }
             // `scan --exit-code N`: the report is printed; only the code is left to give.
             if let Some(failed) = err.downcast_ref::<commands::deploy::DeploymentFailed>() {
                 let _ = writeln!(std::io::stderr(), "error: {failed}");
@@ -294,7 +297,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     for w in warnings {
                         writeln!(ui.err, "warning: {w}")?;
                     }
-                    c::run(&engine, &mut ui, &a, &security).await
+                    commands::run::run(&engine, &mut ui, &a, &security).await
                 }
                 ContainersCommand::Start { containers } => c::start(&engine, &mut ui, &containers).await,
                 ContainersCommand::Stop(a) => c::stop(&engine, &mut ui, &a).await,

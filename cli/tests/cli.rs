@@ -160,7 +160,7 @@ async fn run_inspect_logs_stop_rm_through_the_cli() {
     let name = unique_name("cli");
     cleanup.container(&name);
     let out = tuxpilot()
-        .args(["containers", "run", "--name", &name, "-p", "127.0.0.1::80", "--memory", "64m", "--cpus", "0.5"])
+        .args(["containers", "run", "-d", "--name", &name, "-p", "127.0.0.1::80", "--memory", "64m", "--cpus", "0.5"])
         .args(["--label", "io.tuxpilot.test=1", "--label", "tier=web", "-e", "MODE=test", "--restart", "on-failure:2"])
         .args([
             "--format",

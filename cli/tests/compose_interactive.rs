@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tuxpilot_tests::{Cleanup, OnTerminal, TEST_IMAGE, docker_cli, engine, on_a_terminal, unique_name};
+use tuxpilot_tests::{Cleanup, TEST_IMAGE, docker_cli, drive_terminal, engine, unique_name};
 
 /// A project with one long-running service publishing a free host port.
 fn project(name: &str, port: u16) -> tempfile::TempDir {
@@ -39,39 +39,11 @@ fn piped(dir: &std::path::Path, args: &[&str], input: &str) -> (i32, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Drives `args` on a pseudo-terminal: waits for each `(expect, then send)` in turn and returns
-/// the exit code and everything the terminal showed.
-fn drive_terminal(dir: &std::path::Path, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
+/// Drives `args` on a 100x30 pseudo-terminal (see [`drive_terminal`]).
+fn drive(dir: &std::path::Path, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
     let mut cmd = tuxpilot(dir);
     cmd.args(args);
-    let OnTerminal { mut child, mut master, output: rx } = on_a_terminal(cmd, 100, 30);
-    let mut seen = String::new();
-    for (expect, send) in script {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !seen.contains(expect) {
-            assert!(Instant::now() < deadline, "{expect:?} never shown; the terminal showed:\n{seen}");
-            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
-                seen.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        }
-        master.write_all(send.as_bytes()).unwrap();
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            // The reader ends when the terminal closes; keep what it still had.
-            while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(5)) {
-                seen.push_str(&String::from_utf8_lossy(&chunk));
-            }
-            break s;
-        }
-        assert!(Instant::now() < deadline, "did not exit; the terminal showed:\n{seen}");
-        while let Ok(chunk) = rx.try_recv() {
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (status.code().unwrap_or(-1), seen)
+    drive_terminal(cmd, script)
 }
 
 #[tokio::test]
@@ -122,14 +94,14 @@ async fn exec_and_run_take_stdin_and_a_terminal_as_docker_compose_does() {
 
     // On a terminal: a TTY inside (the shell sees one, and the terminal's size), keys typed
     // reach it, and the exit code comes back.
-    let (code, seen) = drive_terminal(
+    let (code, seen) = drive(
         dir.path(),
         &["compose", "exec", "web", "sh"],
         // `stty size` answers the terminal's rows and columns.
         &[("#", "[ -t 0 ] && echo tty-$((6*7)); stty size\r"), ("tty-42", ""), ("30 100", "exit 3\r")],
     );
     assert_eq!(code, 3, "{seen}");
-    let (code, seen) = drive_terminal(
+    let (code, seen) = drive(
         dir.path(),
         &["compose", "run", "--rm", "web", "sh"],
         &[("#", "[ -t 0 ] && echo run-tty-$((6*7))\r"), ("run-tty-42", "exit 0\r")],

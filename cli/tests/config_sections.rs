@@ -107,7 +107,7 @@ async fn default_network_and_auto_cleanup_act_on_containers_run() {
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, format!("[containers]\ndefault_network = \"{net}\"\nauto_cleanup = true\n")).unwrap();
     let o = tuxpilot(dir.path(), &cfg)
-        .args(["containers", "run", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "--", "sleep", "600"])
+        .args(["containers", "run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sleep", "600"])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", output_text(&o));

@@ -59,7 +59,7 @@ async fn the_gate_refuses_the_same_image_from_the_cli_chat_and_mcp() {
 
     // The CLI.
     let o = tuxpilot(dir.path(), &config)
-        .args(["containers", "run", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "--", "sleep", "60"])
+        .args(["containers", "run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sleep", "60"])
         .output()
         .unwrap();
     blocked(&o, "containers run");

@@ -235,6 +235,45 @@ pub fn on_a_terminal(mut command: std::process::Command, cols: u16, rows: u16) -
     OnTerminal { child, master, output }
 }
 
+/// Drives `command` on a 100x30 pseudo-terminal: waits (30 s at most) for each
+/// `(expect, then send)` in turn, and returns the exit code and everything the terminal showed.
+///
+/// # Panics
+/// When an expected text never shows or the process does not exit within 30 s.
+#[allow(clippy::unwrap_used)]
+pub fn drive_terminal(command: std::process::Command, script: &[(&str, &str)]) -> (i32, String) {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let OnTerminal { mut child, mut master, output: rx } = on_a_terminal(command, 100, 30);
+    let mut seen = String::new();
+    for (expect, send) in script {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !seen.contains(expect) {
+            assert!(Instant::now() < deadline, "{expect:?} never shown; the terminal showed:\n{seen}");
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        }
+        master.write_all(send.as_bytes()).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            // The reader ends when the terminal closes; keep what it still had.
+            while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(5)) {
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not exit; the terminal showed:\n{seen}");
+        while let Ok(chunk) = rx.try_recv() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (status.code().unwrap_or(-1), seen)
+}
+
 /// Runs the docker CLI and returns its trimmed stdout (empty when it fails).
 ///
 /// # Panics

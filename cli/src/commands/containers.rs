@@ -13,8 +13,7 @@ use tuxpilot_docker::{
     NetworkEndpoint, PortMapping, RemoveOptions,
 };
 
-use crate::args::{ListArgs, LogsArgs, RmArgs, RunArgs, StopArgs};
-use crate::commands::spec;
+use crate::args::{ListArgs, LogsArgs, RmArgs, StopArgs};
 use crate::output::{Ui, ago, short_id};
 
 /// A port in JSON output.
@@ -267,51 +266,6 @@ fn port_text(p: &PortView) -> String {
 
 /// What `run --format json` prints.
 #[derive(Debug, Serialize)]
-struct RunView {
-    id: String,
-    name: String,
-    warnings: Vec<String>,
-}
-
-/// `containers run`: the security gate, create, then start; a container that fails to start is
-/// removed again.
-pub async fn run(
-    engine: &dyn Engine,
-    ui: &mut Ui<'_>,
-    args: &RunArgs,
-    security: &tuxpilot_security::SecurityConfig,
-) -> anyhow::Result<()> {
-    let spec = spec::from_run_args(args, |k| std::env::var(k).ok())?;
-    for n in
-        tuxpilot_orchestrator::gate::check(engine, security, std::slice::from_ref(&spec.image), false, false).await?
-    {
-        writeln!(ui.err, "{n}")?;
-    }
-    let created = engine.create_container(spec).await?;
-    for w in &created.warnings {
-        writeln!(ui.err, "warning: {w}")?;
-    }
-    if let Err(start_err) = engine.start_container(&created.id).await {
-        // Leave nothing half-made behind: the container never ran.
-        return match engine.remove_container(&created.id, RemoveOptions { force: true, volumes: true }).await {
-            Ok(()) => Err(start_err.into()),
-            Err(rm_err) => Err(anyhow::Error::from(start_err).context(format!(
-                "container {} was created but could not be started, nor removed ({rm_err}); remove it with `tuxpilot containers rm -f {}`",
-                short_id(&created.id),
-                short_id(&created.id)
-            ))),
-        };
-    }
-    let name = engine.inspect_container(&created.id).await.map(|d| d.name).unwrap_or_default();
-    if ui.json() {
-        ui.print_json(&RunView { id: created.id, name, warnings: created.warnings })
-    } else {
-        writeln!(ui.out, "{}", created.id)?;
-        Ok(())
-    }
-}
-
-#[derive(Debug, Serialize)]
 struct ActionView {
     container: String,
     action: &'static str,
@@ -429,49 +383,6 @@ mod tests {
 
     fn ui<'a>(out: &'a mut Vec<u8>, err: &'a mut Vec<u8>, format: Format) -> Ui<'a> {
         Ui { format, color: false, out, err }
-    }
-
-    #[tokio::test]
-    async fn run_removes_a_container_that_fails_to_start() {
-        let mut engine = MockEngine::new();
-        engine
-            .expect_create_container()
-            .returning(|_| Ok(tuxpilot_docker::CreatedContainer { id: "abc123".into(), warnings: vec![] }));
-        engine.expect_start_container().returning(|_| {
-            Err(EngineError::Daemon {
-                operation: "start container".into(),
-                status: Some(500),
-                message: "port is already allocated".into(),
-            })
-        });
-        engine.expect_remove_container().withf(|id, o| id == "abc123" && o.force).times(1).returning(|_, _| Ok(()));
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let args = RunArgs {
-            image: "busybox".into(),
-            command: vec![],
-            name: None,
-            env: vec![],
-            publish: vec!["8080:80".into()],
-            volume: vec![],
-            label: vec![],
-            memory: None,
-            cpus: None,
-            cpu_shares: None,
-            restart: None,
-            user: None,
-            workdir: None,
-            entrypoint: None,
-            network: None,
-            hostname: None,
-            health_cmd: None,
-            health_interval: None,
-            health_retries: None,
-            pids_limit: None,
-            read_only: false,
-            rm: false,
-        };
-        let e = run(&engine, &mut ui(&mut out, &mut err, Format::Table), &args, &Default::default()).await.unwrap_err();
-        assert!(e.to_string().contains("port is already allocated"), "{e}");
     }
 
     #[tokio::test]

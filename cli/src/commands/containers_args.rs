@@ -20,7 +20,9 @@ pub enum ContainersCommand {
         #[arg(required = true)]
         containers: Vec<String>,
     },
-    /// Create and start a container in the background.
+    /// Create and start a container and show its output (`docker run`): attached until it
+    /// exits, its exit code ours; -d starts it in the background and prints the id, -i forwards
+    /// stdin, -t gives a TTY. The command follows the image.
     Run(Box<RunArgs>),
     /// Start stopped containers.
     Start {
@@ -353,13 +355,22 @@ pub struct ListArgs {
     pub quiet: bool,
 }
 
-/// `containers run` arguments.
+/// `containers run` arguments, in docker's shape: `run [OPTIONS] IMAGE [COMMAND] [ARG...]`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Run in the background and print the container's id.
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Keep stdin open and forward ours to the container.
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY.
+    #[arg(short, long)]
+    pub tty: bool,
     /// Image to run.
     pub image: String,
-    /// Command and arguments (after `--`).
-    #[arg(last = true)]
+    /// Command and arguments: everything after the image (a `--` right after it is dropped).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
     /// Container name.
     #[arg(long)]
@@ -367,9 +378,15 @@ pub struct RunArgs {
     /// Environment variable KEY=VALUE (KEY alone takes the value from this environment).
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
+    /// Read environment variables from a file: KEY=VALUE lines, `#` comments (as docker's).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<std::path::PathBuf>,
     /// Publish a port: [IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL].
     #[arg(short = 'p', long = "publish", value_name = "SPEC")]
     pub publish: Vec<String>,
+    /// Publish every exposed port on a random host port.
+    #[arg(short = 'P', long)]
+    pub publish_all: bool,
     /// Mount: SOURCE:TARGET[:ro] (a path source is a bind mount, a name a volume).
     #[arg(short = 'v', long = "volume", value_name = "SPEC")]
     pub volume: Vec<String>,
@@ -412,6 +429,33 @@ pub struct RunArgs {
     /// Consecutive failures before unhealthy.
     #[arg(long)]
     pub health_retries: Option<u32>,
+    /// Longest a health check may run, e.g. 5s.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub health_timeout: Option<std::time::Duration>,
+    /// Grace time before failed checks count, e.g. 10s.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub health_start_period: Option<std::time::Duration>,
+    /// Signal that stops the container (e.g. SIGINT).
+    #[arg(long)]
+    pub stop_signal: Option<String>,
+    /// Seconds to wait after the stop signal before killing.
+    #[arg(long)]
+    pub stop_timeout: Option<i64>,
+    /// Run an init inside the container that forwards signals and reaps processes.
+    #[arg(long)]
+    pub init: bool,
+    /// Add a host-to-IP mapping (host:ip).
+    #[arg(long, value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
+    /// Add a Linux capability.
+    #[arg(long)]
+    pub cap_add: Vec<String>,
+    /// Drop a Linux capability.
+    #[arg(long)]
+    pub cap_drop: Vec<String>,
+    /// Platform of the image (e.g. linux/amd64).
+    #[arg(long)]
+    pub platform: Option<String>,
     /// Process count limit.
     #[arg(long)]
     pub pids_limit: Option<i64>,

@@ -21,6 +21,7 @@ pub mod monitor_args;
 pub mod objects;
 pub mod proxy;
 pub mod prune;
+pub mod run;
 pub mod same_as;
 pub mod scan;
 pub mod scan_args;

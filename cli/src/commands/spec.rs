@@ -13,6 +13,12 @@ use crate::args::RunArgs;
 /// Builds the create spec from `run`'s flags. `env` looks up `-e KEY` without a value.
 pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<ContainerSpec> {
     let mut environment = BTreeMap::new();
+    // As docker: the files first, in order, then `-e` over them.
+    for file in &a.env_file {
+        for (k, v) in read_env_file(file, &env)? {
+            environment.insert(k, v);
+        }
+    }
     for e in &a.env {
         match e.split_once('=') {
             Some((k, v)) if !k.is_empty() => {
@@ -71,15 +77,15 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
     let healthcheck = a.health_cmd.as_ref().map(|cmd| HealthCheck {
         test: vec!["CMD-SHELL".into(), cmd.clone()],
         interval: a.health_interval,
-        timeout: None,
+        timeout: a.health_timeout,
         retries: a.health_retries,
-        start_period: None,
+        start_period: a.health_start_period,
         start_interval: None,
     });
     Ok(ContainerSpec {
         name: a.name.clone(),
         image: a.image.clone(),
-        command: (!a.command.is_empty()).then(|| a.command.clone()),
+        command: command(&a.command),
         entrypoint: a.entrypoint.as_ref().map(|e| vec![e.clone()]),
         environment,
         labels,
@@ -95,7 +101,20 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
         hostname: a.hostname.clone(),
         healthcheck,
         read_only_rootfs: a.read_only,
-        auto_remove: a.rm,
+        // Attached, `--rm` is ours to do after the exit code is read (the engine's auto-remove
+        // could remove the container before the wait sees it).
+        auto_remove: a.rm && a.detach,
+        tty: a.tty,
+        open_stdin: a.interactive,
+        stdin_once: a.interactive && !a.detach,
+        publish_all_ports: a.publish_all,
+        stop_signal: a.stop_signal.clone(),
+        stop_timeout: a.stop_timeout,
+        init: a.init.then_some(true),
+        extra_hosts: a.add_host.clone(),
+        cap_add: a.cap_add.clone(),
+        cap_drop: a.cap_drop.clone(),
+        platform: a.platform.clone(),
         networks: a
             .network
             .iter()
@@ -103,6 +122,66 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
             .collect(),
         ..Default::default()
     })
+}
+
+/// The command after the image; a `--` right after the image is dropped (the shape before
+/// `run` took docker's: `run IMAGE -- CMD`).
+fn command(words: &[String]) -> Option<Vec<String>> {
+    let words = match words.split_first() {
+        Some((first, rest)) if first == "--" => rest,
+        _ => words,
+    };
+    (!words.is_empty()).then(|| words.to_vec())
+}
+
+/// The largest `--env-file` read.
+const ENV_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// Reads docker's `--env-file` format: `KEY=VALUE` lines taken verbatim (no quotes removed, as
+/// docker does), `KEY` alone for this environment's value, blank lines and `#` comments skipped.
+/// A bad line is an error naming the file and line.
+pub fn read_env_file(
+    path: &std::path::Path,
+    env: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path)
+        .map_err(|e| crate::error::UsageError(format!("cannot read --env-file {shown}: {e}")))?;
+    let mut text = String::new();
+    file.take(ENV_FILE_LIMIT + 1).read_to_string(&mut text).map_err(|e| {
+        crate::error::UsageError(format!("cannot read --env-file {shown}: {e} (it must be UTF-8 text)"))
+    })?;
+    if text.len() as u64 > ENV_FILE_LIMIT {
+        bail!(crate::error::UsageError(format!("--env-file {shown} is larger than 1 MiB; is it the right file?")));
+    }
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (key, value) = match trimmed.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (trimmed.trim_end(), None),
+        };
+        if key.is_empty() || key.chars().any(char::is_whitespace) {
+            bail!(crate::error::UsageError(format!(
+                "{shown}:{}: `{}` is not a variable: expected KEY=VALUE or KEY, without spaces in KEY",
+                n + 1,
+                line.trim()
+            )));
+        }
+        match value {
+            Some(v) => out.push((key.to_string(), v.to_string())),
+            None => {
+                if let Some(v) = env(key) {
+                    out.push((key.to_string(), v));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Parses docker's `-p` syntax, `[IP:][HOST[-END]:]CONTAINER[-END][/PROTO]` (IPv6 in brackets),
@@ -158,6 +237,25 @@ fn resolve_host_path(s: &str) -> anyhow::Result<String> {
 mod tests {
     use super::*;
     use tuxpilot_docker::Protocol;
+
+    #[test]
+    fn env_files_read_as_docker_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("x.env");
+        std::fs::write(&f, "# c\n\n  A=1\nB=\"q\" x \nC\nD\nE==2\n").unwrap();
+        let got = read_env_file(&f, &|k| (k == "C").then(|| "from-env".to_string())).unwrap();
+        let want = [("A", "1"), ("B", "\"q\" x "), ("C", "from-env"), ("E", "=2")];
+        assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())), "D is unset here: left out");
+        std::fs::write(&f, "A=1\n=2\n").unwrap();
+        let e = read_env_file(&f, &|_| None).unwrap_err().to_string();
+        assert!(e.contains("x.env:2:") && e.contains("KEY=VALUE"), "{e}");
+        std::fs::write(&f, "MY VAR=1\n").unwrap();
+        assert!(read_env_file(&f, &|_| None).is_err(), "a space in a key");
+        let e = read_env_file(&dir.path().join("missing.env"), &|_| None).unwrap_err().to_string();
+        assert!(e.contains("missing.env"), "{e}");
+        std::fs::write(&f, vec![b'A'; 1024 * 1024 + 10]).unwrap();
+        assert!(read_env_file(&f, &|_| None).unwrap_err().to_string().contains("larger than 1 MiB"));
+    }
 
     #[test]
     fn publish_forms() {
