@@ -71,7 +71,19 @@ pub async fn run(
     }
     let meta = ProjectMeta::new(&loaded.working_dir, &loaded.config_files);
     let runtime = ComposeRuntime::new(engine.clone(), loaded.project, meta, progress_printer(args.progress));
-    match &args.command {
+    if let Some(done) = super::compose_verbs::run(&args.command, &runtime, &engine, ui).await {
+        return done;
+    }
+    // `create` is `up --no-start`.
+    let create_as_up;
+    let command = match &args.command {
+        ComposeCommand::Create(c) => {
+            create_as_up = ComposeCommand::Up(c.as_up());
+            &create_as_up
+        }
+        other => other,
+    };
+    match command {
         ComposeCommand::Up(u) => {
             let options = UpOptions {
                 services: u.services.clone(),
@@ -352,7 +364,20 @@ pub async fn run(
             runtime.rm(services, *force || *stop).await?;
             Ok(())
         }
-        ComposeCommand::Config(_) | ComposeCommand::Export(_) | ComposeCommand::Ls { .. } => Ok(()),
+        // Done above.
+        ComposeCommand::Config(_)
+        | ComposeCommand::Export(_)
+        | ComposeCommand::Ls { .. }
+        | ComposeCommand::Create(_)
+        | ComposeCommand::Events { .. }
+        | ComposeCommand::Images { .. }
+        | ComposeCommand::Port { .. }
+        | ComposeCommand::Cp { .. }
+        | ComposeCommand::Kill { .. }
+        | ComposeCommand::Pause { .. }
+        | ComposeCommand::Unpause { .. }
+        | ComposeCommand::Wait { .. }
+        | ComposeCommand::Stats { .. } => Ok(()),
     }
 }
 
@@ -634,6 +659,15 @@ fn manages_existing(command: &ComposeCommand) -> bool {
             | ComposeCommand::Restart { .. }
             | ComposeCommand::Top { .. }
             | ComposeCommand::Rm { .. }
+            | ComposeCommand::Events { .. }
+            | ComposeCommand::Images { .. }
+            | ComposeCommand::Port { .. }
+            | ComposeCommand::Cp { .. }
+            | ComposeCommand::Kill { .. }
+            | ComposeCommand::Pause { .. }
+            | ComposeCommand::Unpause { .. }
+            | ComposeCommand::Wait { .. }
+            | ComposeCommand::Stats { .. }
     )
 }
 

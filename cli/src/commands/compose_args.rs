@@ -204,6 +204,90 @@ pub enum ComposeCommand {
     /// Convert the project to Kubernetes manifests (kompose's conversion, plus depends_on as init
     /// containers and a report of what is not converted).
     Export(ComposeExportArgs),
+    /// Create the project's containers without starting them (`up --no-start`).
+    Create(ComposeCreateArgs),
+    /// Stream the engine's events about the project's containers: a line each, or JSON lines
+    /// with --json.
+    Events {
+        /// One JSON object a line (time, type, action, id, service, attributes).
+        #[arg(long)]
+        json: bool,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// List the images the project's containers use.
+    Images {
+        /// Only the image ids.
+        #[arg(short, long)]
+        quiet: bool,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Print the host address a service's port is published on.
+    Port {
+        /// tcp or udp.
+        #[arg(long, default_value = "tcp", value_parser = ["tcp", "udp", "sctp"])]
+        protocol: String,
+        /// Replica number.
+        #[arg(long, default_value_t = 1)]
+        index: u32,
+        /// The service.
+        service: String,
+        /// The port inside the container.
+        private_port: u16,
+    },
+    /// Copy files between a service container and the host: `SERVICE:SRC DEST` or
+    /// `SRC SERVICE:DEST` (`-` as DEST writes a tar to stdout), through the engine's archive API.
+    Cp {
+        /// Replica number.
+        #[arg(long, default_value_t = 1)]
+        index: u32,
+        /// Into every replica of the service.
+        #[arg(long)]
+        all: bool,
+        /// Keep the archive's owners (uid:gid) when copying in.
+        #[arg(short = 'a', long)]
+        archive: bool,
+        /// Source: a host path or SERVICE:PATH.
+        source: String,
+        /// Destination: a host path (or -) or SERVICE:PATH.
+        destination: String,
+    },
+    /// Send a signal (default SIGKILL) to the running containers.
+    Kill {
+        /// The signal, e.g. SIGTERM or 15.
+        #[arg(short, long)]
+        signal: Option<String>,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Pause the running containers.
+    Pause {
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Unpause the paused containers.
+    Unpause {
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Wait until the running containers stop; print each exit code; exit with the last one's.
+    Wait {
+        /// Then take the project down.
+        #[arg(long)]
+        down_project: bool,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
+    /// Resource usage of the running containers, as `docker stats` (`--no-stream` for one
+    /// table).
+    Stats {
+        /// One table, then exit.
+        #[arg(long)]
+        no_stream: bool,
+        /// Services (default: all).
+        services: Vec<String>,
+    },
     /// List the projects on this engine.
     Ls {
         /// Also projects with no running container.
@@ -265,6 +349,56 @@ pub struct ComposeUpArgs {
     pub exit_code_from: Option<String>,
     /// Services (default: all).
     pub services: Vec<String>,
+}
+
+/// `compose create` arguments: `up`'s that make sense without starting anything.
+#[derive(Debug, Args)]
+pub struct ComposeCreateArgs {
+    /// Build images before creating.
+    #[arg(long)]
+    pub build: bool,
+    /// Recreate containers even if nothing changed.
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub force_recreate: bool,
+    /// Never recreate existing containers.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Pull images: always, missing (default), never.
+    #[arg(long, value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
+    /// Remove containers of services not in the file.
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// SERVICE=N replicas.
+    #[arg(long, value_name = "SERVICE=N")]
+    pub scale: Vec<String>,
+    /// Services (default: all).
+    pub services: Vec<String>,
+}
+
+impl ComposeCreateArgs {
+    /// The same as `up --no-start`.
+    pub fn as_up(&self) -> ComposeUpArgs {
+        ComposeUpArgs {
+            detach: true,
+            wait: false,
+            wait_timeout: 300,
+            scale: self.scale.clone(),
+            no_deps: false,
+            force_recreate: self.force_recreate,
+            no_recreate: self.no_recreate,
+            renew_anon_volumes: false,
+            remove_orphans: self.remove_orphans,
+            timeout: None,
+            build: self.build,
+            pull: self.pull.clone(),
+            no_start: true,
+            attach: vec![],
+            abort_on_container_exit: false,
+            exit_code_from: None,
+            services: self.services.clone(),
+        }
+    }
 }
 
 /// `compose down` arguments.

@@ -7,6 +7,7 @@ pub mod chat_args;
 pub mod compose;
 pub mod compose_args;
 pub mod compose_ps;
+pub mod compose_verbs;
 pub mod containers;
 pub mod containers_args;
 pub mod deploy;

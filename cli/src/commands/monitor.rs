@@ -215,7 +215,8 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn print_tick(ui: &mut Ui<'_>, obs: &[Observation]) -> anyhow::Result<()> {
+/// One `docker stats` table (or a JSON object a container).
+pub fn print_tick(ui: &mut Ui<'_>, obs: &[Observation]) -> anyhow::Result<()> {
     if ui.json() {
         // One object per container, numbers as numbers.
         for o in obs {

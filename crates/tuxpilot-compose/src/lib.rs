@@ -16,6 +16,7 @@
 //! # Ok::<(), tuxpilot_compose::Error>(())
 //! ```
 
+pub mod copy;
 mod de;
 mod dotenv;
 mod error;

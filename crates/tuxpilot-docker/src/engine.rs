@@ -70,6 +70,15 @@ pub trait Engine: Send + Sync {
     async fn update_container(&self, id: &str, update: ResourceUpdate) -> Result<()>;
     /// Renames a container.
     async fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
+    /// Freezes every process of a running container (`docker pause`).
+    async fn pause_container(&self, id: &str) -> Result<()>;
+    /// Thaws a paused container (`docker unpause`).
+    async fn unpause_container(&self, id: &str) -> Result<()>;
+    /// What is at `path` in the container's filesystem (`HEAD /containers/{id}/archive`).
+    async fn stat_path(&self, id: &str, path: &str) -> Result<PathStat>;
+    /// A tar archive of `path` in the container's filesystem, its top entry named as the path's
+    /// last component (`docker cp CONTAINER:PATH`, the API's `GET /containers/{id}/archive`).
+    fn download_archive(&self, id: &str, path: &str) -> EngineStream<Bytes>;
     /// Extracts a tar archive into the container's filesystem at `path` (`docker cp`, the API's
     /// `PUT /containers/{id}/archive`); with `copy_uid_gid`, the archive's owners are kept.
     async fn upload_archive(&self, id: &str, path: &str, tar: Bytes, copy_uid_gid: bool) -> Result<()>;

@@ -10,6 +10,7 @@ mod oneoff;
 mod plan;
 mod spec;
 mod up;
+pub mod verbs;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

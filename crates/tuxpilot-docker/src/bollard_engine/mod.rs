@@ -1,6 +1,7 @@
 //! [`BollardEngine`]: the [`Engine`] over a real daemon, through bollard. Connecting is in
 //! `connect.rs`, error mapping in `errors.rs`, conversions in `convert.rs` and `convert_swarm.rs`.
 
+mod archive;
 mod blueprint;
 mod client;
 mod connect;
@@ -363,16 +364,30 @@ impl Engine for BollardEngine {
             .map_err(|e| self.map_err(e, &Ctx::new("rename container", ResourceKind::Container, id)))
     }
 
-    async fn upload_archive(&self, id: &str, path: &str, tar: Bytes, copy_uid_gid: bool) -> Result<()> {
-        let opts = qp::UploadToContainerOptions {
-            path: path.to_string(),
-            copy_uidgid: copy_uid_gid.then(|| "true".to_string()),
-            ..Default::default()
-        };
+    async fn pause_container(&self, id: &str) -> Result<()> {
         self.docker
-            .upload_to_container(id, Some(opts), bollard::body_full(tar))
+            .pause_container(id)
             .await
-            .map_err(|e| self.map_err(e, &Ctx::new("copy files into container", ResourceKind::Container, id)))
+            .map_err(|e| self.map_err(e, &Ctx::new("pause container", ResourceKind::Container, id)))
+    }
+
+    async fn unpause_container(&self, id: &str) -> Result<()> {
+        self.docker
+            .unpause_container(id)
+            .await
+            .map_err(|e| self.map_err(e, &Ctx::new("unpause container", ResourceKind::Container, id)))
+    }
+
+    async fn stat_path(&self, id: &str, path: &str) -> Result<PathStat> {
+        self.archive_stat(id, path).await
+    }
+
+    fn download_archive(&self, id: &str, path: &str) -> EngineStream<Bytes> {
+        self.archive_download(id, path)
+    }
+
+    async fn upload_archive(&self, id: &str, path: &str, tar: Bytes, copy_uid_gid: bool) -> Result<()> {
+        self.archive_upload(id, path, tar, copy_uid_gid).await
     }
 
     async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput> {

@@ -782,6 +782,19 @@ pub struct ExitStatus {
     pub error: Option<String>,
 }
 
+/// What a path in a container's filesystem is (`docker cp`'s stat).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PathStat {
+    /// The last component of the path.
+    pub name: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// A directory.
+    pub is_dir: bool,
+    /// Where a symbolic link points (empty otherwise).
+    pub link_target: String,
+}
+
 /// Processes in a container (`docker top`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProcessList {
