@@ -172,3 +172,34 @@ async fn a_failing_build_shows_the_failing_steps_output() {
     );
     assert!(!after.iter().any(|l| l.contains("| an-earlier-step")), "only the failing step's: {err}");
 }
+
+#[tokio::test]
+async fn up_build_recreates_what_a_new_image_changed_and_nothing_else() {
+    let Some(_engine) = engine().await else { return };
+    let (dir, name, cleanup) = project(
+        "rebuild",
+        &format!(
+            "  app:\n    build: .\n    command: [sh, -c, \"trap 'exit 0' TERM; sleep 600 & wait\"]\n  other:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"trap 'exit 0' TERM; sleep 600 & wait\"]\n"
+        ),
+    );
+    cleanup.image(&format!("{name}-app"));
+    let d = dir.path();
+    std::fs::write(d.join("Dockerfile"), format!("FROM {TEST_IMAGE}\nRUN echo one > /v\n")).unwrap();
+    let up = |args: &[&str]| {
+        let o = tuxpilot(d).args(["compose", "up", "-d"]).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    let id = |svc: &str| docker(&["inspect", "-f", "{{.Id}}", &format!("{name}-{svc}-1")]);
+    up(&[]);
+    let (app, other) = (id("app"), id("other"));
+    up(&[]);
+    assert_eq!((id("app"), id("other")), (app.clone(), other.clone()), "nothing changed: nothing recreated");
+    // A changed Dockerfile: `up --build` makes a new image, and its service's container goes.
+    std::fs::write(d.join("Dockerfile"), format!("FROM {TEST_IMAGE}\nRUN echo two > /v\n")).unwrap();
+    up(&["--build"]);
+    assert_ne!(id("app"), app, "the new image recreated app");
+    assert_eq!(id("other"), other, "other's image did not change");
+    assert_eq!(docker(&["exec", &format!("{name}-app-1"), "cat", "/v"]), "two");
+    let o = tuxpilot(d).args(["compose", "down", "-t", "0"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+}

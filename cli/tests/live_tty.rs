@@ -58,7 +58,9 @@ async fn live_view_draws_sorts_shows_logs_and_quits_on_a_terminal() {
     master.write_all(b"l").unwrap(); // logs of the selected container
     wait_for(&mut term, "ready-for-logs");
     wait_for(&mut term, "1 log lines");
-    master.write_all(b"R").unwrap(); // restart it through the engine
+    master.write_all(b"R").unwrap(); // restart it through the engine: asked first
+    wait_for(&mut term, "? y/N");
+    master.write_all(b"y").unwrap();
     wait_for(&mut term, &format!("restarted {}", &c.id[..12]));
     let restarted = engine.inspect_container(&c.id).await.unwrap().state.started_at;
     assert!(restarted > started, "the engine restarted it: {started:?} → {restarted:?}");

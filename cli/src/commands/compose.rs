@@ -85,6 +85,8 @@ pub async fn run(
     };
     match command {
         ComposeCommand::Up(u) => {
+            // `--watch`: the rules are checked before anything is created.
+            let watch_rules = if u.watch { Some(super::compose_watch::rules_of(&runtime, &u.services)?) } else { None };
             let options = UpOptions {
                 services: u.services.clone(),
                 no_deps: u.no_deps,
@@ -93,6 +95,7 @@ pub async fn run(
                     force_recreate: u.force_recreate,
                     no_recreate: u.no_recreate,
                     remove_orphans: args.config.remove_orphans(u.remove_orphans),
+                    images: BTreeMap::new(),
                 },
                 wait: u.wait,
                 wait_timeout: Duration::from_secs(u.wait_timeout),
@@ -144,7 +147,18 @@ pub async fn run(
             };
             let abort = u.abort_on_container_exit || u.exit_code_from.is_some();
             let mut exited: Option<(String, String, i64)> = None;
+            let watching = async {
+                match watch_rules {
+                    // Watch events go to stderr: stdout carries the containers' output.
+                    Some(rules) => {
+                        let mut err = std::io::stderr();
+                        super::compose_watch::follow(&runtime, rules, security, false, false, &mut err).await
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                r = watching => r?,
                 r = logs(engine.as_ref(), &runtime, &follow, ui) => {
                     r?;
                     // The attached output ended because its containers exited.
@@ -176,6 +190,9 @@ pub async fn run(
                 std::process::exit(i32::try_from(code).unwrap_or(1));
             }
             Ok(())
+        }
+        ComposeCommand::Watch { no_up, quiet, prune: _, services } => {
+            super::compose_watch::watch(&runtime, services, *no_up, *quiet, security, ui).await
         }
         ComposeCommand::Pull { services } => {
             runtime.pull(services).await?;

@@ -288,6 +288,22 @@ pub enum ComposeCommand {
         /// Services (default: all).
         services: Vec<String>,
     },
+    /// Bring the project up, then follow its services' `develop.watch` rules until Ctrl-C: copy
+    /// changed files into the running containers (sync), restart them, run a command, or
+    /// rebuild and recreate, as `docker compose watch`.
+    Watch {
+        /// Do not bring the project up first.
+        #[arg(long)]
+        no_up: bool,
+        /// Print nothing but errors.
+        #[arg(long)]
+        quiet: bool,
+        /// Accepted for docker compose's sake: the images a rebuild replaces are left as they are.
+        #[arg(long)]
+        prune: bool,
+        /// Services (default: all with a `develop.watch`).
+        services: Vec<String>,
+    },
     /// List the projects on this engine.
     Ls {
         /// Also projects with no running container.
@@ -338,6 +354,9 @@ pub struct ComposeUpArgs {
     /// Create the containers, start none.
     #[arg(long, conflicts_with_all = ["wait", "abort_on_container_exit", "exit_code_from"])]
     pub no_start: bool,
+    /// Attached: also follow the services' `develop.watch` rules (as `compose watch`).
+    #[arg(short = 'w', long, conflicts_with = "detach")]
+    pub watch: bool,
     /// Attached: show only these services' output (repeatable).
     #[arg(long, value_name = "SERVICE")]
     pub attach: Vec<String>,
@@ -393,6 +412,7 @@ impl ComposeCreateArgs {
             build: self.build,
             pull: self.pull.clone(),
             no_start: true,
+            watch: false,
             attach: vec![],
             abort_on_container_exit: false,
             exit_code_from: None,

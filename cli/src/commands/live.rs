@@ -3,7 +3,8 @@
 //! and keys to stop, restart or show logs.
 //!
 //! Keys: ↑/↓ select · s next sort column · r reverse · / filter (Enter/Esc ends) ·
-//! S stop · R restart · l logs · q or Esc quit.
+//! S stop · R restart (each asks y/N, then shows its progress) · l logs · q or Esc quit.
+//! The table keeps to the terminal's width ([`super::live_columns`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -83,6 +84,10 @@ pub struct App {
     pub status: String,
     /// Set when the user quits.
     pub quit: bool,
+    /// A stop or restart waiting for its y/N, with the container's name.
+    pending: Option<(Action, String)>,
+    /// What is being done, with the container's name, and since when.
+    busy: Option<(String, std::time::Instant)>,
 }
 
 impl Default for App {
@@ -98,6 +103,8 @@ impl Default for App {
             detail: Vec::new(),
             status: String::new(),
             quit: false,
+            pending: None,
+            busy: None,
         }
     }
 }
@@ -152,8 +159,19 @@ impl App {
         self.visible().get(self.selected).map(|o| o.metrics.id.clone())
     }
 
-    /// Handles a key; returns what to ask the engine, if anything.
+    /// Handles a key; returns what to ask the engine, if anything. A stop or restart is
+    /// returned only after `y` answers its question.
     pub fn on_key(&mut self, key: KeyEvent) -> Option<Action> {
+        if let Some((action, name)) = self.pending.take() {
+            if matches!(key.code, KeyCode::Char('y' | 'Y')) {
+                let doing = if matches!(action, Action::Stop(_)) { "stopping" } else { "restarting" };
+                self.busy = Some((format!("{doing} {name}"), std::time::Instant::now()));
+                self.status = format!("{doing} {name}…");
+                return Some(action);
+            }
+            self.status = "cancelled".into();
+            return None;
+        }
         if self.filtering {
             match key.code {
                 KeyCode::Enter | KeyCode::Esc => self.filtering = false,
@@ -182,8 +200,16 @@ impl App {
                 self.filtering = true;
                 self.filter.clear();
             }
-            KeyCode::Char('S') => return self.selected_id().map(Action::Stop),
-            KeyCode::Char('R') => return self.selected_id().map(Action::Restart),
+            KeyCode::Char(c @ ('S' | 'R')) => {
+                let selected =
+                    self.visible().get(self.selected).map(|o| (o.metrics.id.clone(), o.metrics.name.clone()));
+                if let Some((id, name)) = selected {
+                    let (action, verb) =
+                        if c == 'S' { (Action::Stop(id), "stop") } else { (Action::Restart(id), "restart") };
+                    self.status = format!("{verb} {name}? y/N");
+                    self.pending = Some((action, name));
+                }
+            }
             KeyCode::Char('l') => return self.selected_id().map(Action::Logs),
             _ => {}
         }
@@ -203,34 +229,20 @@ impl App {
         };
         f.render_widget(
             Paragraph::new(format!(
-                "tuxpilot monitor  {} containers  sort: {sort}{filter}   (s sort · r reverse · / filter · S stop · R restart · l logs · q quit)",
+                "tuxpilot monitor  {} containers  sort: {sort}{filter}   (s sort · r rev · / filter · S stop · R restart · l logs · q quit)",
                 self.rows.len()
             )),
             top,
         );
 
-        let header = ["NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"];
-        let rows = self.visible().into_iter().map(|o| {
-            let m = &o.metrics;
-            Row::new(vec![
-                Cell::from(m.name.clone()),
-                Cell::from(format!("{:.2}%", m.cpu_percent)),
-                Cell::from(format!("{} / {}", format_bytes(m.memory_used_bytes), format_bytes(m.memory_limit_bytes))),
-                Cell::from(format!("{:.2}%", m.memory_percent)),
-                Cell::from(format!("{} / {}", format_bytes(m.net_rx_bytes), format_bytes(m.net_tx_bytes))),
-                Cell::from(format!("{} / {}", format_bytes(m.block_read_bytes), format_bytes(m.block_write_bytes))),
-                Cell::from(m.pids.to_string()),
-            ])
-        });
-        let widths = [
-            Constraint::Fill(2),
-            Constraint::Length(8),
-            Constraint::Length(22),
-            Constraint::Length(8),
-            Constraint::Length(22),
-            Constraint::Length(22),
-            Constraint::Length(6),
-        ];
+        let longest = self.visible().iter().map(|o| o.metrics.name.chars().count()).max().unwrap_or(0);
+        let columns = super::live_columns::fitting(table_area.width, longest);
+        let header: Vec<&str> = columns.iter().map(|(c, _)| c.title()).collect();
+        let rows = self
+            .visible()
+            .into_iter()
+            .map(|o| Row::new(columns.iter().map(|(c, _)| Cell::from(c.text(o))).collect::<Vec<_>>()));
+        let widths: Vec<Constraint> = columns.iter().map(|(_, w)| *w).collect();
         let table = Table::new(rows, widths)
             .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
             .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
@@ -281,7 +293,12 @@ impl App {
             Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).block(Block::bordered().title(title)),
             logs_area,
         );
-        f.render_widget(Paragraph::new(self.status.as_str()), status_area);
+        // A stop takes up to its timeout: the status line counts the seconds meanwhile.
+        let status = match &self.busy {
+            Some((doing, since)) => format!("{doing}… {}s", since.elapsed().as_secs()),
+            None => self.status.clone(),
+        };
+        f.render_widget(Paragraph::new(status), status_area);
     }
 }
 
@@ -357,7 +374,10 @@ pub async fn run(
                 Some((logs, status)) = done.recv() => {
                     if let Some(l) = logs { app.detail = l; }
                     app.status = status;
+                    app.busy = None;
                 }
+                // While a stop or restart runs, redraw each quarter second for its progress.
+                () = tokio::time::sleep(Duration::from_millis(250)), if app.busy.is_some() => {}
                 _ = tokio::signal::ctrl_c() => break,
             }
         }
@@ -425,6 +445,7 @@ mod tests {
             raw: StatsSample::default(),
             source: Source::Api,
             memory_limited: true,
+            status: "Up 1 second".into(),
         }
     }
 
@@ -459,12 +480,22 @@ mod tests {
         app.on_key(key(KeyCode::Char('r')));
         assert_eq!(names(&app), ["db", "cache", "web"]);
         app.on_key(key(KeyCode::Down));
-        assert_eq!(app.on_key(key(KeyCode::Char('R'))), Some(Action::Restart("c".into())));
+        // Stop and restart ask first: only `y` goes ahead.
+        assert_eq!(app.on_key(key(KeyCode::Char('R'))), None);
+        assert_eq!(app.status, "restart cache? y/N");
+        assert_eq!(app.on_key(key(KeyCode::Char('n'))), None);
+        assert_eq!(app.status, "cancelled");
+        assert_eq!(app.on_key(key(KeyCode::Char('R'))), None);
+        assert_eq!(app.on_key(key(KeyCode::Char('y'))), Some(Action::Restart("c".into())));
+        assert!(app.busy.as_ref().is_some_and(|(doing, _)| doing == "restarting cache"));
         for k in [KeyCode::Char('/'), KeyCode::Char('W'), KeyCode::Char('e'), KeyCode::Enter] {
             app.on_key(key(k));
         }
         assert_eq!(names(&app), ["web"], "case-insensitive name filter");
-        assert_eq!(app.on_key(key(KeyCode::Char('S'))), Some(Action::Stop("a".into())));
+        assert_eq!(app.on_key(key(KeyCode::Char('S'))), None);
+        assert_eq!(app.on_key(key(KeyCode::Enter)), None, "anything but y is no");
+        app.on_key(key(KeyCode::Char('S')));
+        assert_eq!(app.on_key(key(KeyCode::Char('Y'))), Some(Action::Stop("a".into())));
         assert_eq!(app.on_key(key(KeyCode::Char('l'))), Some(Action::Logs("a".into())));
         app.on_key(key(KeyCode::Char('q')));
         assert!(app.quit);
@@ -489,5 +520,24 @@ mod tests {
         {
             assert!(screen.contains(text), "{text} missing");
         }
+    }
+
+    #[test]
+    fn eighty_columns_keep_the_name_status_and_health() {
+        let mut app = App::default();
+        let mut o = obs("a", "a-rather-long-service-name-1", 1.0, 1);
+        o.status = "Up 2 minutes (healthy)".into();
+        app.update(&tick(vec![o]));
+        let mut terminal = Terminal::new(TestBackend::new(80, 30)).unwrap();
+        terminal.draw(|f| app.draw(f)).unwrap();
+        let buffer = terminal.backend().buffer();
+        let lines: Vec<String> =
+            (0..30u16).map(|y| (0..80u16).map(|x| buffer[(x, y)].symbol().to_string()).collect::<String>()).collect();
+        let header = lines.iter().find(|l| l.contains("NAME")).expect("a header");
+        for title in ["NAME", "STATUS", "HEALTH", "CPU %", "MEM %"] {
+            assert!(header.contains(title), "{title} missing: {header}");
+        }
+        let row = lines.iter().find(|l| l.contains("a-rather-long-service-name-1")).expect("the whole name");
+        assert!(row.contains("Up 2 minutes") && row.contains("healthy"), "{row}");
     }
 }

@@ -35,6 +35,7 @@ mod paths;
 pub mod runtime;
 mod settings;
 mod validate;
+pub mod watch;
 pub mod yaml;
 
 pub use de::{Bytes, GoDuration, format_go_duration, parse_bytes, parse_go_duration};

@@ -86,6 +86,25 @@ pub struct Observation {
     /// Whether the container has a memory limit below the host's memory (the engine reports
     /// the host's memory as the limit of unlimited containers; cAdvisor reports 0).
     pub memory_limited: bool,
+    /// The engine's status text at the sweep (`Up 3 minutes (healthy)`).
+    pub status: String,
+}
+
+impl Observation {
+    /// The health the status text carries: `healthy`, `unhealthy` or `starting`; `None`
+    /// without a health check.
+    pub fn health(&self) -> Option<&'static str> {
+        let s = self.status.as_str();
+        if s.contains("(unhealthy)") {
+            Some("unhealthy")
+        } else if s.contains("(healthy)") {
+            Some("healthy")
+        } else if s.contains("(health: starting)") {
+            Some("starting")
+        } else {
+            None
+        }
+    }
 }
 
 /// A failure of a sweep.
@@ -300,6 +319,7 @@ impl Collector {
                             raw: s,
                             source: Source::Cgroup,
                             memory_limited: true,
+                            status: c.status.clone(),
                         });
                     }
                     Err(e) if e.is_gone() => {
@@ -310,16 +330,16 @@ impl Collector {
                     }
                     Err(_) => {
                         self.routes.insert(c.id.clone(), Route::Api);
-                        api.push((c.id.clone(), c.name.clone(), c.image.clone()));
+                        api.push((c.id.clone(), c.name.clone(), c.image.clone(), c.status.clone()));
                     }
                 },
-                Some(Route::Api) => api.push((c.id.clone(), c.name.clone(), c.image.clone())),
+                Some(Route::Api) => api.push((c.id.clone(), c.name.clone(), c.image.clone(), c.status.clone())),
                 None => {}
             }
         }
         let engine = self.engine.clone();
         let results: Vec<Result<Option<Observation>, EngineError>> = futures_util::stream::iter(api)
-            .map(move |(id, name, image)| {
+            .map(move |(id, name, image, status)| {
                 let engine = engine.clone();
                 async move {
                     match engine.stats_once(&id).await {
@@ -333,6 +353,7 @@ impl Collector {
                                 raw: s,
                                 source: Source::Api,
                                 memory_limited: true,
+                                status,
                             }))
                         }
                         Err(e) if e.is_not_found() || e.is_conflict() => Ok(None),

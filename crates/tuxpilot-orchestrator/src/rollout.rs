@@ -352,6 +352,7 @@ mod tests {
             service: service.into(),
             number: n,
             config_hash: hash.into(),
+            image: String::new(),
             running: true,
         }
     }

@@ -1,7 +1,7 @@
 //! Running a loaded project on an engine the way `docker compose` does: plan, then execute the
 //! plan as a DAG in which each service waits only for its own dependencies.
 
-mod context;
+pub(crate) mod context;
 mod files;
 mod images;
 mod lifecycle;

@@ -34,6 +34,7 @@ impl ComposeRuntime {
                     number: c.labels.get(labels::NUMBER).and_then(|n| n.parse().ok()).unwrap_or(0),
                     service: c.labels.get(labels::SERVICE).cloned().unwrap_or_default(),
                     config_hash: c.labels.get(labels::CONFIG_HASH).cloned().unwrap_or_default(),
+                    image: c.labels.get(labels::IMAGE).cloned().unwrap_or_default(),
                     running: matches!(
                         c.state,
                         ContainerState::Running | ContainerState::Restarting | ContainerState::Paused
@@ -72,7 +73,16 @@ impl ComposeRuntime {
             .filter_map(|s| self.project.services.get(s).map(|svc| (s.clone(), crate::service_hash(svc))))
             .collect();
         let observed = self.observe().await?;
-        Ok(plan_up(&self.project, &selected, &hashes, &observed, &options.plan))
+        let mut plan_options = options.plan.clone();
+        for s in &selected {
+            if plan_options.images.contains_key(s) {
+                continue;
+            }
+            if let Ok(image) = self.engine.inspect_image(&self.image_of(s)).await {
+                plan_options.images.insert(s.clone(), image.id);
+            }
+        }
+        Ok(plan_up(&self.project, &selected, &hashes, &observed, &plan_options))
     }
 
     /// The service's replicas (one-off containers excluded), stopped ones included.

@@ -20,6 +20,8 @@ pub struct ObservedContainer {
     pub number: u32,
     /// `com.docker.compose.config-hash`.
     pub config_hash: String,
+    /// `com.docker.compose.image`: the id of the image it was created from (empty when missing).
+    pub image: String,
     /// Running (or restarting/paused): it needs no start.
     pub running: bool,
 }
@@ -112,6 +114,10 @@ pub struct PlanOptions {
     pub no_recreate: bool,
     /// Remove containers of services no longer in the file.
     pub remove_orphans: bool,
+    /// The id of each service's image now (after pulls and builds): a container made from
+    /// another image is recreated, as compose's `up` does after `--build` or a pull. A service
+    /// missing here, or a container without the label, is compared by config alone.
+    pub images: BTreeMap<String, String>,
 }
 
 /// What `up` will do.
@@ -222,7 +228,9 @@ pub fn plan_up(
             actions.push(Action::Remove { service: name.clone(), id: c.id.clone(), name: c.name.clone() });
         }
         for c in existing.iter().take(keep) {
-            let changed = c.config_hash != hash;
+            let image_changed =
+                options.images.get(name).is_some_and(|now| !c.image.is_empty() && !now.is_empty() && *now != c.image);
+            let changed = c.config_hash != hash || image_changed;
             if options.force_recreate || (changed && !options.no_recreate) {
                 actions.push(Action::Recreate {
                     service: name.clone(),
@@ -319,6 +327,7 @@ mod tests {
             service: service.into(),
             number: n,
             config_hash: hash.into(),
+            image: "sha256:old".into(),
             running,
         }
     }
@@ -348,6 +357,26 @@ mod tests {
             volumes: BTreeSet::new(),
         };
         assert!(plan_up(&p, &all(&p), &hashes(), &observed, &PlanOptions::default()).is_empty());
+        // The same image as the containers': still nothing.
+        let same = PlanOptions { images: [("web".to_string(), "sha256:old".to_string())].into(), ..Default::default() };
+        assert!(plan_up(&p, &all(&p), &hashes(), &observed, &same).is_empty());
+    }
+
+    #[test]
+    fn a_new_image_recreates_its_service_as_compose_does() {
+        let p = project();
+        let observed = Observed {
+            containers: vec![c("web", 1, "h1", true), c("db", 1, "h2", true)],
+            networks: ["shop_default".to_string()].into(),
+            volumes: BTreeSet::new(),
+        };
+        let rebuilt =
+            PlanOptions { images: [("web".to_string(), "sha256:new".to_string())].into(), ..Default::default() };
+        let plan = plan_up(&p, &all(&p), &hashes(), &observed, &rebuilt);
+        assert!(matches!(plan.services["web"][0], Action::Recreate { number: 1, .. }), "{plan:?}");
+        assert!(plan.services["db"].is_empty());
+        let kept = PlanOptions { no_recreate: true, ..rebuilt };
+        assert!(plan_up(&p, &all(&p), &hashes(), &observed, &kept).services["web"].is_empty());
     }
 
     #[test]
