@@ -53,14 +53,30 @@ async fn detached_run_prints_the_id_and_leaves_it_running() {
     let cleanup = Cleanup::new();
     let name = unique_name("run-d");
     cleanup.container(&name);
+    // With docker's less common flags too, as a docker user writes them.
     let o = tuxpilot()
-        .args(["containers", "run", "-d", "--name", &name, "--label", TEST_LABEL, TEST_IMAGE, "sleep", "300"])
+        .args(["containers", "run", "-d", "--name", &name, "--label", TEST_LABEL])
+        .args(["--mount", "type=tmpfs,target=/scratch", "--tmpfs", "/run2:size=8m", "--dns", "10.0.0.53"])
+        .args(["--shm-size", "32m", "--ulimit", "nofile=512:1024", "--expose", "9000", "--log-opt", "max-size=1m"])
+        .args(["--security-opt", "no-new-privileges", "--group-add", "123", "--memory-reservation", "16m"])
+        .args([TEST_IMAGE, "sleep", "300"])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", output_text(&o));
     let id = String::from_utf8_lossy(&o.stdout).trim().to_string();
     assert_eq!(id.len(), 64, "the full id, as docker prints it: {id}");
     assert_eq!(docker_cli(&["inspect", "-f", "{{.State.Running}} {{.Path}} {{.Args}}", &id]), "true sleep [300]");
+    let host = docker_cli(&[
+        "inspect",
+        "-f",
+        "{{range .HostConfig.Mounts}}{{.Type}}:{{.Target}} {{end}}|{{.HostConfig.Tmpfs}}|{{.HostConfig.Dns}}|{{.HostConfig.ShmSize}}|{{range .HostConfig.Ulimits}}{{.Name}}={{.Soft}}:{{.Hard}}{{end}}|{{.HostConfig.LogConfig.Config}}|{{.HostConfig.SecurityOpt}}|{{.HostConfig.GroupAdd}}|{{.HostConfig.MemoryReservation}}",
+        &id,
+    ]);
+    assert_eq!(
+        host,
+        "tmpfs:/scratch |map[/run2:size=8m]|[10.0.0.53]|33554432|nofile=512:1024|map[max-size:1m]|[no-new-privileges]|[123]|16777216"
+    );
+    assert_eq!(docker_cli(&["inspect", "-f", "{{json .Config.ExposedPorts}}", &id]), r#"{"9000/tcp":{}}"#);
     // -d with --rm is the engine's auto-remove: it goes when it stops.
     let auto = unique_name("run-drm");
     cleanup.container(&auto);

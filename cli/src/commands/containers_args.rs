@@ -414,9 +414,12 @@ pub struct RunArgs {
     /// Entrypoint (overrides the image's).
     #[arg(long)]
     pub entrypoint: Option<String>,
-    /// Network to join.
-    #[arg(long)]
+    /// Network to join (`--net` too).
+    #[arg(long, visible_alias = "net")]
     pub network: Option<String>,
+    /// Another name for the container on its network.
+    #[arg(long)]
+    pub network_alias: Vec<String>,
     /// Hostname.
     #[arg(long)]
     pub hostname: Option<String>,
@@ -456,6 +459,69 @@ pub struct RunArgs {
     /// Platform of the image (e.g. linux/amd64).
     #[arg(long)]
     pub platform: Option<String>,
+    /// A mount in docker's long form: type=bind|volume|tmpfs,source=…,target=…[,readonly].
+    #[arg(long, value_name = "SPEC")]
+    pub mount: Vec<String>,
+    /// A tmpfs mount: PATH[:OPTIONS] (e.g. /run:size=64m).
+    #[arg(long, value_name = "PATH[:OPTIONS]")]
+    pub tmpfs: Vec<String>,
+    /// DNS server.
+    #[arg(long)]
+    pub dns: Vec<String>,
+    /// DNS search domain.
+    #[arg(long)]
+    pub dns_search: Vec<String>,
+    /// DNS resolver option.
+    #[arg(long)]
+    pub dns_option: Vec<String>,
+    /// Security option (e.g. no-new-privileges, seccomp=unconfined).
+    #[arg(long)]
+    pub security_opt: Vec<String>,
+    /// Size of /dev/shm, e.g. 64m.
+    #[arg(long)]
+    pub shm_size: Option<String>,
+    /// IPC namespace (e.g. host, private, shareable, container:NAME).
+    #[arg(long)]
+    pub ipc: Option<String>,
+    /// PID namespace (e.g. host, container:NAME).
+    #[arg(long)]
+    pub pid: Option<String>,
+    /// Additional group to run as.
+    #[arg(long)]
+    pub group_add: Vec<String>,
+    /// Expose a port without publishing it: PORT[/PROTOCOL].
+    #[arg(long, value_name = "PORT")]
+    pub expose: Vec<String>,
+    /// Memory soft limit, e.g. 256m.
+    #[arg(long)]
+    pub memory_reservation: Option<String>,
+    /// Memory plus swap limit, e.g. 1g (-1: unlimited swap).
+    #[arg(long, allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// CPUs the container may use (0-3, 0,1).
+    #[arg(long)]
+    pub cpuset_cpus: Option<String>,
+    /// Logging driver.
+    #[arg(long)]
+    pub log_driver: Option<String>,
+    /// Logging driver option KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub log_opt: Vec<String>,
+    /// Kernel parameter KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub sysctl: Vec<String>,
+    /// Resource limit NAME=SOFT[:HARD] (e.g. nofile=1024:2048).
+    #[arg(long, value_name = "NAME=SOFT[:HARD]")]
+    pub ulimit: Vec<String>,
+    /// A host device: HOST[:CONTAINER[:PERMISSIONS]].
+    #[arg(long)]
+    pub device: Vec<String>,
+    /// Mount the volumes of another container.
+    #[arg(long, value_name = "CONTAINER[:ro|rw]")]
+    pub volumes_from: Vec<String>,
+    /// Extended privileges.
+    #[arg(long)]
+    pub privileged: bool,
     /// Process count limit.
     #[arg(long)]
     pub pids_limit: Option<i64>,

@@ -25,6 +25,7 @@ pub mod objects;
 pub mod proxy;
 pub mod prune;
 pub mod run;
+pub mod run_flags;
 pub mod same_as;
 pub mod scan;
 pub mod scan_args;

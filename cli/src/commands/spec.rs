@@ -8,6 +8,7 @@ use tuxpilot_docker::{
     ContainerSpec, HealthCheck, MountKind, MountSpec, NetworkAttachment, PortBinding, RestartPolicy,
 };
 
+use super::run_flags::parse_mount;
 use crate::args::RunArgs;
 
 /// Builds the create spec from `run`'s flags. `env` looks up `-e KEY` without a value.
@@ -50,6 +51,10 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
     for v in &a.volume {
         mounts.push(parse_volume(v).map_err(|e| crate::error::UsageError(format!("invalid --volume `{v}`: {e:#}")))?);
     }
+    for m in &a.mount {
+        mounts.push(parse_mount(m).map_err(|e| crate::error::UsageError(format!("invalid --mount `{m}`: {e:#}")))?);
+    }
+    let extra = super::run_flags::more(a)?;
     let memory_limit = a
         .memory
         .as_deref()
@@ -118,9 +123,14 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
         networks: a
             .network
             .iter()
-            .map(|n| NetworkAttachment { network: n.clone(), aliases: vec![], ipv4_address: None, ipv6_address: None })
+            .map(|n| NetworkAttachment {
+                network: n.clone(),
+                aliases: a.network_alias.clone(),
+                ipv4_address: None,
+                ipv6_address: None,
+            })
             .collect(),
-        ..Default::default()
+        ..extra
     })
 }
 

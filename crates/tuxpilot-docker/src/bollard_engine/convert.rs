@@ -242,10 +242,9 @@ pub(super) fn create_body(spec: &ContainerSpec) -> bm::ContainerCreateBody {
         userns_mode: spec.userns_mode.clone(),
         volumes_from: some_vec(&spec.volumes_from),
         links: some_vec(&spec.links),
-        log_config: spec
-            .log_driver
-            .as_ref()
-            .map(|d| bm::HostConfigLogConfig { typ: Some(d.clone()), config: some_map(&spec.log_options) }),
+        // Options without a driver are the daemon's default driver's (as `docker run --log-opt`).
+        log_config: (spec.log_driver.is_some() || !spec.log_options.is_empty())
+            .then(|| bm::HostConfigLogConfig { typ: spec.log_driver.clone(), config: some_map(&spec.log_options) }),
         group_add: some_vec(&spec.group_add),
         auto_remove: spec.auto_remove.then_some(true),
         ..Default::default()
