@@ -43,6 +43,16 @@ impl std::fmt::Display for ExitWith {
 
 impl std::error::Error for ExitWith {}
 
+/// Whether the error is our output's reader having gone away (`| head`), however it reached us:
+/// a write, or JSON written through serde.
+pub fn is_closed_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
+
 /// Bad arguments found after parsing (exit code 2).
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -146,6 +156,27 @@ fn engine_code(e: &EngineError) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer whose reader has gone away.
+    struct Closed;
+
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_recognised_through_json_and_context() {
+        let json = serde_json::to_writer(Closed, &serde_json::json!({"a": 1})).unwrap_err();
+        assert!(is_closed_pipe(&anyhow::Error::from(json).context("printing")));
+        let io = std::io::Write::write_all(&mut Closed, b"x").unwrap_err();
+        assert!(is_closed_pipe(&anyhow::Error::from(io)));
+        assert!(!is_closed_pipe(&anyhow::anyhow!("Broken pipe, said a message")));
+    }
     use std::time::Duration;
     use tuxpilot_docker::ResourceKind;
 

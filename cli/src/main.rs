@@ -40,10 +40,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // The reader went away (`| head`): nothing left to say to anyone.
-            if err
-                .chain()
-                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
-            {
+            if error::is_closed_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
             if let Some(error::ExitWith(code)) = err.downcast_ref::<error::ExitWith>() {

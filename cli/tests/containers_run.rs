@@ -45,6 +45,17 @@ async fn attached_run_streams_both_outputs_and_returns_the_exit_code() {
     assert!(o.status.success(), "{}", output_text(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "old-shape\n");
     assert_eq!(docker_cli(&["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", &name]), "exited 0");
+
+    // A command that is not there: 127, as docker run, and nothing left behind.
+    let missing = unique_name("run-127");
+    cleanup.container(&missing);
+    let o = tuxpilot()
+        .args(["containers", "run", "--name", &missing, "--label", TEST_LABEL, TEST_IMAGE, "no-such-command"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(127), "{}", output_text(&o));
+    assert!(output_text(&o).contains("executable file not found"), "{}", output_text(&o));
+    assert!(!exists(&missing));
 }
 
 #[tokio::test]

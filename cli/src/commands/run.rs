@@ -50,11 +50,23 @@ pub async fn run(
     }
 }
 
-/// Starts a created container; if it cannot start, removes it again (nothing half-made).
+/// Starts a created container; if it cannot start, removes it again (nothing half-made). A
+/// command that cannot be run exits 127 (not found) or 126 (not executable), as `docker run`.
 async fn start_or_remove(engine: &dyn Engine, id: &str) -> anyhow::Result<()> {
     let Err(start_err) = engine.start_container(id).await else { return Ok(()) };
+    let text = start_err.to_string();
+    let code = if text.contains("executable file not found") || text.contains("no such file or directory") {
+        Some(127)
+    } else if text.contains("permission denied") {
+        Some(126)
+    } else {
+        None
+    };
     match engine.remove_container(id, RemoveOptions { force: true, volumes: true }).await {
-        Ok(()) => Err(start_err.into()),
+        Ok(()) => match code {
+            Some(code) => Err(super::deploy::DeploymentFailed { code, message: text }.into()),
+            None => Err(start_err.into()),
+        },
         Err(rm_err) => Err(anyhow::Error::from(start_err).context(format!(
             "container {} was created but could not be started, nor removed ({rm_err}); remove it with `tuxpilot containers rm -f {}`",
             short_id(id),
