@@ -7,22 +7,12 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, docker_cli as docker, engine, output_text as text, unique_name};
+use tuxpilot_tests::{TEST_IMAGE, compose_project as project, docker_cli as docker, engine, output_text as text};
 
 fn tuxpilot(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
     c.env("TUXPILOT_CONFIG", "/dev/null").env("NO_COLOR", "1").current_dir(dir).stdin(Stdio::null());
     c
-}
-
-fn project(tag: &str, services: &str) -> (tempfile::TempDir, String, Cleanup) {
-    let name = unique_name(tag).replace('.', "-");
-    let cleanup = Cleanup::new();
-    cleanup.containers_labelled(&format!("com.docker.compose.project={name}"));
-    cleanup.network(&format!("{name}_default"));
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("compose.yaml"), format!("name: {name}\nservices:\n{services}")).unwrap();
-    (dir, name, cleanup)
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::io::BufRead;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use tuxpilot_tests::{Cleanup, TEST_IMAGE, docker_cli as docker, engine, output_text as text, unique_name};
+use tuxpilot_tests::{TEST_IMAGE, compose_project, docker_cli as docker, engine, output_text as text};
 
 fn tuxpilot(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tuxpilot"));
@@ -28,18 +28,12 @@ fn state(container: &str) -> String {
 #[tokio::test]
 async fn compose_verbs_work_as_docker_compose_does() {
     let Some(_engine) = engine().await else { return };
-    let cleanup = Cleanup::new();
-    let name = unique_name("verbs").replace('.', "-");
-    cleanup.containers_labelled(&format!("com.docker.compose.project={name}"));
-    cleanup.network(&format!("{name}_default"));
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("compose.yaml"),
-        format!(
-            "name: {name}\nservices:\n  web:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"trap 'exit 0' TERM; sleep 600 & wait\"]\n    ports: [\"127.0.0.1::80\"]\n  job:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"sleep 600 & wait\"]\n"
+    let (project, name, _cleanup) = compose_project(
+        "verbs",
+        &format!(
+            "  web:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"trap 'exit 0' TERM; sleep 600 & wait\"]\n    ports: [\"127.0.0.1::80\"]\n  job:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"sleep 600 & wait\"]\n"
         ),
-    )
-    .unwrap();
+    );
     let dir = project.path();
     let web = format!("{name}-web-1");
     let job = format!("{name}-job-1");

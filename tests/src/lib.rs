@@ -274,6 +274,23 @@ pub fn drive_terminal(command: std::process::Command, script: &[(&str, &str)]) -
     (status.code().unwrap_or(-1), seen)
 }
 
+/// A compose project in a new directory: `compose.yaml` is `name: <unique>` and `services:` with
+/// `services` (indented YAML) under it. Returns the directory, the project's name, and a
+/// [`Cleanup`] that removes its containers and default network.
+///
+/// # Panics
+/// When the directory or file cannot be written.
+#[allow(clippy::unwrap_used)]
+pub fn compose_project(tag: &str, services: &str) -> (tempfile::TempDir, String, Cleanup) {
+    let name = unique_name(tag).replace('.', "-");
+    let cleanup = Cleanup::new();
+    cleanup.containers_labelled(&format!("com.docker.compose.project={name}"));
+    cleanup.network(&format!("{name}_default"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), format!("name: {name}\nservices:\n{services}")).unwrap();
+    (dir, name, cleanup)
+}
+
 /// Runs the docker CLI and returns its trimmed stdout (empty when it fails).
 ///
 /// # Panics

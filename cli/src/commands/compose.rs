@@ -381,20 +381,8 @@ pub async fn run(
             runtime.rm(services, *force || *stop).await?;
             Ok(())
         }
-        // Done above.
-        ComposeCommand::Config(_)
-        | ComposeCommand::Export(_)
-        | ComposeCommand::Ls { .. }
-        | ComposeCommand::Create(_)
-        | ComposeCommand::Events { .. }
-        | ComposeCommand::Images { .. }
-        | ComposeCommand::Port { .. }
-        | ComposeCommand::Cp { .. }
-        | ComposeCommand::Kill { .. }
-        | ComposeCommand::Pause { .. }
-        | ComposeCommand::Unpause { .. }
-        | ComposeCommand::Wait { .. }
-        | ComposeCommand::Stats { .. } => Ok(()),
+        // Done above: config, export, ls, create (as up) and compose_verbs' verbs.
+        _ => Ok(()),
     }
 }
 
@@ -676,16 +664,7 @@ fn manages_existing(command: &ComposeCommand) -> bool {
             | ComposeCommand::Restart { .. }
             | ComposeCommand::Top { .. }
             | ComposeCommand::Rm { .. }
-            | ComposeCommand::Events { .. }
-            | ComposeCommand::Images { .. }
-            | ComposeCommand::Port { .. }
-            | ComposeCommand::Cp { .. }
-            | ComposeCommand::Kill { .. }
-            | ComposeCommand::Pause { .. }
-            | ComposeCommand::Unpause { .. }
-            | ComposeCommand::Wait { .. }
-            | ComposeCommand::Stats { .. }
-    )
+    ) || super::compose_verbs::owns(command)
 }
 
 /// The project `-p NAME` names, loaded from the files and directory its containers' labels

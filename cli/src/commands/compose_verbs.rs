@@ -12,6 +12,23 @@ use super::objects::size;
 use crate::args::ComposeCommand;
 use crate::output::Ui;
 
+/// Whether the command is one of this module's verbs (each manages an existing project, so
+/// `-p NAME` alone finds it by its labels).
+pub fn owns(command: &ComposeCommand) -> bool {
+    matches!(
+        command,
+        ComposeCommand::Events { .. }
+            | ComposeCommand::Images { .. }
+            | ComposeCommand::Port { .. }
+            | ComposeCommand::Cp { .. }
+            | ComposeCommand::Kill { .. }
+            | ComposeCommand::Pause { .. }
+            | ComposeCommand::Unpause { .. }
+            | ComposeCommand::Wait { .. }
+            | ComposeCommand::Stats { .. }
+    )
+}
+
 /// Runs one of the verbs this module owns; `None` for any other command.
 pub async fn run(
     command: &ComposeCommand,
