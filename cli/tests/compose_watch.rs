@@ -59,7 +59,7 @@ services:
         - action: sync
           path: ./src
           target: /app/src
-          ignore: ["*.tmp"]
+          ignore: ["**/*.tmp"]
           initial_sync: true
         - action: sync+exec
           path: ./hooks
@@ -107,10 +107,14 @@ services:
     std::fs::write(d.join("src/x.tmp"), "tmp\n").unwrap();
     std::fs::write(d.join("src/secret.txt"), "secret\n").unwrap();
     std::fs::create_dir_all(d.join("src/new/deep")).unwrap();
+    std::fs::write(d.join("src/new/deep/skip.tmp"), "tmp\n").unwrap();
     std::fs::write(d.join("src/new/deep/b.txt"), "new file\n").unwrap();
     eventually("a new file in a new directory synced", || cat("/app/src/new/deep/b.txt") == "new file");
-    let listing = docker(&["exec", &container, "ls", "/app/src"]);
-    assert!(!listing.contains("x.tmp") && !listing.contains("secret.txt"), "{listing}");
+    let listing = docker(&["exec", &container, "ls", "-R", "/app/src"]);
+    assert!(
+        !listing.contains("x.tmp") && !listing.contains("secret.txt") && !listing.contains("skip.tmp"),
+        "ignored files stay out, in new directories too: {listing}"
+    );
     // A deletion is one too.
     std::fs::remove_file(d.join("src/a.txt")).unwrap();
     eventually("a.txt removed in the container", || {

@@ -161,7 +161,7 @@ where
         let event = tokio::select! {
             e = rx.recv() => e,
             () = tokio::time::sleep_until(deadline), if !batch.is_empty() => {
-                let changed = std::mem::take(&mut batch);
+                let changed = expand_dirs(std::mem::take(&mut batch));
                 for task in plan(&rules, &changed) {
                     run_task(runtime, task, false, &mut report, &gate).await;
                 }
@@ -184,6 +184,35 @@ where
             }
         }
     }
+}
+
+/// A changed directory stands for the files under it (a new directory's files may have come
+/// before its watch did), so that each file meets the rules' `ignore` on its own.
+fn expand_dirs(changed: BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    for path in changed {
+        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            out.insert(path);
+            continue;
+        }
+        let mut stack = vec![path];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.filter_map(Result::ok) {
+                if out.len() >= INITIAL_SYNC_LIMIT {
+                    return out;
+                }
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(e.path()),
+                    Ok(_) => {
+                        out.insert(e.path());
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The syncs that rules with `initial_sync` ask for: every file they take under their path.
