@@ -158,7 +158,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::compose::run(&args, format_flag, &connection, &security, &mut ui).await
         }
         Command::Chat(a) => {
-            let progress = commands::compose::progress_printer(if ui.json() {
+            let progress = commands::compose_progress::progress_printer(if ui.json() {
                 args::ProgressMode::Quiet
             } else {
                 args::ProgressMode::Plain

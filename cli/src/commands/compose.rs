@@ -1,7 +1,5 @@
 //! `tuxpilot compose …`
 
-use std::collections::BTreeSet;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,13 +7,12 @@ use std::time::Duration;
 use anyhow::Context;
 use comfy_table::Cell;
 use futures_util::StreamExt;
-use tuxpilot_compose::runtime::{
-    ComposeRuntime, DownOptions, PlanOptions, ProgressEvent, ProgressFn, ProjectMeta, PullPolicy, UpOptions, labels,
-};
-use tuxpilot_compose::{ConfigFile, LoadOptions, LoadedProject};
+use tuxpilot_compose::runtime::{ComposeRuntime, DownOptions, PlanOptions, ProjectMeta, PullPolicy, UpOptions, labels};
 use tuxpilot_docker::{BollardEngine, ConnectionConfig, Engine, Filters, ListContainersOptions, LogOptions};
 
-use crate::args::{ComposeArgs, ComposeCommand, ComposeConfigArgs, ProgressMode};
+use super::compose_load::{config, from_labels, load, manages_existing};
+use super::compose_progress::progress_printer;
+use crate::args::{ComposeArgs, ComposeCommand};
 use crate::output::Format;
 use crate::output::Ui;
 
@@ -397,87 +394,6 @@ fn parse_scales(pairs: &[String]) -> anyhow::Result<BTreeMap<String, u32>> {
         .collect()
 }
 
-/// Progress lines on stderr as `docker compose` prints them (in place on a terminal).
-pub fn progress_printer(mode: ProgressMode) -> ProgressFn {
-    use std::io::IsTerminal;
-    let tty = mode == ProgressMode::Auto && std::io::stderr().is_terminal();
-    if tty {
-        return tty_progress();
-    }
-    Arc::new(move |e: ProgressEvent| {
-        let line = match mode {
-            ProgressMode::Quiet => return,
-            ProgressMode::Json => serde_json::to_string(&e).unwrap_or_default(),
-            _ => plain_line(&e),
-        };
-        eprintln!("{line}");
-    })
-}
-
-fn is_done(status: &str) -> bool {
-    matches!(
-        status,
-        "Created"
-            | "Started"
-            | "Healthy"
-            | "Stopped"
-            | "Removed"
-            | "Recreated"
-            | "Built"
-            | "Pulled"
-            | "Ready"
-            | "Updated"
-    )
-}
-
-fn plain_line(e: &ProgressEvent) -> String {
-    let mark = match (e.status, is_done(e.status)) {
-        ("Error", _) => "✘",
-        (_, true) => "✔",
-        _ => " ",
-    };
-    let elapsed = e.elapsed_ms.map(|ms| format!(" {:.1}s", ms as f64 / 1000.0)).unwrap_or_default();
-    let msg = e.message.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
-    format!(" {mark} {} {}  {}{elapsed}{msg}", e.kind, e.name, e.status)
-}
-
-/// On a terminal, one line per resource, updated in place, like `docker compose`.
-fn tty_progress() -> ProgressFn {
-    use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-    let multi = MultiProgress::new();
-    let bars: std::sync::Mutex<BTreeMap<String, ProgressBar>> = std::sync::Mutex::new(BTreeMap::new());
-    let spinner =
-        ProgressStyle::with_template(" {spinner:.cyan} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
-    let done_style = ProgressStyle::with_template(" {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
-    Arc::new(move |e: ProgressEvent| {
-        let key = format!("{} {}", e.kind, e.name);
-        let mut bars = bars.lock().unwrap_or_else(|p| p.into_inner());
-        let bar = bars
-            .entry(key.clone())
-            .or_insert_with(|| {
-                let b = multi.add(ProgressBar::new_spinner());
-                b.set_style(spinner.clone());
-                b.enable_steady_tick(Duration::from_millis(100));
-                b
-            })
-            .clone();
-        let elapsed = e.elapsed_ms.map(|ms| format!(" {:.1}s", ms as f64 / 1000.0)).unwrap_or_default();
-        let msg = e.message.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
-        if is_done(e.status) || e.status == "Error" {
-            let mark = if e.status == "Error" { "\u{1b}[31m✘\u{1b}[0m" } else { "\u{1b}[32m✔\u{1b}[0m" };
-            bar.set_style(done_style.clone());
-            bar.set_message(format!("{mark} {key}  {}{elapsed}{msg}", e.status));
-            bar.tick();
-            if matches!(e.status, "Started" | "Removed" | "Error" | "Healthy" | "Built" | "Pulled" | "Updated") {
-                bar.finish();
-            }
-        } else {
-            bar.set_style(spinner.clone());
-            bar.set_message(format!("{key}  {}{msg}", e.status));
-        }
-    })
-}
-
 async fn logs(
     engine: &dyn Engine,
     runtime: &ComposeRuntime,
@@ -642,165 +558,4 @@ async fn exit_code_of(engine: &dyn Engine, runtime: &ComposeRuntime, service: &s
         anyhow::bail!("--exit-code-from {service}: the service has no container");
     };
     Ok(engine.inspect_container(&c.id).await?.state.exit_code)
-}
-
-/// Loads the project the compose options describe.
-pub fn load(args: &ComposeArgs, interpolate: bool, resolve_paths: bool) -> anyhow::Result<LoadedProject> {
-    let mut options = load_options(args)?;
-    options.interpolate = interpolate;
-    options.resolve_paths = resolve_paths;
-    Ok(tuxpilot_compose::load(&options)?)
-}
-
-/// Commands that act on a project that exists (and so may find it by its name alone).
-fn manages_existing(command: &ComposeCommand) -> bool {
-    matches!(
-        command,
-        ComposeCommand::Ps(_)
-            | ComposeCommand::Logs(_)
-            | ComposeCommand::Down(_)
-            | ComposeCommand::Stop { .. }
-            | ComposeCommand::Start { .. }
-            | ComposeCommand::Restart { .. }
-            | ComposeCommand::Top { .. }
-            | ComposeCommand::Rm { .. }
-    ) || super::compose_verbs::owns(command)
-}
-
-/// The project `-p NAME` names, loaded from the files and directory its containers' labels
-/// record (`com.docker.compose.project.config_files`, `…working_dir`).
-async fn from_labels(engine: &dyn Engine, args: &ComposeArgs) -> anyhow::Result<LoadedProject> {
-    let name = args.project_name.clone().unwrap_or_default();
-    let list = engine
-        .list_containers(ListContainersOptions {
-            all: true,
-            filters: Filters::new().label(format!("{}={name}", labels::PROJECT)),
-        })
-        .await?;
-    let Some(c) = list.iter().find(|c| c.labels.contains_key(labels::CONFIG_FILES)) else {
-        anyhow::bail!(
-            tuxpilot_compose::Error::new(
-                tuxpilot_compose::ErrorKind::NoProject,
-                format!("no configuration file provided, and no container carries {}={name}", labels::PROJECT),
-            )
-            .hint("check the name with `tuxpilot compose ls --all`, or name the files with -f")
-        );
-    };
-    let files: Vec<std::path::PathBuf> =
-        c.labels[labels::CONFIG_FILES].split(',').filter(|f| !f.is_empty()).map(std::path::PathBuf::from).collect();
-    if let Some(missing) = files.iter().find(|f| !f.exists()) {
-        anyhow::bail!(
-            tuxpilot_compose::Error::new(
-                tuxpilot_compose::ErrorKind::NoProject,
-                format!("project {name}: its compose file {} is gone", missing.display()),
-            )
-            .hint("name the project's files with -f, or remove its containers with `tuxpilot containers rm`")
-        );
-    }
-    let mut options = load_options(args)?;
-    options.files = files.iter().map(ConfigFile::path).collect();
-    if options.project_directory.is_none() {
-        options.project_directory = c.labels.get(labels::WORKING_DIR).map(std::path::PathBuf::from);
-    }
-    Ok(tuxpilot_compose::load(&options)?)
-}
-
-/// The loader options the project flags ask for.
-fn load_options(args: &ComposeArgs) -> anyhow::Result<LoadOptions> {
-    let cwd = std::env::current_dir().context("cannot determine the current directory")?;
-    let mut options = LoadOptions::new(cwd);
-    for f in &args.files {
-        if f.as_os_str() == "-" {
-            // Bad input on stdin is a usage error, like a bad file: exit 2.
-            let bytes = tuxpilot_docker::files::read_limited(std::io::stdin(), tuxpilot_docker::files::MAX_FILE)
-                .map_err(|e| {
-                    crate::error::UsageError(format!("cannot read the compose file from standard input: {e}"))
-                })?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| crate::error::UsageError("the compose file on standard input is not UTF-8 text".into()))?;
-            options.files.push(ConfigFile { path: f.clone(), content: Some(text) });
-        } else {
-            options.files.push(ConfigFile::path(f));
-        }
-    }
-    options.project_name = args.project_name.clone();
-    args.config.apply_to(&mut options);
-    options.project_directory = args.project_directory.clone();
-    options.env_files = args.env_files.clone();
-    options.profiles = args.profiles.clone();
-    Ok(options)
-}
-
-fn config(args: &ComposeArgs, c: &ComposeConfigArgs, format: Option<Format>, ui: &mut Ui<'_>) -> anyhow::Result<()> {
-    let mut options = load_options(args)?;
-    options.interpolate = !c.no_interpolate;
-    options.resolve_paths = !c.no_path_resolution;
-    options.consistency = !c.no_consistency;
-    let loaded = tuxpilot_compose::load(&options)?;
-    for w in &loaded.warnings {
-        writeln!(ui.err, "warning: {w}")?;
-    }
-    if c.quiet {
-        // The process ends next: freeing a large project piece by piece would only cost time.
-        std::mem::forget(loaded);
-        return Ok(());
-    }
-    // As `docker compose config`: what no service uses is not part of the model printed.
-    let owned = std::mem::ManuallyDrop::new(loaded.project.without_unused_resources());
-    let project: &tuxpilot_compose::Project = &owned;
-    let lines: Option<Vec<String>> = if c.services {
-        Some(project.services.keys().cloned().collect())
-    } else if c.volumes {
-        Some(project.volumes.keys().cloned().collect())
-    } else if c.networks {
-        Some(project.networks.keys().cloned().collect())
-    } else if c.profiles {
-        let all: BTreeSet<String> = project
-            .services
-            .values()
-            .chain(project.disabled_services.values())
-            .flat_map(|s| s.profiles.iter().cloned())
-            .collect();
-        Some(all.into_iter().collect())
-    } else if c.images {
-        Some(
-            project
-                .services
-                .iter()
-                .map(|(name, s)| s.image.clone().unwrap_or_else(|| format!("{}-{name}", project.name)))
-                .collect(),
-        )
-    } else if let Some(which) = &c.hash {
-        let wanted: Vec<&str> = if which == "*" {
-            project.services.keys().map(String::as_str).collect()
-        } else {
-            which.split(',').collect()
-        };
-        let mut out = Vec::new();
-        for name in wanted {
-            let s = project.services.get(name).with_context(|| {
-                format!(
-                    "no such service: {name} (services: {})",
-                    project.services.keys().cloned().collect::<Vec<_>>().join(", ")
-                )
-            })?;
-            out.push(format!("{name} {}", tuxpilot_compose::service_hash(s)));
-        }
-        Some(out)
-    } else {
-        None
-    };
-    let text = match lines {
-        Some(lines) if format == Some(Format::Json) => serde_json::to_string_pretty(&lines)? + "\n",
-        Some(lines) => lines.iter().map(|l| format!("{l}\n")).collect(),
-        None if format == Some(Format::Json) && c.no_interpolate => tuxpilot_compose::to_json_raw(project)? + "\n",
-        None if format == Some(Format::Json) => tuxpilot_compose::to_json(project)? + "\n",
-        None if c.no_interpolate => tuxpilot_compose::to_yaml_raw(project)?,
-        None => tuxpilot_compose::to_yaml(project)?,
-    };
-    match &c.output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
-        None => ui.out.write_all(text.as_bytes())?,
-    }
-    Ok(())
 }

@@ -11,7 +11,7 @@ use tuxpilot_orchestrator::{
 };
 
 use crate::args::{BackendArg, ContainersCommand, OrchestrationFlags, ProgressMode};
-use crate::commands::compose::progress_printer;
+use crate::commands::compose_progress::progress_printer;
 use crate::config::Config;
 use crate::output::{Ui, short_id};
 

@@ -6,6 +6,8 @@ pub mod chat;
 pub mod chat_args;
 pub mod compose;
 pub mod compose_args;
+pub mod compose_load;
+pub mod compose_progress;
 pub mod compose_ps;
 pub mod compose_verbs;
 pub mod compose_watch;

@@ -8,6 +8,8 @@ mod connect;
 mod convert;
 mod convert_swarm;
 mod errors;
+mod exec;
+mod images;
 mod swarm;
 
 pub use client::BollardEngine;
@@ -17,7 +19,7 @@ use std::time::Duration;
 
 use bollard::query_parameters as qp;
 use bytes::Bytes;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 
 use crate::engine::{ByteStream, Engine};
 use crate::error::{EngineError, ResourceKind, Result};
@@ -34,21 +36,6 @@ pub fn parse_stats_json(json: &str) -> Result<StatsSample> {
 
 fn secs(d: Option<Duration>) -> Option<i32> {
     d.map(|d| i32::try_from(d.as_secs()).unwrap_or(i32::MAX))
-}
-
-/// Splits `name[:tag]` / `name@digest` into what `POST /images/create` wants.
-fn split_reference(reference: &str) -> (String, Option<String>) {
-    if reference.contains('@') {
-        return (reference.to_string(), None);
-    }
-    let last_segment_start = reference.rfind('/').map(|i| i + 1).unwrap_or(0);
-    match reference[last_segment_start..].rfind(':') {
-        Some(i) => {
-            let at = last_segment_start + i;
-            (reference[..at].to_string(), Some(reference[at + 1..].to_string()))
-        }
-        None => (reference.to_string(), Some("latest".to_string())),
-    }
 }
 
 /// One piece of bollard's log output in TuxPilot's terms (timestamps split off when asked for).
@@ -96,22 +83,6 @@ impl BollardEngine {
                 .map_err(|e| this.map_err(e, &Ctx::new(operation, ResourceKind::Container, &id)))
             })
             .boxed()
-    }
-}
-
-/// The engine's create-exec request for `spec`, with stdin attached or not.
-fn exec_options(spec: &ExecSpec, stdin: bool) -> bollard::exec::CreateExecOptions<String> {
-    bollard::exec::CreateExecOptions {
-        cmd: Some(spec.command.clone()),
-        env: (!spec.env.is_empty()).then(|| spec.env.clone()),
-        user: spec.user.clone(),
-        working_dir: spec.working_dir.clone(),
-        tty: Some(spec.tty),
-        privileged: Some(spec.privileged),
-        attach_stdin: stdin.then_some(true),
-        attach_stdout: Some(true),
-        attach_stderr: Some(true),
-        ..Default::default()
     }
 }
 
@@ -391,71 +362,23 @@ impl Engine for BollardEngine {
     }
 
     async fn exec(&self, id: &str, spec: ExecSpec) -> Result<ExecOutput> {
-        use bollard::exec::StartExecResults;
-        let ctx = Ctx::new("exec", ResourceKind::Container, id);
-        let created =
-            self.docker.create_exec(id, exec_options(&spec, false)).await.map_err(|e| self.map_err(e, &ctx))?;
-        let mut output = Vec::new();
-        match self.docker.start_exec(&created.id, None).await.map_err(|e| self.map_err(e, &ctx))? {
-            StartExecResults::Attached { output: mut stream, .. } => {
-                while let Some(item) = stream.next().await {
-                    output.push(log_chunk(item.map_err(|e| self.map_err(e, &ctx))?, false));
-                }
-            }
-            StartExecResults::Detached => {}
-        }
-        let inspect = self.docker.inspect_exec(&created.id).await.map_err(|e| self.map_err(e, &ctx))?;
-        Ok(ExecOutput { exit_code: inspect.exit_code.unwrap_or(0), output })
+        self.do_exec(id, spec).await
     }
 
     async fn exec_attached(&self, id: &str, spec: ExecSpec) -> Result<(String, AttachedSession)> {
-        use bollard::exec::{StartExecOptions, StartExecResults};
-        let ctx = Ctx::new("exec", ResourceKind::Container, id);
-        let created =
-            self.docker.create_exec(id, exec_options(&spec, true)).await.map_err(|e| self.map_err(e, &ctx))?;
-        let started = self
-            .docker
-            .start_exec(&created.id, Some(StartExecOptions { detach: false, tty: spec.tty, output_capacity: None }))
-            .await
-            .map_err(|e| self.map_err(e, &ctx))?;
-        match started {
-            StartExecResults::Attached { output, input } => {
-                Ok((created.id, AttachedSession { output: self.output_stream(output, "exec", id), input }))
-            }
-            StartExecResults::Detached => Err(EngineError::Daemon {
-                operation: format!("exec in {id}"),
-                status: None,
-                message: "the engine did not attach the exec".into(),
-            }),
-        }
+        self.do_exec_attached(id, spec).await
     }
 
     async fn exec_detached(&self, id: &str, spec: ExecSpec) -> Result<String> {
-        use bollard::exec::StartExecOptions;
-        let ctx = Ctx::new("exec", ResourceKind::Container, id);
-        let mut options = exec_options(&spec, false);
-        options.attach_stdout = Some(false);
-        options.attach_stderr = Some(false);
-        let created = self.docker.create_exec(id, options).await.map_err(|e| self.map_err(e, &ctx))?;
-        self.docker
-            .start_exec(&created.id, Some(StartExecOptions { detach: true, tty: spec.tty, output_capacity: None }))
-            .await
-            .map_err(|e| self.map_err(e, &ctx))?;
-        Ok(created.id)
+        self.do_exec_detached(id, spec).await
     }
 
     async fn resize_exec(&self, exec_id: &str, rows: u16, cols: u16) -> Result<()> {
-        let ctx = Ctx::new("resize exec", ResourceKind::Container, exec_id);
-        self.docker
-            .resize_exec(exec_id, bollard::exec::ResizeExecOptions { height: rows, width: cols })
-            .await
-            .map_err(|e| self.map_err(e, &ctx))
+        self.do_resize_exec(exec_id, rows, cols).await
     }
 
     async fn exec_exit_code(&self, exec_id: &str) -> Result<Option<i64>> {
-        let ctx = Ctx::new("inspect exec", ResourceKind::Container, exec_id);
-        let i = self.docker.inspect_exec(exec_id).await.map_err(|e| self.map_err(e, &ctx))?;
-        Ok(if i.running == Some(true) { None } else { i.exit_code })
+        self.do_exec_exit_code(exec_id).await
     }
 
     async fn attach_container(&self, id: &str) -> Result<AttachedSession> {
@@ -478,62 +401,7 @@ impl Engine for BollardEngine {
     }
 
     async fn build_image(&self, spec: BuildSpec, context: Bytes) -> Result<BuiltImage> {
-        let opts = qp::BuildImageOptions {
-            dockerfile: spec.dockerfile.clone(),
-            t: Some(spec.tag.clone()),
-            nocache: spec.no_cache,
-            pull: spec.pull.then(|| "1".to_string()),
-            rm: true,
-            forcerm: true,
-            buildargs: (!spec.args.is_empty()).then(|| spec.args.clone().into_iter().collect()),
-            labels: (!spec.labels.is_empty()).then(|| spec.labels.clone().into_iter().collect()),
-            target: spec.target.clone().unwrap_or_default(),
-            ..Default::default()
-        };
-        let ctx = Ctx::new("build image", ResourceKind::Image, &spec.tag);
-        let docker = self.with_extra_timeout(Duration::from_secs(3600));
-        let mut stream = docker.build_image(opts, None, Some(bollard::body_full(context)));
-        let mut output = Vec::new();
-        let mut id = None;
-        while let Some(item) = stream.next().await {
-            // The failing step's own output says why; the builder's message only that it failed.
-            let with_step = |message: String| {
-                let step = output.iter().rposition(|l: &String| l.starts_with("Step ")).unwrap_or(0);
-                let lines = &output[step..];
-                let lines = &lines[lines.len().saturating_sub(40)..];
-                if lines.is_empty() {
-                    message
-                } else {
-                    format!("{message}\n{}", lines.iter().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n"))
-                }
-            };
-            let info = match item {
-                Ok(info) => info,
-                Err(e) => {
-                    return Err(match self.map_err(e, &ctx) {
-                        EngineError::Daemon { operation, status, message } => {
-                            EngineError::Daemon { operation, status, message: with_step(message) }
-                        }
-                        other => other,
-                    });
-                }
-            };
-            if let Some(message) = info.error_detail.and_then(|d| d.message) {
-                let message = with_step(message);
-                return Err(EngineError::Daemon { operation: format!("build {}", spec.tag), status: None, message });
-            }
-            if let Some(line) = info.stream {
-                output.extend(line.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
-            }
-            if let Some(aux_id) = info.aux.and_then(|a| a.id) {
-                id = Some(aux_id);
-            }
-        }
-        let id = match id {
-            Some(id) => id,
-            None => self.inspect_image(&spec.tag).await?.id,
-        };
-        Ok(BuiltImage { id, output })
+        self.do_build_image(spec, context).await
     }
 
     async fn list_images(&self, all: bool) -> Result<Vec<ImageSummary>> {
@@ -578,64 +446,11 @@ impl Engine for BollardEngine {
     }
 
     fn pull_image_as(&self, reference: &str, credentials: Option<RegistryCredentials>) -> EngineStream<PullProgress> {
-        let (from_image, tag) = split_reference(reference);
-        let opts = qp::CreateImageOptions { from_image: Some(from_image), tag, ..Default::default() };
-        let reference = reference.to_string();
-        let this = self.clone();
-        let credentials = credentials.map(|c| bollard::auth::DockerCredentials {
-            username: (!c.username.is_empty()).then_some(c.username),
-            password: (!c.password.is_empty()).then_some(c.password),
-            serveraddress: Some(c.server),
-            identitytoken: c.identity_token,
-            ..Default::default()
-        });
-        let inner = self.docker.create_image(Some(opts), None, credentials);
-        inner
-            .map(move |item| match item {
-                Ok(info) => match info.error_detail.and_then(|d| d.message) {
-                    Some(message) => {
-                        Err(EngineError::Daemon { operation: format!("pull {reference}"), status: None, message })
-                    }
-                    None => Ok(PullProgress {
-                        id: info.id,
-                        status: info.status.unwrap_or_default(),
-                        current: info.progress_detail.as_ref().and_then(|p| p.current),
-                        total: info.progress_detail.as_ref().and_then(|p| p.total),
-                    }),
-                },
-                Err(e) => Err(this.map_err(e, &Ctx::new("pull image", ResourceKind::Image, &reference))),
-            })
-            .boxed()
+        self.do_pull_image_as(reference, credentials)
     }
 
     async fn import_image(&self, spec: ImportSpec, tar: ByteStream) -> Result<String> {
-        let opts = qp::CreateImageOptions {
-            from_src: Some("-".into()),
-            repo: Some(spec.repo.clone()),
-            tag: Some(spec.tag.clone().unwrap_or_else(|| "latest".into())),
-            changes: spec.changes.clone(),
-            message: spec.message.clone(),
-            ..Default::default()
-        };
-        let body = bollard::body_try_stream(tar);
-        let ctx = Ctx::new("import image", ResourceKind::Image, &spec.repo);
-        let results: Vec<_> = self
-            .with_extra_timeout(Duration::from_secs(600))
-            .create_image(Some(opts), Some(body), None)
-            .try_collect()
-            .await
-            .map_err(|e| self.map_err(e, &ctx))?;
-        if let Some(message) = results.iter().find_map(|r| r.error_detail.as_ref().and_then(|d| d.message.clone())) {
-            return Err(EngineError::Daemon { operation: "import image".into(), status: None, message });
-        }
-        results
-            .iter()
-            .rev()
-            .find_map(|r| r.status.as_deref().filter(|s| s.starts_with("sha256:")).map(str::to_string))
-            .ok_or_else(|| EngineError::Protocol {
-                operation: "import image".into(),
-                message: "the daemon did not report the new image id".into(),
-            })
+        self.do_import_image(spec, tar).await
     }
 
     async fn tag_image(&self, reference: &str, repo: &str, tag: &str) -> Result<()> {
@@ -751,74 +566,4 @@ impl Engine for BollardEngine {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::ConnectionConfig;
-
-    #[test]
-    fn references_split_like_the_docker_cli() {
-        assert_eq!(split_reference("busybox"), ("busybox".into(), Some("latest".into())));
-        assert_eq!(split_reference("busybox:1.36"), ("busybox".into(), Some("1.36".into())));
-        assert_eq!(split_reference("localhost:5000/app"), ("localhost:5000/app".into(), Some("latest".into())));
-        assert_eq!(split_reference("localhost:5000/app:v2"), ("localhost:5000/app".into(), Some("v2".into())));
-        assert_eq!(split_reference("app@sha256:abc"), ("app@sha256:abc".into(), None));
-    }
-
-    #[test]
-    fn timestamps_are_split_off_log_lines() {
-        let (t, rest) = split_timestamp("2024-05-01T10:00:00.123456789Z hello world\n");
-        assert!(t.is_some());
-        assert_eq!(rest, "hello world\n");
-        let (t, rest) = split_timestamp("no timestamp here");
-        assert!(t.is_none());
-        assert_eq!(rest, "no timestamp here");
-    }
-
-    /// An engine that answers the version handshake and then closes the connection under the
-    /// next request, as a daemon that stops mid-request does.
-    async fn engine_that_hangs_up(dir: &std::path::Path) -> BollardEngine {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let path = dir.join("engine.sock");
-        let listener = tokio::net::UnixListener::bind(&path).unwrap();
-        tokio::spawn(async move {
-            while let Ok((mut conn, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 8192];
-                    loop {
-                        let Ok(n) = conn.read(&mut buf).await else { return };
-                        let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                        if n == 0 || !head.contains("/version") {
-                            return; // hang up without an answer
-                        }
-                        let body = r#"{"ApiVersion":"1.41","Version":"20.10.24"}"#;
-                        let answer = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                            body.len()
-                        );
-                        if conn.write_all(answer.as_bytes()).await.is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-        let config = ConnectionConfig { host: Some(format!("unix://{}", path.display())), ..Default::default() };
-        BollardEngine::connect(&config).await.expect("the fake engine answers the handshake")
-    }
-
-    #[tokio::test]
-    async fn a_connection_closed_mid_request_is_the_engine_going_away() {
-        let dir = std::env::temp_dir().join(format!("tuxpilot-hangup-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let engine = engine_that_hangs_up(&dir).await;
-        let got = engine.ping().await;
-        let _ = std::fs::remove_dir_all(&dir);
-        match got {
-            Err(EngineError::Unavailable { reason, .. }) => {
-                assert!(reason.contains("connection closed"), "{reason}")
-            }
-            other => panic!("expected Unavailable, got {other:?}"),
-        }
-    }
-}
+mod tests;
