@@ -161,3 +161,53 @@ async fn watch_refuses_rules_it_cannot_run() {
     let o = tuxpilot(dir.path()).args(["compose", "up", "--watch", "-d"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "--watch with -d is refused: {}", text(&o));
 }
+
+#[tokio::test]
+async fn up_watch_shows_the_output_syncs_and_stops_on_ctrl_c() {
+    let Some(_engine) = engine().await else { return };
+    let (dir, name, _cleanup) = tuxpilot_tests::compose_project(
+        "upwatch",
+        &format!(
+            "  app:\n    image: {TEST_IMAGE}\n    command: [sh, -c, \"echo app-started; trap 'exit 0' TERM; sleep 600 & wait\"]\n    develop:\n      watch:\n        - {{action: sync, path: ./src, target: /app/src}}\n"
+        ),
+    );
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    let container = format!("{name}-app-1");
+    let mut up =
+        tuxpilot(d).args(["compose", "up", "--watch"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let (out, err) = (up.stdout.take().unwrap(), up.stderr.take().unwrap());
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        std::io::BufReader::new(out).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l)))
+    });
+    std::thread::spawn(move || {
+        std::io::BufReader::new(err).lines().map_while(Result::ok).for_each(|l| drop(tx2.send(l)))
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |text: &str| {
+        while !seen.iter().any(|l: &String| l.contains(text)) {
+            seen.push(
+                lines
+                    .recv_timeout(Duration::from_secs(60))
+                    .unwrap_or_else(|_| panic!("{text:?} never shown: {seen:?}")),
+            );
+        }
+    };
+    // The container's output, as attached `up` shows it, and the watcher's line.
+    wait_for("app-started");
+    wait_for("Watch enabled");
+    std::fs::write(d.join("src/f.txt"), "watched\n").unwrap();
+    eventually("f.txt synced", || docker(&["exec", &container, "cat", "/app/src/f.txt"]) == "watched");
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(i32::try_from(up.id()).unwrap()).unwrap(),
+        rustix::process::Signal::INT,
+    )
+    .unwrap();
+    assert!(up.wait().unwrap().success());
+    // Ctrl-C stops the containers, as attached `up` does.
+    assert_eq!(docker(&["inspect", "-f", "{{.State.Running}}", &container]), "false");
+    let o = tuxpilot(d).args(["compose", "down", "-t", "0"]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+}
