@@ -82,7 +82,8 @@ pub enum ContainersCommand {
     /// label tuxpilot.auto-update, or Watchtower's enable label): check, apply, watch, history.
     #[command(subcommand)]
     Updates(UpdatesCommand),
-    /// One sample of every running container's resource use, as `docker stats --no-stream`.
+    /// Running containers' resource use as `docker stats` gives it: one sample, a table per
+    /// --interval, the live view (--real-time), Prometheus metrics or alerts.
     Monitor(Box<MonitorArgs>),
     /// Observe usage and recommend (or --apply) CPU and memory limits.
     Optimize(OptimizeArgs),
