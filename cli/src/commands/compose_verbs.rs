@@ -209,7 +209,8 @@ async fn wait(runtime: &ComposeRuntime, down: bool, services: &[String], ui: &mu
 }
 
 /// `compose stats [--no-stream]`: monitoring's `docker stats` numbers for the project's running
-/// containers; a table a second until Ctrl-C, or one.
+/// containers (found again each second, so new replicas show up); a table a second until
+/// Ctrl-C, redrawn in place on a terminal as docker's, or one table.
 async fn stats(
     runtime: &ComposeRuntime,
     engine: &Arc<dyn Engine>,
@@ -217,21 +218,26 @@ async fn stats(
     services: &[String],
     ui: &mut Ui<'_>,
 ) -> anyhow::Result<()> {
-    let ids: Vec<String> = runtime.replicas(services, false).await?.into_iter().map(|c| c.id).collect();
-    if ids.is_empty() {
-        return super::monitor::print_tick(ui, &[]);
-    }
-    let mut filters = tuxpilot_docker::Filters::new();
-    for id in &ids {
-        filters.add("id", id.clone());
-    }
-    let opts = tuxpilot_monitor::CollectorOptions { filters, ..Default::default() };
-    let mut collector = tuxpilot_monitor::Collector::new(engine.clone(), opts);
+    let redraw = !no_stream && !ui.json() && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let window = std::time::Duration::from_millis(300);
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
-        let obs = collector.snapshot(window).await?;
+        let ids: Vec<String> = runtime.replicas(services, false).await?.into_iter().map(|c| c.id).collect();
+        let obs = if ids.is_empty() {
+            Vec::new()
+        } else {
+            let mut filters = tuxpilot_docker::Filters::new();
+            for id in &ids {
+                filters.add("id", id.clone());
+            }
+            let opts = tuxpilot_monitor::CollectorOptions { filters, ..Default::default() };
+            tuxpilot_monitor::Collector::new(engine.clone(), opts).snapshot(window).await?
+        };
+        if redraw {
+            write!(ui.out, "\x1b[2J\x1b[H")?;
+        }
         super::monitor::print_tick(ui, &obs)?;
+        ui.out.flush()?;
         if no_stream {
             return Ok(());
         }
