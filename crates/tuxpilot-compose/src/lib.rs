@@ -3,7 +3,9 @@
 //! `--env-file`, interpolation (`${VAR:-default}`, `${VAR:?error}`, `$$`…), several `-f` files
 //! merged with the spec's rules (`!reset`, `!override`), `extends`, `include`, profiles, project
 //! name rules, normalization to the long syntax, and validation with errors that name the file,
-//! line, column and key path.
+//! line, column and key path. [`runtime`] runs a loaded project on an engine as `docker compose`
+//! does; [`watch`] follows its `develop.watch` rules; [`copy`] moves files in and out of its
+//! containers with `docker cp`'s rules.
 //!
 //! ```no_run
 //! use tuxpilot_compose::{load, LoadOptions};
