@@ -233,20 +233,7 @@ pub async fn run(
                 .await?,
                 ui,
             )?;
-            let mut environment = BTreeMap::new();
-            for e in env {
-                match e.split_once('=') {
-                    Some((k, v)) => {
-                        environment.insert(k.to_string(), v.to_string());
-                    }
-                    // `-e KEY`: this environment's value, or nothing when it has none.
-                    None => {
-                        if let Ok(v) = std::env::var(e) {
-                            environment.insert(e.clone(), v);
-                        }
-                    }
-                }
-            }
+            let environment = super::spec::env_flags(env, &|k| std::env::var(k).ok())?;
             let entrypoint = match entrypoint {
                 Some(e) => Some(
                     shell_words::split(e)

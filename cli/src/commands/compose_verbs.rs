@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use comfy_table::Cell;
 use futures_util::StreamExt;
-use tuxpilot_compose::runtime::{ComposeRuntime, labels};
+use tuxpilot_compose::runtime::ComposeRuntime;
 use tuxpilot_docker::Engine;
 
 use super::objects::size;
@@ -169,17 +169,11 @@ async fn cp(
 
 /// The id of replica `index` of `service` (running or not).
 async fn replica(runtime: &ComposeRuntime, service: &str, index: u32) -> anyhow::Result<String> {
-    runtime
-        .replicas(&[service.to_string()], true)
-        .await?
-        .into_iter()
-        .find(|c| c.labels.get(labels::NUMBER).and_then(|n| n.parse::<u32>().ok()) == Some(index))
-        .map(|c| c.id)
-        .ok_or_else(|| {
-            anyhow::Error::new(crate::error::UsageError(format!(
-                "service \"{service}\" has no container number {index}; start it with `tuxpilot compose up -d {service}`"
-            )))
-        })
+    runtime.replica(service, index, |_| true).await?.map(|c| c.id).ok_or_else(|| {
+        anyhow::Error::new(crate::error::UsageError(format!(
+            "service \"{service}\" has no container number {index}; start it with `tuxpilot compose up -d {service}`"
+        )))
+    })
 }
 
 /// `compose wait [--down-project]`: a line per container as it stops; the last code is ours.

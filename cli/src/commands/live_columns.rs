@@ -89,7 +89,10 @@ impl Column {
             Self::Cpu => format!("{:.2}%", m.cpu_percent),
             Self::MemPercent => format!("{:.2}%", m.memory_percent),
             Self::Status => status_text(&o.status),
-            Self::Health => o.health().unwrap_or("-").to_string(),
+            Self::Health => match super::compose_ps::health(&o.status) {
+                "" => "-".to_string(),
+                h => h.to_string(),
+            },
             Self::Memory => format!("{} / {}", format_bytes(m.memory_used_bytes), format_bytes(m.memory_limit_bytes)),
             Self::Pids => m.pids.to_string(),
             Self::Net => format!("{} / {}", format_bytes(m.net_rx_bytes), format_bytes(m.net_tx_bytes)),

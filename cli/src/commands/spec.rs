@@ -20,20 +20,7 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
             environment.insert(k, v);
         }
     }
-    for e in &a.env {
-        match e.split_once('=') {
-            Some((k, v)) if !k.is_empty() => {
-                environment.insert(k.to_string(), v.to_string());
-            }
-            None if !e.is_empty() => {
-                // Like docker: a bare KEY passes this environment's value, or nothing if unset.
-                if let Some(v) = env(e) {
-                    environment.insert(e.clone(), v);
-                }
-            }
-            _ => bail!(crate::error::UsageError(format!("invalid --env `{e}`: expected KEY=VALUE or KEY"))),
-        }
-    }
+    environment.extend(env_flags(&a.env, &env)?);
     let mut labels = BTreeMap::new();
     for l in &a.label {
         let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
@@ -132,6 +119,26 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
             .collect(),
         ..extra
     })
+}
+
+/// `-e KEY=VALUE` and `-e KEY` flags (`containers run`, `compose run`) as docker reads them: a
+/// bare KEY passes this environment's value (`env`), or nothing when it has none.
+pub fn env_flags(list: &[String], env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for e in list {
+        match e.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                out.insert(k.to_string(), v.to_string());
+            }
+            None if !e.is_empty() => {
+                if let Some(v) = env(e) {
+                    out.insert(e.clone(), v);
+                }
+            }
+            _ => bail!(crate::error::UsageError(format!("invalid --env `{e}`: expected KEY=VALUE or KEY"))),
+        }
+    }
+    Ok(out)
 }
 
 /// The command after the image; a `--` right after the image is dropped (the shape before

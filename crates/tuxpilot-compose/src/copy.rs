@@ -56,15 +56,20 @@ fn parent_of(path: &str) -> String {
 /// symbolic links are stored as links. With `contents_only`, a directory's children are the
 /// top entries (`SRC/.`).
 pub fn tar_of(src: &Path, name: &str, contents_only: bool) -> Result<Bytes, CopyError> {
-    let meta = std::fs::symlink_metadata(src).map_err(io(src))?;
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
-    if meta.is_dir() {
-        builder.append_dir_all(if contents_only { "." } else { name }, src).map_err(io(src))?;
-    } else {
-        builder.append_path_with_name(src, name).map_err(io(src))?;
-    }
+    append_path(&mut builder, src, if contents_only { "." } else { name }).map_err(io(src))?;
     Ok(Bytes::from(builder.into_inner().map_err(io(src))?))
+}
+
+/// Appends `host` to a tar as `name`: a file, a link (stored as a link when the builder does not
+/// follow links), or a directory with everything under it.
+pub(crate) fn append_path(builder: &mut tar::Builder<Vec<u8>>, host: &Path, name: &str) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(host)?.is_dir() {
+        builder.append_dir_all(name, host)
+    } else {
+        builder.append_path_with_name(host, name)
+    }
 }
 
 /// `docker cp SRC CONTAINER:DEST`: copies a host file or directory into a container.

@@ -90,23 +90,6 @@ pub struct Observation {
     pub status: String,
 }
 
-impl Observation {
-    /// The health the status text carries: `healthy`, `unhealthy` or `starting`; `None`
-    /// without a health check.
-    pub fn health(&self) -> Option<&'static str> {
-        let s = self.status.as_str();
-        if s.contains("(unhealthy)") {
-            Some("unhealthy")
-        } else if s.contains("(healthy)") {
-            Some("healthy")
-        } else if s.contains("(health: starting)") {
-            Some("starting")
-        } else {
-            None
-        }
-    }
-}
-
 /// A failure of a sweep.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {

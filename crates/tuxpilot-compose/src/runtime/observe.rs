@@ -94,6 +94,20 @@ impl ComposeRuntime {
         Ok(self.engine.list_containers(ListContainersOptions { all: true, filters }).await?)
     }
 
+    /// Replica `index` of `service` (one-off containers excluded) that `wanted` accepts, if any.
+    pub async fn replica(
+        &self,
+        service: &str,
+        index: u32,
+        wanted: impl Fn(&ContainerSummary) -> bool,
+    ) -> Result<Option<ContainerSummary>, RunError> {
+        Ok(self
+            .service_containers(service)
+            .await?
+            .into_iter()
+            .find(|c| c.labels.get(labels::NUMBER).and_then(|n| n.parse::<u32>().ok()) == Some(index) && wanted(c)))
+    }
+
     /// The last ten log lines of a container (empty when they cannot be read within 5 s).
     pub async fn last_logs(&self, id: &str) -> Vec<String> {
         use futures_util::StreamExt;

@@ -174,19 +174,13 @@ impl ComposeRuntime {
 
     /// The id of running replica `index` of `service`.
     async fn running_replica(&self, service: &str, index: u32) -> Result<String, RunError> {
-        self.service_containers(service)
-            .await?
-            .into_iter()
-            .find(|c| {
-                c.labels.get(labels::NUMBER).is_some_and(|n| n == &index.to_string())
-                    && c.state == ContainerState::Running
-            })
-            .map(|c| c.id)
-            .ok_or_else(|| RunError::ServiceFailed {
+        self.replica(service, index, |c| c.state == ContainerState::Running).await?.map(|c| c.id).ok_or_else(|| {
+            RunError::ServiceFailed {
                 service: service.into(),
                 container: format!("{}-{service}-{index}", self.project.name),
                 message: format!("service \"{service}\" is not running"),
                 logs: Vec::new(),
-            })
+            }
+        })
     }
 }

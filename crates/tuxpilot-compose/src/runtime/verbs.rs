@@ -125,10 +125,14 @@ impl ComposeRuntime {
     /// The host address a replica's `port/protocol` is published on (`docker compose port`):
     /// `IP:PORT`, the first binding the engine lists.
     pub async fn port(&self, service: &str, port: u16, protocol: &str, index: u32) -> Result<String, RunError> {
-        let replicas = self.replicas(&[service.to_string()], false).await?;
-        let c = replicas
-            .iter()
-            .find(|c| c.labels.get(labels::NUMBER).and_then(|n| n.parse::<u32>().ok()) == Some(index))
+        self.selection(&[service.to_string()], true)?;
+        // What `docker ps` lists without `-a`.
+        let listed = |c: &ContainerSummary| {
+            matches!(c.state, ContainerState::Running | ContainerState::Paused | ContainerState::Restarting)
+        };
+        let c = self
+            .replica(service, index, listed)
+            .await?
             .ok_or_else(|| RunError::Unsupported(format!("service \"{service}\" is not running (replica {index})")))?;
         let found = c
             .ports

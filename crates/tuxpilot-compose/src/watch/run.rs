@@ -151,7 +151,7 @@ where
     }
     let services: BTreeSet<String> = rules.iter().map(|r| r.service.clone()).collect();
     report(WatchEvent::Enabled { services: services.into_iter().collect() });
-    for task in initial_tasks(&rules).await {
+    for task in initial_tasks(&rules) {
         run_task(runtime, task, true, &mut report, &gate).await;
     }
     let mut batch: BTreeSet<PathBuf> = BTreeSet::new();
@@ -186,60 +186,51 @@ where
     }
 }
 
+/// Adds the files under `root` (or `root` itself, a file) to `out`, entering only the paths
+/// `enter` accepts, until `out` holds [`INITIAL_SYNC_LIMIT`] files. Links are not followed.
+fn add_files(root: PathBuf, enter: impl Fn(&Path) -> bool, out: &mut BTreeSet<PathBuf>) {
+    let mut stack = vec![root];
+    while let Some(p) = stack.pop() {
+        if out.len() >= INITIAL_SYNC_LIMIT {
+            return;
+        }
+        if !enter(&p) {
+            continue;
+        }
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => {
+                if let Ok(entries) = std::fs::read_dir(&p) {
+                    stack.extend(entries.filter_map(Result::ok).map(|e| e.path()));
+                }
+            }
+            Ok(_) => {
+                out.insert(p);
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 /// A changed directory stands for the files under it (a new directory's files may have come
-/// before its watch did), so that each file meets the rules' `ignore` on its own.
+/// before its watch did), so that each file meets the rules' `ignore` on its own. Other paths,
+/// removed ones included, stay as they are.
 fn expand_dirs(changed: BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     for path in changed {
-        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            add_files(path, |_| true, &mut out);
+        } else {
             out.insert(path);
-            continue;
-        }
-        let mut stack = vec![path];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-            for e in entries.filter_map(Result::ok) {
-                if out.len() >= INITIAL_SYNC_LIMIT {
-                    return out;
-                }
-                match e.file_type() {
-                    Ok(t) if t.is_dir() => stack.push(e.path()),
-                    Ok(_) => {
-                        out.insert(e.path());
-                    }
-                    Err(_) => {}
-                }
-            }
         }
     }
     out
 }
 
 /// The syncs that rules with `initial_sync` ask for: every file they take under their path.
-async fn initial_tasks(rules: &[WatchRule]) -> Vec<Task> {
+fn initial_tasks(rules: &[WatchRule]) -> Vec<Task> {
     let mut files = BTreeSet::new();
     for rule in rules.iter().filter(|r| r.initial_sync && r.action.syncs()) {
-        let root = rule.path.clone();
-        let mut stack = vec![root];
-        while let Some(p) = stack.pop() {
-            if files.len() >= INITIAL_SYNC_LIMIT {
-                break;
-            }
-            if rule.takes(&p).is_none() {
-                continue;
-            }
-            match std::fs::symlink_metadata(&p) {
-                Ok(m) if m.is_dir() => {
-                    if let Ok(entries) = std::fs::read_dir(&p) {
-                        stack.extend(entries.filter_map(Result::ok).map(|e| e.path()));
-                    }
-                }
-                Ok(_) => {
-                    files.insert(p);
-                }
-                Err(_) => {}
-            }
-        }
+        add_files(rule.path.clone(), |p| rule.takes(p).is_some(), &mut files);
     }
     // Only the syncs: an initial sync restarts and runs nothing.
     plan(rules, &files)
@@ -359,14 +350,9 @@ fn tar_at_root(paths: &[SyncPath]) -> Result<Bytes, String> {
     let mut builder = tar::Builder::new(Vec::new());
     builder.follow_symlinks(false);
     for p in paths {
-        let name = p.container.trim_start_matches('/');
-        let added = match std::fs::symlink_metadata(&p.host) {
-            Ok(m) if m.is_dir() => builder.append_dir_all(name, &p.host),
-            Ok(_) => builder.append_path_with_name(&p.host, name),
-            Err(_) => continue,
-        };
+        let added = crate::copy::append_path(&mut builder, &p.host, p.container.trim_start_matches('/'));
         if let Err(e) = added
-            && Path::new(&p.host).exists()
+            && p.host.exists()
         {
             return Err(format!("{}: {e}", p.host.display()));
         }
