@@ -110,6 +110,16 @@ pub fn report(err: &anyhow::Error) -> Report {
     if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<EngineError>()).or(wrapped) {
         return Report { message, hint: e.hint(), code: engine_code(e) };
     }
+    if let Some(e) = err.chain().find_map(|e| e.downcast_ref::<tuxpilot_compose::copy::CopyError>()) {
+        use tuxpilot_compose::copy::CopyError as C;
+        let (hint, code) = match e {
+            C::Engine(inner) => (inner.hint(), engine_code(inner)),
+            C::NoSuchPath { .. } => (None, code::NOT_FOUND),
+            C::Invalid(_) => (None, code::USAGE),
+            _ => (None, code::FAILURE),
+        };
+        return Report { message, hint, code };
+    }
     if let Some(tuxpilot_compose::runtime::RunError::Engine(e)) =
         err.chain().find_map(|e| e.downcast_ref::<tuxpilot_compose::runtime::RunError>())
     {

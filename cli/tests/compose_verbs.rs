@@ -94,6 +94,10 @@ async fn compose_verbs_work_as_docker_compose_does() {
     let names: Vec<String> =
         archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
     assert_eq!(names, ["note.txt"]);
+    // A path the container does not have: not found (3), naming the path.
+    let o = by_name(&["cp", "web:/no/such/path", out_dir.path().to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("/no/such/path: no such file or directory in container"), "{}", text(&o));
     let o = by_name(&["cp", "/etc/hostname", "/tmp/x"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "neither side a service: {}", text(&o));
 

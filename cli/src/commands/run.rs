@@ -161,6 +161,8 @@ mod tests {
         let attached = spec::from_run_args(&parse(&["--rm", "busybox"]), |_| None).unwrap();
         let detached = spec::from_run_args(&parse(&["-d", "--rm", "busybox"]), |_| None).unwrap();
         assert!(!attached.auto_remove && detached.auto_remove, "attached, --rm is ours after the wait");
+        let e = spec::from_run_args(&parse(&["--rm", "--restart", "always", "busybox"]), |_| None).unwrap_err();
+        assert!(e.downcast_ref::<crate::error::UsageError>().is_some(), "a usage error (exit 2): {e}");
     }
 
     #[tokio::test]

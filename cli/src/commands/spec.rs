@@ -64,7 +64,9 @@ pub fn from_run_args(a: &RunArgs, env: impl Fn(&str) -> Option<String>) -> anyho
         .transpose()
         .map_err(|e| crate::error::UsageError(format!("invalid --restart: {e}")))?;
     if a.rm && restart_policy.is_some_and(|r| r != RestartPolicy::No) {
-        bail!("--rm and --restart cannot be used together: a removed container cannot be restarted");
+        bail!(crate::error::UsageError(
+            "--rm and --restart cannot be used together: a removed container cannot be restarted".into()
+        ));
     }
     let healthcheck = a.health_cmd.as_ref().map(|cmd| HealthCheck {
         test: vec!["CMD-SHELL".into(), cmd.clone()],

@@ -31,10 +31,24 @@ pub enum CopyError {
     /// The request cannot be done as asked (a directory onto a file, a missing parent…).
     #[error("{0}")]
     Invalid(String),
+    /// The path to copy out is not in the container.
+    #[error("{path}: no such file or directory in container {container}")]
+    NoSuchPath {
+        /// The container (its short id).
+        container: String,
+        /// The path asked for.
+        path: String,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CopyError + '_ {
     move |source| CopyError::Io { path: path.display().to_string(), source }
+}
+
+/// A container id as docker shows it (12 characters); a name stays whole.
+fn short(container: &str) -> &str {
+    let hex = container.len() == 64 && container.chars().all(|c| c.is_ascii_hexdigit());
+    if hex { &container[..12] } else { container }
 }
 
 /// The last component of a path as docker names it (`/a/b/` is `b`; `/` has none).
@@ -107,17 +121,22 @@ pub async fn to_container_as(
         (Some(s), Some(n)) if s.is_dir => (dest.to_string(), n.clone()),
         (Some(s), None) if s.is_dir => (dest.to_string(), ".".to_string()),
         (Some(_), _) if src_meta.is_dir() => {
-            return Err(CopyError::Invalid(format!("cannot copy a directory onto the file {container}:{dest}")));
+            return Err(CopyError::Invalid(format!(
+                "cannot copy a directory onto the file {}:{dest}",
+                short(container)
+            )));
         }
         (None, _) if dest.ends_with('/') => {
             return Err(CopyError::Invalid(format!(
-                "{container}:{dest}: no such directory (a path ending in / must exist)"
+                "{}:{dest}: no such directory (a path ending in / must exist)",
+                short(container)
             )));
         }
         // A new (or replaced) entry named as the destination, in its parent.
         _ => {
-            let name = base_name(dest)
-                .ok_or_else(|| CopyError::Invalid(format!("{container}:{dest}: not a file or directory name")))?;
+            let name = base_name(dest).ok_or_else(|| {
+                CopyError::Invalid(format!("{}:{dest}: not a file or directory name", short(container)))
+            })?;
             (parent_of(dest), name.to_string())
         }
     };
@@ -135,10 +154,17 @@ pub async fn from_container(
     dest: &Path,
     stdout: &mut (dyn std::io::Write + Send),
 ) -> Result<(), CopyError> {
+    // The engine answers a missing path with a 404 that reads as a missing container.
+    let missing = |e: EngineError| match e {
+        EngineError::NotFound { .. } => {
+            CopyError::NoSuchPath { container: short(container).to_string(), path: src.to_string() }
+        }
+        other => other.into(),
+    };
     let mut stream = engine.download_archive(container, src);
     if dest.as_os_str() == "-" {
         while let Some(chunk) = stream.next().await {
-            stdout.write_all(&chunk?).map_err(io(dest))?;
+            stdout.write_all(&chunk.map_err(missing)?).map_err(io(dest))?;
         }
         return stdout.flush().map_err(io(dest));
     }
@@ -159,13 +185,13 @@ pub async fn from_container(
         (parent, Some(PathBuf::from(name)))
     };
     // The archive is unpacked on a blocking thread as it arrives, through a bounded channel.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Bytes>(8);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
     let unpack = tokio::task::spawn_blocking(move || unpack(ChannelReader { rx, buf: Bytes::new() }, &dir, rename));
     let mut failed = None;
     while let Some(chunk) = stream.next().await {
         match chunk {
             Ok(c) => {
-                if tx.send(c).is_err() {
+                if tx.send(c).await.is_err() {
                     break;
                 }
             }
@@ -178,23 +204,24 @@ pub async fn from_container(
     drop(tx);
     let unpacked = unpack.await.map_err(|e| CopyError::Invalid(format!("the copy stopped: {e}")))?;
     if let Some(e) = failed {
-        return Err(e.into());
+        return Err(missing(e));
     }
     unpacked
 }
 
 /// A `Read` over chunks sent through a channel (ends when the sender is dropped).
 struct ChannelReader {
-    rx: std::sync::mpsc::Receiver<Bytes>,
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
     buf: Bytes,
 }
 
 impl std::io::Read for ChannelReader {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         while self.buf.is_empty() {
-            match self.rx.recv() {
-                Ok(b) => self.buf = b,
-                Err(_) => return Ok(0),
+            // On the blocking thread the unpacking runs on.
+            match self.rx.blocking_recv() {
+                Some(b) => self.buf = b,
+                None => return Ok(0),
             }
         }
         let n = out.len().min(self.buf.len());
